@@ -1,0 +1,42 @@
+/**
+ * What crosses the infrastructure/runtime boundary: environment variable names and the settings the
+ * stack hands to each handler. No cdktf, no SDK: safe to import from `stacks/` and `handlers/`.
+ */
+import type { DayKey, EventSchema } from "./event-schema";
+
+/** Environment variables of the transform function, set by `TransformFunction`. */
+export const TRANSFORM_ENV = {
+  /** JSON of {@link TransformSettings}. */
+  settings: "TRANSFORM_SETTINGS",
+  /** Powertools: namespace of the ok/failed/dropped record metrics. */
+  metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
+  /** Powertools: service name on every log line and metric. */
+  serviceName: "POWERTOOLS_SERVICE_NAME",
+  /** Powertools: log level. */
+  logLevel: "POWERTOOLS_LOG_LEVEL",
+} as const;
+
+/** A documented filter rule: records whose `column` equals one of `values` are returned as `Dropped`. */
+export interface DropRule {
+  readonly column: string;
+  readonly equals: readonly (string | number | boolean)[];
+}
+
+/** Where a record's hour partition comes from. */
+export type PartitionTime = "arrival" | "event";
+
+/** Everything the transform needs to validate, coerce and (optionally) partition records. */
+export interface TransformSettings {
+  readonly schema: EventSchema;
+  readonly dayKey: DayKey;
+  /** `event`: return `partitionKeys` from the event time for dynamic partitioning. */
+  readonly partitionTime: PartitionTime;
+  readonly dropRules: readonly DropRule[];
+}
+
+/** Reads an environment variable set by a construct, failing with the construct that sets it. */
+export function readEnv(env: NodeJS.ProcessEnv, name: string, setBy: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`${name} is not set (set by ${setBy})`);
+  return value;
+}

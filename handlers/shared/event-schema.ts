@@ -1,0 +1,68 @@
+/**
+ * The event schema: declared once in the configuration, consumed by the Glue table (Firehose converts
+ * with it), by the transform Lambda (validation and coercion) and by the generated SQL.
+ * No cdktf and no AWS SDK here: both `stacks/` and `handlers/` import this module.
+ */
+
+/** Glue (Hive) scalar types the pipeline supports end to end: table, transform coercion and SQL. */
+export const SCALAR_GLUE_TYPES = [
+  "string",
+  "boolean",
+  "tinyint",
+  "smallint",
+  "int",
+  "bigint",
+  "float",
+  "double",
+  "date",
+  "timestamp",
+] as const;
+
+export type ScalarGlueType = (typeof SCALAR_GLUE_TYPES)[number];
+
+/** A Glue type: a scalar, or `decimal(precision,scale)` with 1 ≤ precision ≤ 38 and 0 ≤ scale ≤ precision. */
+export type GlueType = ScalarGlueType | `decimal(${number},${number})`;
+
+/** One column of the event. Names are lower-case because Glue, Athena and Parquet lower-case them. */
+export interface EventColumn {
+  /** Lower-case `[a-z][a-z0-9_]*`, at most 255 characters; the JSON key producers send. */
+  readonly name: string;
+  /** Glue type of the column; the transform coerces JSON values to it. */
+  readonly type: GlueType;
+  /** A record without a value for a required column is rejected (ProcessingFailed) with a reason. */
+  readonly required: boolean;
+  /** Shown in the Glue table and the README. */
+  readonly description?: string;
+}
+
+/** The event schema: columns plus the column that holds the event time. */
+export interface EventSchema {
+  readonly columns: readonly EventColumn[];
+  /** Name of a required `timestamp` column holding when the event happened. */
+  readonly eventTimeColumn: string;
+}
+
+/** Name of the day partition key. `day` by default because DATE is a reserved word in Athena. */
+export type DayKey = "day" | "date";
+
+/** The hourly partition keys, in path order: year, month, day key, hour. All are `string` in Glue. */
+export function partitionKeys(dayKey: DayKey): readonly [string, string, string, string] {
+  return ["year", "month", dayKey, "hour"];
+}
+
+const DECIMAL = /^decimal\((\d{1,2}),(\d{1,2})\)$/;
+
+/** Parses `decimal(p,s)`; returns undefined when the text is not a valid decimal type. */
+export function parseDecimal(type: string): { precision: number; scale: number } | undefined {
+  const match = DECIMAL.exec(type);
+  if (!match) return undefined;
+  const precision = Number(match[1]);
+  const scale = Number(match[2]);
+  if (precision < 1 || precision > 38 || scale > precision) return undefined;
+  return { precision, scale };
+}
+
+/** True when `type` is a Glue type this pipeline supports. */
+export function isSupportedGlueType(type: string): type is GlueType {
+  return (SCALAR_GLUE_TYPES as readonly string[]).includes(type) || parseDecimal(type) !== undefined;
+}
