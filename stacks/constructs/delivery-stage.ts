@@ -1,0 +1,207 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchLogStream } from "@cdktf/provider-aws/lib/cloudwatch-log-stream";
+import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
+import { KinesisFirehoseDeliveryStream } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
+import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { Construct } from "constructs";
+import { DayKey, partitionKeys } from "../../handlers/shared/event-schema";
+import type { PartitionTime } from "../../handlers/shared/contract";
+import type { DeliverySettings } from "../config";
+import { arn, AwsContext, grant, PolicyStatement, serviceRole } from "./iam";
+import { LAKE_PREFIXES } from "./lake-storage";
+
+export interface DeliveryStageProps {
+  readonly name: string;
+  readonly source: KinesisStream;
+  /** Customer-managed key of the source stream, when one is used. */
+  readonly sourceKeyArn?: string;
+  readonly lakeBucket: S3Bucket;
+  readonly transform: LambdaFunction;
+  readonly table: GlueCatalogTable;
+  readonly databaseName: string;
+  readonly tableName: string;
+  readonly delivery: DeliverySettings;
+  readonly dayKey: DayKey;
+  readonly partitionTime: PartitionTime;
+  readonly logRetentionDays: number;
+  readonly ctx: AwsContext;
+}
+
+/** `year=!{timestamp:yyyy}/month=…/<dayKey>=…/hour=…/` for arrival-time partitions. */
+export function arrivalTimePartitions(dayKey: DayKey): string {
+  const patterns = ["yyyy", "MM", "dd", "HH"];
+  return partitionKeys(dayKey)
+    .map((key, i) => `${key}=!{timestamp:${patterns[i]}}/`)
+    .join("");
+}
+
+/** `year=!{partitionKeyFromLambda:year}/…` for event-time partitions returned by the transform. */
+export function eventTimePartitions(dayKey: DayKey): string {
+  return partitionKeys(dayKey)
+    .map((key) => `${key}=!{partitionKeyFromLambda:${key}}/`)
+    .join("");
+}
+
+/** The Firehose S3 prefixes for a configuration. */
+export function deliveryPrefixes(dayKey: DayKey, partitionTime: PartitionTime) {
+  const arrival = arrivalTimePartitions(dayKey);
+  return {
+    data: `${LAKE_PREFIXES.data}${partitionTime === "event" ? eventTimePartitions(dayKey) : arrival}`,
+    errors: `${LAKE_PREFIXES.errors}!{firehose:error-output-type}/${arrival}`,
+    raw: `${LAKE_PREFIXES.raw}${arrival}`,
+  };
+}
+
+/**
+ * Delivery: Firehose reads the stream, runs the transform, converts JSON to Parquet (Snappy) with the
+ * Glue table's schema and writes hourly partitions, with every source record backed up raw and every
+ * failed record kept under the error prefix.
+ */
+export class DeliveryStage extends Construct {
+  public readonly deliveryStream: KinesisFirehoseDeliveryStream;
+  public readonly logGroup: CloudwatchLogGroup;
+
+  constructor(scope: Construct, id: string, props: DeliveryStageProps) {
+    super(scope, id);
+    const { ctx, delivery } = props;
+    const logGroupName = `/aws/kinesisfirehose/${props.name}`;
+    this.logGroup = new CloudwatchLogGroup(this, "logs", { name: logGroupName, retentionInDays: props.logRetentionDays });
+    const destinationLogs = new CloudwatchLogStream(this, "destination-logs", {
+      name: "DestinationDelivery",
+      logGroupName: this.logGroup.name,
+    });
+    const backupLogs = new CloudwatchLogStream(this, "backup-logs", { name: "BackupDelivery", logGroupName: this.logGroup.name });
+
+    const role = serviceRole(this, "role", `${props.name}-firehose`, "firehose.amazonaws.com", ctx);
+    const policy = grant(this, "firehose-delivery", role, deliveryStatements(props, logGroupName));
+
+    const prefixes = deliveryPrefixes(props.dayKey, props.partitionTime);
+    const parquet = delivery.format === "parquet";
+    const eventTime = props.partitionTime === "event";
+    const logging = (stream: CloudwatchLogStream) => ({
+      enabled: true,
+      logGroupName: this.logGroup.name,
+      logStreamName: stream.name,
+    });
+
+    this.deliveryStream = new KinesisFirehoseDeliveryStream(this, "firehose", {
+      name: props.name,
+      destination: "extended_s3",
+      kinesisSourceConfiguration: { kinesisStreamArn: props.source.arn, roleArn: role.arn },
+      extendedS3Configuration: {
+        bucketArn: props.lakeBucket.arn,
+        roleArn: role.arn,
+        prefix: prefixes.data,
+        errorOutputPrefix: prefixes.errors,
+        bufferingSize: delivery.bufferSizeMiB,
+        bufferingInterval: delivery.bufferIntervalSeconds,
+        // With format conversion the serializer compresses (Snappy); the destination must stay UNCOMPRESSED.
+        compressionFormat: parquet ? "UNCOMPRESSED" : "GZIP",
+        customTimeZone: "UTC",
+        fileExtension: parquet ? ".snappy.parquet" : ".json.gz",
+        cloudwatchLoggingOptions: logging(destinationLogs),
+        processingConfiguration: {
+          enabled: true,
+          processors: [
+            {
+              type: "Lambda",
+              parameters: [
+                { parameterName: "LambdaArn", parameterValue: props.transform.qualifiedArn },
+                { parameterName: "NumberOfRetries", parameterValue: String(delivery.processorRetries) },
+                { parameterName: "BufferSizeInMBs", parameterValue: String(delivery.processorBufferSizeMB) },
+                { parameterName: "BufferIntervalInSeconds", parameterValue: String(delivery.processorBufferIntervalSeconds) },
+              ],
+            },
+          ],
+        },
+        dataFormatConversionConfiguration: parquet
+          ? {
+              enabled: true,
+              inputFormatConfiguration: { deserializer: { openXJsonSerDe: { caseInsensitive: true } } },
+              outputFormatConfiguration: { serializer: { parquetSerDe: { compression: "SNAPPY" } } },
+              schemaConfiguration: {
+                databaseName: props.databaseName,
+                tableName: props.tableName,
+                roleArn: role.arn,
+                region: ctx.region,
+                versionId: "LATEST",
+              },
+            }
+          : undefined,
+        dynamicPartitioningConfiguration: eventTime ? { enabled: true, retryDuration: 300 } : undefined,
+        s3BackupMode: "Enabled",
+        s3BackupConfiguration: {
+          bucketArn: props.lakeBucket.arn,
+          roleArn: role.arn,
+          prefix: prefixes.raw,
+          compressionFormat: "GZIP",
+          bufferingSize: Math.min(delivery.bufferSizeMiB, 64),
+          bufferingInterval: Math.max(delivery.bufferIntervalSeconds, 60),
+          cloudwatchLoggingOptions: logging(backupLogs),
+        },
+      },
+      // Firehose validates its role against Glue, Lambda and S3 at create time: the policy must exist first.
+      dependsOn: [policy, props.table],
+    });
+  }
+}
+
+function deliveryStatements(props: DeliveryStageProps, logGroupName: string): PolicyStatement[] {
+  const { ctx, lakeBucket, transform } = props;
+  const statements: PolicyStatement[] = [
+    {
+      sid: "ReadSourceStream",
+      actions: [
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:GetShardIterator",
+        "kinesis:GetRecords",
+        "kinesis:ListShards",
+      ],
+      resources: [props.source.arn],
+    },
+    {
+      sid: "LocateLakeBucket",
+      actions: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+      resources: [lakeBucket.arn],
+    },
+    {
+      sid: "WriteLakeObjects",
+      actions: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+      resources: [LAKE_PREFIXES.data, LAKE_PREFIXES.raw, LAKE_PREFIXES.errors].map((p) => `${lakeBucket.arn}/${p}*`),
+    },
+    {
+      sid: "InvokeTransform",
+      actions: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
+      // Firehose invokes the published version: cover the function and its qualified ARNs.
+      resources: [transform.arn, `${transform.arn}:*`],
+    },
+    {
+      sid: "WriteDeliveryErrorLogs",
+      actions: ["logs:PutLogEvents"],
+      resources: [`${arn.logGroup(ctx, logGroupName)}:log-stream:*`],
+    },
+  ];
+  if (props.delivery.format === "parquet") {
+    statements.push({
+      sid: "ReadConversionSchema",
+      actions: ["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"],
+      resources: [
+        arn.glueCatalog(ctx),
+        arn.glueDatabase(ctx, props.databaseName),
+        arn.glueTable(ctx, props.databaseName, props.tableName),
+      ],
+    });
+  }
+  if (props.sourceKeyArn) {
+    statements.push({
+      sid: "DecryptSourceStream",
+      actions: ["kms:Decrypt"],
+      resources: [props.sourceKeyArn],
+      condition: { StringEquals: { "kms:ViaService": `kinesis.${ctx.region}.amazonaws.com` } },
+    });
+  }
+  return statements;
+}

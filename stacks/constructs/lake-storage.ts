@@ -1,0 +1,126 @@
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import {
+  S3BucketLifecycleConfiguration,
+  S3BucketLifecycleConfigurationRule,
+} from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { Construct } from "constructs";
+import type { BucketName, LakeSettings } from "../config";
+
+/**
+ * Top-level folders of the lake bucket. They are disjoint, and only `data/` is the table location,
+ * so the crawler and Athena never read raw or error JSON.
+ */
+export const LAKE_PREFIXES = { data: "data/", raw: "raw/", errors: "errors/" } as const;
+
+/** Folder of Athena query results in the results bucket. */
+export const RESULTS_PREFIX = "athena-results/";
+
+export interface LakeStorageProps {
+  readonly lakeBucket: BucketName;
+  readonly resultsBucket: BucketName;
+  readonly lake: LakeSettings;
+}
+
+/** Storage: the lake bucket (Parquet, raw backup, errors) and the Athena results bucket, both locked down. */
+export class LakeStorage extends Construct {
+  public readonly lakeBucket: S3Bucket;
+  public readonly resultsBucket: S3Bucket;
+
+  constructor(scope: Construct, id: string, props: LakeStorageProps) {
+    super(scope, id);
+    const { lake } = props;
+    const wholeBucket = { filter: [{}] };
+    this.lakeBucket = secureBucket(this, "lake", props.lakeBucket, lake.forceDestroy, true, [
+      {
+        id: "abort-uploads-and-expire-old-versions",
+        status: "Enabled",
+        ...wholeBucket,
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        noncurrentVersionExpiration: [{ noncurrentDays: lake.noncurrentVersionExpirationDays }],
+      },
+      {
+        id: "expire-raw-backup",
+        status: "Enabled",
+        filter: [{ prefix: LAKE_PREFIXES.raw }],
+        expiration: [{ days: lake.rawBackupExpirationDays }],
+      },
+      {
+        id: "expire-delivery-errors",
+        status: "Enabled",
+        filter: [{ prefix: LAKE_PREFIXES.errors }],
+        expiration: [{ days: lake.errorExpirationDays }],
+      },
+    ]);
+    // Query results are disposable, so this bucket is not versioned.
+    this.resultsBucket = secureBucket(this, "results", props.resultsBucket, true, false, [
+      {
+        id: "expire-query-results",
+        status: "Enabled",
+        ...wholeBucket,
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+        expiration: [{ days: lake.queryResultExpirationDays }],
+      },
+    ]);
+  }
+}
+
+/** A bucket with public access blocked, ACLs disabled, SSE-S3, TLS-only access and lifecycle rules. */
+function secureBucket(
+  scope: Construct,
+  id: string,
+  name: BucketName,
+  forceDestroy: boolean,
+  versioned: boolean,
+  rules: S3BucketLifecycleConfigurationRule[],
+): S3Bucket {
+  const bucket = new S3Bucket(scope, id, {
+    ...("name" in name ? { bucket: name.name } : { bucketPrefix: name.prefix }),
+    forceDestroy,
+  });
+  const publicAccess = new S3BucketPublicAccessBlock(scope, `${id}-public-access`, {
+    bucket: bucket.id,
+    blockPublicAcls: true,
+    blockPublicPolicy: true,
+    ignorePublicAcls: true,
+    restrictPublicBuckets: true,
+  });
+  new S3BucketOwnershipControls(scope, `${id}-ownership`, {
+    bucket: bucket.id,
+    rule: { objectOwnership: "BucketOwnerEnforced" },
+  });
+  new S3BucketServerSideEncryptionConfigurationA(scope, `${id}-encryption`, {
+    bucket: bucket.id,
+    rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+  });
+  if (versioned) {
+    new S3BucketVersioningA(scope, `${id}-versioning`, {
+      bucket: bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
+  }
+  new S3BucketLifecycleConfiguration(scope, `${id}-lifecycle`, { bucket: bucket.id, rule: rules });
+  new S3BucketPolicy(scope, `${id}-tls-only`, {
+    bucket: bucket.id,
+    policy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: [bucket.arn, `${bucket.arn}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
+    }),
+    // A bucket policy written before the public access block can be rejected as public.
+    dependsOn: [publicAccess],
+  });
+  return bucket;
+}

@@ -1,0 +1,68 @@
+import { AthenaNamedQuery } from "@cdktf/provider-aws/lib/athena-named-query";
+import { AthenaWorkgroup } from "@cdktf/provider-aws/lib/athena-workgroup";
+import { GlueCatalogDatabase } from "@cdktf/provider-aws/lib/glue-catalog-database";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { Construct } from "constructs";
+import { DayKey, EventSchema } from "../../handlers/shared/event-schema";
+import { namedQueries } from "../sql/named-queries";
+import { RESULTS_PREFIX } from "./lake-storage";
+
+export interface QueryStageProps {
+  readonly workgroupName: string;
+  readonly resultsBucket: S3Bucket;
+  readonly bytesScannedCutoffPerQuery: number;
+  readonly engineVersion: string;
+  /** The database the named queries run in. */
+  readonly database: GlueCatalogDatabase;
+  /** Its literal name, used in the generated SQL. */
+  readonly databaseName: string;
+  readonly tableName: string;
+  readonly schema: EventSchema;
+  readonly dayKey: DayKey;
+}
+
+/** Query: an Athena workgroup with enforced, encrypted results and a scan cutoff, plus named queries. */
+export class QueryStage extends Construct {
+  public readonly workgroup: AthenaWorkgroup;
+  public readonly namedQueries: AthenaNamedQuery[];
+  /** s3://results-bucket/athena-results/ */
+  public readonly outputLocation: string;
+
+  constructor(scope: Construct, id: string, props: QueryStageProps) {
+    super(scope, id);
+    this.outputLocation = `s3://${props.resultsBucket.bucket}/${RESULTS_PREFIX}`;
+    this.workgroup = new AthenaWorkgroup(this, "workgroup", {
+      name: props.workgroupName,
+      description: "Data lake queries: results encrypted and expired, scans capped",
+      state: "ENABLED",
+      // The workgroup holds named queries; without this, destroy fails.
+      forceDestroy: true,
+      configuration: {
+        enforceWorkgroupConfiguration: true,
+        publishCloudwatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery,
+        engineVersion: { selectedEngineVersion: props.engineVersion },
+        resultConfiguration: {
+          outputLocation: this.outputLocation,
+          encryptionConfiguration: { encryptionOption: "SSE_S3" },
+          aclConfiguration: { s3AclOption: "BUCKET_OWNER_FULL_CONTROL" },
+        },
+      },
+    });
+    this.namedQueries = namedQueries({
+      database: props.databaseName,
+      table: props.tableName,
+      schema: props.schema,
+      dayKey: props.dayKey,
+    }).map(
+      (query) =>
+        new AthenaNamedQuery(this, query.id, {
+          name: query.name,
+          description: query.description,
+          database: props.database.name,
+          workgroup: this.workgroup.name,
+          query: query.sql,
+        }),
+    );
+  }
+}

@@ -1,0 +1,134 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { PipelineConfig, transformSettings } from "./config";
+import { CatalogStage } from "./constructs/catalog-stage";
+import { DeliveryStage } from "./constructs/delivery-stage";
+import { AwsContext } from "./constructs/iam";
+import { LakeStorage } from "./constructs/lake-storage";
+import { QueryStage } from "./constructs/query-stage";
+import { StreamStage } from "./constructs/stream-stage";
+import { TransformFunction } from "./constructs/transform-function";
+
+export interface PipelineStackProps {
+  /** A validated configuration from `loadConfig`. */
+  readonly config: PipelineConfig;
+}
+
+/** One environment of the data lake: provider, backend, and the stages wired together. */
+export class PipelineStack extends TerraformStack {
+  public readonly stream: StreamStage;
+  public readonly storage: LakeStorage;
+  public readonly transform: TransformFunction;
+  public readonly catalog: CatalogStage;
+  public readonly delivery: DeliveryStage;
+  public readonly query: QueryStage;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id);
+    const { config } = props;
+    const names = config.resolvedNames;
+
+    new AwsProvider(this, "aws", {
+      region: config.region,
+      defaultTags: [
+        {
+          tags: {
+            project: config.namePrefix,
+            environment: config.environment,
+            "managed-by": "terraform",
+            ...config.tags,
+          },
+        },
+      ],
+    });
+    if (config.backend.kind === "cloud") {
+      new CloudBackend(this, {
+        hostname: config.backend.hostname,
+        organization: config.backend.organization,
+        workspaces: new NamedCloudWorkspace(config.backend.workspace),
+      });
+    } else {
+      new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    }
+
+    const ctx: AwsContext = {
+      accountId: new DataAwsCallerIdentity(this, "account").accountId,
+      partition: new DataAwsPartition(this, "partition").partition,
+      region: config.region,
+    };
+
+    this.stream = new StreamStage(this, "stream", {
+      name: names.stream,
+      mode: config.stream.mode,
+      shardCount: config.stream.shardCount,
+      retentionHours: config.stream.retentionHours,
+      kmsKeyArn: config.stream.kmsKeyArn,
+    });
+    this.storage = new LakeStorage(this, "storage", {
+      lakeBucket: names.lakeBucket,
+      resultsBucket: names.resultsBucket,
+      lake: config.lake,
+    });
+    this.transform = new TransformFunction(this, "transform", {
+      functionName: names.transformFunction,
+      settings: transformSettings(config),
+      memoryMiB: config.transform.memoryMiB,
+      timeoutSeconds: config.transform.timeoutSeconds,
+      tracing: config.transform.tracing,
+      logRetentionDays: config.logs.retentionDays,
+      ctx,
+    });
+    this.catalog = new CatalogStage(this, "catalog", {
+      databaseName: names.database,
+      tableName: names.table,
+      crawlerName: names.crawler,
+      schema: config.schema,
+      dayKey: config.partitioning.dayKey,
+      format: config.delivery.format,
+      lakeBucket: this.storage.lakeBucket,
+      catalog: config.catalog,
+      ctx,
+    });
+    this.delivery = new DeliveryStage(this, "delivery", {
+      name: names.deliveryStream,
+      source: this.stream.stream,
+      sourceKeyArn: this.stream.customerManagedKeyArn,
+      lakeBucket: this.storage.lakeBucket,
+      transform: this.transform.fn,
+      table: this.catalog.table,
+      databaseName: names.database,
+      tableName: names.table,
+      delivery: config.delivery,
+      dayKey: config.partitioning.dayKey,
+      partitionTime: config.partitioning.partitionTime,
+      logRetentionDays: config.logs.retentionDays,
+      ctx,
+    });
+    this.query = new QueryStage(this, "query", {
+      workgroupName: names.workgroup,
+      resultsBucket: this.storage.resultsBucket,
+      bytesScannedCutoffPerQuery: config.query.bytesScannedCutoffPerQuery,
+      engineVersion: config.query.engineVersion,
+      database: this.catalog.database,
+      databaseName: names.database,
+      tableName: names.table,
+      schema: config.schema,
+      dayKey: config.partitioning.dayKey,
+    });
+
+    const outputs: Record<string, string> = {
+      stream_name: this.stream.stream.name,
+      delivery_stream_name: this.delivery.deliveryStream.name,
+      lake_bucket: this.storage.lakeBucket.bucket,
+      results_bucket: this.storage.resultsBucket.bucket,
+      glue_database: this.catalog.database.name,
+      glue_table: this.catalog.table.name,
+      crawler_name: this.catalog.crawler.name,
+      athena_workgroup: this.query.workgroup.name,
+    };
+    for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Saved Athena queries for operating the lake, generated from the event schema. Each is a single
+ * SELECT (or WITH … SELECT) statement without a trailing semicolon, for Athena engine v3 (Trino),
+ * that quotes every identifier and reads only the partitions it needs.
+ */
+import { DayKey, EventSchema, partitionKeys } from "../../handlers/shared/event-schema";
+import { qualifiedTable, quoteIdentifier } from "./identifiers";
+import { recentHoursPredicate } from "./partition-filter";
+
+/** What the named queries are generated from. */
+export interface NamedQueriesProps {
+  /** Glue database holding the table. */
+  readonly database: string;
+  /** Glue table of events. */
+  readonly table: string;
+  /** The event schema the table was built from. */
+  readonly schema: EventSchema;
+  /** Name of the day partition key. */
+  readonly dayKey: DayKey;
+}
+
+/** One saved query, ready for an `AthenaNamedQuery`. */
+export interface NamedQuerySpec {
+  /** Stable kebab-case id, usable as a construct id. */
+  readonly id: string;
+  /** Human title shown in the Athena console. */
+  readonly name: string;
+  /** What the query answers and which partitions it reads. */
+  readonly description: string;
+  /** A single Trino statement, without a trailing semicolon. */
+  readonly sql: string;
+}
+
+/** Hours before the current hour that the "last day" queries read (plus the current hour). */
+export const LAST_DAY_HOURS = 24;
+
+/** How many of the newest partitions the latest-partitions query lists. */
+export const LATEST_PARTITIONS_LIMIT = 48;
+
+/**
+ * The saved queries for one table: events per hour over the last day, the latest partitions loaded
+ * with their row counts, and rows missing required fields over the last day.
+ * Throws when the schema's event-time column is not one of its columns.
+ */
+export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
+  const { database, table, schema, dayKey } = props;
+  if (!schema.columns.some((column) => column.name === schema.eventTimeColumn)) {
+    throw new Error(`namedQueries: eventTimeColumn "${schema.eventTimeColumn}" is not a column of the schema`);
+  }
+  const source = qualifiedTable(database, table);
+  const keys = partitionKeys(dayKey).map(quoteIdentifier);
+  const keyList = keys.join(", ");
+  const eventTime = quoteIdentifier(schema.eventTimeColumn);
+  const lastDay = recentHoursPredicate(dayKey, LAST_DAY_HOURS);
+  const window = `the current hour and the ${LAST_DAY_HOURS} before it (UTC partitions)`;
+
+  const eventsPerHour = [
+    `SELECT ${keyList},`,
+    `  count(*) AS ${quoteIdentifier("events")},`,
+    `  min(${eventTime}) AS ${quoteIdentifier("first_event_time")},`,
+    `  max(${eventTime}) AS ${quoteIdentifier("last_event_time")}`,
+    `FROM ${source}`,
+    `WHERE ${lastDay}`,
+    `GROUP BY ${keyList}`,
+    `ORDER BY ${keyList}`,
+  ].join("\n");
+
+  // `$partitions` is metadata only (no row counts for Glue/Hive tables). The RIGHT JOIN keeps partitions
+  // without rows and puts the table on the probe side, so dynamic filtering prunes it to these partitions.
+  const latest = quoteIdentifier("latest");
+  const loaded = quoteIdentifier("t");
+  const on = (alias: string) => keys.map((key) => `${alias}.${key}`);
+  const latestKeys = on(latest).join(", ");
+  const latestPartitions = [
+    `WITH ${latest} AS (`,
+    `  SELECT ${keyList}`,
+    `  FROM ${qualifiedTable(database, `${table}$partitions`)}`,
+    `  ORDER BY ${keys.map((key) => `${key} DESC`).join(", ")}`,
+    `  LIMIT ${LATEST_PARTITIONS_LIMIT}`,
+    `)`,
+    `SELECT ${latestKeys},`,
+    `  count(${loaded}.${keys[0]}) AS ${quoteIdentifier("row_count")},`,
+    `  max(${loaded}.${eventTime}) AS ${quoteIdentifier("last_event_time")}`,
+    `FROM ${source} AS ${loaded}`,
+    `RIGHT JOIN ${latest} ON ${on(loaded).map((key, i) => `${key} = ${on(latest)[i]}`).join(" AND ")}`,
+    `GROUP BY ${latestKeys}`,
+    `ORDER BY ${on(latest).map((key) => `${key} DESC`).join(", ")}`,
+  ].join("\n");
+
+  const required = schema.columns.filter((column) => column.required).map((column) => column.name);
+  const isNull = required.map((name) => `${quoteIdentifier(name)} IS NULL`);
+  const missingRequired = [
+    `SELECT ${[
+      `count(*) AS ${quoteIdentifier("row_count")}`,
+      ...(required.length > 0 ? [`count_if(${isNull.join(" OR ")}) AS ${quoteIdentifier("rows_missing_any")}`] : []),
+      ...required.map((name, i) => `count_if(${isNull[i]}) AS ${quoteIdentifier(`missing_${name}`)}`),
+    ].join(",\n  ")}`,
+    `FROM ${source}`,
+    `WHERE ${lastDay}`,
+  ].join("\n");
+
+  return [
+    {
+      id: "events-per-hour-last-day",
+      name: "Events per hour, last 24 hours",
+      description: `Events per hourly partition of ${database}.${table} over ${window}, with the earliest and latest event time in each.`,
+      sql: eventsPerHour,
+    },
+    {
+      id: "latest-partitions",
+      name: "Latest partitions loaded",
+      description: `The ${LATEST_PARTITIONS_LIMIT} newest partitions registered for ${database}.${table}, newest first, with their row counts and latest event time.`,
+      sql: latestPartitions,
+    },
+    {
+      id: "missing-required-fields-last-day",
+      name: "Rows missing required fields, last 24 hours",
+      description: `Rows of ${database}.${table} over ${window} with a NULL in a required column (${required.join(", ") || "none"}), in total and per column.`,
+      sql: missingRequired,
+    },
+  ];
+}

@@ -1,0 +1,96 @@
+/**
+ * Predicates on the four string partition keys (`year`, `month`, day key, `hour`; zero-padded UTC
+ * values such as '2026', '11', '05', '09') that Athena can use to prune partitions.
+ */
+import { DayKey, partitionKeys } from "../../handlers/shared/event-schema";
+import { quoteIdentifier, sqlString } from "./identifiers";
+
+const HOUR_MS = 3_600_000;
+
+/** Longest span, in hours between the first and the last hour, that a partition predicate may cover (7 days). */
+export const MAX_WINDOW_HOURS = 7 * 24;
+
+/** The partition values of one hour, zero-padded as the lake's S3 prefixes and Glue partitions hold them. */
+export interface HourPartitionValues {
+  readonly year: string;
+  readonly month: string;
+  readonly day: string;
+  readonly hour: string;
+}
+
+/** The partition values of the UTC hour containing `instant`. */
+export function hourPartitionValues(instant: Date): HourPartitionValues {
+  const iso = instant.toISOString(); // YYYY-MM-DDTHH:…Z, always UTC
+  return { year: iso.slice(0, 4), month: iso.slice(5, 7), day: iso.slice(8, 10), hour: iso.slice(11, 13) };
+}
+
+/**
+ * A predicate selecting exactly the hourly partitions from the hour containing `fromHourUtc` to the
+ * hour containing `toHourUtc`, both inclusive. It is an OR of one conjunction per UTC day, each
+ * comparing the keys with literals, so Athena prunes partitions before reading any object.
+ * Throws when an argument is not a valid date, the window is reversed, or it spans more than 7 days.
+ */
+export function hourPartitionPredicate(dayKey: DayKey, fromHourUtc: Date, toHourUtc: Date): string {
+  const from = floorToHour(fromHourUtc, "fromHourUtc");
+  const to = floorToHour(toHourUtc, "toHourUtc");
+  if (to < from) {
+    throw new Error(
+      `hourPartitionPredicate: the window is reversed: fromHourUtc ${new Date(from).toISOString()} is after toHourUtc ${new Date(to).toISOString()}`,
+    );
+  }
+  const spanHours = (to - from) / HOUR_MS;
+  if (spanHours > MAX_WINDOW_HOURS) {
+    throw new Error(
+      `hourPartitionPredicate: the window ${new Date(from).toISOString()} → ${new Date(to).toISOString()} spans ${spanHours} hours; at most ${MAX_WINDOW_HOURS} (7 days) are allowed`,
+    );
+  }
+
+  const days = new Map<string, { values: HourPartitionValues; hours: string[] }>();
+  for (let t = from; t <= to; t += HOUR_MS) {
+    const values = hourPartitionValues(new Date(t));
+    const id = `${values.year}${values.month}${values.day}`;
+    const entry = days.get(id) ?? { values, hours: [] };
+    entry.hours.push(values.hour);
+    days.set(id, entry);
+  }
+
+  const [year, month, day, hour] = partitionKeys(dayKey).map(quoteIdentifier);
+  const conjunctions = [...days.values()].map(({ values, hours }) => {
+    const terms = [`${year} = ${sqlString(values.year)}`, `${month} = ${sqlString(values.month)}`, `${day} = ${sqlString(values.day)}`];
+    if (hours.length === 1) terms.push(`${hour} = ${sqlString(hours[0])}`);
+    else if (hours.length < 24) terms.push(`${hour} IN (${hours.map(sqlString).join(", ")})`);
+    return `(${terms.join(" AND ")})`;
+  });
+  return `(${conjunctions.join(" OR ")})`;
+}
+
+/**
+ * A predicate selecting the partitions from the hour that began `hours` hours before the query runs
+ * through the current hour (so `hours + 1` partitions), computed by Athena from `current_timestamp`
+ * in UTC. The exact bound compares the concatenated keys (`YYYYMMDDHH`) with `date_format`; the
+ * per-key IN lists are redundant hints that each constrain a single key, so the partition listing
+ * can be filtered too. Throws unless `hours` is an integer from 1 to 168.
+ */
+export function recentHoursPredicate(dayKey: DayKey, hours: number): string {
+  if (!Number.isInteger(hours) || hours < 1 || hours > MAX_WINDOW_HOURS) {
+    throw new Error(`recentHoursPredicate: hours must be an integer from 1 to ${MAX_WINDOW_HOURS}, got ${hours}`);
+  }
+  const [year, month, day, hour] = partitionKeys(dayKey).map(quoteIdentifier);
+  const nowUtc = "(current_timestamp AT TIME ZONE 'UTC')";
+  const daysBack = Array.from({ length: Math.ceil(hours / 24) + 1 }, (_, k) => (k === 0 ? nowUtc : `${nowUtc} - INTERVAL '${k}' DAY`));
+  const anyOf = (key: string, pattern: string) =>
+    `${key} IN (${daysBack.map((instant) => `date_format(${instant}, ${sqlString(pattern)})`).join(", ")})`;
+  const terms = [
+    `concat(${year}, ${month}, ${day}, ${hour}) BETWEEN date_format(${nowUtc} - INTERVAL '${hours}' HOUR, '%Y%m%d%H') AND date_format(${nowUtc}, '%Y%m%d%H')`,
+    anyOf(year, "%Y"),
+    anyOf(month, "%m"),
+    anyOf(day, "%d"),
+  ];
+  return `(${terms.join("\n  AND ")})`;
+}
+
+function floorToHour(instant: Date, argument: string): number {
+  const time = instant.getTime();
+  if (Number.isNaN(time)) throw new Error(`hourPartitionPredicate: ${argument} is not a valid date`);
+  return Math.floor(time / HOUR_MS) * HOUR_MS;
+}
