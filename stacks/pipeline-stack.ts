@@ -51,7 +51,8 @@ export class PipelineStack extends TerraformStack {
         workspaces: new NamedCloudWorkspace(config.backend.workspace),
       });
     } else {
-      new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+      // Terraform runs in cdktf.out/stacks/<id>: keep the state file at the project root.
+      new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
     }
 
     const ctx: AwsContext = {

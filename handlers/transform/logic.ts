@@ -281,7 +281,8 @@ function transformOne(
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return fail(`malformed JSON: ${messageOf(error)}`);
+    if (!(error instanceof SyntaxError)) throw error;
+    return fail(`malformed JSON: ${error.message}`);
   }
   if (Array.isArray(parsed)) return fail("JSON array: send one event per record");
   if (typeof parsed !== "object" || parsed === null) {

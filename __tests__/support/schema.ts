@@ -1,0 +1,27 @@
+/** A clickstream event schema and transform settings shared by handler and stack tests. */
+import type { TransformSettings } from "../../handlers/shared/contract";
+import type { EventSchema } from "../../handlers/shared/event-schema";
+
+/** Clickstream event: three required columns, `event_time` is the event-time column. */
+export const TEST_SCHEMA: EventSchema = {
+  eventTimeColumn: "event_time",
+  columns: [
+    { name: "event_id", type: "string", required: true },
+    { name: "event_type", type: "string", required: true },
+    { name: "event_time", type: "timestamp", required: true },
+    { name: "user_id", type: "string", required: false },
+    { name: "session_id", type: "string", required: false },
+    { name: "page_url", type: "string", required: false },
+    { name: "referrer", type: "string", required: false },
+    { name: "device_type", type: "string", required: false },
+    { name: "country", type: "string", required: false },
+    { name: "duration_ms", type: "bigint", required: false },
+    { name: "revenue", type: "decimal(10,2)", required: false },
+    { name: "is_bot", type: "boolean", required: false },
+  ],
+};
+
+/** Transform settings over {@link TEST_SCHEMA}: arrival-time partitioning, `day` key, no drop rules. */
+export function testSettings(overrides: Partial<TransformSettings> = {}): TransformSettings {
+  return { schema: TEST_SCHEMA, dayKey: "day", partitionTime: "arrival", dropRules: [], ...overrides };
+}
