@@ -334,6 +334,60 @@ describe("configuration validation", () => {
   });
 });
 
+describe("batch configuration validation", () => {
+  it.each([
+    ["rate(1 hours)", /use the singular unit for 1/],
+    ["rate(0 minutes)", /at least 1/],
+    ["every day", /6-field cron/],
+    ["cron(0 2 * * *)", /has 5 fields/],
+  ])("rejects the batch schedule %p", (schedule, reason) => {
+    const message = problemsFor({ batch: { schedule } }).message;
+    expect(message).toMatch(/batch\.schedule: received .*allowed: rate\(N minutes\|hours\|days\) or a 6-field cron/);
+    expect(message).toMatch(reason);
+  });
+
+  it("rejects a run timeout that lets scheduled runs overlap", () => {
+    expect(problemsFor({ batch: { schedule: "rate(1 hour)", runTimeoutMinutes: 90 } }).message).toMatch(
+      /batch\.runTimeoutMinutes: received 90; allowed: less than the schedule's shortest period \(60 minutes for rate\(1 hour\)\)/,
+    );
+  });
+
+  it("measures the shortest gap of a cron schedule with several runs a day", () => {
+    expect(problemsFor({ batch: { schedule: "cron(0 1,2 * * ? *)", runTimeoutMinutes: 60 } }).message).toMatch(/shortest period \(60 minutes/);
+    expect(loadConfig(fileWith({ batch: { schedule: "cron(0 6,18 * * ? *)", runTimeoutMinutes: 120 } }), "test").batch.schedule).toBe("cron(0 6,18 * * ? *)");
+  });
+
+  it("rejects an event id column that is not a string column of the schema", () => {
+    expect(problemsFor({ batch: { eventIdColumn: "duration_ms" } }).message).toMatch(/batch\.eventIdColumn: received "duration_ms"; allowed: a string column of the schema/);
+  });
+
+  it("reserves the batch_id column for the workflow", () => {
+    const schema = schemaWith([...validColumns, { name: "batch_id", type: "string", required: false }]);
+    expect(problemsFor({ schema }).message).toMatch(/schema\.columns: received "batch_id"; allowed: no column named batch_id/);
+  });
+
+  it("accepts a batch_id column when the batch path is off", () => {
+    const schema = schemaWith([...validColumns, { name: "batch_id", type: "string", required: false }]);
+    expect(loadConfig(fileWith({ schema, batch: { enabled: false } }), "test").batch.enabled).toBe(false);
+  });
+
+  it("rejects an unknown time zone", () => {
+    expect(problemsFor({ batch: { scheduleTimezone: "Mars/Olympus" } }).message).toMatch(/batch\.scheduleTimezone: received "Mars\/Olympus"; allowed: an IANA time zone/);
+  });
+
+  it("rejects a malformed notification email", () => {
+    expect(problemsFor({ batch: { notificationEmail: "ops" } }).message).toMatch(/batch\.notificationEmail: received "ops"/);
+  });
+
+  it("rejects a chunk size outside 100–100000 records", () => {
+    expect(problemsFor({ batch: { recordsPerChunk: 10 } }).message).toMatch(/batch\.recordsPerChunk: received 10; allowed: an integer from 100 to 100000/);
+  });
+
+  it("rejects a partition key field that is not a column", () => {
+    expect(problemsFor({ batch: { partitionKeyField: "customer" } }).message).toMatch(/batch\.partitionKeyField: received "customer"/);
+  });
+});
+
 describe("Terraform Cloud backend choice", () => {
   it("uses a local backend when no organization is configured", () => {
     expect(loadConfig(fileWith({}), "test", {}).backend).toMatchObject({ kind: "local" });

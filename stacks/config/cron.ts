@@ -72,3 +72,44 @@ export function cronProblem(expression: string): string | undefined {
   }
   return undefined;
 }
+
+/** Returns why `expression` is not a valid `rate(N unit)` expression, or undefined when it is valid. */
+export function rateProblem(expression: string): string | undefined {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (!match) return "must be written rate(<number> <minute|minutes|hour|hours|day|days>)";
+  const value = Number(match[1]);
+  const unit = match[2]!;
+  if (value < 1) return "the number must be at least 1";
+  if (value === 1 && unit.endsWith("s")) return `use the singular unit for 1: rate(1 ${unit.slice(0, -1)})`;
+  if (value > 1 && !unit.endsWith("s")) return `use the plural unit for ${value}: rate(${value} ${unit}s)`;
+  return undefined;
+}
+
+const UNIT_MINUTES: Record<string, number> = { minute: 1, hour: 60, day: 1440 };
+
+function expand(text: string, min: number, max: number): number[] {
+  const values = new Set<number>();
+  for (const part of text.split(",")) {
+    const [range, step] = part.split("/");
+    const [from, to] = range === "*" ? [min, max] : range!.split("-").map(Number);
+    const last = to ?? (step ? max : from!);
+    for (let v = from!; v <= last; v += Number(step ?? 1)) values.add(v);
+  }
+  return [...values].sort((a, b) => a - b);
+}
+
+/**
+ * Shortest time between two runs of a valid schedule expression, in minutes. For cron it assumes every
+ * day may match (a lower bound), which is the safe side when checking that runs cannot overlap.
+ */
+export function minimumPeriodMinutes(expression: string): number {
+  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression.trim());
+  if (rate) return Number(rate[1]) * UNIT_MINUTES[rate[2]!]!;
+  const fields = /^cron\((.*)\)$/.exec(expression.trim())![1]!.trim().split(/\s+/);
+  const minutes = expand(fields[0]!, 0, 59);
+  const hours = expand(fields[1]!, 0, 23);
+  const times = hours.flatMap((h) => minutes.map((m) => h * 60 + m)).sort((a, b) => a - b);
+  let shortest = times[0]! + 1440 - times[times.length - 1]!;
+  for (let i = 1; i < times.length; i++) shortest = Math.min(shortest, times[i]! - times[i - 1]!);
+  return shortest;
+}

@@ -5,8 +5,9 @@
  */
 import { z } from "zod";
 import { TransformSettings } from "../../handlers/shared/contract";
+import { BATCH_ID_COLUMN } from "../../handlers/shared/batch-contract";
 import { isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } from "../../handlers/shared/event-schema";
-import { cronProblem } from "./cron";
+import { cronProblem, minimumPeriodMinutes, rateProblem } from "./cron";
 import { LIMITS } from "./limits";
 import { DEFAULT_SETTINGS, DEFAULT_SHARD_COUNT, PipelineConfigFile, PipelineSettings } from "./settings";
 
@@ -24,6 +25,7 @@ export interface ResolvedNames {
   readonly table: string;
   readonly workgroup: string;
   readonly crawler: string;
+  readonly stateMachine: string;
 }
 
 /** An exact bucket name, or a prefix Terraform completes with a unique suffix. */
@@ -186,6 +188,19 @@ const settingsShape = z.strictObject({
   }),
   query: z.strictObject({ bytesScannedCutoffPerQuery: z.number(), engineVersion: z.string() }),
   logs: z.strictObject({ retentionDays: z.number() }),
+  batch: z.strictObject({
+    enabled: z.boolean(),
+    schedule: z.string().nullable(),
+    scheduleTimezone: z.string(),
+    eventIdColumn: z.string(),
+    partitionKeyField: z.string().optional(),
+    recordsPerChunk: z.number(),
+    maxPushAttempts: z.number(),
+    validationAttempts: z.number(),
+    runTimeoutMinutes: z.number(),
+    stagingExpirationDays: z.number(),
+    notificationEmail: z.string().optional(),
+  }),
   terraformCloud: z.strictObject({
     organization: z.string().optional(),
     workspace: z.string(),
@@ -200,6 +215,7 @@ const settingsShape = z.strictObject({
     database: z.string().optional(),
     workgroup: z.string().optional(),
     crawler: z.string().optional(),
+    stateMachine: z.string().optional(),
   }),
   tags: z.record(z.string()),
 });
@@ -289,6 +305,7 @@ function resolveNames(s: PipelineSettings, environment: string): ResolvedNames {
     table: s.catalog.tableName,
     workgroup: s.names.workgroup ?? base,
     crawler: s.names.crawler ?? `${base}-partitions`,
+    stateMachine: s.names.stateMachine ?? `${base}-batch`,
   };
 }
 
@@ -356,6 +373,7 @@ function checkSettings(c: Checker, s: PipelineSettings, names: ResolvedNames): v
   checkNames(c, s, names);
   checkSchema(c, s);
   checkCatalog(c, s);
+  if (s.batch.enabled) checkBatch(c, s);
   c.range("query.bytesScannedCutoffPerQuery", s.query.bytesScannedCutoffPerQuery, LIMITS.athena.bytesScannedCutoff.min, Number.MAX_SAFE_INTEGER, "bytes; Athena's minimum is 10 MB", "set query.bytesScannedCutoffPerQuery to at least 10485760 (10 MB), e.g. 1073741824 for 1 GiB");
   if (!(LIMITS.logRetentionDays as readonly number[]).includes(s.logs.retentionDays)) {
     c.add("logs.retentionDays", s.logs.retentionDays, `one of ${LIMITS.logRetentionDays.join(", ")}`, "pick the nearest allowed value, e.g. 30");
@@ -455,6 +473,7 @@ function checkNames(c: Checker, s: PipelineSettings, n: ResolvedNames): void {
   c.name("catalog.tableName", n.table, LIMITS.glue.name, "Glue table name (lower-case letters, digits, underscores)", false);
   c.name("names.workgroup", n.workgroup, LIMITS.athena.workgroup, "Athena workgroup name", s.names.workgroup === undefined);
   c.name("names.crawler", n.crawler, { pattern: /^[\w.-]+$/, maxLength: 255 }, "Glue crawler name", s.names.crawler === undefined);
+  c.name("names.stateMachine", n.stateMachine, { pattern: /^[0-9A-Za-z_-]+$/, maxLength: 80 }, "Step Functions state machine name", s.names.stateMachine === undefined);
 }
 
 function checkSchema(c: Checker, s: PipelineSettings): void {
@@ -504,5 +523,43 @@ function checkCatalog(c: Checker, s: PipelineSettings): void {
     if (problem) {
       c.add("catalog.crawlerSchedule", schedule, `a 6-field ${LIMITS.glue.cron} in UTC (${problem})`, 'write e.g. "cron(10 * * * ? *)" for 10 past every hour, or null to crawl only on demand');
     }
+  }
+}
+
+function checkBatch(c: Checker, s: PipelineSettings): void {
+  const b = s.batch;
+  const columns = new Map(s.schema.columns.map((col) => [col.name, col]));
+  const idColumn = columns.get(b.eventIdColumn);
+  if (!idColumn || idColumn.type !== "string") {
+    c.add("batch.eventIdColumn", b.eventIdColumn, `a string column of the schema (${[...columns.keys()].join(", ")})`, "name the column holding a unique event id, or add an event_id string column to the schema");
+  }
+  if (b.partitionKeyField !== undefined && !columns.has(b.partitionKeyField)) {
+    c.add("batch.partitionKeyField", b.partitionKeyField, "a column of the schema", "name a column with many distinct values (spreads records over shards), or remove it to use the event id");
+  }
+  if (columns.has(BATCH_ID_COLUMN)) {
+    c.add("schema.columns", BATCH_ID_COLUMN, `no column named ${BATCH_ID_COLUMN}: the batch workflow adds it to the table and stamps it`, `rename your ${BATCH_ID_COLUMN} column, or set batch.enabled to false`);
+  }
+  c.range("batch.recordsPerChunk", b.recordsPerChunk, 100, 100_000, "records per staging chunk", "set batch.recordsPerChunk between 100 and 100000; 5000 suits ~1 KB records");
+  c.range("batch.maxPushAttempts", b.maxPushAttempts, 1, 20, "PutRecords attempts", "set batch.maxPushAttempts between 1 and 20");
+  c.range("batch.validationAttempts", b.validationAttempts, 1, 10, "attempts", "set batch.validationAttempts between 1 and 10");
+  c.range("batch.stagingExpirationDays", b.stagingExpirationDays, 1, 36500, "days", "set batch.stagingExpirationDays to at least 1");
+  const timeoutOk = c.range("batch.runTimeoutMinutes", b.runTimeoutMinutes, 15, 1440, "minutes", "set batch.runTimeoutMinutes between 15 and 1440");
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: b.scheduleTimezone });
+  } catch {
+    c.add("batch.scheduleTimezone", b.scheduleTimezone, "an IANA time zone such as UTC or Europe/Paris", "use a time zone name from the IANA database");
+  }
+  if (b.notificationEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(b.notificationEmail)) {
+    c.add("batch.notificationEmail", b.notificationEmail, "an email address", "set a valid address, or remove batch.notificationEmail");
+  }
+  if (b.schedule === null) return;
+  const problem = b.schedule.startsWith("rate(") ? rateProblem(b.schedule) : cronProblem(b.schedule);
+  if (problem) {
+    c.add("batch.schedule", b.schedule, `rate(N minutes|hours|days) or a 6-field ${LIMITS.glue.cron} (${problem})`, 'write e.g. "cron(0 2 * * ? *)" for 02:00 daily, "rate(6 hours)", or null for manual runs only');
+    return;
+  }
+  const period = minimumPeriodMinutes(b.schedule);
+  if (timeoutOk && period <= b.runTimeoutMinutes) {
+    c.add("batch.runTimeoutMinutes", b.runTimeoutMinutes, `less than the schedule's shortest period (${period} minutes for ${b.schedule}) so runs never overlap`, "lower batch.runTimeoutMinutes or schedule runs further apart");
   }
 }

@@ -24,6 +24,7 @@ export interface PipelineSettings {
   readonly catalog: CatalogSettings;
   readonly query: QuerySettings;
   readonly logs: LogSettings;
+  readonly batch: BatchSettingsConfig;
   readonly terraformCloud: TerraformCloudSettings;
   /** Optional overrides of derived physical names; leave unset to derive them from `namePrefix`. */
   readonly names: NameOverrides;
@@ -109,6 +110,35 @@ export interface QuerySettings {
   readonly engineVersion: string;
 }
 
+/** The scheduled batch path: landing files → Kinesis → lake, proven with Athena. */
+export interface BatchSettingsConfig {
+  /** Build the batch workflow, its functions and its schedule. @default true */
+  readonly enabled: boolean;
+  /**
+   * EventBridge Scheduler expression: `rate(N unit)` or a 6-field `cron(...)`, in `scheduleTimezone`;
+   * null for no schedule (runs are started with the operator CLI). @default "cron(0 2 * * ? *)"
+   */
+  readonly schedule: string | null;
+  /** IANA time zone of the schedule. @default "UTC" */
+  readonly scheduleTimezone: string;
+  /** String column of the schema holding the event id; generated deterministically when absent. @default "event_id" */
+  readonly eventIdColumn: string;
+  /** Field whose value is the Kinesis partition key. @default the event id column */
+  readonly partitionKeyField?: string;
+  /** Records per staging chunk, pushed by one Map iteration. @default 5000 */
+  readonly recordsPerChunk: number;
+  /** PutRecords attempts before a push fails loudly. @default 8 */
+  readonly maxPushAttempts: number;
+  /** Validation query attempts before a shortfall fails the run (late delivery). @default 3 */
+  readonly validationAttempts: number;
+  /** Longest a run may take; must be shorter than the schedule period so runs never overlap. @default 120 */
+  readonly runTimeoutMinutes: number;
+  /** Days before staging chunks expire. @default 7 */
+  readonly stagingExpirationDays: number;
+  /** Email subscribed to failure notifications (confirm the subscription mail). */
+  readonly notificationEmail?: string;
+}
+
 export interface LogSettings {
   /** Retention of every log group; one of CloudWatch's allowed values. @default 30 */
   readonly retentionDays: number;
@@ -135,6 +165,7 @@ export interface NameOverrides {
   readonly database?: string;
   readonly workgroup?: string;
   readonly crawler?: string;
+  readonly stateMachine?: string;
 }
 
 /** Recursively optional, for overrides. Arrays are replaced whole, never merged. */
@@ -200,6 +231,17 @@ export const DEFAULT_SETTINGS: Omit<PipelineSettings, "namePrefix" | "region"> =
   },
   query: { bytesScannedCutoffPerQuery: 1_073_741_824, engineVersion: "Athena engine version 3" },
   logs: { retentionDays: 30 },
+  batch: {
+    enabled: true,
+    schedule: "cron(0 2 * * ? *)",
+    scheduleTimezone: "UTC",
+    eventIdColumn: "event_id",
+    recordsPerChunk: 5000,
+    maxPushAttempts: 8,
+    validationAttempts: 3,
+    runTimeoutMinutes: 120,
+    stagingExpirationDays: 7,
+  },
   terraformCloud: { workspace: "{prefix}-{env}", hostname: "app.terraform.io" },
   names: {},
   tags: {},

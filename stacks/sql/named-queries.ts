@@ -4,8 +4,8 @@
  * that quotes every identifier and reads only the partitions it needs.
  */
 import { DayKey, EventSchema, partitionKeys } from "../../handlers/shared/event-schema";
-import { qualifiedTable, quoteIdentifier } from "./identifiers";
-import { recentHoursPredicate } from "./partition-filter";
+import { qualifiedTable, quoteIdentifier } from "../../handlers/shared/sql/identifiers";
+import { recentHoursPredicate } from "../../handlers/shared/sql/partition-filter";
 
 /** What the named queries are generated from. */
 export interface NamedQueriesProps {

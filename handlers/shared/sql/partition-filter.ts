@@ -2,7 +2,7 @@
  * Predicates on the four string partition keys (`year`, `month`, day key, `hour`; zero-padded UTC
  * values such as '2026', '11', '05', '09') that Athena can use to prune partitions.
  */
-import { DayKey, partitionKeys } from "../../handlers/shared/event-schema";
+import { DayKey, partitionKeys } from "../event-schema";
 import { quoteIdentifier, sqlString } from "./identifiers";
 
 const HOUR_MS = 3_600_000;

@@ -1,0 +1,159 @@
+/**
+ * The batch workflow's contract: lake prefixes, environment variables, and the input and output of
+ * every batch handler and of the state machine. No cdktf, no SDK: imported by `stacks/`,
+ * `state-machines/`, `handlers/` and the operator CLI alike. Every payload is small: records live in S3,
+ * states pass keys and counts (a Step Functions payload is at most 256 KiB).
+ */
+import type { DayKey, EventSchema } from "./event-schema";
+
+/** Batch folders in the lake bucket; disjoint from each other and from data/, raw/ and errors/. */
+export const BATCH_PREFIXES = {
+  /** Upstream systems drop batch files here. */
+  landing: "landing/",
+  /** NDJSON chunks of a batch, ready to push: staging/<batchId>/chunk-00000.ndjson, manifest.json. */
+  staging: "staging/",
+  /** Rejected lines with line numbers and reasons: rejected/<batchId>/<n>.ndjson. */
+  rejected: "rejected/",
+  /** One claim marker per batch: _runs/<batchId>.json (written with If-None-Match: *). */
+  runs: "_runs/",
+  /** Landing files of a successful batch are moved here: processed/<batchId>/<original key>. */
+  processed: "processed/",
+} as const;
+
+/** Environment variables of the batch functions, set by `BatchStage`. */
+export const BATCH_ENV = {
+  /** The lake bucket holding every batch prefix and the data/ prefix. */
+  bucket: "LAKE_BUCKET",
+  /** Kinesis stream the push function writes to. */
+  streamName: "STREAM_NAME",
+  /** JSON of {@link BatchSettings}. */
+  settings: "BATCH_SETTINGS",
+} as const;
+
+/** What the batch handlers need to know about the pipeline, passed as JSON in BATCH_SETTINGS. */
+export interface BatchSettings {
+  readonly schema: EventSchema;
+  readonly dayKey: DayKey;
+  readonly partitionTime: "arrival" | "event";
+  /** Column holding the event id (a string column of the schema). */
+  readonly eventIdColumn: string;
+  /** Field whose value is the Kinesis partition key (falls back to the event id when empty). */
+  readonly partitionKeyField: string;
+  /** Records per staging chunk (one Map iteration pushes one chunk). */
+  readonly recordsPerChunk: number;
+  /** PutRecords attempts per request before the push fails with RecordsUndelivered. */
+  readonly maxPushAttempts: number;
+  /** Glue database and table the validation query reads. */
+  readonly database: string;
+  readonly table: string;
+  /** Longest a run may take, in seconds: bounds the arrival-time partition window of the validation query. */
+  readonly runTimeoutSeconds: number;
+}
+
+/** Name of the column the batch id is stamped into; added to the table by the stack. */
+export const BATCH_ID_COLUMN = "batch_id";
+
+/** Input of a state machine execution. The schedule passes its scheduled time. */
+export interface BatchExecutionInput {
+  /** ISO-8601 scheduled time of the run; the batch id is derived from it, never from the wall clock. */
+  readonly scheduledTime: string;
+  /** Re-run a batch whose marker already exists. @default false */
+  readonly force?: boolean;
+}
+
+/** Input of the ExtractBatch function. */
+export interface ExtractInput extends BatchExecutionInput {
+  /** The execution ARN, written into the claim marker. */
+  readonly executionId: string;
+}
+
+/** The validation the workflow runs once the batch is delivered and crawled. */
+export interface BatchValidation {
+  /** One SELECT returning one row: found (distinct event ids of this batch), missing_required (rows with a NULL required column). */
+  readonly query: string;
+  /** Number of records pushed, which `found` must equal. */
+  readonly expectedCount: number;
+}
+
+/** Output of ExtractBatch. */
+export interface ExtractOutput {
+  readonly batchId: string;
+  /** True when there is nothing to push: an empty batch, or a batch already claimed by another run. */
+  readonly skipped: boolean;
+  /** Why the run was skipped: `empty` or `already-claimed`. */
+  readonly skipReason?: "empty" | "already-claimed";
+  readonly fileCount: number;
+  /** Records accepted and staged for pushing. */
+  readonly recordCount: number;
+  /** Lines rejected (written to rejected/<batchId>/ with reasons). */
+  readonly rejectedCount: number;
+  /** Staging chunk keys, pushed one per Map iteration. */
+  readonly chunkKeys: readonly string[];
+  /** Key of the manifest listing the landing files of this batch (moved to processed/ on success). */
+  readonly manifestKey: string;
+  /** When extraction finished, ISO-8601; delivery is checked for objects written after it. */
+  readonly pushStartedAt: string;
+  readonly validation: BatchValidation;
+}
+
+/** Input of one PushToKinesis iteration. */
+export interface PushInput {
+  readonly batchId: string;
+  readonly chunkKey: string;
+}
+
+/** Output of one PushToKinesis iteration. */
+export interface PushOutput {
+  readonly chunkKey: string;
+  readonly pushed: number;
+  /** PutRecords calls made, retries included. */
+  readonly calls: number;
+}
+
+/** Input of the delivery check polled by WaitForDelivery. */
+export interface DeliveryCheckInput {
+  /** Objects under data/ last modified at or after this ISO-8601 time count as delivered. */
+  readonly since: string;
+}
+
+/** Output of the delivery check. */
+export interface DeliveryCheckOutput {
+  readonly delivered: boolean;
+  /** Data objects found written since `since`. */
+  readonly objects: number;
+}
+
+/** Input of FinalizeBatch, run after a successful validation. */
+export interface FinalizeInput {
+  readonly batchId: string;
+  readonly manifestKey: string;
+  readonly executionId: string;
+}
+
+/** Output of FinalizeBatch. */
+export interface FinalizeOutput {
+  /** Landing files moved to processed/<batchId>/. */
+  readonly moved: number;
+}
+
+/**
+ * Error names the state machine branches on. Handlers throw errors whose `name` is one of these;
+ * Step Functions matches `ErrorEquals` against it.
+ */
+export const BATCH_ERRORS = {
+  /** Records still failing after every PutRecords attempt; the message carries the count. */
+  recordsUndelivered: "RecordsUndelivered",
+  /** The batch has more chunks than one inline Map may carry. */
+  batchTooLarge: "BatchTooLarge",
+} as const;
+
+/** A named error for the state machine to branch on. */
+export class BatchError extends Error {
+  constructor(
+    name: (typeof BATCH_ERRORS)[keyof typeof BATCH_ERRORS],
+    message: string,
+  ) {
+    super(message);
+    this.name = name;
+  }
+}
