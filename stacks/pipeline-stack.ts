@@ -3,7 +3,7 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { PipelineConfig, transformSettings } from "./config";
+import { PipelineConfig, tableSchema, transformSettings } from "./config";
 import { CatalogStage } from "./constructs/catalog-stage";
 import { DeliveryStage } from "./constructs/delivery-stage";
 import { AwsContext } from "./constructs/iam";
@@ -86,7 +86,7 @@ export class PipelineStack extends TerraformStack {
       databaseName: names.database,
       tableName: names.table,
       crawlerName: names.crawler,
-      schema: config.schema,
+      schema: tableSchema(config),
       dayKey: config.partitioning.dayKey,
       format: config.delivery.format,
       lakeBucket: this.storage.lakeBucket,
@@ -116,7 +116,7 @@ export class PipelineStack extends TerraformStack {
       database: this.catalog.database,
       databaseName: names.database,
       tableName: names.table,
-      schema: config.schema,
+      schema: tableSchema(config),
       dayKey: config.partitioning.dayKey,
     });
 

@@ -87,11 +87,15 @@ describe("transformRecords: output encoding", () => {
 describe("appendNewlineBase64", () => {
   it.each(Array.from({ length: 11 }, (_, length) => length))("matches the naive encoding for %i bytes", (length) => {
     // Prepare
-    const bytes = Buffer.from(Array.from({ length }, (_, i) => (i * 37 + 11) % 256));
+    const payloads = [
+      Buffer.alloc(length, 0x00),
+      Buffer.alloc(length, 0xff),
+      ...Array.from({ length: 100 }, () => randomBytes(length)),
+    ];
     // Act
-    const encoded = appendNewlineBase64(bytes.toString("base64"), bytes);
+    const encoded = payloads.map((bytes) => appendNewlineBase64(bytes.toString("base64"), bytes));
     // Assess
-    expect(encoded).toBe(Buffer.concat([bytes, Buffer.from("\n")]).toString("base64"));
+    expect(encoded).toEqual(payloads.map(naiveWithNewline));
   });
 
   it("matches the naive encoding for 500 random payloads", () => {
@@ -100,7 +104,7 @@ describe("appendNewlineBase64", () => {
     // Act
     const encoded = payloads.map((bytes) => appendNewlineBase64(bytes.toString("base64"), bytes));
     // Assess
-    expect(encoded).toEqual(payloads.map((bytes) => Buffer.concat([bytes, Buffer.from("\n")]).toString("base64")));
+    expect(encoded).toEqual(payloads.map(naiveWithNewline));
   });
 
   it("re-encodes fully when the base64 is not the canonical padded form", () => {
@@ -161,10 +165,17 @@ describe("transformRecords: rejected records", () => {
   it("fails a value outside the tinyint range", () => {
     // Prepare
     const settings = testSettings({
-      schema: { ...TEST_SCHEMA, columns: [...TEST_SCHEMA.columns, { name: "rating", type: "tinyint", required: false }] },
+      schema: {
+        ...TEST_SCHEMA,
+        columns: [...TEST_SCHEMA.columns, { name: "rating", type: "tinyint", required: false }],
+      },
     });
     // Act, Assess
-    expectFailed(clickEvent({ rating: 300 }), /column rating: expected tinyint, got 300 \(out of range -128\.\.127\)/, settings);
+    expectFailed(
+      clickEvent({ rating: 300 }),
+      /column rating: expected tinyint, got 300 \(out of range -128\.\.127\)/,
+      settings,
+    );
   });
 
   it("fails a bigint beyond JavaScript safe integers and says why", () => {
@@ -172,11 +183,17 @@ describe("transformRecords: rejected records", () => {
   });
 
   it("fails a decimal with more fraction digits than its scale", () => {
-    expectFailed(clickEvent({ revenue: 19.999 }), /column revenue: expected decimal\(10,2\), got 19\.999 \(more than 2 fraction digits\)/);
+    expectFailed(
+      clickEvent({ revenue: 19.999 }),
+      /column revenue: expected decimal\(10,2\), got 19\.999 \(more than 2 fraction digits\)/,
+    );
   });
 
   it("fails a decimal with more integer digits than precision minus scale", () => {
-    expectFailed(clickEvent({ revenue: "123456789.5" }), /revenue: expected decimal\(10,2\).*more than 8 integer digits/);
+    expectFailed(
+      clickEvent({ revenue: "123456789.5" }),
+      /revenue: expected decimal\(10,2\).*more than 8 integer digits/,
+    );
   });
 
   it("fails a missing required column", () => {
@@ -188,7 +205,10 @@ describe("transformRecords: rejected records", () => {
   });
 
   it("fails an unparseable timestamp naming the column and the value", () => {
-    expectFailed(clickEvent({ event_time: "yesterday noon" }), /column event_time: expected timestamp, got "yesterday noon"/);
+    expectFailed(
+      clickEvent({ event_time: "yesterday noon" }),
+      /column event_time: expected timestamp, got "yesterday noon"/,
+    );
   });
 
   it("fails a timestamp that is not a real calendar date", () => {
@@ -217,6 +237,20 @@ describe("transformRecords: coercion", () => {
     // Assess
     expect(decodeJson(record)).toEqual(clickEvent());
     expect(outcome.counts.coerced).toBe(1);
+  });
+
+  it("keeps a __proto__ key as data when it rebuilds the object", () => {
+    // Prepare
+    const text = JSON.stringify(clickEvent({ country: undefined, COUNTRY: "DE" })).replace(
+      "{",
+      '{"__proto__":{"x":1},',
+    );
+    // Act
+    const { record } = transformOne(text);
+    // Assess
+    const output = decodeJson(record);
+    expect(Object.getOwnPropertyDescriptor(output, "__proto__")?.value).toEqual({ x: 1 });
+    expect(output.country).toBe("DE");
   });
 
   it("coerces a numeric string to a number for a bigint column", () => {
@@ -398,7 +432,9 @@ describe("transformRecords: batches", () => {
     // Prepare
     const event = firehoseEvent(Array.from({ length: 10 }, (_, i) => growingRecord(i)));
     const allOk = responseBytes(transformer.transform(event).records);
-    const allFailed = responseBytes(event.records.map(({ recordId, data }) => ({ recordId, result: "ProcessingFailed", data })));
+    const allFailed = responseBytes(
+      event.records.map(({ recordId, data }) => ({ recordId, result: "ProcessingFailed", data })),
+    );
     const budget = Math.floor((allOk + allFailed) / 2);
     // Act
     const { records, counts } = transformer.transform(event, { responseBudgetBytes: budget });
@@ -446,6 +482,10 @@ function sixMegabyteEvent(payload: (index: number) => unknown) {
 function growingRecord(index: number): string {
   const text = JSON.stringify(clickEvent({ country: undefined, COUNTRY: "DE" }, index));
   return `${text.slice(0, -1)},"big":[${Array(110).fill("1e20").join(",")}]}`;
+}
+
+function naiveWithNewline(bytes: Buffer): string {
+  return Buffer.concat([bytes, Buffer.from("\n")]).toString("base64");
 }
 
 function responseBytes(records: FirehoseTransformationResultRecord[]): number {

@@ -263,12 +263,14 @@ describe("transform function", () => {
     expect(s.resources("aws_cloudwatch_log_group")).toContainEqual(
       expect.objectContaining({ name: "/aws/lambda/acme-test-transform", retention_in_days: 60 }),
     );
-    expect(s.only("aws_lambda_function").depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_cloudwatch_log_group\.transform_logs/)]));
+    expect(s.only("aws_lambda_function").depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_cloudwatch_log_group\.transform_function_logs/)]));
   });
 
   it("receives the event schema from the configuration", () => {
     const settings = JSON.parse(defaults.only("aws_lambda_function").environment.variables.TRANSFORM_SETTINGS);
-    expect(settings.schema).toEqual(CLICKSTREAM_SCHEMA);
+    expect(settings.schema.eventTimeColumn).toBe(CLICKSTREAM_SCHEMA.eventTimeColumn);
+    expect(settings.schema.columns.slice(0, -1)).toEqual(CLICKSTREAM_SCHEMA.columns);
+    expect(settings.schema.columns.at(-1)).toMatchObject({ name: "batch_id", type: "string", required: false });
     expect(settings.dayKey).toBe("day");
   });
 
@@ -286,10 +288,16 @@ describe("transform function", () => {
 describe("catalog", () => {
   const table = () => defaults.only("aws_glue_catalog_table");
 
-  it("defines the table columns from the event schema", () => {
-    expect(table().storage_descriptor.columns.map((c: { name: string; type: string }) => [c.name, c.type])).toEqual(
-      CLICKSTREAM_SCHEMA.columns.map((c) => [c.name, c.type]),
-    );
+  it("defines the table columns from the event schema, plus batch_id for the batch path", () => {
+    expect(table().storage_descriptor.columns.map((c: { name: string; type: string }) => [c.name, c.type])).toEqual([
+      ...CLICKSTREAM_SCHEMA.columns.map((c) => [c.name, c.type]),
+      ["batch_id", "string"],
+    ]);
+  });
+
+  it("adds no batch_id column when the batch path is off", () => {
+    const columns = synthPipeline({ batch: { enabled: false } }).only("aws_glue_catalog_table").storage_descriptor.columns;
+    expect(columns.map((c: { name: string }) => c.name)).not.toContain("batch_id");
   });
 
   it("follows a custom schema", () => {
@@ -301,7 +309,7 @@ describe("catalog", () => {
         { name: "amount", type: "decimal(10,2)", required: false },
       ],
     };
-    const s = synthPipeline({ schema });
+    const s = synthPipeline({ schema, batch: { enabled: false } });
     expect(s.only("aws_glue_catalog_table").storage_descriptor.columns.map((c: { name: string }) => c.name)).toEqual(["id", "ts", "amount"]);
   });
 

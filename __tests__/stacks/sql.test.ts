@@ -1,7 +1,7 @@
 import { DayKey, EventSchema } from "../../handlers/shared/event-schema";
-import { qualifiedTable, quoteIdentifier, sqlString } from "../../stacks/sql/identifiers";
+import { qualifiedTable, quoteIdentifier, sqlString } from "../../handlers/shared/sql/identifiers";
 import { LAST_DAY_HOURS, namedQueries, NamedQuerySpec } from "../../stacks/sql/named-queries";
-import { hourPartitionPredicate, recentHoursPredicate } from "../../stacks/sql/partition-filter";
+import { hourPartitionPredicate, recentHoursPredicate } from "../../handlers/shared/sql/partition-filter";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
 
 const SCHEMA: EventSchema = {

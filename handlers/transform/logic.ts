@@ -65,6 +65,7 @@ export interface TransformOptions {
 
 /** Settings compiled once into per-column coercers; reuse it across invocations. */
 export interface CompiledTransform {
+  /** The settings this was compiled from. */
   readonly settings: TransformSettings;
   /** Transforms one Firehose event; see {@link transformRecords}. */
   transform(event: FirehoseTransformationEvent, options?: TransformOptions): TransformOutcome;
@@ -189,7 +190,12 @@ interface MutableCounts {
 }
 
 type Verdict =
-  | { readonly result: "Ok"; readonly data: string; readonly coerced: boolean; readonly metadata?: FirehoseTransformationMetadata }
+  | {
+      readonly result: "Ok";
+      readonly data: string;
+      readonly coerced: boolean;
+      readonly metadata?: FirehoseTransformationMetadata;
+    }
   | { readonly result: "Dropped" }
   | { readonly result: "ProcessingFailed"; readonly reason: string };
 
@@ -263,15 +269,12 @@ function fail(reason: string): Verdict {
   return { result: "ProcessingFailed", reason };
 }
 
-function transformOne(
-  data: string,
-  context: RecordContext,
-  counts: MutableCounts,
-  unknownKeys: Set<string>,
-): Verdict {
+function transformOne(data: string, context: RecordContext, counts: MutableCounts, unknownKeys: Set<string>): Verdict {
   const bytes = Buffer.from(data, "base64");
   if (bytes.length > MAX_RECORD_BYTES) {
-    return fail(`record is ${bytes.length} bytes, over Firehose's record limit of ${MAX_RECORD_BYTES} bytes (1,000 KiB)`);
+    return fail(
+      `record is ${bytes.length} bytes, over Firehose's record limit of ${MAX_RECORD_BYTES} bytes (1,000 KiB)`,
+    );
   }
   const text = bytes.toString("utf8");
   if (text.includes("\uFFFD") && !isUtf8(bytes)) return fail("record is not valid UTF-8");
@@ -297,13 +300,11 @@ function transformOne(
   for (const column of context.columns) {
     const value = column.inherited && !Object.hasOwn(record, column.name) ? undefined : record[column.name];
     if (value === undefined || value === null) {
-      if (column.required) return fail(`missing required column ${column.name}: expected ${column.type}, got ${preview(value)}`);
+      if (column.required) return fail(`missing required ${typeMismatch(column, value)}`);
       continue;
     }
     const coerced = column.coerce(value);
-    if (coerced instanceof Invalid) {
-      return fail(`column ${column.name}: expected ${column.type}, got ${preview(value)}${coerced.detail ? ` (${coerced.detail})` : ""}`);
-    }
+    if (coerced instanceof Invalid) return fail(typeMismatch(column, value, coerced.detail));
     if (coerced !== value) {
       record[column.name] = coerced;
       changed = true;
@@ -317,6 +318,10 @@ function transformOne(
   const output = changed || !isSingleLine(text) ? encodeLine(record) : withOneNewline(data, bytes, text);
   const metadata = context.eventTime ? context.partitionMetadata(record[context.eventTime] as string) : undefined;
   return { result: "Ok", data: output, coerced: changed, metadata };
+}
+
+function typeMismatch(column: CompiledColumn, value: unknown, detail = ""): string {
+  return `column ${column.name}: expected ${column.type}, got ${preview(value)}${detail ? ` (${detail})` : ""}`;
 }
 
 /** Lower-cases keys (rebuilding the object only when needed); returns a failure reason on a collision. */
@@ -339,14 +344,23 @@ function normaliseKeys(
   }
   if (!needsRename) return { record: parsed, renamed: false };
 
-  const record: JsonObject = Object.create(null);
-  const original = new Map<string, string>();
-  for (const key of Object.keys(parsed)) {
+  const record: JsonObject = {};
+  for (const key in parsed) {
     const lower = key.toLowerCase();
-    const previous = original.get(lower);
-    if (previous !== undefined) return `keys ${JSON.stringify(previous)} and ${JSON.stringify(key)} collide after lower-casing`;
-    original.set(lower, key);
-    record[lower] = parsed[key];
+    if (Object.hasOwn(record, lower)) {
+      const previous = Object.keys(parsed).find((other) => other !== key && other.toLowerCase() === lower);
+      return `keys ${JSON.stringify(previous)} and ${JSON.stringify(key)} collide after lower-casing`;
+    }
+    if (lower === "__proto__") {
+      Object.defineProperty(record, lower, {
+        value: parsed[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      record[lower] = parsed[key];
+    }
   }
   return { record, renamed: true };
 }
@@ -409,7 +423,9 @@ function settingsProblems(raw: unknown): string[] {
       }
       const name = column.name;
       if (typeof name !== "string" || !COLUMN_NAME.test(name) || name.length > 255) {
-        problems.push(`schema.columns[${index}].name must match ${COLUMN_NAME.source} (≤ 255 characters), got ${preview(name)}`);
+        problems.push(
+          `schema.columns[${index}].name must match ${COLUMN_NAME.source} (≤ 255 characters), got ${preview(name)}`,
+        );
       } else if (columnTypes.has(name)) {
         problems.push(`schema.columns[${index}].name ${name} is declared twice`);
       } else {
@@ -425,7 +441,8 @@ function settingsProblems(raw: unknown): string[] {
       problems.push(`schema.eventTimeColumn must name a timestamp column, got ${preview(eventTime)}`);
     }
   }
-  if (raw.dayKey !== "day" && raw.dayKey !== "date") problems.push(`dayKey must be "day" or "date", got ${preview(raw.dayKey)}`);
+  if (raw.dayKey !== "day" && raw.dayKey !== "date")
+    problems.push(`dayKey must be "day" or "date", got ${preview(raw.dayKey)}`);
   if (raw.partitionTime !== "arrival" && raw.partitionTime !== "event") {
     problems.push(`partitionTime must be "arrival" or "event", got ${preview(raw.partitionTime)}`);
   }
@@ -439,7 +456,8 @@ function settingsProblems(raw: unknown): string[] {
         rule.column.length > 0 &&
         Array.isArray(rule.equals) &&
         rule.equals.every((value) => ["string", "number", "boolean"].includes(typeof value));
-      if (!valid) problems.push(`dropRules[${index}] must be { column: string, equals: (string | number | boolean)[] }`);
+      if (!valid)
+        problems.push(`dropRules[${index}] must be { column: string, equals: (string | number | boolean)[] }`);
     }
   }
   return problems;
@@ -551,7 +569,19 @@ function decimalCoercer(type: GlueType): Coercer {
   const shape = parseDecimal(type);
   if (!shape) throw new Error(`unsupported Glue type ${type}`);
   const integerDigits = shape.precision - shape.scale;
+  const factor = 10 ** shape.scale;
+  const limit = 10 ** integerDigits;
+  const quickCheck = shape.precision <= MAX_EXACT_DIGITS;
   return (value) => {
+    // A double that survives rounding to `scale` decimals has at most `scale` fraction digits.
+    if (
+      quickCheck &&
+      typeof value === "number" &&
+      Math.abs(value) < limit &&
+      Math.round(value * factor) / factor === value
+    ) {
+      return value;
+    }
     let number: number;
     let text: string;
     if (typeof value === "number") {
@@ -628,7 +658,8 @@ function coerceTimestamp(value: unknown): unknown {
   if (!loose) return new Invalid("unparseable timestamp");
   const [year, month, day] = [Number(loose[1]), Number(loose[2]), Number(loose[3])];
   const [hour, minute, second] = [Number(loose[4] ?? 0), Number(loose[5] ?? 0), Number(loose[6] ?? 0)];
-  if (!isCalendarDate(year, month, day) || !isClockTime(hour, minute, second)) return new Invalid("not a real date and time");
+  if (!isCalendarDate(year, month, day) || !isClockTime(hour, minute, second))
+    return new Invalid("not a real date and time");
   const millis = loose[7] ? Number(loose[7].slice(0, 3).padEnd(3, "0")) : 0;
   const offset = offsetMinutes(loose[8]);
   if (offset === undefined) return new Invalid("invalid UTC offset");

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { TransformSettings } from "../../handlers/shared/contract";
 import { BATCH_ID_COLUMN } from "../../handlers/shared/batch-contract";
-import { isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } from "../../handlers/shared/event-schema";
+import { EventSchema, isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } from "../../handlers/shared/event-schema";
 import { cronProblem, minimumPeriodMinutes, rateProblem } from "./cron";
 import { LIMITS } from "./limits";
 import { DEFAULT_SETTINGS, DEFAULT_SHARD_COUNT, PipelineConfigFile, PipelineSettings } from "./settings";
@@ -104,10 +104,25 @@ export function loadConfig(file: PipelineConfigFile, environment: string, env: N
   return result.config;
 }
 
+/**
+ * The table's columns: the event schema, plus the `batch_id` column the batch workflow stamps when the
+ * batch path is enabled (streamed events leave it NULL).
+ */
+export function tableSchema(config: PipelineConfig): EventSchema {
+  if (!config.batch.enabled) return config.schema;
+  return {
+    ...config.schema,
+    columns: [
+      ...config.schema.columns,
+      { name: BATCH_ID_COLUMN, type: "string", required: false, description: "Batch that loaded the row (NULL when streamed)" },
+    ],
+  };
+}
+
 /** The settings the transform function receives, derived from a validated configuration. */
 export function transformSettings(config: PipelineConfig): TransformSettings {
   return {
-    schema: config.schema,
+    schema: tableSchema(config),
     dayKey: config.partitioning.dayKey,
     partitionTime: config.partitioning.partitionTime,
     dropRules: config.delivery.dropRules,

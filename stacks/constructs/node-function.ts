@@ -1,0 +1,74 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { Construct } from "constructs";
+import { BundledHandler } from "./bundled-handler";
+import { arn, AwsContext, grant, PolicyStatement, serviceRole, XRAY_WRITE } from "./iam";
+
+/** Node.js runtime of every function in the project. */
+export const LAMBDA_RUNTIME = "nodejs22.x";
+
+export interface NodeFunctionProps {
+  readonly functionName: string;
+  readonly description: string;
+  /** Handler entry relative to the project root, e.g. `handlers/push/index.ts`. */
+  readonly entry: string;
+  readonly memoryMiB: number;
+  readonly timeoutSeconds: number;
+  readonly environment: Readonly<Record<string, string>>;
+  /** What the function's code calls, beyond writing its own logs (always granted). */
+  readonly statements: readonly PolicyStatement[];
+  /** X-Ray active tracing. @default true */
+  readonly tracing?: boolean;
+  /** Publish a version on every change (callers that need a qualified ARN). @default false */
+  readonly publish?: boolean;
+  readonly logRetentionDays: number;
+  readonly ctx: AwsContext;
+}
+
+/**
+ * One Lambda function: esbuild bundle, arm64 Node.js 22, its own role with exactly the given
+ * statements plus its own log writes, and an explicit log group with retention.
+ */
+export class NodeFunction extends Construct {
+  public readonly fn: LambdaFunction;
+  public readonly role: IamRole;
+  public readonly logGroup: CloudwatchLogGroup;
+
+  constructor(scope: Construct, id: string, props: NodeFunctionProps) {
+    super(scope, id);
+    const tracing = props.tracing ?? true;
+    const logGroupName = `/aws/lambda/${props.functionName}`;
+    // Created by Terraform with retention; otherwise Lambda creates it with "never expire".
+    this.logGroup = new CloudwatchLogGroup(this, "logs", { name: logGroupName, retentionInDays: props.logRetentionDays });
+    this.role = serviceRole(this, "role", `${props.functionName}-role`, "lambda.amazonaws.com", props.ctx);
+    const statements: PolicyStatement[] = [
+      {
+        sid: "WriteOwnLogs",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [`${arn.logGroup(props.ctx, logGroupName)}:*`],
+      },
+      ...props.statements,
+    ];
+    if (tracing) statements.push(XRAY_WRITE);
+    const policy = grant(this, `${props.functionName}-runtime`, this.role, statements);
+
+    const code = new BundledHandler(this, "code", { entry: props.entry });
+    this.fn = new LambdaFunction(this, "fn", {
+      functionName: props.functionName,
+      description: props.description,
+      role: this.role.arn,
+      runtime: LAMBDA_RUNTIME,
+      architectures: ["arm64"],
+      handler: "index.handler",
+      filename: code.asset.path,
+      sourceCodeHash: code.asset.assetHash,
+      memorySize: props.memoryMiB,
+      timeout: props.timeoutSeconds,
+      publish: props.publish ?? false,
+      tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
+      environment: { variables: { ...props.environment } },
+      dependsOn: [this.logGroup, policy],
+    });
+  }
+}
