@@ -22,6 +22,6 @@ const app = new App();
 for (const config of configs) {
   const stackId = `${config.namePrefix}-${config.environment}`;
   new PipelineStack(app, stackId, { config });
-  console.error(`stack ${stackId}: backend ${describeBackend(config)}`);
+  console.log(`stack ${stackId}: backend ${describeBackend(config)}`);
 }
 app.synth();

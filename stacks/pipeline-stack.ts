@@ -4,6 +4,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { PipelineConfig, tableSchema, transformSettings } from "./config";
+import { BatchStage } from "./constructs/batch-stage";
 import { CatalogStage } from "./constructs/catalog-stage";
 import { DeliveryStage } from "./constructs/delivery-stage";
 import { AwsContext } from "./constructs/iam";
@@ -25,6 +26,8 @@ export class PipelineStack extends TerraformStack {
   public readonly catalog: CatalogStage;
   public readonly delivery: DeliveryStage;
   public readonly query: QueryStage;
+  /** The scheduled batch path; undefined when `batch.enabled` is false. */
+  public readonly batch?: BatchStage;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id);
@@ -72,6 +75,7 @@ export class PipelineStack extends TerraformStack {
       lakeBucket: names.lakeBucket,
       resultsBucket: names.resultsBucket,
       lake: config.lake,
+      stagingExpirationDays: config.batch.enabled ? config.batch.stagingExpirationDays : undefined,
     });
     this.transform = new TransformFunction(this, "transform", {
       functionName: names.transformFunction,
@@ -120,6 +124,30 @@ export class PipelineStack extends TerraformStack {
       dayKey: config.partitioning.dayKey,
     });
 
+    if (config.batch.enabled) {
+      this.batch = new BatchStage(this, "batch", {
+        baseName: `${config.namePrefix}-${config.environment}`,
+        stateMachineName: names.stateMachine,
+        batch: config.batch,
+        settings: {
+          schema: config.schema,
+          dayKey: config.partitioning.dayKey,
+          partitionTime: config.partitioning.partitionTime,
+          database: names.database,
+          table: names.table,
+        },
+        stream: this.stream.stream,
+        streamSettings: config.stream,
+        delivery: config.delivery,
+        lakeBucket: this.storage.lakeBucket,
+        resultsBucket: this.storage.resultsBucket,
+        crawlerName: names.crawler,
+        workgroupName: names.workgroup,
+        logRetentionDays: config.logs.retentionDays,
+        ctx,
+      });
+    }
+
     const outputs: Record<string, string> = {
       stream_name: this.stream.stream.name,
       delivery_stream_name: this.delivery.deliveryStream.name,
@@ -129,6 +157,9 @@ export class PipelineStack extends TerraformStack {
       glue_table: this.catalog.table.name,
       crawler_name: this.catalog.crawler.name,
       athena_workgroup: this.query.workgroup.name,
+      ...(this.batch
+        ? { batch_state_machine_arn: this.batch.stateMachine.arn, batch_alerts_topic_arn: this.batch.alerts.arn }
+        : {}),
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }

@@ -353,8 +353,17 @@ describe("batch configuration validation", () => {
   });
 
   it("measures the shortest gap of a cron schedule with several runs a day", () => {
-    expect(problemsFor({ batch: { schedule: "cron(0 1,2 * * ? *)", runTimeoutMinutes: 60 } }).message).toMatch(/shortest period \(60 minutes/);
+    expect(problemsFor({ batch: { schedule: "cron(0 1,2 * * ? *)", runTimeoutMinutes: 80 } }).message).toMatch(/shortest period \(60 minutes/);
     expect(loadConfig(fileWith({ batch: { schedule: "cron(0 6,18 * * ? *)", runTimeoutMinutes: 120 } }), "test").batch.schedule).toBe("cron(0 6,18 * * ? *)");
+  });
+
+  it("rejects a run timeout too short for the workflow's waiting loops, naming their budgets", () => {
+    const message = problemsFor({ batch: { runTimeoutMinutes: 30 } }).message;
+    expect(message).toMatch(/batch\.runTimeoutMinutes: received 30; allowed: an integer from 72 to 1440 \(minutes; the minimum covers delivery 480 s, crawler 1800 s, 2 validation retries of 120 s and 30 min for extract and push\)/);
+  });
+
+  it("raises the minimum run timeout with longer delivery buffering", () => {
+    expect(problemsFor({ delivery: { bufferIntervalSeconds: 900 }, batch: { runTimeoutMinutes: 72 } }).message).toMatch(/allowed: an integer from 82 to 1440/);
   });
 
   it("rejects an event id column that is not a string column of the schema", () => {

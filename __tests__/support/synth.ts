@@ -59,6 +59,22 @@ export function referencedAddress(reference: string): string {
   return match[1]!;
 }
 
+/** The Terraform address of the one resource of `type` matching `predicate`. */
+export function addressWhere(s: Synthesized, type: string, predicate: (resource: Record<string, any>) => boolean): string {
+  const names = Object.entries(s.tf.resource[type] ?? {})
+    .filter(([, resource]) => predicate(resource))
+    .map(([name]) => name);
+  if (names.length !== 1) throw new Error(`expected exactly one matching ${type}, found ${names.length}`);
+  return `${type}.${names[0]}`;
+}
+
+/** The one resource of `type` matching `predicate`, without metadata. */
+export function findWhere(s: Synthesized, type: string, predicate: (resource: Record<string, any>) => boolean): Record<string, any> {
+  const found = s.resources(type).filter(predicate);
+  if (found.length !== 1) throw new Error(`expected exactly one matching ${type}, found ${found.length}`);
+  return found[0]!;
+}
+
 /** The Terraform address of the only resource of `type`. */
 export function addressOf(s: Synthesized, type: string): string {
   const names = Object.keys(s.tf.resource[type] ?? {});

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { TransformSettings } from "../../handlers/shared/contract";
 import { BATCH_ID_COLUMN } from "../../handlers/shared/batch-contract";
 import { EventSchema, isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } from "../../handlers/shared/event-schema";
+import { batchTiming } from "./batch-timing";
 import { cronProblem, minimumPeriodMinutes, rateProblem } from "./cron";
 import { LIMITS } from "./limits";
 import { DEFAULT_SETTINGS, DEFAULT_SHARD_COUNT, PipelineConfigFile, PipelineSettings } from "./settings";
@@ -558,7 +559,7 @@ function checkBatch(c: Checker, s: PipelineSettings): void {
   c.range("batch.maxPushAttempts", b.maxPushAttempts, 1, 20, "PutRecords attempts", "set batch.maxPushAttempts between 1 and 20");
   c.range("batch.validationAttempts", b.validationAttempts, 1, 10, "attempts", "set batch.validationAttempts between 1 and 10");
   c.range("batch.stagingExpirationDays", b.stagingExpirationDays, 1, 36500, "days", "set batch.stagingExpirationDays to at least 1");
-  const timeoutOk = c.range("batch.runTimeoutMinutes", b.runTimeoutMinutes, 15, 1440, "minutes", "set batch.runTimeoutMinutes between 15 and 1440");
+  const timeoutOk = checkRunTimeout(c, s);
   try {
     new Intl.DateTimeFormat("en", { timeZone: b.scheduleTimezone });
   } catch {
@@ -577,4 +578,28 @@ function checkBatch(c: Checker, s: PipelineSettings): void {
   if (timeoutOk && period <= b.runTimeoutMinutes) {
     c.add("batch.runTimeoutMinutes", b.runTimeoutMinutes, `less than the schedule's shortest period (${period} minutes for ${b.schedule}) so runs never overlap`, "lower batch.runTimeoutMinutes or schedule runs further apart");
   }
+}
+
+/** The run timeout must cover the workflow's waiting loops; returns whether it does. */
+function checkRunTimeout(c: Checker, s: PipelineSettings): boolean {
+  const b = s.batch;
+  const validBuffers = [s.delivery.bufferIntervalSeconds, s.delivery.processorBufferIntervalSeconds].every(
+    (v) => Number.isFinite(v) && v >= 0,
+  );
+  // With invalid buffer intervals (already reported) the workflow's budget cannot be computed.
+  if (!validBuffers || !Number.isInteger(b.validationAttempts) || b.validationAttempts < 1) {
+    return c.range("batch.runTimeoutMinutes", b.runTimeoutMinutes, 15, 1440, "minutes");
+  }
+  const timing = batchTiming(b, s.delivery, s.partitioning.partitionTime === "event");
+  const retriesSeconds = (b.validationAttempts - 1) * timing.validationRetryWaitSeconds;
+  const allowanceMinutes = Math.round((timing.minimumRunSeconds - timing.deliveryTimeoutSeconds - timing.crawlerTimeoutSeconds - retriesSeconds) / 60);
+  const minimumMinutes = Math.ceil(timing.minimumRunSeconds / 60);
+  return c.range(
+    "batch.runTimeoutMinutes",
+    b.runTimeoutMinutes,
+    minimumMinutes,
+    1440,
+    `minutes; the minimum covers delivery ${timing.deliveryTimeoutSeconds} s, crawler ${timing.crawlerTimeoutSeconds} s, ${b.validationAttempts - 1} validation retries of ${timing.validationRetryWaitSeconds} s and ${allowanceMinutes} min for extract and push`,
+    `set batch.runTimeoutMinutes between ${minimumMinutes} and 1440`,
+  );
 }

@@ -1,8 +1,9 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import { buildSync } from "esbuild";
+import { zipSync } from "fflate";
 
 /** The project root: the nearest folder above this file that holds cdktf.json. */
 export const PROJECT_ROOT = findProjectRoot(__dirname);
@@ -30,11 +31,15 @@ export class BundledHandler extends Construct {
 
   constructor(scope: Construct, id: string, props: BundledHandlerProps) {
     super(scope, id);
-    this.asset = new TerraformAsset(this, "asset", { path: bundleHandler(props.entry), type: AssetType.ARCHIVE });
+    // A FILE asset of our own zip: cdktf's ARCHIVE type spawns a Node.js process per archive.
+    this.asset = new TerraformAsset(this, "asset", { path: bundleHandler(props.entry), type: AssetType.FILE });
   }
 }
 
-/** Bundles `entry` into `.build/handlers/<name>/index.js` once per process; returns the folder. */
+/** Fixed timestamp inside the zip, so the same code always gives the same bytes and hash. */
+const ZIP_MTIME = new Date("2020-01-01T00:00:00Z");
+
+/** Bundles `entry` into `.build/handlers/<name>/index.js` and zips it once per process; returns the zip path. */
 export function bundleHandler(entry: string): string {
   const cached = bundled.get(entry);
   if (cached) return cached;
@@ -50,9 +55,14 @@ export function bundleHandler(entry: string): string {
     minify: true,
     // Prefer ES module builds so unused Powertools and SDK code is tree-shaken away.
     mainFields: ["module", "main"],
+    // The Node.js 22 Lambda runtime ships AWS SDK v3; bundling it would add ~450 KB per function.
+    external: ["@aws-sdk/*"],
     legalComments: "none",
     logLevel: "error",
   });
-  bundled.set(entry, outdir);
-  return outdir;
+  const zipPath = path.join(outdir, "function.zip");
+  const code = readFileSync(path.join(outdir, "index.js"));
+  writeFileSync(zipPath, zipSync({ "index.js": [code, { mtime: ZIP_MTIME, level: 9 }] }));
+  bundled.set(entry, zipPath);
+  return zipPath;
 }

@@ -9,6 +9,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
+import { BATCH_PREFIXES } from "../../handlers/shared/batch-contract";
 import type { BucketName, LakeSettings } from "../config";
 
 /**
@@ -24,6 +25,8 @@ export interface LakeStorageProps {
   readonly lakeBucket: BucketName;
   readonly resultsBucket: BucketName;
   readonly lake: LakeSettings;
+  /** Days before batch staging chunks expire; unset when the batch path is off. */
+  readonly stagingExpirationDays?: number;
 }
 
 /** Storage: the lake bucket (Parquet, raw backup, errors) and the Athena results bucket, both locked down. */
@@ -55,6 +58,7 @@ export class LakeStorage extends Construct {
         filter: [{ prefix: LAKE_PREFIXES.errors }],
         expiration: [{ days: lake.errorExpirationDays }],
       },
+      ...batchRules(props),
     ]);
     // Query results are disposable, so this bucket is not versioned.
     this.resultsBucket = secureBucket(this, "results", props.resultsBucket, true, false, [
@@ -67,6 +71,25 @@ export class LakeStorage extends Construct {
       },
     ]);
   }
+}
+
+/** Lifecycle of the batch folders: staging chunks are disposable, rejected lines live as long as errors. */
+function batchRules(props: LakeStorageProps): S3BucketLifecycleConfigurationRule[] {
+  if (props.stagingExpirationDays === undefined) return [];
+  return [
+    {
+      id: "expire-batch-staging",
+      status: "Enabled",
+      filter: [{ prefix: BATCH_PREFIXES.staging }],
+      expiration: [{ days: props.stagingExpirationDays }],
+    },
+    {
+      id: "expire-batch-rejects",
+      status: "Enabled",
+      filter: [{ prefix: BATCH_PREFIXES.rejected }],
+      expiration: [{ days: props.lake.errorExpirationDays }],
+    },
+  ];
 }
 
 /** A bucket with public access blocked, ACLs disabled, SSE-S3, TLS-only access and lifecycle rules. */

@@ -1,0 +1,194 @@
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import "aws-sdk-client-mock-jest";
+import { handler } from "../../handlers/delivery-check";
+import {
+  DATA_PREFIX,
+  hourPrefixes,
+  isDelivered,
+  listingPlan,
+  listPlanned,
+  LISTING_LIMITS,
+  parseDeliveryCheckSettings,
+  parseSince,
+  type ListedPage,
+} from "../../handlers/delivery-check/logic";
+import { LAKE_PREFIXES } from "../../stacks/constructs/lake-storage";
+
+const at = (iso: string) => new Date(iso);
+
+/** A Firehose data object in the hour partition of `lastModified`. */
+function dataObject(lastModified: string, name = "clicks-delivery-1-2025-01-01-12-00-00-abc.parquet") {
+  const t = at(lastModified);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return {
+    Key: `data/year=${t.getUTCFullYear()}/month=${pad(t.getUTCMonth() + 1)}/day=${pad(t.getUTCDate())}/hour=${pad(t.getUTCHours())}/${name}`,
+    LastModified: t,
+  };
+}
+
+describe("hourPrefixes", () => {
+  it("lists every UTC hour from since through now, across a day and month boundary", () => {
+    expect(hourPrefixes(at("2025-01-31T22:59:59Z"), at("2025-02-01T01:00:00Z"), "day")).toEqual([
+      "data/year=2025/month=01/day=31/hour=22/",
+      "data/year=2025/month=01/day=31/hour=23/",
+      "data/year=2025/month=02/day=01/hour=00/",
+      "data/year=2025/month=02/day=01/hour=01/",
+    ]);
+  });
+
+  it("uses the configured day key", () => {
+    expect(hourPrefixes(at("2025-03-04T05:06:07Z"), at("2025-03-04T05:30:00Z"), "date")).toEqual([
+      "data/year=2025/month=03/date=04/hour=05/",
+    ]);
+  });
+
+  it("caps the prefixes at 48, keeping the hours right after since", () => {
+    const prefixes = hourPrefixes(at("2025-01-01T00:00:00Z"), at("2025-01-10T00:00:00Z"), "day");
+
+    expect(prefixes).toHaveLength(LISTING_LIMITS.maxHourPrefixes);
+    expect(prefixes[0]).toBe("data/year=2025/month=01/day=01/hour=00/");
+    expect(prefixes[47]).toBe("data/year=2025/month=01/day=02/hour=23/");
+  });
+
+  it("still lists the hour of a since that lies after now", () => {
+    expect(hourPrefixes(at("2025-01-01T12:10:00Z"), at("2025-01-01T11:59:00Z"), "day")).toEqual([
+      "data/year=2025/month=01/day=01/hour=12/",
+    ]);
+  });
+
+  it("lives under the stack's data prefix", () => {
+    expect(DATA_PREFIX).toBe(LAKE_PREFIXES.data);
+  });
+});
+
+describe("listingPlan", () => {
+  it("lists hourly prefixes for arrival-time partitions, starting a buffer interval before since", () => {
+    const plan = listingPlan({ dayKey: "day", partitionTime: "arrival" }, at("2025-01-01T12:05:00Z"), at("2025-01-01T13:20:00Z"));
+
+    expect(plan).toEqual({
+      prefixes: ["data/year=2025/month=01/day=01/hour=11/", "data/year=2025/month=01/day=01/hour=12/", "data/year=2025/month=01/day=01/hour=13/"],
+      maxPages: LISTING_LIMITS.maxPagesPerHour,
+    });
+  });
+
+  it("lists data/ for a bounded number of pages for event-time partitions", () => {
+    expect(listingPlan({ dayKey: "day", partitionTime: "event" }, at("2025-01-01T12:05:00Z"), at("2025-01-01T13:20:00Z"))).toEqual({
+      prefixes: ["data/"],
+      maxPages: 20,
+    });
+  });
+});
+
+describe("isDelivered", () => {
+  const since = at("2025-01-01T12:00:00.400Z");
+
+  it("counts only objects last modified at or after since", () => {
+    const objects = [dataObject("2025-01-01T11:59:58Z"), dataObject("2025-01-01T12:00:01Z"), dataObject("2025-01-01T12:03:00Z")];
+
+    expect(isDelivered(objects, since)).toEqual({ delivered: true, objects: 2 });
+  });
+
+  it("counts an object from the same second, since S3 reports whole seconds", () => {
+    expect(isDelivered([dataObject("2025-01-01T12:00:00Z")], since)).toEqual({ delivered: true, objects: 1 });
+  });
+
+  it("is not delivered when nothing is new", () => {
+    expect(isDelivered([dataObject("2025-01-01T11:00:00Z"), { Key: "data/x" }], since)).toEqual({ delivered: false, objects: 0 });
+  });
+});
+
+describe("listPlanned", () => {
+  it("follows continuation tokens up to maxPages per prefix", async () => {
+    // Prepare: every prefix has endless pages of one object
+    const calls: [string, string | undefined][] = [];
+    const listPage = async (prefix: string, token: string | undefined): Promise<ListedPage> => {
+      calls.push([prefix, token]);
+      return { Contents: [dataObject("2025-01-01T12:30:00Z")], NextContinuationToken: `${prefix}#${calls.length}` };
+    };
+    // Act
+    const objects = await listPlanned({ prefixes: ["a/", "b/"], maxPages: 3 }, listPage);
+    // Assess
+    expect(objects).toHaveLength(6);
+    expect(calls).toEqual([
+      ["a/", undefined],
+      ["a/", "a/#1"],
+      ["a/", "a/#2"],
+      ["b/", undefined],
+      ["b/", "b/#4"],
+      ["b/", "b/#5"],
+    ]);
+  });
+});
+
+describe("settings and input", () => {
+  it("reads dayKey and partitionTime from BATCH_SETTINGS", () => {
+    expect(parseDeliveryCheckSettings(JSON.stringify({ dayKey: "date", partitionTime: "event", maxPushAttempts: 8 }))).toEqual({
+      dayKey: "date",
+      partitionTime: "event",
+    });
+    expect(() => parseDeliveryCheckSettings(JSON.stringify({ dayKey: "dt" }))).toThrow(
+      /dayKey must be "day" or "date", got "dt"; partitionTime must be "arrival" or "event", got undefined/,
+    );
+  });
+
+  it("rejects a since that is not a time", () => {
+    expect(() => parseSince("yesterday")).toThrow('since must be an ISO-8601 time, got "yesterday"');
+    expect(parseSince("2025-01-01T12:00:00Z").toISOString()).toBe("2025-01-01T12:00:00.000Z");
+  });
+});
+
+describe("delivery-check handler", () => {
+  const s3 = mockClient(S3Client);
+  const ORIGINAL_ENV = process.env;
+
+  beforeEach(() => {
+    s3.reset();
+    jest.useFakeTimers({ now: at("2025-01-01T13:20:00Z"), doNotFake: ["setTimeout", "setImmediate", "nextTick", "queueMicrotask"] });
+    process.env = { ...ORIGINAL_ENV, LAKE_BUCKET: "acme-lake", BATCH_SETTINGS: JSON.stringify({ dayKey: "day", partitionTime: "arrival" }) };
+  });
+  afterEach(() => jest.useRealTimers());
+  afterAll(() => {
+    process.env = ORIGINAL_ENV;
+  });
+
+  it("lists the hourly prefixes since the push started and counts new objects", async () => {
+    // Prepare
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    s3.on(ListObjectsV2Command, { Prefix: "data/year=2025/month=01/day=01/hour=12/" }).resolves({
+      Contents: [dataObject("2025-01-01T12:01:00Z", "old.parquet"), dataObject("2025-01-01T12:09:00Z", "new.parquet")],
+    });
+    // Act
+    const output = await handler({ since: "2025-01-01T12:05:00Z" });
+    // Assess
+    expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toEqual(
+      ["11", "12", "13"].map((hour) => expect.objectContaining({ Bucket: "acme-lake", Prefix: `data/year=2025/month=01/day=01/hour=${hour}/` })),
+    );
+    expect(output).toEqual({ delivered: true, objects: 1 });
+  });
+
+  it("reports not delivered while the partitions are empty", async () => {
+    s3.on(ListObjectsV2Command).resolves({});
+
+    expect(await handler({ since: "2025-01-01T13:10:00Z" })).toEqual({ delivered: false, objects: 0 });
+  });
+
+  it("lists data/ page by page for event-time partitions", async () => {
+    process.env.BATCH_SETTINGS = JSON.stringify({ dayKey: "day", partitionTime: "event" });
+    s3.on(ListObjectsV2Command)
+      .resolvesOnce({ Contents: [dataObject("2024-06-01T00:00:00Z")], NextContinuationToken: "t1" })
+      .resolvesOnce({ Contents: [dataObject("2025-01-01T13:00:00Z")] });
+
+    const output = await handler({ since: "2025-01-01T12:05:00Z" });
+
+    expect(s3).toHaveReceivedCommandTimes(ListObjectsV2Command, 2);
+    expect(s3).toHaveReceivedNthSpecificCommandWith(2, ListObjectsV2Command, { Bucket: "acme-lake", Prefix: "data/", ContinuationToken: "t1" });
+    expect(output).toEqual({ delivered: true, objects: 1 });
+  });
+
+  it("names the construct that sets a missing bucket", async () => {
+    delete process.env.LAKE_BUCKET;
+
+    await expect(handler({ since: "2025-01-01T12:05:00Z" })).rejects.toThrow("LAKE_BUCKET is not set (set by BatchStage)");
+  });
+});

@@ -1,0 +1,280 @@
+/**
+ * Pushing one staging chunk to Kinesis: parse the NDJSON chunk into PutRecords entries, plan requests
+ * within the PutRecords limits, and send them, resending only the entries Kinesis did not accept, with
+ * capped exponential backoff and full jitter. No SDK and no `process.env`: the adapter injects a
+ * `putRecords` function, `sleep` and `random`, which lets tests drive retries with fakes.
+ *
+ * Record data is the staged NDJSON line (the JSON object exactly as the extract step wrote it) followed
+ * by one "\n". Sending the staged bytes keeps what extract validated, and the newline keeps records
+ * separable if anything downstream concatenates them; the Firehose transform re-serialises anyway.
+ */
+import { createHash } from "node:crypto";
+import { BATCH_ERRORS, BatchError, type BatchSettings, type PushOutput } from "../shared/batch-contract";
+
+/** PutRecords limits (record size = data bytes + partition key bytes). */
+export const PUT_RECORDS_LIMITS = {
+  maxRecordsPerRequest: 500,
+  maxRequestBytes: 5 * 1024 * 1024,
+  maxRecordBytes: 1024 * 1024,
+  maxPartitionKeyLength: 256,
+} as const;
+
+/** Backoff between attempts: full jitter over `min(maxDelayMs, baseDelayMs * 2^(attempt-1))`. */
+export const DEFAULT_BACKOFF = { baseDelayMs: 100, maxDelayMs: 5_000 } as const;
+
+/** Error names (entry `ErrorCode`s or thrown error names) after which the same records are sent again. */
+export const RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
+  "ProvisionedThroughputExceededException",
+  "LimitExceededException",
+  "InternalFailure",
+]);
+
+/** The part of {@link BatchSettings} the push uses. */
+export type PushSettings = Pick<BatchSettings, "partitionKeyField" | "eventIdColumn" | "maxPushAttempts">;
+
+/** One PutRecords entry; structurally the SDK's `PutRecordsRequestEntry`. */
+export interface PushEntry {
+  readonly Data: Uint8Array;
+  readonly PartitionKey: string;
+}
+
+/** The request the sender passes to `putRecords`; structurally the SDK's `PutRecordsInput`. */
+export interface PutRecordsRequest {
+  readonly StreamName: string;
+  readonly Records: PushEntry[];
+}
+
+/** What the sender reads from a PutRecords response; structurally the SDK's `PutRecordsOutput`. */
+export interface PutRecordsResult {
+  readonly FailedRecordCount?: number;
+  readonly Records?: readonly {
+    readonly ErrorCode?: string;
+    readonly ErrorMessage?: string;
+    readonly SequenceNumber?: string;
+    readonly ShardId?: string;
+  }[];
+}
+
+/** I/O the sender needs, injected by the adapter (or by tests). */
+export interface SenderDeps {
+  putRecords(request: PutRecordsRequest): Promise<PutRecordsResult>;
+  sleep(ms: number): Promise<void>;
+  /** Uniform in [0, 1]; scales each backoff delay (full jitter). */
+  random(): number;
+}
+
+/** Where and how hard the sender pushes. */
+export interface SendOptions {
+  readonly streamName: string;
+  /** Named in the error message when records stay undelivered. */
+  readonly chunkKey: string;
+  /** PutRecords calls per planned request, the first one included. */
+  readonly maxAttempts: number;
+  /** @default DEFAULT_BACKOFF.baseDelayMs */
+  readonly baseDelayMs?: number;
+  /** @default DEFAULT_BACKOFF.maxDelayMs */
+  readonly maxDelayMs?: number;
+}
+
+/** A record that can never be accepted by PutRecords; the extract step should have rejected it. */
+export class RecordTooLargeError extends Error {
+  override name = "RecordTooLarge";
+}
+
+/** A staging chunk line that is not a JSON object; the extract step only writes objects. */
+export class InvalidChunkError extends Error {
+  override name = "InvalidChunk";
+}
+
+/** Picks and checks the push settings from the BATCH_SETTINGS JSON. */
+export function parsePushSettings(json: string): PushSettings {
+  const raw = JSON.parse(json) as Partial<BatchSettings>;
+  const problems: string[] = [];
+  if (typeof raw.partitionKeyField !== "string" || raw.partitionKeyField === "") problems.push("partitionKeyField must be a non-empty string");
+  if (typeof raw.eventIdColumn !== "string" || raw.eventIdColumn === "") problems.push("eventIdColumn must be a non-empty string");
+  if (!Number.isInteger(raw.maxPushAttempts) || (raw.maxPushAttempts as number) < 1) {
+    problems.push(`maxPushAttempts must be an integer ≥ 1, got ${String(raw.maxPushAttempts)}`);
+  }
+  if (problems.length > 0) throw new Error(`invalid batch settings: ${problems.join("; ")}`);
+  return { partitionKeyField: raw.partitionKeyField!, eventIdColumn: raw.eventIdColumn!, maxPushAttempts: raw.maxPushAttempts! };
+}
+
+/**
+ * The partition key of a record: the string value of `record[partitionKeyField]`, else of the event id
+ * column, else (neither has a value) the MD5 of the data. Keys longer than 256 characters are replaced
+ * by their MD5 hex, which keeps distinct keys distinct (truncation would merge keys sharing a prefix).
+ */
+export function partitionKeyFor(record: Record<string, unknown>, settings: PushSettings, data: Uint8Array): string {
+  const key = keyText(record[settings.partitionKeyField]) || keyText(record[settings.eventIdColumn]);
+  if (!key) return md5(data);
+  // `length` counts UTF-16 units, never fewer than characters, so this errs towards hashing.
+  return key.length > PUT_RECORDS_LIMITS.maxPartitionKeyLength ? md5(key) : key;
+}
+
+/** Turns the NDJSON text of a chunk into PutRecords entries, one per non-blank line. */
+export function chunkEntries(ndjson: string, settings: PushSettings, chunkKey: string): PushEntry[] {
+  const entries: PushEntry[] = [];
+  const lines = ndjson.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].endsWith("\r") ? lines[i].slice(0, -1) : lines[i];
+    if (line.trim() === "") continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch (error) {
+      throw new InvalidChunkError(`${chunkKey} line ${i + 1} is not JSON: ${(error as Error).message}`);
+    }
+    if (typeof record !== "object" || record === null || Array.isArray(record)) {
+      throw new InvalidChunkError(`${chunkKey} line ${i + 1} is not a JSON object`);
+    }
+    const data = Buffer.from(`${line}\n`, "utf8");
+    entries.push({ Data: data, PartitionKey: partitionKeyFor(record as Record<string, unknown>, settings, data) });
+  }
+  return entries;
+}
+
+/** Bytes PutRecords counts for an entry: data plus UTF-8 partition key. */
+export function entryBytes(entry: PushEntry): number {
+  return entry.Data.byteLength + Buffer.byteLength(entry.PartitionKey, "utf8");
+}
+
+/**
+ * Splits entries, in order, into requests of at most 500 records and 5 MiB.
+ * Throws {@link RecordTooLargeError} for an entry over 1 MiB (data plus key).
+ */
+export function planRequests(entries: readonly PushEntry[]): PushEntry[][] {
+  const { maxRecordsPerRequest, maxRequestBytes, maxRecordBytes } = PUT_RECORDS_LIMITS;
+  const requests: PushEntry[][] = [];
+  let current: PushEntry[] = [];
+  let currentBytes = 0;
+  entries.forEach((entry, index) => {
+    const bytes = entryBytes(entry);
+    if (bytes > maxRecordBytes) {
+      throw new RecordTooLargeError(
+        `record ${index + 1} is ${bytes} bytes with its partition key; PutRecords accepts at most ${maxRecordBytes}`,
+      );
+    }
+    if (current.length === maxRecordsPerRequest || currentBytes + bytes > maxRequestBytes) {
+      requests.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(entry);
+    currentBytes += bytes;
+  });
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
+
+/** Upper bound of the delay before attempt `attempt + 1`: `min(max, base * 2^(attempt-1))`. */
+export function backoffCeiling(attempt: number, baseDelayMs: number, maxDelayMs: number): number {
+  return Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+}
+
+/**
+ * Sends the planned requests one after another. After each call, only the entries with an `ErrorCode`
+ * are sent again; a thrown throttling error (see {@link RETRYABLE_ERRORS}) resends the whole remainder;
+ * any other thrown error propagates. Each request gets `maxAttempts` calls. When entries are still
+ * failing, throws `BatchError(RecordsUndelivered)` counting every record not accepted, later requests
+ * included; it never returns with records unsent.
+ */
+export async function sendRequests(
+  requests: readonly (readonly PushEntry[])[],
+  deps: SenderDeps,
+  options: SendOptions,
+): Promise<Omit<PushOutput, "chunkKey">> {
+  const baseDelayMs = options.baseDelayMs ?? DEFAULT_BACKOFF.baseDelayMs;
+  const maxDelayMs = options.maxDelayMs ?? DEFAULT_BACKOFF.maxDelayMs;
+  const total = requests.reduce((sum, request) => sum + request.length, 0);
+  let pushed = 0;
+  let calls = 0;
+  for (let r = 0; r < requests.length; r++) {
+    let pending: PushEntry[] = [...requests[r]];
+    let lastErrors = new Map<string, number>();
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > options.maxAttempts) {
+        const later = requests.slice(r + 1).reduce((sum, request) => sum + request.length, 0);
+        throw undelivered(total - pushed, total, options, lastErrors, later);
+      }
+      if (attempt > 1) await deps.sleep(deps.random() * backoffCeiling(attempt - 1, baseDelayMs, maxDelayMs));
+      calls++;
+      let result: PutRecordsResult;
+      try {
+        result = await deps.putRecords({ StreamName: options.streamName, Records: pending });
+      } catch (error) {
+        const name = (error as Error).name;
+        if (!RETRYABLE_ERRORS.has(name)) throw error;
+        lastErrors = new Map([[name, pending.length]]);
+        continue;
+      }
+      const failed = failedEntries(pending, result);
+      pushed += pending.length - failed.entries.length;
+      pending = failed.entries;
+      lastErrors = failed.errors;
+    }
+  }
+  return { pushed, calls };
+}
+
+/** Parses, plans and sends one chunk; see {@link chunkEntries}, {@link planRequests}, {@link sendRequests}. */
+export async function pushChunk(
+  ndjson: string,
+  target: { readonly chunkKey: string; readonly streamName: string; readonly settings: PushSettings },
+  deps: SenderDeps,
+): Promise<PushOutput> {
+  const requests = planRequests(chunkEntries(ndjson, target.settings, target.chunkKey));
+  const sent = await sendRequests(requests, deps, {
+    streamName: target.streamName,
+    chunkKey: target.chunkKey,
+    maxAttempts: target.settings.maxPushAttempts,
+  });
+  return { chunkKey: target.chunkKey, ...sent };
+}
+
+/**
+ * The entries of `sent` that Kinesis did not accept, matched by index, with error counts. If the response
+ * reports failures it does not itemise (a missing or short `Records`), the unitemised entries count as
+ * failed: resending risks a duplicate, which the event id absorbs; not resending risks a loss.
+ */
+function failedEntries(sent: readonly PushEntry[], result: PutRecordsResult): { entries: PushEntry[]; errors: Map<string, number> } {
+  const entries: PushEntry[] = [];
+  const errors = new Map<string, number>();
+  if ((result.FailedRecordCount ?? 0) === 0) return { entries, errors };
+  const items = result.Records ?? [];
+  sent.forEach((entry, i) => {
+    const code = i < items.length ? items[i].ErrorCode : "Unreported";
+    if (!code) return;
+    entries.push(entry);
+    errors.set(code, (errors.get(code) ?? 0) + 1);
+  });
+  if (entries.length === 0) {
+    // FailedRecordCount > 0 yet no entry carries an ErrorCode: resend them all rather than guess.
+    entries.push(...sent);
+    errors.set("Unreported", sent.length);
+  }
+  return { entries, errors };
+}
+
+function undelivered(
+  missing: number,
+  total: number,
+  options: SendOptions,
+  lastErrors: ReadonlyMap<string, number>,
+  notAttempted: number,
+): BatchError {
+  const codes = [...lastErrors].map(([code, count]) => `${code} ×${count}`).join(", ");
+  const later = notAttempted > 0 ? ` (${notAttempted} of them in later requests, not sent)` : "";
+  return new BatchError(
+    BATCH_ERRORS.recordsUndelivered,
+    `${missing} of ${total} records of ${options.chunkKey} were not accepted by Kinesis after ${options.maxAttempts} attempts: ${codes}${later}`,
+  );
+}
+
+function keyText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  return typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+function md5(data: Uint8Array | string): string {
+  return createHash("md5").update(data).digest("hex");
+}

@@ -1,0 +1,267 @@
+/**
+ * Operator CLI for the batch workflow: start a run, follow it state by state, show an execution's
+ * status, list recent executions. Run it with `npm run batch -- --help`.
+ *
+ * This file does the I/O (Step Functions calls, writing, polling); parsing and every piece of text
+ * live in `scripts/cli/`. Everything with a side effect comes in through {@link CliDeps}.
+ */
+import {
+  DescribeExecutionCommand,
+  DescribeExecutionOutput,
+  GetExecutionHistoryCommand,
+  HistoryEvent,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import type { BatchExecutionInput } from "../handlers/shared/batch-contract";
+import { pipelineConfig } from "../pipeline.config";
+import { loadConfig, PipelineConfigFile } from "../stacks/config";
+import { Command, parseArgs, toSchedulerTime, USAGE } from "./cli/args";
+import { CliError, ErrorContext, EXIT, explainError } from "./cli/errors";
+import { isFinalEvent, ProgressView } from "./cli/progress";
+import { describeExecution, describeFailure, describeOutcome, FAILED_STATUSES, formatExecutionTable } from "./cli/summary";
+import { chooseEnvironment, consoleUrl, executionName, nameOfArn, regionOfArn, stateMachineNotFoundMessage } from "./cli/target";
+
+/** Somewhere to write text. */
+export interface Output {
+  write(text: string): unknown;
+}
+
+/** Everything the CLI touches outside itself; tests replace any of it. */
+export interface CliDeps {
+  /** Step Functions client. @default one SFNClient per region, created on first use */
+  readonly client?: SFNClient;
+  /** @default process.stdout */
+  readonly stdout: Output;
+  /** @default process.stderr */
+  readonly stderr: Output;
+  /** Live ANSI progress when true, plain lines when false. @default process.stdout.isTTY */
+  readonly isTTY: boolean;
+  /** @default () => new Date() */
+  readonly now: () => Date;
+  /** @default setTimeout-based */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Source of the execution name's random suffix. @default Math.random */
+  readonly random: () => number;
+  /** @default the pipelineConfig of pipeline.config.ts */
+  readonly configFile: PipelineConfigFile;
+  /** Environment variables for configuration loading. @default process.env */
+  readonly env: NodeJS.ProcessEnv;
+  /** Pause between GetExecutionHistory polls while following. @default 2000 */
+  readonly pollIntervalMs: number;
+}
+
+const HISTORY_PAGE_SIZE = 200;
+const clients = new Map<string, SFNClient>();
+
+/** The default client of a region, created once. */
+function defaultClient(region: string): SFNClient {
+  let client = clients.get(region);
+  if (!client) {
+    client = new SFNClient({ region });
+    clients.set(region, client);
+  }
+  return client;
+}
+
+function defaultDeps(): CliDeps {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: process.stdout.isTTY === true,
+    now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+    configFile: pipelineConfig,
+    env: process.env,
+    pollIntervalMs: 2000,
+  };
+}
+
+/** Runs one command line (without node and the script) and resolves to the process exit code. */
+export async function main(argv: readonly string[], overrides: Partial<CliDeps> = {}): Promise<number> {
+  const deps: CliDeps = { ...defaultDeps(), ...overrides };
+  const context: ErrorContext = {};
+  try {
+    const command = parseArgs(argv);
+    return await run(command, deps, context);
+  } catch (error) {
+    const explained = explainError(error, context);
+    deps.stderr.write(`error: ${explained.message}\n`);
+    if (explained.showUsage) deps.stderr.write(`\n${USAGE}\n`);
+    if (explained.stack) deps.stderr.write(`${explained.stack}\n`);
+    return explained.exitCode;
+  }
+}
+
+async function run(command: Command, deps: CliDeps, context: ErrorContext): Promise<number> {
+  const print = (...lines: string[]) => deps.stdout.write(lines.map((line) => `${line}\n`).join(""));
+  switch (command.kind) {
+    case "help":
+      print(USAGE);
+      return EXIT.ok;
+
+    case "start": {
+      const target = await resolveStateMachine(command, deps, context);
+      const input: BatchExecutionInput = {
+        scheduledTime: command.scheduledTime ?? toSchedulerTime(truncateToMinute(deps.now())),
+        force: command.force,
+      };
+      const name = executionName(input.scheduledTime, deps.random);
+      const started = await target.client.send(
+        new StartExecutionCommand({ stateMachineArn: target.stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      const executionArn = started.executionArn!;
+      context.executionArn = executionArn;
+      print(
+        `Started ${name} on ${nameOfArn(target.stateMachineArn)}`,
+        `  execution  ${executionArn}`,
+        `  console    ${consoleUrl(target.region, executionArn)}`,
+        `  input      ${JSON.stringify(input)}`,
+      );
+      if (!command.wait) return EXIT.ok;
+      return follow(target.client, executionArn, deps, started.startDate);
+    }
+
+    case "status": {
+      context.executionArn = command.executionArn;
+      const region = regionOfArn(command.executionArn)!;
+      context.region = region;
+      const client = deps.client ?? defaultClient(region);
+      const execution = await client.send(new DescribeExecutionCommand({ executionArn: command.executionArn }));
+      print(...describeExecution(execution, consoleUrl(region, command.executionArn), deps.now()));
+      if (command.wait && isRunning(execution.status)) {
+        print("", "Following the execution:");
+        return follow(client, command.executionArn, deps, execution.startDate);
+      }
+      return report(execution, print);
+    }
+
+    case "list": {
+      const target = await resolveStateMachine(command, deps, context);
+      const page = await target.client.send(
+        new ListExecutionsCommand({ stateMachineArn: target.stateMachineArn, maxResults: command.limit }),
+      );
+      const executions = page.executions ?? [];
+      if (executions.length === 0) {
+        print(`No executions of ${nameOfArn(target.stateMachineArn)} in ${target.region} yet.`);
+        return EXIT.ok;
+      }
+      print(`Executions of ${nameOfArn(target.stateMachineArn)} in ${target.region}, newest first:`);
+      print(...formatExecutionTable(executions, deps.now()));
+      return EXIT.ok;
+    }
+  }
+}
+
+interface Target {
+  readonly client: SFNClient;
+  readonly region: string;
+  readonly stateMachineArn: string;
+}
+
+/** The state machine from --state-machine-arn, or looked up by its configured name in its region. */
+async function resolveStateMachine(
+  command: { readonly env?: string; readonly stateMachineArn?: string },
+  deps: CliDeps,
+  context: ErrorContext,
+): Promise<Target> {
+  if (command.stateMachineArn) {
+    const region = regionOfArn(command.stateMachineArn)!;
+    Object.assign(context, { region, stateMachineArn: command.stateMachineArn });
+    return { client: deps.client ?? defaultClient(region), region, stateMachineArn: command.stateMachineArn };
+  }
+  const environment = chooseEnvironment(Object.keys(deps.configFile.environments ?? {}), command.env);
+  const config = loadConfig(deps.configFile, environment, deps.env);
+  const name = config.resolvedNames.stateMachine;
+  context.region = config.region;
+  const client = deps.client ?? defaultClient(config.region);
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new ListStateMachinesCommand({ nextToken }));
+    const found = page.stateMachines?.find((machine) => machine.name === name);
+    if (found?.stateMachineArn) {
+      context.stateMachineArn = found.stateMachineArn;
+      return { client, region: config.region, stateMachineArn: found.stateMachineArn };
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  throw new CliError(stateMachineNotFoundMessage(name, config.region, environment, config.batch.enabled));
+}
+
+/** Prints the execution's progress until it ends, then its outcome; resolves to the exit code. */
+async function follow(client: SFNClient, executionArn: string, deps: CliDeps, startedAt: Date | undefined): Promise<number> {
+  const view = new ProgressView(deps.isTTY, startedAt);
+  let lastEventId = 0;
+  try {
+    for (;;) {
+      const events = await newEvents(client, executionArn, lastEventId);
+      if (events.length > 0) lastEventId = events[events.length - 1]!.id ?? lastEventId;
+      deps.stdout.write(view.render(events, deps.now()));
+      if (events.length > 0 && isFinalEvent(events[events.length - 1]!)) break;
+      await deps.sleep(deps.pollIntervalMs);
+    }
+  } finally {
+    deps.stdout.write(view.close());
+  }
+  const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
+  deps.stdout.write("\n");
+  return report(execution, (...lines) => deps.stdout.write(lines.map((line) => `${line}\n`).join("")));
+}
+
+/**
+ * Events newer than `lastEventId`, oldest first. Reads the history newest first and stops at the
+ * first event already seen, so each poll costs one call however long the history grows.
+ */
+async function newEvents(client: SFNClient, executionArn: string, lastEventId: number): Promise<HistoryEvent[]> {
+  const newestFirst: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        reverseOrder: true,
+        includeExecutionData: false,
+        maxResults: HISTORY_PAGE_SIZE,
+        nextToken,
+      }),
+    );
+    for (const event of page.events ?? []) {
+      if ((event.id ?? 0) <= lastEventId) return newestFirst.reverse();
+      newestFirst.push(event);
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return newestFirst.reverse();
+}
+
+/** Prints the outcome of a finished execution; exit code 1 when it did not succeed. */
+function report(execution: DescribeExecutionOutput, print: (...lines: string[]) => unknown): number {
+  const status = execution.status ?? "UNKNOWN";
+  if (status === "SUCCEEDED") {
+    print(...describeOutcome(execution.output));
+    return EXIT.ok;
+  }
+  if (FAILED_STATUSES.has(status)) {
+    print(...describeFailure(status, execution.error, execution.cause));
+    return EXIT.failed;
+  }
+  print(`Execution is ${status}; follow it with --wait.`);
+  return EXIT.ok;
+}
+
+function isRunning(status: string | undefined): boolean {
+  return status === "RUNNING" || status === "PENDING_REDRIVE";
+}
+
+function truncateToMinute(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 60_000) * 60_000);
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,230 @@
+/**
+ * Benchmarks the push sender against kinesalite (started here on a free port, in memory): the real
+ * sender of handlers/push/logic.ts (bundled with esbuild into .build/bench/, driven through an SDK client
+ * configured like the adapter's) against a naive producer that sends one PutRecord per record, on two
+ * 4-shard streams of the same engine in the same run. Reads both streams back to check nothing was lost
+ * or duplicated. Prints figures; asserts nothing about timings. kinesalite enforces no shard limits, so
+ * this measures client-side cost and call counts, not throttling behaviour.
+ *
+ * Run: node scripts/bench-push.mjs   or   import { benchPush } from "./bench-push.mjs".
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordCommand,
+  PutRecordsCommand,
+} from "@aws-sdk/client-kinesis";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const OUT_DIR = join(ROOT, ".build", "bench");
+const SHARDS = 4;
+const NAIVE_RECORDS = 2_000;
+const REAL_CHUNKS = 4;
+const RECORDS_PER_CHUNK = 5_000;
+const SETTINGS = { partitionKeyField: "user_id", eventIdColumn: "event_id", maxPushAttempts: 8 };
+
+/** Starts kinesalite, pushes with both producers, reads back, stops the engine and returns the figures. */
+export async function benchPush({ log = console.log } = {}) {
+  const { pushChunk } = await bundleSender();
+  const port = await freePort();
+  const engine = await startKinesalite(port);
+  const stop = () => {
+    if (engine.exitCode === null) engine.kill("SIGKILL");
+  };
+  process.once("exit", stop);
+  const client = new KinesisClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    requestHandler: new NodeHttpHandler(),
+  });
+  try {
+    await createStream(client, "bench-naive");
+    await createStream(client, "bench-real");
+
+    const naiveLines = Array.from({ length: NAIVE_RECORDS }, (_, i) => JSON.stringify(clickRecord(i)));
+    const naiveStart = performance.now();
+    for (const line of naiveLines) {
+      const record = JSON.parse(line);
+      await client.send(new PutRecordCommand({ StreamName: "bench-naive", Data: Buffer.from(`${line}\n`), PartitionKey: record.user_id || record.event_id }));
+    }
+    const naiveMs = performance.now() - naiveStart;
+
+    const chunks = Array.from({ length: REAL_CHUNKS }, (_, c) =>
+      Array.from({ length: RECORDS_PER_CHUNK }, (_, i) => `${JSON.stringify(clickRecord(c * RECORDS_PER_CHUNK + i))}\n`).join(""),
+    );
+    const deps = {
+      putRecords: (request) => client.send(new PutRecordsCommand(request)),
+      sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+      random: Math.random,
+    };
+    let calls = 0;
+    const realStart = performance.now();
+    for (const [c, ndjson] of chunks.entries()) {
+      const output = await pushChunk(ndjson, { chunkKey: `staging/bench/chunk-${String(c).padStart(5, "0")}.ndjson`, streamName: "bench-real", settings: SETTINGS }, deps);
+      calls += output.calls;
+    }
+    const realMs = performance.now() - realStart;
+    const realRecords = REAL_CHUNKS * RECORDS_PER_CHUNK;
+
+    const naiveBack = await readBack(client, "bench-naive");
+    const realBack = await readBack(client, "bench-real");
+    const figures = {
+      engine: "kinesalite 3.3.3 (in memory, no shard limits)",
+      shards: SHARDS,
+      recordBytes: Buffer.byteLength(chunks[0].split("\n")[0]) + 1,
+      naive: {
+        records: NAIVE_RECORDS,
+        ms: Math.round(naiveMs),
+        recordsPerSecond: Math.round((NAIVE_RECORDS / naiveMs) * 1000),
+        calls: NAIVE_RECORDS,
+        readBack: naiveBack.records,
+        duplicates: naiveBack.duplicates,
+      },
+      real: {
+        records: realRecords,
+        ms: Math.round(realMs),
+        recordsPerSecond: Math.round((realRecords / realMs) * 1000),
+        calls,
+        callsPer10k: Math.round((calls / realRecords) * 10_000),
+        readBack: realBack.records,
+        duplicates: realBack.duplicates,
+        perShard: realBack.perShard,
+      },
+    };
+    figures.speedup = figures.real.recordsPerSecond / figures.naive.recordsPerSecond;
+    figures.noLoss = naiveBack.records === NAIVE_RECORDS && realBack.records === realRecords && naiveBack.duplicates + realBack.duplicates === 0;
+
+    log(`engine: ${figures.engine}, ${SHARDS} shards per stream, ~${figures.recordBytes} B records`);
+    log(`naive (1 PutRecord per record): ${figures.naive.records} records in ${figures.naive.ms} ms = ${figures.naive.recordsPerSecond} records/s, ${figures.naive.calls} calls (10000 per 10k records)`);
+    log(`real sender (PutRecords):       ${figures.real.records} records in ${figures.real.ms} ms = ${figures.real.recordsPerSecond} records/s, ${figures.real.calls} calls (${figures.real.callsPer10k} per 10k records)`);
+    log(`real/naive throughput: ${figures.speedup.toFixed(1)}×`);
+    log(`read back: naive ${naiveBack.records}/${NAIVE_RECORDS}, real ${realBack.records}/${realRecords} (per shard ${realBack.perShard.join("/")}), duplicates ${naiveBack.duplicates + realBack.duplicates}: ${figures.noLoss ? "no loss" : "LOSS OR DUPLICATES"}`);
+    return figures;
+  } finally {
+    client.destroy();
+    stop();
+    process.removeListener("exit", stop);
+  }
+}
+
+/** The sender as deployed: handlers/push/logic.ts bundled to CommonJS. */
+async function bundleSender() {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const outfile = join(OUT_DIR, "push-logic.cjs");
+  await build({
+    entryPoints: [join(ROOT, "handlers/push/logic.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    logLevel: "warning",
+  });
+  const require = createRequire(import.meta.url);
+  delete require.cache[outfile];
+  return require(outfile);
+}
+
+async function createStream(client, name) {
+  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: SHARDS }));
+  for (let i = 0; i < 100; i++) {
+    const { StreamDescriptionSummary } = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    if (StreamDescriptionSummary?.StreamStatus === "ACTIVE") return;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error(`stream ${name} did not become ACTIVE`);
+}
+
+async function readBack(client, name) {
+  const ids = new Set();
+  let records = 0;
+  const perShard = [];
+  const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: name }));
+  for (const shard of Shards) {
+    let count = 0;
+    let { ShardIterator: iterator } = await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: shard.ShardId, ShardIteratorType: "TRIM_HORIZON" }));
+    for (let reads = 0; iterator && reads < 1_000; reads++) {
+      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      if (!page.Records?.length) break;
+      for (const record of page.Records) ids.add(JSON.parse(Buffer.from(record.Data).toString("utf8")).event_id);
+      count += page.Records.length;
+      iterator = page.NextShardIterator;
+    }
+    records += count;
+    perShard.push(count);
+  }
+  return { records, duplicates: records - ids.size, perShard };
+}
+
+function clickRecord(index) {
+  return {
+    event_id: `evt-${String(index).padStart(10, "0")}`,
+    event_type: ["page_view", "click", "add_to_cart", "purchase"][index % 4],
+    event_time: new Date(Date.UTC(2025, 0, 1, 12) + index * 997).toISOString(),
+    user_id: `user-${(index * 7919) % 100_000}`,
+    session_id: `sess-${(index * 104_729) % 1_000_000}-${index % 13}`,
+    page_url: `https://shop.example.com/catalog/category-${index % 40}/products/${index % 5000}?utm_source=newsletter&utm_medium=email&utm_campaign=winter-sale-2025&variant=${index % 7}&ref=${"r".repeat(420)}`,
+    referrer: `https://www.example.org/search?q=winter%20boots&page=${index % 9}&lang=en-GB&ua=${"u".repeat(160)}`,
+    device_type: ["mobile", "desktop", "tablet"][index % 3],
+    country: ["DE", "FR", "GB", "US", "JP"][index % 5],
+    duration_ms: 1_000 + ((index * 31) % 60_000),
+    revenue: index % 4 === 3 ? Number(((index % 10_000) / 100).toFixed(2)) : null,
+    is_bot: index % 50 === 0,
+  };
+}
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+function startKinesalite(port) {
+  const cli = join(ROOT, "node_modules", "kinesalite", "cli.js");
+  const child = spawn(process.execPath, [cli, "--port", String(port), "--createStreamMs", "0", "--shardLimit", "50"], { stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((done, fail) => {
+    let output = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      fail(new Error(`kinesalite did not start on port ${port}: ${output}`));
+    }, 10_000);
+    const onData = (chunk) => {
+      output += chunk.toString();
+      if (!output.includes("Listening at")) return;
+      clearTimeout(timer);
+      child.stdout.removeAllListeners("data");
+      child.stdout.resume();
+      child.stderr.resume();
+      done(child);
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      fail(new Error(`kinesalite exited with ${code}: ${output}`));
+    });
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await benchPush();
+}

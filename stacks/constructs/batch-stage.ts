@@ -1,0 +1,252 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
+import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { Construct } from "constructs";
+import { BATCH_ENV, BATCH_PREFIXES, BatchSettings } from "../../handlers/shared/batch-contract";
+import { buildBatchWorkflow } from "../../state-machines/batch-workflow";
+import { batchTiming } from "../config/batch-timing";
+import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "../config";
+import { arn, AwsContext, grant, PolicyStatement, serviceRole } from "./iam";
+import { LAKE_PREFIXES, RESULTS_PREFIX } from "./lake-storage";
+import { NodeFunction } from "./node-function";
+
+export interface BatchStageProps {
+  /** Prefix of the physical names, e.g. `acme-dev`. */
+  readonly baseName: string;
+  readonly stateMachineName: string;
+  readonly batch: BatchSettingsConfig;
+  /** What the handlers need: schema, partitioning, database and table. */
+  readonly settings: Omit<BatchSettings, "runTimeoutSeconds" | "recordsPerChunk" | "maxPushAttempts" | "eventIdColumn" | "partitionKeyField">;
+  readonly stream: KinesisStream;
+  readonly streamSettings: StreamSettings;
+  readonly delivery: DeliverySettings;
+  readonly lakeBucket: S3Bucket;
+  readonly resultsBucket: S3Bucket;
+  readonly crawlerName: string;
+  readonly workgroupName: string;
+  readonly logRetentionDays: number;
+  readonly ctx: AwsContext;
+}
+
+/** Lambda timeouts of the batch functions, in seconds. */
+export const BATCH_FUNCTION_TIMEOUTS = { extract: 900, push: 300, deliveryCheck: 60, finalize: 300 } as const;
+
+/**
+ * Map concurrency for pushing chunks: one chunk per shard at a time keeps a provisioned stream near
+ * its write limit without flooding it; on-demand streams start at 4 MB/s, so four chunks at a time.
+ */
+export function pushConcurrency(stream: StreamSettings): number {
+  if (stream.mode === "ON_DEMAND") return 4;
+  return Math.max(1, Math.min(stream.shardCount ?? 1, 40));
+}
+
+/**
+ * The batch path: an EventBridge Scheduler schedule starts a Step Functions workflow that extracts
+ * landing files, pushes them through the stream, waits for delivery, crawls and proves with Athena
+ * that every record arrived; failures are published to an SNS topic.
+ */
+export class BatchStage extends Construct {
+  public readonly stateMachine: SfnStateMachine;
+  public readonly alerts: SnsTopic;
+  public readonly deadLetterQueue: SqsQueue;
+  public readonly schedule?: SchedulerSchedule;
+  public readonly functions: Readonly<Record<"extract" | "push" | "deliveryCheck" | "finalize", NodeFunction>>;
+
+  constructor(scope: Construct, id: string, props: BatchStageProps) {
+    super(scope, id);
+    const { ctx, batch, lakeBucket } = props;
+    const runTimeoutSeconds = batch.runTimeoutMinutes * 60;
+    const { minimumRunSeconds: _minimum, ...timing } = batchTiming(batch, props.delivery, props.settings.partitionTime === "event");
+    const settings: BatchSettings = {
+      ...props.settings,
+      eventIdColumn: batch.eventIdColumn,
+      partitionKeyField: batch.partitionKeyField ?? batch.eventIdColumn,
+      recordsPerChunk: batch.recordsPerChunk,
+      maxPushAttempts: batch.maxPushAttempts,
+      runTimeoutSeconds,
+    };
+    const environment = {
+      [BATCH_ENV.bucket]: lakeBucket.bucket,
+      [BATCH_ENV.settings]: JSON.stringify(settings),
+    };
+    const objects = (prefix: string) => `${lakeBucket.arn}/${prefix}*`;
+    const listPrefix = (sid: string, prefix: string): PolicyStatement => ({
+      sid,
+      actions: ["s3:ListBucket"],
+      resources: [lakeBucket.arn],
+      condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } },
+    });
+    const fn = (name: string, description: string, memoryMiB: number, timeoutSeconds: number, statements: PolicyStatement[], extraEnv = {}) =>
+      new NodeFunction(this, name, {
+        functionName: `${props.baseName}-batch-${name}`,
+        description,
+        entry: `handlers/${name}/index.ts`,
+        memoryMiB,
+        timeoutSeconds,
+        environment: { ...environment, ...extraEnv },
+        statements,
+        logRetentionDays: props.logRetentionDays,
+        ctx,
+      });
+
+    const pushStatements: PolicyStatement[] = [
+      { sid: "ReadStagedChunks", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging)] },
+      { sid: "PutToStream", actions: ["kinesis:PutRecord", "kinesis:PutRecords"], resources: [props.stream.arn] },
+    ];
+    if (props.streamSettings.kmsKeyArn) {
+      pushStatements.push({
+        sid: "EncryptForStream",
+        actions: ["kms:GenerateDataKey"],
+        resources: [props.streamSettings.kmsKeyArn],
+        condition: { StringEquals: { "kms:ViaService": `kinesis.${ctx.region}.amazonaws.com` } },
+      });
+    }
+    this.functions = {
+      extract: fn("extract", "Batch: parses landing files, validates records, stages NDJSON chunks", 1024, BATCH_FUNCTION_TIMEOUTS.extract, [
+        listPrefix("ListLandingFiles", BATCH_PREFIXES.landing),
+        { sid: "ReadLandingFiles", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.landing)] },
+        {
+          sid: "WriteChunksRejectsAndMarker",
+          actions: ["s3:PutObject"],
+          resources: [objects(BATCH_PREFIXES.staging), objects(BATCH_PREFIXES.rejected), objects(BATCH_PREFIXES.runs)],
+        },
+      ]),
+      push: fn("push", "Batch: pushes one staged chunk to Kinesis with PutRecords, retrying failed entries", 512, BATCH_FUNCTION_TIMEOUTS.push, pushStatements, {
+        [BATCH_ENV.streamName]: props.stream.name,
+      }),
+      deliveryCheck: fn("delivery-check", "Batch: reports whether Firehose delivered objects since the push", 256, BATCH_FUNCTION_TIMEOUTS.deliveryCheck, [
+        listPrefix("ListDeliveredData", LAKE_PREFIXES.data),
+      ]),
+      finalize: fn("finalize", "Batch: moves the batch's landing files to processed/ and closes its marker", 256, BATCH_FUNCTION_TIMEOUTS.finalize, [
+        { sid: "ReadManifest", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging)] },
+        { sid: "MoveLandingFiles", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects(BATCH_PREFIXES.landing)] },
+        { sid: "WriteProcessedAndMarker", actions: ["s3:PutObject"], resources: [objects(BATCH_PREFIXES.processed), objects(BATCH_PREFIXES.runs)] },
+      ]),
+    };
+
+    this.alerts = new SnsTopic(this, "alerts", {
+      name: `${props.baseName}-batch-alerts`,
+      kmsMasterKeyId: "alias/aws/sns",
+    });
+    if (batch.notificationEmail) {
+      new SnsTopicSubscription(this, "alerts-email", {
+        topicArn: this.alerts.arn,
+        protocol: "email",
+        endpoint: batch.notificationEmail,
+      });
+    }
+
+    const definition = buildBatchWorkflow({
+      extractFunctionArn: this.functions.extract.fn.arn,
+      pushFunctionArn: this.functions.push.fn.arn,
+      deliveryCheckFunctionArn: this.functions.deliveryCheck.fn.arn,
+      finalizeFunctionArn: this.functions.finalize.fn.arn,
+      lambdaTimeoutSeconds: BATCH_FUNCTION_TIMEOUTS,
+      crawlerName: props.crawlerName,
+      workgroup: props.workgroupName,
+      notificationTopicArn: this.alerts.arn,
+      pushConcurrency: pushConcurrency(props.streamSettings),
+      ...timing,
+      executionTimeoutSeconds: runTimeoutSeconds,
+    });
+
+    const logGroupName = `/aws/vendedlogs/states/${props.stateMachineName}`;
+    const logs = new CloudwatchLogGroup(this, "logs", { name: logGroupName, retentionInDays: props.logRetentionDays });
+    const role = serviceRole(this, "role", `${props.stateMachineName}-states`, "states.amazonaws.com", ctx);
+    const policy = grant(this, "batch-workflow", role, this.workflowStatements(props));
+    this.stateMachine = new SfnStateMachine(this, "state-machine", {
+      name: props.stateMachineName,
+      type: "STANDARD",
+      roleArn: role.arn,
+      definition: JSON.stringify(definition),
+      loggingConfiguration: { logDestination: `${logs.arn}:*`, includeExecutionData: true, level: "ERROR" },
+      tracingConfiguration: { enabled: true },
+      dependsOn: [policy],
+    });
+
+    this.deadLetterQueue = new SqsQueue(this, "schedule-dlq", {
+      name: `${props.baseName}-batch-schedule-dlq`,
+      sqsManagedSseEnabled: true,
+      messageRetentionSeconds: 1_209_600,
+    });
+    if (batch.schedule !== null) {
+      const schedulerRole = serviceRole(this, "scheduler-role", `${props.stateMachineName}-scheduler`, "scheduler.amazonaws.com", ctx);
+      const schedulerPolicy = grant(this, "start-batch", schedulerRole, [
+        { sid: "StartBatchRun", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] },
+        { sid: "DeadLetterUndeliveredStarts", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
+      ]);
+      this.schedule = new SchedulerSchedule(this, "schedule", {
+        name: `${props.stateMachineName}-schedule`,
+        description: "Starts the batch workflow; the scheduled time becomes the batch id",
+        scheduleExpression: batch.schedule,
+        scheduleExpressionTimezone: batch.scheduleTimezone,
+        flexibleTimeWindow: { mode: "OFF" },
+        target: {
+          arn: this.stateMachine.arn,
+          roleArn: schedulerRole.arn,
+          // Scheduler fills <aws.scheduler.scheduled-time> in; the batch id is derived from it, not the clock.
+          input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
+          retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+          deadLetterConfig: { arn: this.deadLetterQueue.arn },
+        },
+        dependsOn: [schedulerPolicy],
+      });
+    }
+  }
+
+  /** Exactly what the definition's tasks call: the functions, the crawler, Athena with its reads, SNS. */
+  private workflowStatements(props: BatchStageProps): PolicyStatement[] {
+    const { ctx, lakeBucket, resultsBucket } = props;
+    const functionArns = Object.values(this.functions).flatMap((f) => [f.fn.arn, `${f.fn.arn}:*`]);
+    const { database, table } = props.settings;
+    return [
+      { sid: "InvokeBatchFunctions", actions: ["lambda:InvokeFunction"], resources: functionArns },
+      { sid: "RunCrawler", actions: ["glue:StartCrawler", "glue:GetCrawler"], resources: [arn.glueCrawler(ctx, props.crawlerName)] },
+      {
+        sid: "RunValidationQueries",
+        actions: ["athena:StartQueryExecution", "athena:StopQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:GetWorkGroup"],
+        resources: [arn.athenaWorkgroup(ctx, props.workgroupName)],
+      },
+      {
+        // Athena runs the query with the caller's rights.
+        sid: "ReadTableForQueries",
+        actions: ["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"],
+        resources: [arn.glueCatalog(ctx), arn.glueDatabase(ctx, database), arn.glueTable(ctx, database, table)],
+      },
+      { sid: "LocateBuckets", actions: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], resources: [lakeBucket.arn, resultsBucket.arn] },
+      { sid: "ReadLakeData", actions: ["s3:GetObject"], resources: [`${lakeBucket.arn}/${LAKE_PREFIXES.data}*`] },
+      {
+        sid: "WriteQueryResults",
+        actions: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+        resources: [`${resultsBucket.arn}/${RESULTS_PREFIX}*`],
+      },
+      { sid: "NotifyFailures", actions: ["sns:Publish"], resources: [this.alerts.arn] },
+      {
+        // CloudWatch Logs delivery for Step Functions offers no resource-level scoping.
+        sid: "DeliverExecutionLogs",
+        actions: [
+          "logs:CreateLogDelivery",
+          "logs:GetLogDelivery",
+          "logs:UpdateLogDelivery",
+          "logs:DeleteLogDelivery",
+          "logs:ListLogDeliveries",
+          "logs:PutResourcePolicy",
+          "logs:DescribeResourcePolicies",
+          "logs:DescribeLogGroups",
+        ],
+        resources: ["*"],
+      },
+      {
+        // X-Ray offers no resource-level scoping.
+        sid: "WriteTraces",
+        actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+        resources: ["*"],
+      },
+    ];
+  }
+}
