@@ -135,6 +135,7 @@ export class PipelineStack extends TerraformStack {
           partitionTime: config.partitioning.partitionTime,
           database: names.database,
           table: names.table,
+          dropRules: config.delivery.dropRules,
         },
         stream: this.stream.stream,
         streamSettings: config.stream,

@@ -181,10 +181,11 @@ describe("batch functions", () => {
   it("scope each function's S3 access to its batch prefixes", () => {
     const objects = (role: string, action: string) =>
       resourcesFor(roleNamed(role), action).map((r) => r.replace(/^\$\{[^}]+\}\//, ""));
-    expect(objects("acme-test-batch-extract-role", "s3:GetObject")).toEqual(["landing/*"]);
+    expect(objects("acme-test-batch-extract-role", "s3:GetObject").sort()).toEqual(["_runs/*", "landing/*"]);
     expect(objects("acme-test-batch-extract-role", "s3:PutObject").sort()).toEqual(["_runs/*", "rejected/*", "staging/*"]);
     expect(objects("acme-test-batch-push-role", "s3:GetObject")).toEqual(["staging/*"]);
     expect(objects("acme-test-batch-finalize-role", "s3:DeleteObject")).toEqual(["landing/*"]);
+    expect(objects("acme-test-batch-finalize-role", "s3:GetObject").sort()).toEqual(["_runs/*", "landing/*", "processed/*", "staging/*"]);
     expect(objects("acme-test-batch-finalize-role", "s3:PutObject").sort()).toEqual(["_runs/*", "processed/*"]);
     const listing = roleNamed("acme-test-batch-delivery-check-role").statements.find((st) => asList(st.Action).includes("s3:ListBucket"))!;
     expect(listing.Condition).toEqual({ StringLike: { "s3:prefix": ["data/", "data/*"] } });

@@ -67,7 +67,7 @@ export class MemoryStore implements ExtractStore, FinalizeStore {
       this.text(key)
         .split("\n")
         .filter((line) => line !== "")
-        .map((line) => JSON.parse(line) as T)
+        .map((line) => JSON.parse(line) as T),
     );
   }
 

@@ -4,6 +4,7 @@
  * `state-machines/`, `handlers/` and the operator CLI alike. Every payload is small: records live in S3,
  * states pass keys and counts (a Step Functions payload is at most 256 KiB).
  */
+import type { DropRule } from "./contract";
 import type { DayKey, EventSchema } from "./event-schema";
 
 /** Batch folders in the lake bucket; disjoint from each other and from data/, raw/ and errors/. */
@@ -48,6 +49,11 @@ export interface BatchSettings {
   readonly table: string;
   /** Longest a run may take, in seconds: bounds the arrival-time partition window of the validation query. */
   readonly runTimeoutSeconds: number;
+  /**
+   * The stream transform's drop rules. Batch records matching one are rejected with that reason instead
+   * of pushed, so the transform never drops a record the validation expects. @default []
+   */
+  readonly dropRules?: readonly DropRule[];
 }
 
 /** Name of the column the batch id is stamped into; added to the table by the stack. */

@@ -133,7 +133,7 @@ export function schemaProblems(schema: unknown): string[] {
     const name = column.name;
     if (typeof name !== "string" || !COLUMN_NAME.test(name) || name.length > 255) {
       problems.push(
-        `schema.columns[${index}].name must match ${COLUMN_NAME.source} (≤ 255 characters), got ${preview(name)}`
+        `schema.columns[${index}].name must match ${COLUMN_NAME.source} (≤ 255 characters), got ${preview(name)}`,
       );
     } else if (columnTypes.has(name)) {
       problems.push(`schema.columns[${index}].name ${name} is declared twice`);
@@ -178,7 +178,7 @@ function normaliseKeys(
   parsed: JsonObject,
   byName: ReadonlyMap<string, CompiledColumn>,
   tally: UnknownFieldTally,
-  unknownKeys: Set<string>
+  unknownKeys: Set<string>,
 ): { record: JsonObject; renamed: boolean } | string {
   let needsRename = false;
   for (const key in parsed) {

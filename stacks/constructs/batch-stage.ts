@@ -110,6 +110,8 @@ export class BatchStage extends Construct {
       extract: fn("extract", "Batch: parses landing files, validates records, stages NDJSON chunks", 1024, BATCH_FUNCTION_TIMEOUTS.extract, [
         listPrefix("ListLandingFiles", BATCH_PREFIXES.landing),
         { sid: "ReadLandingFiles", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.landing)] },
+        // Reads the claim marker when the conditional write fails: a retry of the same execution carries on.
+        { sid: "ReadClaimMarker", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.runs)] },
         {
           sid: "WriteChunksRejectsAndMarker",
           actions: ["s3:PutObject"],
@@ -123,7 +125,9 @@ export class BatchStage extends Construct {
         listPrefix("ListDeliveredData", LAKE_PREFIXES.data),
       ]),
       finalize: fn("finalize", "Batch: moves the batch's landing files to processed/ and closes its marker", 256, BATCH_FUNCTION_TIMEOUTS.finalize, [
-        { sid: "ReadManifest", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging)] },
+        { sid: "ReadManifestAndMarker", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging), objects(BATCH_PREFIXES.runs), objects(BATCH_PREFIXES.processed)] },
+        // Without ListBucket S3 answers 403 instead of 404 for a file not yet moved; a re-run needs the 404.
+        listPrefix("ListProcessedFiles", BATCH_PREFIXES.processed),
         { sid: "MoveLandingFiles", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects(BATCH_PREFIXES.landing)] },
         { sid: "WriteProcessedAndMarker", actions: ["s3:PutObject"], resources: [objects(BATCH_PREFIXES.processed), objects(BATCH_PREFIXES.runs)] },
       ]),

@@ -1,0 +1,814 @@
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import "aws-sdk-client-mock-jest";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { extractHandler } from "../../handlers/extract";
+import {
+  batchIdFor,
+  csvItems,
+  decodeLandingFile,
+  extractBatch,
+  jsonItems,
+  MAX_CHUNKS,
+  MAX_REJECTED_RAW_BYTES,
+  type BatchManifest,
+  type ExtractDeps,
+  type RejectedEntry,
+  type RunMarker,
+  type SourceItem,
+} from "../../handlers/extract/logic";
+import {
+  BATCH_ERRORS,
+  BATCH_ID_COLUMN,
+  type BatchSettings,
+  type ExtractInput,
+} from "../../handlers/shared/batch-contract";
+import { MemoryStore } from "../support/memory-store";
+import { TEST_SCHEMA } from "../support/schema";
+import { trinoSyntaxErrors } from "../support/trino-syntax";
+
+const FIXTURES = join(__dirname, "..", "fixtures", "landing");
+const BATCH_ID = "20261125T0200Z";
+const MANIFEST_KEY = `staging/${BATCH_ID}/manifest.json`;
+
+type Row = Record<string, unknown>;
+
+function batchSettings(overrides: Partial<BatchSettings> = {}): BatchSettings {
+  return {
+    schema: {
+      ...TEST_SCHEMA,
+      columns: [...TEST_SCHEMA.columns, { name: BATCH_ID_COLUMN, type: "string", required: false }],
+    },
+    dayKey: "date",
+    partitionTime: "arrival",
+    eventIdColumn: "event_id",
+    partitionKeyField: "user_id",
+    recordsPerChunk: 1000,
+    maxPushAttempts: 3,
+    database: "lake_db",
+    table: "clicks",
+    runTimeoutSeconds: 3600,
+    ...overrides,
+  };
+}
+
+function extractInput(overrides: Partial<ExtractInput> = {}): ExtractInput {
+  return {
+    scheduledTime: "2026-11-25T02:00:00Z",
+    executionId: "arn:aws:states:eu-west-1:123456789012:execution:batch:run-1",
+    ...overrides,
+  };
+}
+
+function deps(store: MemoryStore, now = "2026-11-25T02:03:00Z"): ExtractDeps {
+  return { store, now: () => new Date(now), log: { info: jest.fn(), warn: jest.fn() } };
+}
+
+function fixtureStore(...names: string[]): MemoryStore {
+  return new MemoryStore().seedDirectory(FIXTURES, "landing/", names.length > 0 ? names : undefined);
+}
+
+/** An NDJSON landing file of `count` valid click events, the event id omitted when `withIds` is false. */
+function clickLines(count: number, withIds = true): string {
+  return Array.from({ length: count }, (_, i) =>
+    JSON.stringify({
+      ...(withIds ? { event_id: `gen-${i}` } : {}),
+      event_type: "page_view",
+      event_time: new Date(Date.UTC(2026, 10, 25, 1) + i * 1000).toISOString(),
+    }),
+  ).join("\n");
+}
+
+const staged = (store: MemoryStore) => store.ndjson<Row>(`staging/${BATCH_ID}/chunk-`);
+const rejected = (store: MemoryStore) => store.ndjson<RejectedEntry>(`rejected/${BATCH_ID}/`);
+
+describe("extractBatch: landing formats", () => {
+  it.each([
+    ["clicks.ndjson", 3, 2],
+    ["orders.json", 2, 1],
+    ["export.csv", 3, 3],
+    ["mobile.ndjson.gz", 3, 0],
+    ["empty.jsonl", 0, 0],
+    ["notes.xml", 0, 1],
+  ])("reads %s into %i records and %i rejected entries", async (name, records, rejectedCount) => {
+    // Prepare
+    const store = fixtureStore(name);
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    const manifest = store.json<BatchManifest>(MANIFEST_KEY);
+    expect(manifest.counts).toMatchObject({ files: 1, records, rejected: rejectedCount });
+    expect(store.keys(`staging/${BATCH_ID}/chunk-`).length > 0 ? staged(store) : []).toHaveLength(records);
+  });
+
+  it("reports the files, records and rejected entries of all fixtures together", async () => {
+    // Prepare
+    const store = fixtureStore();
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(output).toMatchObject({
+      batchId: BATCH_ID,
+      skipped: false,
+      fileCount: 6,
+      recordCount: 11,
+      rejectedCount: 7,
+    });
+  });
+
+  it("coerces values to the schema types and lower-cases keys", async () => {
+    // Prepare
+    const store = fixtureStore("clicks.ndjson", "export.csv");
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    const rows = staged(store);
+    expect(rows).toContainEqual(
+      expect.objectContaining({
+        event_id: "evt-005",
+        event_time: "2026-11-25T01:08:00.000Z",
+        revenue: 19.99,
+        is_bot: false,
+      }),
+    );
+    expect(rows).toContainEqual(
+      expect.objectContaining({ event_type: "click", event_time: "2026-11-25T01:06:00Z", user_id: "u2" }),
+    );
+    expect(rows).toContainEqual(expect.objectContaining({ event_id: "csv-1", duration_ms: 1500, is_bot: false }));
+  });
+
+  it("reads a quoted comma, a quoted newline and doubled quotes in CSV cells", async () => {
+    // Prepare
+    const store = fixtureStore("export.csv");
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    const rows = staged(store);
+    expect(rows.find((row) => row.event_id === "csv-1")?.page_url).toBe(
+      "https://shop.example.com/search?q=boots,waterproof",
+    );
+    expect(rows.find((row) => row.event_id === "csv-2")?.page_url).toBe('https://shop.example.com/a\nb "quoted"');
+  });
+
+  it("treats an empty CSV cell as a missing value", async () => {
+    // Prepare
+    const store = fixtureStore("export.csv");
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(staged(store).find((row) => row.event_id === "csv-2")).not.toHaveProperty("duration_ms");
+  });
+
+  it("gunzips a file by its magic bytes even without a .gz name", async () => {
+    // Prepare
+    const store = new MemoryStore().seed("landing/zipped.ndjson", gzipSync(clickLines(4)));
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(output.recordCount).toBe(4);
+  });
+
+  it("rejects a corrupt gzip file as a whole", async () => {
+    // Prepare
+    const store = new MemoryStore().seed("landing/broken.ndjson.gz", gzipSync(clickLines(50)).subarray(0, 40));
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(rejected(store)).toEqual([
+      {
+        key: "landing/broken.ndjson.gz",
+        line: null,
+        reason: expect.stringMatching(/not a valid gzip file/),
+        raw: null,
+      },
+    ]);
+  });
+});
+
+describe("extractBatch: rejected lines", () => {
+  it("writes a malformed JSON line with its line number and the parser's reason", async () => {
+    // Prepare
+    const store = fixtureStore("clicks.ndjson");
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(rejected(store)).toContainEqual({
+      key: "landing/clicks.ndjson",
+      line: 5,
+      reason: expect.stringMatching(/^malformed JSON: /),
+      raw: expect.stringContaining('"event_id":"evt-004"'),
+    });
+  });
+
+  it("rejects records the stream transform's drop rules would drop, so validation never expects them", async () => {
+    // Prepare
+    const store = new MemoryStore();
+    store.put("landing/mixed.ndjson", clickLines(3) + "\n" + JSON.stringify({ event_id: "hb-1", event_type: "heartbeat", event_time: "2026-11-25T01:00:00Z" }));
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings({ dropRules: [{ column: "event_type", equals: ["heartbeat"] }] }), deps(store));
+    // Assess
+    expect(output.recordCount).toBe(3);
+    expect(output.validation.expectedCount).toBe(3);
+    expect(rejected(store)).toContainEqual(
+      expect.objectContaining({ line: 4, reason: expect.stringMatching(/^matches the drop rule on event_type \("heartbeat"\)/) }),
+    );
+  });
+
+  it("writes a value of the wrong type with the column, the type and the value", async () => {
+    // Prepare
+    const store = fixtureStore("clicks.ndjson");
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(rejected(store)).toContainEqual(
+      expect.objectContaining({ line: 3, reason: 'column duration_ms: expected bigint, got "not-a-number"' }),
+    );
+  });
+
+  it("writes a record missing a required column at the line where its array element starts", async () => {
+    // Prepare
+    const store = fixtureStore("orders.json");
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(rejected(store)).toEqual([
+      expect.objectContaining({
+        key: "landing/orders.json",
+        line: 12,
+        reason: expect.stringMatching(/^missing required column event_type/),
+      }),
+    ]);
+  });
+
+  it("writes CSV rows at the physical line where they start, after a row spanning two lines", async () => {
+    // Prepare
+    const store = fixtureStore("export.csv");
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(rejected(store).map(({ line, reason }) => ({ line, reason }))).toEqual([
+      { line: 5, reason: 'column duration_ms: expected bigint, got "12.5"' },
+      { line: 6, reason: "CSV row has 5 cells; the header has 6" },
+      { line: 8, reason: expect.stringMatching(/^missing required column event_type/) },
+    ]);
+  });
+
+  it("rejects a record over 1,000 KiB with its size", async () => {
+    // Prepare
+    const big = JSON.stringify({
+      event_id: "big",
+      event_type: "x",
+      event_time: "2026-11-25T01:00:00Z",
+      page_url: "p".repeat(1_100_000),
+    });
+    const store = new MemoryStore().seed("landing/big.ndjson", `${clickLines(1)}\n${big}\n`);
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(output).toMatchObject({ recordCount: 1, rejectedCount: 1 });
+    expect(rejected(store)[0]).toMatchObject({
+      line: 2,
+      reason: expect.stringMatching(/^record is 1100\d{3} bytes; Kinesis\/Firehose accept at most 1024000 bytes/),
+      truncated: true,
+    });
+  });
+
+  it("keeps at most 10 KiB of a rejected line's raw text", async () => {
+    // Prepare
+    const store = new MemoryStore().seed("landing/long.ndjson", `{"event_id": "${"x".repeat(50_000)}`);
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(Buffer.byteLength(rejected(store)[0].raw ?? "")).toBe(MAX_REJECTED_RAW_BYTES);
+  });
+
+  it("rejects an unsupported file type as a whole and lists it in the manifest", async () => {
+    // Prepare
+    const store = fixtureStore("notes.xml");
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(rejected(store)).toEqual([
+      { key: "landing/notes.xml", line: null, reason: expect.stringMatching(/^unsupported file type/), raw: null },
+    ]);
+    expect(output).toMatchObject({ fileCount: 1, rejectedCount: 1 });
+  });
+
+  it("cuts rejected lines into objects of recordsPerChunk entries", async () => {
+    // Prepare
+    const store = new MemoryStore().seed("landing/bad.ndjson", Array.from({ length: 250 }, () => "{").join("\n"));
+    // Act
+    await extractBatch(extractInput(), batchSettings({ recordsPerChunk: 100 }), deps(store));
+    // Assess
+    expect(store.keys(`rejected/${BATCH_ID}/`)).toEqual(
+      [0, 1, 2].map((n) => `rejected/${BATCH_ID}/rejected-0000${n}.ndjson`),
+    );
+  });
+});
+
+describe("extractBatch: stamping", () => {
+  it("stamps the batch id on every record, replacing one the record carried", async () => {
+    // Prepare
+    const store = fixtureStore();
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(new Set(staged(store).map((row) => row[BATCH_ID_COLUMN]))).toEqual(new Set([BATCH_ID]));
+  });
+
+  it("keeps the event ids records carry", async () => {
+    // Prepare
+    const store = fixtureStore("clicks.ndjson", "mobile.ndjson.gz");
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(staged(store).map((row) => row.event_id)).toEqual(
+      expect.arrayContaining(["evt-001", "evt-005", "mob-1", "mob-2"]),
+    );
+  });
+
+  it("gives records without an event id 32-hex-digit ids, distinct per record", async () => {
+    // Prepare
+    const store = new MemoryStore().seed("landing/same.ndjson", [1, 2, 3].map(() => clickLines(1, false)).join("\n"));
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    const ids = staged(store).map((row) => row.event_id as string);
+    expect(ids).toEqual([expect.stringMatching(/^[0-9a-f]{32}$/), expect.any(String), expect.any(String)]);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it("generates the same event ids when the same files are extracted again", async () => {
+    // Prepare
+    const first = fixtureStore();
+    const second = fixtureStore();
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(first));
+    await extractBatch(extractInput({ scheduledTime: "2026-11-26T02:00:00Z" }), batchSettings(), deps(second));
+    // Assess
+    const ids = (store: MemoryStore) =>
+      store
+        .ndjson<Row>("staging/")
+        .map((row) => row.event_id)
+        .sort();
+    expect(ids(second)).toEqual(ids(first));
+  });
+});
+
+describe("extractBatch: chunks", () => {
+  it("cuts accepted records into chunks of recordsPerChunk, the last one partial", async () => {
+    // Prepare
+    const store = new MemoryStore().seed("landing/many.ndjson", clickLines(2345));
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings({ recordsPerChunk: 1000 }), deps(store));
+    // Assess
+    expect(output.chunkKeys).toEqual([0, 1, 2].map((n) => `staging/${BATCH_ID}/chunk-0000${n}.ndjson`));
+    expect(output.chunkKeys.map((key) => store.ndjson(key).length)).toEqual([1000, 1000, 345]);
+  });
+
+  it("fails with BatchTooLarge past 2,000 chunks, telling the operator what to change", async () => {
+    // Prepare
+    const store = new MemoryStore().seed("landing/many.ndjson", clickLines(MAX_CHUNKS + 1));
+    // Act
+    const run = extractBatch(extractInput(), batchSettings({ recordsPerChunk: 1 }), deps(store));
+    // Assess
+    await expect(run).rejects.toMatchObject({
+      name: BATCH_ERRORS.batchTooLarge,
+      message: expect.stringMatching(/raise batch\.recordsPerChunk or split the landing files/),
+    });
+  });
+
+  it("marks the run failed when the batch is too large", async () => {
+    // Prepare
+    const store = new MemoryStore().seed("landing/many.ndjson", clickLines(MAX_CHUNKS + 1));
+    // Act
+    await extractBatch(extractInput(), batchSettings({ recordsPerChunk: 1 }), deps(store)).catch(() => undefined);
+    // Assess
+    expect(store.json<RunMarker>(`_runs/${BATCH_ID}.json`)).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/^BatchTooLarge/),
+    });
+  });
+
+  it("returns an output far under the 256 KiB state limit for 2,000 chunks: only the chunk keys grow", async () => {
+    // Prepare
+    const store = new MemoryStore().seed("landing/many.ndjson", clickLines(MAX_CHUNKS));
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings({ recordsPerChunk: 1 }), deps(store));
+    // Assess
+    // 2,000 keys of 41 characters cannot fit in 16 KiB: bound the keys by their length, the rest by 2 KiB.
+    expect(output.chunkKeys).toHaveLength(MAX_CHUNKS);
+    expect(Buffer.byteLength(JSON.stringify({ ...output, chunkKeys: [] }))).toBeLessThan(2 * 1024);
+    expect(Buffer.byteLength(JSON.stringify(output))).toBeLessThan(96 * 1024);
+  });
+
+  it("writes a manifest of the landing files with their ETags and sizes", async () => {
+    // Prepare
+    const store = fixtureStore("clicks.ndjson", "notes.xml");
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(store.json<BatchManifest>(MANIFEST_KEY).files).toEqual([
+      { key: "landing/clicks.ndjson", etag: store.etag("landing/clicks.ndjson"), size: 531 },
+      { key: "landing/notes.xml", etag: store.etag("landing/notes.xml"), size: 57 },
+    ]);
+  });
+});
+
+describe("extractBatch: claims and reruns", () => {
+  it("derives the batch id from the scheduled time, not from the clock", async () => {
+    // Prepare
+    const store = fixtureStore("clicks.ndjson");
+    // Act
+    const output = await extractBatch(
+      extractInput({ scheduledTime: "2026-11-25T10:00:00Z" }),
+      batchSettings(),
+      deps(store, "2026-11-25T10:07:00Z"),
+    );
+    // Assess
+    expect(output.batchId).toBe("20261125T1000Z");
+  });
+
+  it("claims the batch with a running marker naming the execution", async () => {
+    // Prepare
+    const store = fixtureStore("clicks.ndjson");
+    // Act
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(store.json<RunMarker>(`_runs/${BATCH_ID}.json`)).toEqual({
+      batchId: BATCH_ID,
+      status: "running",
+      executionId: extractInput().executionId,
+      scheduledTime: "2026-11-25T02:00:00Z",
+      claimedAt: "2026-11-25T02:03:00.000Z",
+    });
+  });
+
+  it("skips a batch claimed by another execution without writing anything", async () => {
+    // Prepare
+    const store = fixtureStore();
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    const writesBefore = [...store.writes];
+    // Act
+    const output = await extractBatch(
+      extractInput({ executionId: "arn:…:execution:batch:duplicate" }),
+      batchSettings(),
+      deps(store),
+    );
+    // Assess
+    expect(output).toMatchObject({
+      skipped: true,
+      skipReason: "already-claimed",
+      fileCount: 0,
+      recordCount: 0,
+      rejectedCount: 0,
+      chunkKeys: [],
+    });
+    expect(store.writes).toEqual(writesBefore);
+  });
+
+  it("skips a claimed batch whose marker it cannot read", async () => {
+    // Prepare
+    const store = fixtureStore("clicks.ndjson");
+    await store.put(
+      `_runs/${BATCH_ID}.json`,
+      JSON.stringify({ status: "running", executionId: extractInput().executionId }),
+    );
+    store.failOnce(
+      "get",
+      `_runs/${BATCH_ID}.json`,
+      Object.assign(new Error("Access Denied"), { name: "AccessDenied" }),
+    );
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(output).toMatchObject({ skipped: true, skipReason: "already-claimed" });
+  });
+
+  it("proceeds when the execution holding the claim is retried", async () => {
+    // Prepare
+    const store = fixtureStore("clicks.ndjson");
+    await store.put(
+      `_runs/${BATCH_ID}.json`,
+      JSON.stringify({ status: "running", executionId: extractInput().executionId }),
+    );
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(output).toMatchObject({ skipped: false, recordCount: 3 });
+  });
+
+  it("re-runs a claimed batch with force, overwriting the marker", async () => {
+    // Prepare
+    const store = fixtureStore("clicks.ndjson");
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Act
+    const output = await extractBatch(
+      extractInput({ executionId: "arn:…:execution:batch:rerun", force: true }),
+      batchSettings(),
+      deps(store),
+    );
+    // Assess
+    expect(output).toMatchObject({ skipped: false, recordCount: 3 });
+    expect(store.json<RunMarker>(`_runs/${BATCH_ID}.json`)).toMatchObject({
+      executionId: "arn:…:execution:batch:rerun",
+      forced: true,
+    });
+  });
+
+  it("skips an empty landing prefix as empty, writing the manifest but no chunk", async () => {
+    // Prepare
+    const store = new MemoryStore();
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(output).toMatchObject({ skipped: true, skipReason: "empty", fileCount: 0, recordCount: 0, chunkKeys: [] });
+    expect(store.keys("staging/")).toEqual([MANIFEST_KEY]);
+  });
+
+  it("skips a batch of rejected lines only as empty, still writing them and marking the run empty", async () => {
+    // Prepare
+    const store = fixtureStore("notes.xml", "empty.jsonl");
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess
+    expect(output).toMatchObject({ skipped: true, skipReason: "empty", fileCount: 2, rejectedCount: 1 });
+    expect(rejected(store)).toHaveLength(1);
+    expect(store.json<RunMarker>(`_runs/${BATCH_ID}.json`).status).toBe("empty");
+  });
+
+  it("sets pushStartedAt to the time extraction finished", async () => {
+    // Prepare
+    const store = fixtureStore("clicks.ndjson");
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings(), deps(store, "2026-11-25T02:04:30Z"));
+    // Assess
+    expect(output.pushStartedAt).toBe("2026-11-25T02:04:30.000Z");
+  });
+});
+
+describe("extractBatch: validation query", () => {
+  async function validationOf(settings: BatchSettings, landing = clickLines(3), now?: string) {
+    const store = new MemoryStore().seed("landing/a.ndjson", landing);
+    return (await extractBatch(extractInput(), settings, deps(store, now))).validation;
+  }
+
+  it("passes the Trino syntax check", async () => {
+    // Act
+    const { query } = await validationOf(batchSettings());
+    // Assess
+    expect(trinoSyntaxErrors(query)).toEqual([]);
+  });
+
+  it("quotes every identifier, the reserved day key date included", async () => {
+    // Act
+    const { query } = await validationOf(batchSettings({ dayKey: "date" }));
+    // Assess
+    expect(query).toContain('FROM "lake_db"."clicks"');
+    expect(query).toContain('count(DISTINCT "event_id") AS "found"');
+    expect(query).toContain("\"date\" = '25'");
+    expect(query).not.toMatch(/[^"]\bdate\b[^"]/);
+  });
+
+  it("selects the batch by its id as a string literal", async () => {
+    // Act
+    const { query } = await validationOf(batchSettings());
+    // Assess
+    expect(query).toContain(`"batch_id" = '${BATCH_ID}'`);
+  });
+
+  it("counts rows missing a required column", async () => {
+    // Act
+    const { query } = await validationOf(batchSettings());
+    // Assess
+    expect(query).toContain(
+      'count_if("event_id" IS NULL OR "event_type" IS NULL OR "event_time" IS NULL) AS "missing_required"',
+    );
+  });
+
+  it("scans arrival hours from extraction through the run timeout", async () => {
+    // Act
+    const { query } = await validationOf(
+      batchSettings({ partitionTime: "arrival", runTimeoutSeconds: 5400 }),
+      clickLines(3),
+      "2026-11-25T10:07:00Z",
+    );
+    // Assess
+    expect(query).toContain(`("year" = '2026' AND "month" = '11' AND "date" = '25' AND "hour" IN ('10', '11'))`);
+  });
+
+  it("caps the arrival window at 168 hours", async () => {
+    // Act
+    const { query } = await validationOf(
+      batchSettings({ runTimeoutSeconds: 30 * 24 * 3600 }),
+      clickLines(3),
+      "2026-11-25T10:07:00Z",
+    );
+    // Assess
+    expect(query).toContain(
+      `"date" = '02' AND "hour" IN (${Array.from({ length: 11 }, (_, h) => `'${String(h).padStart(2, "0")}'`).join(
+        ", ",
+      )})`,
+    );
+    expect(trinoSyntaxErrors(query)).toEqual([]);
+  });
+
+  it("scans the event hours of the accepted records under event-time partitioning", async () => {
+    // Prepare
+    const landing = [
+      { event_id: "a", event_type: "x", event_time: "2026-11-24T22:15:00Z" },
+      { event_id: "b", event_type: "x", event_time: "2026-11-25T01:59:59Z" },
+    ]
+      .map((row) => JSON.stringify(row))
+      .join("\n");
+    // Act
+    const { query } = await validationOf(batchSettings({ partitionTime: "event" }), landing);
+    // Assess
+    expect(query).toContain(`("year" = '2026' AND "month" = '11' AND "date" = '24' AND "hour" IN ('22', '23'))`);
+    expect(query).toContain(`("year" = '2026' AND "month" = '11' AND "date" = '25' AND "hour" IN ('00', '01'))`);
+  });
+
+  it("omits the partition predicate when the event hours span more than 168 hours", async () => {
+    // Prepare
+    const landing = ["2026-11-01T00:00:00Z", "2026-11-25T00:00:00Z"]
+      .map((time, i) => JSON.stringify({ event_id: `e${i}`, event_type: "x", event_time: time }))
+      .join("\n");
+    // Act
+    const { query } = await validationOf(batchSettings({ partitionTime: "event" }), landing);
+    // Assess
+    expect(query).not.toContain('"year"');
+    expect(trinoSyntaxErrors(query)).toEqual([]);
+  });
+
+  it("expects the accepted records' distinct event ids", async () => {
+    // Prepare
+    const landing = ["dup", "dup", "other"]
+      .map((id) => JSON.stringify({ event_id: id, event_type: "x", event_time: "2026-11-25T01:00:00Z" }))
+      .join("\n");
+    // Act
+    const { expectedCount } = await validationOf(batchSettings(), landing);
+    // Assess
+    expect(expectedCount).toBe(2);
+  });
+});
+
+describe("batchIdFor", () => {
+  it.each([
+    ["2026-11-25T02:00:00Z", "20261125T0200Z"],
+    ["2026-11-25T02:00:59.999Z", "20261125T0200Z"],
+    ["2026-11-25T03:00:00+01:00", "20261125T0200Z"],
+  ])("turns %s into %s", (scheduledTime, batchId) => {
+    expect(batchIdFor(scheduledTime)).toBe(batchId);
+  });
+
+  it.each(["", "yesterday", "2026-11-25T02:00:00", "2026-02-30T02:00:00Z", "2026-11-25T24:00:00Z", 1_795_572_000_000])(
+    "rejects %p with a message showing the expected form",
+    (scheduledTime) => {
+      expect(() => batchIdFor(scheduledTime)).toThrow(
+        /scheduledTime must be an ISO-8601 date-time with a time zone, such as 2026-11-25T02:00:00Z/,
+      );
+    },
+  );
+});
+
+describe("landing parsers", () => {
+  const kinds = (items: Iterable<SourceItem>) =>
+    [...items].map((item) => (item.kind === "file-invalid" ? item.kind : `${item.kind}@${item.line}`));
+
+  it("reads a .json file that does not start with [ as NDJSON", () => {
+    expect(kinds(jsonItems('{"a":1}\n\n{"a":2}\n'))).toEqual(["value@1", "value@3"]);
+  });
+
+  it("reads a .json file holding one pretty-printed object as one record", () => {
+    expect(kinds(jsonItems('\n{\n  "a": 1\n}\n'))).toEqual(["value@2"]);
+  });
+
+  it("rejects the rest of a JSON array that never closes", () => {
+    expect(kinds(jsonItems('[{"a":1},\n{"a":'))).toEqual(["value@1", "invalid@2"]);
+  });
+
+  it("rejects a CSV row with an unterminated quote", () => {
+    expect(kinds(csvItems('a,b\n1,2\n3,"open\n'))).toEqual(["value@2", "invalid@3"]);
+  });
+
+  it("rejects a CSV file whose header repeats a column", () => {
+    expect(kinds(csvItems("a,A\n1,2\n"))).toEqual(["file-invalid"]);
+  });
+
+  it("reads CRLF line endings", () => {
+    expect([...csvItems("a,b\r\n1,2\r\n")]).toEqual([
+      { kind: "value", line: 2, position: "2", raw: "1,2", value: { a: "1", b: "2" } },
+    ]);
+  });
+
+  it("reads a .gz-named file without the gzip magic as plain text", () => {
+    expect(decodeLandingFile(Buffer.from('{"a":1}\n'))).toEqual({ text: '{"a":1}\n' });
+  });
+
+  it("rejects a file that is not UTF-8", () => {
+    expect(decodeLandingFile(Buffer.from([0x7b, 0xff, 0x7d]))).toEqual({ reason: "not valid UTF-8 text" });
+  });
+});
+
+describe("extract handler (S3 adapter)", () => {
+  const s3 = mockClient(S3Client);
+  const ORIGINAL_ENV = process.env;
+  const handler = extractHandler({
+    s3: new S3Client({}),
+    now: () => new Date("2026-11-25T02:03:00Z"),
+    log: { info: jest.fn(), warn: jest.fn() },
+  });
+  // The part of the SDK's streaming body the adapter reads.
+  const body = (text: string) => ({ transformToByteArray: async () => Buffer.from(text) } as never);
+
+  beforeEach(() => {
+    s3.reset();
+    process.env = { ...ORIGINAL_ENV, LAKE_BUCKET: "lake", BATCH_SETTINGS: JSON.stringify(batchSettings()) };
+  });
+  afterAll(() => {
+    process.env = ORIGINAL_ENV;
+  });
+
+  it("claims the marker with a conditional PutObject (If-None-Match: *)", async () => {
+    // Prepare
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    // Act
+    await handler(extractInput());
+    // Assess
+    expect(s3).toHaveReceivedNthCommandWith(1, PutObjectCommand, {
+      Bucket: "lake",
+      Key: `_runs/${BATCH_ID}.json`,
+      IfNoneMatch: "*",
+    });
+  });
+
+  it("returns skipped when the conditional PutObject fails with 412", async () => {
+    // Prepare
+    const preconditionFailed = Object.assign(
+      new Error("At least one of the pre-conditions you specified did not hold"),
+      {
+        name: "PreconditionFailed",
+        $metadata: { httpStatusCode: 412 },
+      },
+    );
+    s3.on(PutObjectCommand).rejects(preconditionFailed);
+    s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify({ status: "running", executionId: "another" })) });
+    // Act
+    const output = await handler(extractInput());
+    // Assess
+    expect(output).toMatchObject({ skipped: true, skipReason: "already-claimed" });
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 1);
+    expect(s3).not.toHaveReceivedCommand(ListObjectsV2Command);
+  });
+
+  it("returns skipped when another conditional write to the marker is in flight (409)", async () => {
+    // Prepare
+    const conflict = Object.assign(new Error("A conflicting conditional operation is currently in progress"), {
+      name: "ConditionalRequestConflict",
+      $metadata: { httpStatusCode: 409 },
+    });
+    s3.on(PutObjectCommand).rejects(conflict);
+    s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify({ status: "running", executionId: "another" })) });
+    // Act
+    const output = await handler(extractInput());
+    // Assess
+    expect(output).toMatchObject({ skipped: true, skipReason: "already-claimed" });
+  });
+
+  it("reports every invalid setting at once", async () => {
+    // Prepare
+    process.env.BATCH_SETTINGS = JSON.stringify(
+      batchSettings({ eventIdColumn: "nope", recordsPerChunk: 0, table: "" }),
+    );
+    // Act
+    const run = handler(extractInput());
+    // Assess
+    await expect(run).rejects.toThrow(
+      /BATCH_SETTINGS is invalid: eventIdColumn must name a string column of the schema, got "nope"; recordsPerChunk must be an integer ≥ 1, got 0; table must be a non-empty string/,
+    );
+  });
+
+  it("reads every page of the landing listing", async () => {
+    // Prepare
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(ListObjectsV2Command)
+      .resolvesOnce({
+        Contents: [{ Key: "landing/a.ndjson", ETag: '"a"', Size: 10 }],
+        IsTruncated: true,
+        NextContinuationToken: "page-2",
+      })
+      .resolvesOnce({ Contents: [{ Key: "landing/b.ndjson", ETag: '"b"', Size: 10 }], IsTruncated: false });
+    s3.on(GetObjectCommand).callsFake(() => ({ Body: body(clickLines(2)), ETag: '"x"' }));
+    // Act
+    const output = await handler(extractInput());
+    // Assess
+    expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, {
+      Bucket: "lake",
+      Prefix: "landing/",
+      ContinuationToken: "page-2",
+    });
+    expect(output).toMatchObject({ fileCount: 2, recordCount: 4 });
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * FinalizeBatch Lambda: thin adapter over `logic.ts`. Gives the logic the lake bucket as a
+ * {@link FinalizeStore}, the clock and a logger.
+ */
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { BATCH_ENV, type FinalizeInput, type FinalizeOutput } from "../shared/batch-contract";
+import { readEnv } from "../shared/contract";
+import type { BatchLog } from "../extract/logic";
+import { finalizeBatch, type FinalizeStore } from "./logic";
+
+const s3 = new S3Client({});
+const logger = new Logger();
+
+/** Builds the handler over an S3 client and a clock; tests pass a mocked client and a fixed clock. */
+export function finalizeHandler(deps: { readonly s3: S3Client; readonly now: () => Date; readonly log: BatchLog }) {
+  return async (input: FinalizeInput): Promise<FinalizeOutput> => {
+    const bucket = readEnv(process.env, BATCH_ENV.bucket, "BatchStage");
+    return finalizeBatch(input, { store: s3FinalizeStore(deps.s3, bucket), now: deps.now, log: deps.log });
+  };
+}
+
+/** Moves the batch's landing files to processed/ and marks the run succeeded. */
+export const handler = finalizeHandler({ s3, now: () => new Date(), log: logger });
+
+/** The lake bucket as a {@link FinalizeStore}. */
+export function s3FinalizeStore(client: S3Client, bucket: string): FinalizeStore {
+  return {
+    async get(key) {
+      try {
+        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return object.Body ? { body: await object.Body.transformToByteArray(), etag: object.ETag ?? "" } : undefined;
+      } catch (error) {
+        if (hasStatus(error, 404, "NoSuchKey")) return undefined;
+        throw error;
+      }
+    },
+    async put(key, body, contentType) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+    },
+    async copy(source, destination, ifMatch) {
+      try {
+        await client.send(
+          new CopyObjectCommand({
+            Bucket: bucket,
+            Key: destination,
+            CopySource: copySource(bucket, source),
+            CopySourceIfMatch: ifMatch,
+          }),
+        );
+        return "copied";
+      } catch (error) {
+        if (hasStatus(error, 404, "NoSuchKey")) return "source-missing";
+        if (hasStatus(error, 412, "PreconditionFailed")) return "source-changed";
+        throw error;
+      }
+    },
+    async exists(key) {
+      try {
+        await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return true;
+      } catch (error) {
+        if (hasStatus(error, 404, "NotFound")) return false;
+        throw error;
+      }
+    },
+    async delete(key) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    },
+  };
+}
+
+/** `bucket/key` with each key segment URL-encoded, as CopyObject's `CopySource` requires. */
+export function copySource(bucket: string, key: string): string {
+  return `${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+function hasStatus(error: unknown, status: number, name: string): boolean {
+  const candidate = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined;
+  return candidate?.name === name || candidate?.$metadata?.httpStatusCode === status;
+}
