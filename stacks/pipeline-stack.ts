@@ -4,6 +4,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { PipelineConfig, tableSchema, transformSettings } from "./config";
+import { AlertsTopic } from "./constructs/alerts-topic";
 import { BatchStage } from "./constructs/batch-stage";
 import { CatalogStage } from "./constructs/catalog-stage";
 import { DeliveryStage } from "./constructs/delivery-stage";
@@ -26,6 +27,8 @@ export class PipelineStack extends TerraformStack {
   public readonly catalog: CatalogStage;
   public readonly delivery: DeliveryStage;
   public readonly query: QueryStage;
+  /** The topic every alert goes to. */
+  public readonly alerts: AlertsTopic;
   /** The scheduled batch path; undefined when `batch.enabled` is false. */
   public readonly batch?: BatchStage;
 
@@ -124,6 +127,10 @@ export class PipelineStack extends TerraformStack {
       dayKey: config.partitioning.dayKey,
     });
 
+    this.alerts = new AlertsTopic(this, "alerts", {
+      name: `${config.namePrefix}-${config.environment}-alerts`,
+      email: config.monitoring.notificationEmail,
+    });
     if (config.batch.enabled) {
       this.batch = new BatchStage(this, "batch", {
         baseName: `${config.namePrefix}-${config.environment}`,
@@ -144,6 +151,7 @@ export class PipelineStack extends TerraformStack {
         resultsBucket: this.storage.resultsBucket,
         crawlerName: names.crawler,
         workgroupName: names.workgroup,
+        alerts: this.alerts.topic,
         logRetentionDays: config.logs.retentionDays,
         ctx,
       });
@@ -159,8 +167,9 @@ export class PipelineStack extends TerraformStack {
       crawler_name: this.catalog.crawler.name,
       athena_workgroup: this.query.workgroup.name,
       ...(this.batch
-        ? { batch_state_machine_arn: this.batch.stateMachine.arn, batch_alerts_topic_arn: this.batch.alerts.arn }
+        ? { batch_state_machine_arn: this.batch.stateMachine.arn }
         : {}),
+      alerts_topic_arn: this.alerts.topic.arn,
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }

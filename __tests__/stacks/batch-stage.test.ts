@@ -8,7 +8,7 @@ import { addressOf, addressWhere, referencedAddress, synthPipeline, Synthesized 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const validateAsl = require("asl-validator") as (definition: unknown) => { isValid: boolean; errors: unknown[] };
 
-const s = synthPipeline({ batch: { notificationEmail: "ops@example.com" } });
+const s = synthPipeline({ monitoring: { notificationEmail: "ops@example.com" } });
 const machine = () => s.only("aws_sfn_state_machine");
 const definition = () => JSON.parse(machine().definition);
 const roles = rolesOf(s);
@@ -142,8 +142,9 @@ describe("batch schedule", () => {
 });
 
 describe("batch notifications", () => {
-  it("publishes failures to an encrypted topic", () => {
-    expect(s.only("aws_sns_topic")).toMatchObject({ name: "acme-test-batch-alerts", kms_master_key_id: "alias/aws/sns" });
+  it("publishes failures to the stack's alerts topic", () => {
+    expect(s.only("aws_sns_topic").name).toBe("acme-test-alerts");
+    expect(JSON.parse(machine().definition).States[BATCH_STATES.notifyFailure].Parameters.TopicArn).toBe(`\${${addressOf(s, "aws_sns_topic")}.arn}`);
   });
 
   it("subscribes the configured email", () => {
@@ -214,8 +215,8 @@ describe("batch functions", () => {
 describe("batch path switched off", () => {
   const off = synthPipeline({ batch: { enabled: false } });
 
-  it("creates no workflow, functions, schedule, topic or queue", () => {
-    for (const type of ["aws_sfn_state_machine", "aws_scheduler_schedule", "aws_sns_topic", "aws_sqs_queue"]) {
+  it("creates no workflow, functions, schedule or queue", () => {
+    for (const type of ["aws_sfn_state_machine", "aws_scheduler_schedule", "aws_sqs_queue"]) {
       expect(off.resources(type)).toHaveLength(0);
     }
     expect(off.resources("aws_lambda_function")).toHaveLength(1);

@@ -385,7 +385,7 @@ describe("batch configuration validation", () => {
   });
 
   it("rejects a malformed notification email", () => {
-    expect(problemsFor({ batch: { notificationEmail: "ops" } }).message).toMatch(/batch\.notificationEmail: received "ops"/);
+    expect(problemsFor({ monitoring: { notificationEmail: "ops" } }).message).toMatch(/monitoring\.notificationEmail: received "ops"/);
   });
 
   it("rejects a chunk size outside 100–100000 records", () => {

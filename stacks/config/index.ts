@@ -215,7 +215,26 @@ const settingsShape = z.strictObject({
     validationAttempts: z.number(),
     runTimeoutMinutes: z.number(),
     stagingExpirationDays: z.number(),
+  }),
+  security: z.strictObject({
+    encryption: z.enum(["aws-managed", "customer-managed"]),
+    accessLogging: z.boolean(),
+    accessLogExpirationDays: z.number(),
+  }),
+  monitoring: z.strictObject({
+    enabled: z.boolean(),
     notificationEmail: z.string().optional(),
+    iteratorAgeMaxSeconds: z.number(),
+    throttlePeriods: z.number(),
+    deliveryFreshnessMaxSeconds: z.number().optional(),
+    deliverySuccessMin: z.number(),
+    failedRecordsMax: z.number(),
+    lambdaErrorsMax: z.number(),
+  }),
+  quicksight: z.strictObject({
+    enabled: z.boolean(),
+    principalArn: z.string().optional(),
+    importMode: z.enum(["SPICE", "DIRECT_QUERY"]),
   }),
   terraformCloud: z.strictObject({
     organization: z.string().optional(),
@@ -390,6 +409,9 @@ function checkSettings(c: Checker, s: PipelineSettings, names: ResolvedNames): v
   checkSchema(c, s);
   checkCatalog(c, s);
   if (s.batch.enabled) checkBatch(c, s);
+  checkSecurity(c, s);
+  checkMonitoring(c, s);
+  checkQuickSight(c, s);
   c.range("query.bytesScannedCutoffPerQuery", s.query.bytesScannedCutoffPerQuery, LIMITS.athena.bytesScannedCutoff.min, Number.MAX_SAFE_INTEGER, "bytes; Athena's minimum is 10 MB", "set query.bytesScannedCutoffPerQuery to at least 10485760 (10 MB), e.g. 1073741824 for 1 GiB");
   if (!(LIMITS.logRetentionDays as readonly number[]).includes(s.logs.retentionDays)) {
     c.add("logs.retentionDays", s.logs.retentionDays, `one of ${LIMITS.logRetentionDays.join(", ")}`, "pick the nearest allowed value, e.g. 30");
@@ -565,9 +587,6 @@ function checkBatch(c: Checker, s: PipelineSettings): void {
   } catch {
     c.add("batch.scheduleTimezone", b.scheduleTimezone, "an IANA time zone such as UTC or Europe/Paris", "use a time zone name from the IANA database");
   }
-  if (b.notificationEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(b.notificationEmail)) {
-    c.add("batch.notificationEmail", b.notificationEmail, "an email address", "set a valid address, or remove batch.notificationEmail");
-  }
   if (b.schedule === null) return;
   const problem = b.schedule.startsWith("rate(") ? rateProblem(b.schedule) : cronProblem(b.schedule);
   if (problem) {
@@ -602,4 +621,40 @@ function checkRunTimeout(c: Checker, s: PipelineSettings): boolean {
     `minutes; the minimum covers delivery ${timing.deliveryTimeoutSeconds} s, crawler ${timing.crawlerTimeoutSeconds} s, ${b.validationAttempts - 1} validation retries of ${timing.validationRetryWaitSeconds} s and ${allowanceMinutes} min for extract and push`,
     `set batch.runTimeoutMinutes between ${minimumMinutes} and 1440`,
   );
+}
+
+function checkSecurity(c: Checker, s: PipelineSettings): void {
+  c.range("security.accessLogExpirationDays", s.security.accessLogExpirationDays, 1, 36500, "days", "set security.accessLogExpirationDays to the days access logs are kept, e.g. 90");
+  if (s.security.encryption === "customer-managed" && s.stream.kmsKeyArn !== undefined) {
+    c.add("stream.kmsKeyArn", s.stream.kmsKeyArn, "unset when security.encryption is customer-managed (the stack's key encrypts the stream)", "remove stream.kmsKeyArn, or set security.encryption to aws-managed to keep your own stream key");
+  }
+}
+
+function checkMonitoring(c: Checker, s: PipelineSettings): void {
+  const m = s.monitoring;
+  if (m.notificationEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(m.notificationEmail)) {
+    c.add("monitoring.notificationEmail", m.notificationEmail, "an email address", "set a valid address, or remove monitoring.notificationEmail");
+  }
+  c.range("monitoring.iteratorAgeMaxSeconds", m.iteratorAgeMaxSeconds, 1, 7 * 24 * 3600, "seconds", "set monitoring.iteratorAgeMaxSeconds, e.g. 600");
+  c.range("monitoring.throttlePeriods", m.throttlePeriods, 1, 288, "5-minute periods", "set monitoring.throttlePeriods between 1 and 288");
+  if (m.deliveryFreshnessMaxSeconds !== undefined) {
+    const floor = s.delivery.bufferIntervalSeconds + s.delivery.processorBufferIntervalSeconds;
+    c.range("monitoring.deliveryFreshnessMaxSeconds", m.deliveryFreshnessMaxSeconds, Math.max(60, floor), 86_400, `seconds; below the buffering (${floor} s) it would alarm on normal operation`, `set it above ${floor}, or remove it for twice the buffering`);
+  }
+  c.range("monitoring.deliverySuccessMin", m.deliverySuccessMin, 0, 1, "a share of records", "set monitoring.deliverySuccessMin between 0 and 1, e.g. 0.99", false);
+  c.range("monitoring.failedRecordsMax", m.failedRecordsMax, 0, 1_000_000_000, "records per 5 minutes", "set monitoring.failedRecordsMax to 0 to alarm on any failed record");
+  c.range("monitoring.lambdaErrorsMax", m.lambdaErrorsMax, 0, 1_000_000, "errors per 5 minutes", "set monitoring.lambdaErrorsMax to 0 to alarm on any error");
+}
+
+function checkQuickSight(c: Checker, s: PipelineSettings): void {
+  const q = s.quicksight;
+  if (!q.enabled) return;
+  if (q.principalArn === undefined) {
+    c.add("quicksight.principalArn", undefined, "the ARN of a QuickSight user or group when quicksight.enabled is true", "set quicksight.principalArn, e.g. arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst");
+    return;
+  }
+  const match = /^arn:aws[a-z-]*:quicksight:([a-z0-9-]+):\d{12}:(user|group)\/[\w.@+=-]+\/[\w.@+=/-]+$/.exec(q.principalArn);
+  if (!match) {
+    c.add("quicksight.principalArn", q.principalArn, "arn:aws:quicksight:<region>:<account>:user/<namespace>/<name> (or group/…)", "copy the ARN from `aws quicksight list-users --namespace default`");
+  }
 }

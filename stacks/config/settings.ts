@@ -25,6 +25,9 @@ export interface PipelineSettings {
   readonly query: QuerySettings;
   readonly logs: LogSettings;
   readonly batch: BatchSettingsConfig;
+  readonly security: SecuritySettings;
+  readonly monitoring: MonitoringSettings;
+  readonly quicksight: QuickSightSettings;
   readonly terraformCloud: TerraformCloudSettings;
   /** Optional overrides of derived physical names; leave unset to derive them from `namePrefix`. */
   readonly names: NameOverrides;
@@ -135,8 +138,53 @@ export interface BatchSettingsConfig {
   readonly runTimeoutMinutes: number;
   /** Days before staging chunks expire. @default 7 */
   readonly stagingExpirationDays: number;
-  /** Email subscribed to failure notifications (confirm the subscription mail). */
+}
+
+/** Encryption and audit switches beyond the free defaults. */
+export interface SecuritySettings {
+  /**
+   * `aws-managed`: AWS-managed keys and SSE-S3 (no key cost). `customer-managed`: one KMS key with
+   * rotation, created by the stack, encrypts the stream, both buckets, every log group, the state
+   * machine and the alerts topic. @default "aws-managed"
+   */
+  readonly encryption: "aws-managed" | "customer-managed";
+  /** S3 server access logs of both buckets, written to a separate log bucket. @default false */
+  readonly accessLogging: boolean;
+  /** Days before access log objects expire. @default 90 */
+  readonly accessLogExpirationDays: number;
+}
+
+/** CloudWatch alarms, the dashboard and the alerts topic. */
+export interface MonitoringSettings {
+  /** Create alarms, the crawler-failure rule and the dashboard. @default true */
+  readonly enabled: boolean;
+  /** Email subscribed to the alerts topic (alarms and failed batch runs); confirm the subscription mail. */
   readonly notificationEmail?: string;
+  /** Alarm when the oldest unread stream record is older than this, in seconds. @default 600 */
+  readonly iteratorAgeMaxSeconds: number;
+  /** Alarm on any write throttling in this many consecutive 5-minute periods. @default 1 */
+  readonly throttlePeriods: number;
+  /**
+   * Alarm when the oldest record not yet in S3 is older than this, in seconds.
+   * @default twice the delivery plus processor buffer intervals
+   */
+  readonly deliveryFreshnessMaxSeconds?: number;
+  /** Alarm when the share of records delivered to S3 drops below this (0–1). @default 0.99 */
+  readonly deliverySuccessMin: number;
+  /** Alarm when more records than this fail processing or conversion in 5 minutes. @default 0 */
+  readonly failedRecordsMax: number;
+  /** Alarm when a function has more errors than this in 5 minutes. @default 0 */
+  readonly lambdaErrorsMax: number;
+}
+
+/** QuickSight on top of the Athena workgroup; needs an existing QuickSight subscription. */
+export interface QuickSightSettings {
+  /** @default false */
+  readonly enabled: boolean;
+  /** ARN of the QuickSight user or group given access, e.g. arn:aws:quicksight:<region>:<account>:user/default/<name>. */
+  readonly principalArn?: string;
+  /** SPICE imports data on a schedule; DIRECT_QUERY queries Athena each time. @default "DIRECT_QUERY" */
+  readonly importMode: "SPICE" | "DIRECT_QUERY";
 }
 
 export interface LogSettings {
@@ -242,6 +290,16 @@ export const DEFAULT_SETTINGS: Omit<PipelineSettings, "namePrefix" | "region"> =
     runTimeoutMinutes: 120,
     stagingExpirationDays: 7,
   },
+  security: { encryption: "aws-managed", accessLogging: false, accessLogExpirationDays: 90 },
+  monitoring: {
+    enabled: true,
+    iteratorAgeMaxSeconds: 600,
+    throttlePeriods: 1,
+    deliverySuccessMin: 0.99,
+    failedRecordsMax: 0,
+    lambdaErrorsMax: 0,
+  },
+  quicksight: { enabled: false, importMode: "DIRECT_QUERY" },
   terraformCloud: { workspace: "{prefix}-{env}", hostname: "app.terraform.io" },
   names: {},
   tags: {},

@@ -4,7 +4,6 @@ import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
 import { BATCH_ENV, BATCH_PREFIXES, BatchSettings } from "../../handlers/shared/batch-contract";
@@ -29,6 +28,8 @@ export interface BatchStageProps {
   readonly resultsBucket: S3Bucket;
   readonly crawlerName: string;
   readonly workgroupName: string;
+  /** Topic failed runs are published to. */
+  readonly alerts: SnsTopic;
   readonly logRetentionDays: number;
   readonly ctx: AwsContext;
 }
@@ -133,17 +134,7 @@ export class BatchStage extends Construct {
       ]),
     };
 
-    this.alerts = new SnsTopic(this, "alerts", {
-      name: `${props.baseName}-batch-alerts`,
-      kmsMasterKeyId: "alias/aws/sns",
-    });
-    if (batch.notificationEmail) {
-      new SnsTopicSubscription(this, "alerts-email", {
-        topicArn: this.alerts.arn,
-        protocol: "email",
-        endpoint: batch.notificationEmail,
-      });
-    }
+    this.alerts = props.alerts;
 
     const definition = buildBatchWorkflow({
       extractFunctionArn: this.functions.extract.fn.arn,
