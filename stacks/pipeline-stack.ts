@@ -8,6 +8,7 @@ import { AlertsTopic } from "./constructs/alerts-topic";
 import { BatchStage } from "./constructs/batch-stage";
 import { CatalogStage } from "./constructs/catalog-stage";
 import { DeliveryStage } from "./constructs/delivery-stage";
+import { EncryptionKey } from "./constructs/encryption-key";
 import { AwsContext } from "./constructs/iam";
 import { LakeStorage } from "./constructs/lake-storage";
 import { QueryStage } from "./constructs/query-stage";
@@ -27,6 +28,8 @@ export class PipelineStack extends TerraformStack {
   public readonly catalog: CatalogStage;
   public readonly delivery: DeliveryStage;
   public readonly query: QueryStage;
+  /** The customer-managed key, when `security.encryption` is customer-managed. */
+  public readonly encryptionKey?: EncryptionKey;
   /** The topic every alert goes to. */
   public readonly alerts: AlertsTopic;
   /** The scheduled batch path; undefined when `batch.enabled` is false. */
@@ -67,18 +70,27 @@ export class PipelineStack extends TerraformStack {
       region: config.region,
     };
 
+    if (config.security.encryption === "customer-managed") {
+      this.encryptionKey = new EncryptionKey(this, "encryption", { alias: `${config.namePrefix}-${config.environment}-lake`, ctx });
+    }
+    const kmsKeyArn = this.encryptionKey?.key.arn;
+
     this.stream = new StreamStage(this, "stream", {
       name: names.stream,
       mode: config.stream.mode,
       shardCount: config.stream.shardCount,
       retentionHours: config.stream.retentionHours,
-      kmsKeyArn: config.stream.kmsKeyArn,
+      kmsKeyArn: config.stream.kmsKeyArn ?? kmsKeyArn,
     });
     this.storage = new LakeStorage(this, "storage", {
       lakeBucket: names.lakeBucket,
       resultsBucket: names.resultsBucket,
       lake: config.lake,
       stagingExpirationDays: config.batch.enabled ? config.batch.stagingExpirationDays : undefined,
+      kmsKeyArn,
+      accessLogs: config.security.accessLogging
+        ? { bucket: names.accessLogBucket, expirationDays: config.security.accessLogExpirationDays }
+        : undefined,
     });
     this.transform = new TransformFunction(this, "transform", {
       functionName: names.transformFunction,
@@ -87,6 +99,7 @@ export class PipelineStack extends TerraformStack {
       timeoutSeconds: config.transform.timeoutSeconds,
       tracing: config.transform.tracing,
       logRetentionDays: config.logs.retentionDays,
+      kmsKeyArn,
       ctx,
     });
     this.catalog = new CatalogStage(this, "catalog", {
@@ -98,6 +111,7 @@ export class PipelineStack extends TerraformStack {
       format: config.delivery.format,
       lakeBucket: this.storage.lakeBucket,
       catalog: config.catalog,
+      kmsKeyArn,
       ctx,
     });
     this.delivery = new DeliveryStage(this, "delivery", {
@@ -113,6 +127,7 @@ export class PipelineStack extends TerraformStack {
       dayKey: config.partitioning.dayKey,
       partitionTime: config.partitioning.partitionTime,
       logRetentionDays: config.logs.retentionDays,
+      kmsKeyArn,
       ctx,
     });
     this.query = new QueryStage(this, "query", {
@@ -125,11 +140,13 @@ export class PipelineStack extends TerraformStack {
       tableName: names.table,
       schema: tableSchema(config),
       dayKey: config.partitioning.dayKey,
+      kmsKeyArn,
     });
 
     this.alerts = new AlertsTopic(this, "alerts", {
       name: `${config.namePrefix}-${config.environment}-alerts`,
       email: config.monitoring.notificationEmail,
+      kmsKeyArn,
     });
     if (config.batch.enabled) {
       this.batch = new BatchStage(this, "batch", {
@@ -153,6 +170,7 @@ export class PipelineStack extends TerraformStack {
         workgroupName: names.workgroup,
         alerts: this.alerts.topic,
         logRetentionDays: config.logs.retentionDays,
+        kmsKeyArn,
         ctx,
       });
     }

@@ -11,6 +11,7 @@ import { batchTiming } from "./batch-timing";
 import { cronProblem, minimumPeriodMinutes, rateProblem } from "./cron";
 import { LIMITS } from "./limits";
 import { DEFAULT_SETTINGS, DEFAULT_SHARD_COUNT, PipelineConfigFile, PipelineSettings } from "./settings";
+import { workloadProblems } from "./workload";
 
 export * from "./settings";
 export { LIMITS } from "./limits";
@@ -22,6 +23,7 @@ export interface ResolvedNames {
   readonly transformFunction: string;
   readonly lakeBucket: BucketName;
   readonly resultsBucket: BucketName;
+  readonly accessLogBucket: BucketName;
   readonly database: string;
   readonly table: string;
   readonly workgroup: string;
@@ -201,6 +203,7 @@ const settingsShape = z.strictObject({
     crawlerSchedule: z.string().nullable(),
     schemaUpdateBehavior: z.enum(["LOG", "UPDATE_IN_DATABASE"]),
     schemaDeleteBehavior: z.enum(["LOG", "DELETE_FROM_DATABASE"]),
+    partitionProjection: z.boolean(),
   }),
   query: z.strictObject({ bytesScannedCutoffPerQuery: z.number(), engineVersion: z.string() }),
   logs: z.strictObject({ retentionDays: z.number() }),
@@ -247,12 +250,27 @@ const settingsShape = z.strictObject({
     transformFunction: z.string().optional(),
     lakeBucket: z.string().optional(),
     resultsBucket: z.string().optional(),
+    accessLogBucket: z.string().optional(),
     database: z.string().optional(),
     workgroup: z.string().optional(),
     crawler: z.string().optional(),
     stateMachine: z.string().optional(),
   }),
   tags: z.record(z.string()),
+  workload: z
+    .strictObject({
+      eventsPerSecond: z.number(),
+      peakFactor: z.number().optional(),
+      averageRecordBytes: z.number(),
+      maxRecordBytes: z.number().optional(),
+      consumers: z.number().optional(),
+      eventsPerRecord: z.number().optional(),
+      batchRunsPerDay: z.number().optional(),
+      recordsPerBatch: z.number().optional(),
+      athenaQueriesPerDay: z.number().optional(),
+      athenaBytesScannedPerQuery: z.number().optional(),
+    })
+    .optional(),
 });
 
 function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
@@ -336,6 +354,7 @@ function resolveNames(s: PipelineSettings, environment: string): ResolvedNames {
     transformFunction: s.names.transformFunction ?? `${base}-transform`,
     lakeBucket: bucket(s.names.lakeBucket, "lake"),
     resultsBucket: bucket(s.names.resultsBucket, "results"),
+    accessLogBucket: bucket(s.names.accessLogBucket, "access-logs"),
     database: s.names.database ?? base.replace(/-/g, "_"),
     table: s.catalog.tableName,
     workgroup: s.names.workgroup ?? base,
@@ -409,6 +428,7 @@ function checkSettings(c: Checker, s: PipelineSettings, names: ResolvedNames): v
   checkSchema(c, s);
   checkCatalog(c, s);
   if (s.batch.enabled) checkBatch(c, s);
+  for (const p of s.workload ? workloadProblems(s.workload) : []) c.add(`workload.${p.field}`, p.received, p.allowed, p.fix);
   checkSecurity(c, s);
   checkMonitoring(c, s);
   checkQuickSight(c, s);
@@ -507,6 +527,7 @@ function checkNames(c: Checker, s: PipelineSettings, n: ResolvedNames): void {
   c.name("names.transformFunction", n.transformFunction, LIMITS.lambda.name, "Lambda function name", s.names.transformFunction === undefined);
   checkBucket(c, "names.lakeBucket", n.lakeBucket);
   checkBucket(c, "names.resultsBucket", n.resultsBucket);
+  if (s.security.accessLogging) checkBucket(c, "names.accessLogBucket", n.accessLogBucket);
   c.name("names.database", n.database, LIMITS.glue.name, "Glue database name (lower-case letters, digits, underscores)", s.names.database === undefined);
   c.name("catalog.tableName", n.table, LIMITS.glue.name, "Glue table name (lower-case letters, digits, underscores)", false);
   c.name("names.workgroup", n.workgroup, LIMITS.athena.workgroup, "Athena workgroup name", s.names.workgroup === undefined);

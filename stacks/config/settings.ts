@@ -33,6 +33,38 @@ export interface PipelineSettings {
   readonly names: NameOverrides;
   /** Tags on every resource (merged with project, environment and managed-by tags). */
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * The expected workload, for the capacity planner (`npm run capacity`) and the synth-time capacity
+   * warnings. Unset: no capacity warnings, and the planner needs the workload on its command line.
+   */
+  readonly workload?: WorkloadSettings;
+}
+
+/**
+ * The traffic an environment expects. Crawler runs are not declared: they follow from
+ * `catalog.crawlerSchedule`, `catalog.partitionProjection` and the batch runs.
+ */
+export interface WorkloadSettings {
+  /** Average events per second sent to the stream by producers (the batch path comes on top). */
+  readonly eventsPerSecond: number;
+  /** Peak rate ÷ average rate; shards are sized for the peak. @default 1 */
+  readonly peakFactor?: number;
+  /** Average size of one event (one JSON object), in bytes. */
+  readonly averageRecordBytes: number;
+  /** Largest event, in bytes; at most 1,024,000 (the transform rejects larger records). @default averageRecordBytes */
+  readonly maxRecordBytes?: number;
+  /** Shared-throughput consumers reading the stream, Firehose included. @default 1 */
+  readonly consumers?: number;
+  /** Events producers pack into one Kinesis record (concatenated JSON objects). @default 1 */
+  readonly eventsPerRecord?: number;
+  /** Batch workflow runs per day. @default derived from `batch.schedule` (0 when null or batch is disabled) */
+  readonly batchRunsPerDay?: number;
+  /** Records loaded by one batch run. @default 0 */
+  readonly recordsPerBatch?: number;
+  /** Athena queries per day (besides the batch validation queries). @default 0 */
+  readonly athenaQueriesPerDay?: number;
+  /** Bytes one of those queries scans (Athena bills at least 10 MB per query). @default 0 */
+  readonly athenaBytesScannedPerQuery?: number;
 }
 
 export interface StreamSettings {
@@ -104,6 +136,12 @@ export interface CatalogSettings {
   readonly schemaUpdateBehavior: "LOG" | "UPDATE_IN_DATABASE";
   /** What the crawler does with partitions whose objects are gone. @default "LOG" */
   readonly schemaDeleteBehavior: "LOG" | "DELETE_FROM_DATABASE";
+  /**
+   * Athena partition projection: Athena computes the hourly partitions from table properties, so no
+   * crawl is needed to query a new hour. The crawler's schedule is then dropped; the crawler stays for
+   * the batch workflow. @default false
+   */
+  readonly partitionProjection: boolean;
 }
 
 export interface QuerySettings {
@@ -210,6 +248,8 @@ export interface NameOverrides {
   readonly lakeBucket?: string;
   /** Exact query results bucket name; unset uses a `bucket_prefix`. */
   readonly resultsBucket?: string;
+  /** Exact access-log bucket name (with security.accessLogging); unset uses a `bucket_prefix`. */
+  readonly accessLogBucket?: string;
   readonly database?: string;
   readonly workgroup?: string;
   readonly crawler?: string;
@@ -276,6 +316,7 @@ export const DEFAULT_SETTINGS: Omit<PipelineSettings, "namePrefix" | "region"> =
     crawlerSchedule: "cron(10 * * * ? *)",
     schemaUpdateBehavior: "LOG",
     schemaDeleteBehavior: "LOG",
+    partitionProjection: false,
   },
   query: { bytesScannedCutoffPerQuery: 1_073_741_824, engineVersion: "Athena engine version 3" },
   logs: { retentionDays: 30 },

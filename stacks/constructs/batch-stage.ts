@@ -10,7 +10,7 @@ import { BATCH_ENV, BATCH_PREFIXES, BatchSettings } from "../../handlers/shared/
 import { buildBatchWorkflow } from "../../state-machines/batch-workflow";
 import { batchTiming } from "../config/batch-timing";
 import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "../config";
-import { arn, AwsContext, grant, PolicyStatement, serviceRole } from "./iam";
+import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { LAKE_PREFIXES, RESULTS_PREFIX } from "./lake-storage";
 import { NodeFunction } from "./node-function";
 
@@ -31,6 +31,11 @@ export interface BatchStageProps {
   /** Topic failed runs are published to. */
   readonly alerts: SnsTopic;
   readonly logRetentionDays: number;
+  /**
+   * Customer-managed key of the stack (lake bucket, stream, logs, state machine, queue, topic); unset
+   * uses AWS-managed keys. A stream-only key from `stream.kmsKeyArn` arrives in `streamSettings`.
+   */
+  readonly kmsKeyArn?: string;
   readonly ctx: AwsContext;
 }
 
@@ -90,23 +95,29 @@ export class BatchStage extends Construct {
         memoryMiB,
         timeoutSeconds,
         environment: { ...environment, ...extraEnv },
-        statements,
+        statements: [...statements, ...lakeKey(name)],
         logRetentionDays: props.logRetentionDays,
+        kmsKeyArn: props.kmsKeyArn,
         ctx,
       });
 
+    // What each function does with lake objects under the customer-managed key: read, write, or both.
+    const lakeKeyActions: Record<string, string[]> = {
+      extract: ["kms:Decrypt", "kms:GenerateDataKey"],
+      push: ["kms:Decrypt"],
+      "delivery-check": [],
+      finalize: ["kms:Decrypt", "kms:GenerateDataKey"],
+    };
+    const lakeKey = (name: string): PolicyStatement[] =>
+      props.kmsKeyArn && lakeKeyActions[name]!.length > 0
+        ? [kmsThrough("UseLakeKey", props.kmsKeyArn, lakeKeyActions[name]!, "s3", ctx)]
+        : [];
+    const streamKeyArn = props.streamSettings.kmsKeyArn ?? props.kmsKeyArn;
     const pushStatements: PolicyStatement[] = [
       { sid: "ReadStagedChunks", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging)] },
       { sid: "PutToStream", actions: ["kinesis:PutRecord", "kinesis:PutRecords"], resources: [props.stream.arn] },
     ];
-    if (props.streamSettings.kmsKeyArn) {
-      pushStatements.push({
-        sid: "EncryptForStream",
-        actions: ["kms:GenerateDataKey"],
-        resources: [props.streamSettings.kmsKeyArn],
-        condition: { StringEquals: { "kms:ViaService": `kinesis.${ctx.region}.amazonaws.com` } },
-      });
-    }
+    if (streamKeyArn) pushStatements.push(kmsThrough("EncryptForStream", streamKeyArn, ["kms:GenerateDataKey"], "kinesis", ctx));
     this.functions = {
       extract: fn("extract", "Batch: parses landing files, validates records, stages NDJSON chunks", 1024, BATCH_FUNCTION_TIMEOUTS.extract, [
         listPrefix("ListLandingFiles", BATCH_PREFIXES.landing),
@@ -151,7 +162,11 @@ export class BatchStage extends Construct {
     });
 
     const logGroupName = `/aws/vendedlogs/states/${props.stateMachineName}`;
-    const logs = new CloudwatchLogGroup(this, "logs", { name: logGroupName, retentionInDays: props.logRetentionDays });
+    const logs = new CloudwatchLogGroup(this, "logs", {
+      name: logGroupName,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.kmsKeyArn,
+    });
     const role = serviceRole(this, "role", `${props.stateMachineName}-states`, "states.amazonaws.com", ctx);
     const policy = grant(this, "batch-workflow", role, this.workflowStatements(props));
     this.stateMachine = new SfnStateMachine(this, "state-machine", {
@@ -161,20 +176,30 @@ export class BatchStage extends Construct {
       definition: JSON.stringify(definition),
       loggingConfiguration: { logDestination: `${logs.arn}:*`, includeExecutionData: true, level: "ERROR" },
       tracingConfiguration: { enabled: true },
+      encryptionConfiguration: props.kmsKeyArn
+        ? { type: "CUSTOMER_MANAGED_KMS_KEY", kmsKeyId: props.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 300 }
+        : { type: "AWS_OWNED_KEY" },
       dependsOn: [policy],
     });
 
     this.deadLetterQueue = new SqsQueue(this, "schedule-dlq", {
       name: `${props.baseName}-batch-schedule-dlq`,
-      sqsManagedSseEnabled: true,
+      ...(props.kmsKeyArn ? { kmsMasterKeyId: props.kmsKeyArn } : { sqsManagedSseEnabled: true }),
       messageRetentionSeconds: 1_209_600,
     });
     if (batch.schedule !== null) {
       const schedulerRole = serviceRole(this, "scheduler-role", `${props.stateMachineName}-scheduler`, "scheduler.amazonaws.com", ctx);
-      const schedulerPolicy = grant(this, "start-batch", schedulerRole, [
+      const schedulerStatements: PolicyStatement[] = [
         { sid: "StartBatchRun", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] },
         { sid: "DeadLetterUndeliveredStarts", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
-      ]);
+      ];
+      if (props.kmsKeyArn) {
+        schedulerStatements.push(
+          this.stateMachineKey("EncryptExecutionInput", props.kmsKeyArn, ["kms:GenerateDataKey"], props),
+          kmsThrough("EncryptDeadLetters", props.kmsKeyArn, ["kms:GenerateDataKey", "kms:Decrypt"], "sqs", ctx),
+        );
+      }
+      const schedulerPolicy = grant(this, "start-batch", schedulerRole, schedulerStatements);
       this.schedule = new SchedulerSchedule(this, "schedule", {
         name: `${props.stateMachineName}-schedule`,
         description: "Starts the batch workflow; the scheduled time becomes the batch id",
@@ -194,12 +219,34 @@ export class BatchStage extends Construct {
     }
   }
 
+  /** Use of the key for this state machine's own data only (its encryption context). */
+  private stateMachineKey(sid: string, keyArn: string, actions: string[], props: BatchStageProps): PolicyStatement {
+    const { ctx } = props;
+    // Built from the name: the state machine's own ARN attribute would make a dependency cycle.
+    const machineArn = `arn:${ctx.partition}:states:${ctx.region}:${ctx.accountId}:stateMachine:${props.stateMachineName}`;
+    return {
+      sid,
+      actions,
+      resources: [keyArn],
+      condition: { StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": machineArn } },
+    };
+  }
+
   /** Exactly what the definition's tasks call: the functions, the crawler, Athena with its reads, SNS. */
   private workflowStatements(props: BatchStageProps): PolicyStatement[] {
     const { ctx, lakeBucket, resultsBucket } = props;
     const functionArns = Object.values(this.functions).flatMap((f) => [f.fn.arn, `${f.fn.arn}:*`]);
     const { database, table } = props.settings;
+    const keyStatements: PolicyStatement[] = props.kmsKeyArn
+      ? [
+          this.stateMachineKey("UseOwnExecutionData", props.kmsKeyArn, ["kms:Decrypt", "kms:GenerateDataKey"], props),
+          // Athena reads the lake and writes results with the caller's rights, through S3.
+          kmsThrough("QueryEncryptedObjects", props.kmsKeyArn, ["kms:Decrypt", "kms:GenerateDataKey"], "s3", ctx),
+          kmsThrough("PublishToEncryptedTopic", props.kmsKeyArn, ["kms:Decrypt", "kms:GenerateDataKey"], "sns", ctx),
+        ]
+      : [];
     return [
+      ...keyStatements,
       { sid: "InvokeBatchFunctions", actions: ["lambda:InvokeFunction"], resources: functionArns },
       { sid: "RunCrawler", actions: ["glue:StartCrawler", "glue:GetCrawler"], resources: [arn.glueCrawler(ctx, props.crawlerName)] },
       {

@@ -3,10 +3,11 @@ import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
 import { GlueCrawler } from "@cdktf/provider-aws/lib/glue-crawler";
 import { GlueSecurityConfiguration } from "@cdktf/provider-aws/lib/glue-security-configuration";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { DayKey, EventSchema, partitionKeys } from "../../handlers/shared/event-schema";
 import type { CatalogSettings } from "../config";
-import { arn, AwsContext, grant, PolicyStatement, serviceRole } from "./iam";
+import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { LAKE_PREFIXES } from "./lake-storage";
 
 export interface CatalogStageProps {
@@ -18,6 +19,8 @@ export interface CatalogStageProps {
   readonly format: "parquet" | "json";
   readonly lakeBucket: S3Bucket;
   readonly catalog: CatalogSettings;
+  /** Customer-managed key of the lake bucket and the crawler's logs; unset uses SSE-S3. */
+  readonly kmsKeyArn?: string;
   readonly ctx: AwsContext;
 }
 
@@ -36,6 +39,33 @@ const STORAGE = {
     parameters: { classification: "json", compressionType: "gzip" },
   },
 } as const;
+
+/** Years Athena partition projection enumerates; queries should filter on `year` (the named queries do). */
+export const PROJECTED_YEARS = { from: 2020, to: 2100 } as const;
+
+/**
+ * Athena partition projection table properties for the hourly layout Firehose writes
+ * (`year=YYYY/month=MM/<dayKey>=DD/hour=HH/`, zero-padded). The `${key}` placeholders of the location
+ * template are escaped with `Fn.rawString`, so Terraform writes them literally instead of interpolating.
+ * Reference: https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html
+ */
+export function partitionProjectionParameters(tableLocation: string, dayKey: DayKey): Record<string, string> {
+  const [year, month, day, hour] = partitionKeys(dayKey);
+  const integer = (key: string, range: string, digits?: number) => ({
+    [`projection.${key}.type`]: "integer",
+    [`projection.${key}.range`]: range,
+    ...(digits === undefined ? {} : { [`projection.${key}.digits`]: String(digits) }),
+  });
+  const template = partitionKeys(dayKey).map((key) => `${key}=${Fn.rawString(`\${${key}}`)}/`).join("");
+  return {
+    "projection.enabled": "true",
+    ...integer(year, `${PROJECTED_YEARS.from},${PROJECTED_YEARS.to}`),
+    ...integer(month, "1,12", 2),
+    ...integer(day, "1,31", 2),
+    ...integer(hour, "0,23", 2),
+    "storage.location.template": `${tableLocation}${template}`,
+  };
+}
 
 /**
  * Catalog: the Glue database and the table Firehose converts with (defined here from the event
@@ -63,7 +93,11 @@ export class CatalogStage extends Construct {
       name: props.tableName,
       description: "Events, partitioned by hour; columns generated from the event schema",
       tableType: "EXTERNAL_TABLE",
-      parameters: { EXTERNAL: "TRUE", ...storage.parameters },
+      parameters: {
+        EXTERNAL: "TRUE",
+        ...storage.parameters,
+        ...(props.catalog.partitionProjection ? partitionProjectionParameters(this.tableLocation, props.dayKey) : {}),
+      },
       partitionKeys: partitionKeys(props.dayKey).map((name) => ({ name, type: "string" })),
       storageDescriptor: {
         location: this.tableLocation,
@@ -83,11 +117,17 @@ export class CatalogStage extends Construct {
 
     const security = new GlueSecurityConfiguration(this, "security", {
       name: `${props.crawlerName}-security`,
-      encryptionConfiguration: {
-        s3Encryption: { s3EncryptionMode: "SSE-S3" },
-        cloudwatchEncryption: { cloudwatchEncryptionMode: "DISABLED" },
-        jobBookmarksEncryption: { jobBookmarksEncryptionMode: "DISABLED" },
-      },
+      encryptionConfiguration: props.kmsKeyArn
+        ? {
+            s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn: props.kmsKeyArn },
+            cloudwatchEncryption: { cloudwatchEncryptionMode: "SSE-KMS", kmsKeyArn: props.kmsKeyArn },
+            jobBookmarksEncryption: { jobBookmarksEncryptionMode: "CSE-KMS", kmsKeyArn: props.kmsKeyArn },
+          }
+        : {
+            s3Encryption: { s3EncryptionMode: "SSE-S3" },
+            cloudwatchEncryption: { cloudwatchEncryptionMode: "DISABLED" },
+            jobBookmarksEncryption: { jobBookmarksEncryptionMode: "DISABLED" },
+          },
     });
 
     const role = serviceRole(this, "crawler-role", `${props.crawlerName}-crawler`, "glue.amazonaws.com", ctx);
@@ -108,7 +148,8 @@ export class CatalogStage extends Construct {
         Version: 1.0,
         CrawlerOutput: { Partitions: { AddOrUpdateBehavior: "InheritFromTable" } },
       }),
-      schedule: props.catalog.crawlerSchedule ?? undefined,
+      // With partition projection Athena needs no crawl for new hours: only the batch workflow starts it.
+      schedule: props.catalog.partitionProjection ? undefined : (props.catalog.crawlerSchedule ?? undefined),
       securityConfiguration: security.name,
       dependsOn: [policy],
     });
@@ -137,7 +178,7 @@ function crawlerStatements(props: CatalogStageProps): PolicyStatement[] {
   if (props.catalog.schemaDeleteBehavior === "DELETE_FROM_DATABASE") {
     partitionActions.push("glue:DeletePartition", "glue:BatchDeletePartition");
   }
-  return [
+  const statements: PolicyStatement[] = [
     { sid: "KeepPartitionsCurrent", actions: partitionActions, resources: catalogResources },
     { sid: "ReadDataObjects", actions: ["s3:GetObject"], resources: [`${lakeBucket.arn}/${LAKE_PREFIXES.data}*`] },
     {
@@ -149,8 +190,10 @@ function crawlerStatements(props: CatalogStageProps): PolicyStatement[] {
     {
       // Crawlers log to /aws-glue/crawlers, or /aws-glue/crawlers-role/<role>-<security configuration>.
       sid: "WriteCrawlerLogs",
-      actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+      actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", ...(props.kmsKeyArn ? ["logs:AssociateKmsKey"] : [])],
       resources: [arn.logGroup(ctx, "/aws-glue/crawlers*")],
     },
   ];
+  if (props.kmsKeyArn) statements.push(kmsThrough("DecryptLakeObjects", props.kmsKeyArn, ["kms:Decrypt"], "s3", ctx));
+  return statements;
 }

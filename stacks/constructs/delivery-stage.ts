@@ -9,7 +9,7 @@ import { Construct } from "constructs";
 import { DayKey, partitionKeys } from "../../handlers/shared/event-schema";
 import type { PartitionTime } from "../../handlers/shared/contract";
 import type { DeliverySettings } from "../config";
-import { arn, AwsContext, grant, PolicyStatement, serviceRole } from "./iam";
+import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { LAKE_PREFIXES } from "./lake-storage";
 
 export interface DeliveryStageProps {
@@ -26,6 +26,8 @@ export interface DeliveryStageProps {
   readonly dayKey: DayKey;
   readonly partitionTime: PartitionTime;
   readonly logRetentionDays: number;
+  /** Customer-managed key of the lake bucket and the log group; unset uses SSE-S3 and AWS-managed keys. */
+  readonly kmsKeyArn?: string;
   readonly ctx: AwsContext;
 }
 
@@ -67,7 +69,11 @@ export class DeliveryStage extends Construct {
     super(scope, id);
     const { ctx, delivery } = props;
     const logGroupName = `/aws/kinesisfirehose/${props.name}`;
-    this.logGroup = new CloudwatchLogGroup(this, "logs", { name: logGroupName, retentionInDays: props.logRetentionDays });
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: logGroupName,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.kmsKeyArn,
+    });
     const destinationLogs = new CloudwatchLogStream(this, "destination-logs", {
       name: "DestinationDelivery",
       logGroupName: this.logGroup.name,
@@ -100,6 +106,7 @@ export class DeliveryStage extends Construct {
         // With format conversion the serializer compresses (Snappy); the destination must stay UNCOMPRESSED.
         compressionFormat: parquet ? "UNCOMPRESSED" : "GZIP",
         customTimeZone: "UTC",
+        kmsKeyArn: props.kmsKeyArn,
         fileExtension: parquet ? ".snappy.parquet" : ".json.gz",
         cloudwatchLoggingOptions: logging(destinationLogs),
         processingConfiguration: {
@@ -137,6 +144,7 @@ export class DeliveryStage extends Construct {
           roleArn: role.arn,
           prefix: prefixes.raw,
           compressionFormat: "GZIP",
+          kmsKeyArn: props.kmsKeyArn,
           bufferingSize: Math.min(delivery.bufferSizeMiB, 64),
           bufferingInterval: Math.max(delivery.bufferIntervalSeconds, 60),
           cloudwatchLoggingOptions: logging(backupLogs),
@@ -194,6 +202,9 @@ function deliveryStatements(props: DeliveryStageProps, logGroupName: string): Po
         arn.glueTable(ctx, props.databaseName, props.tableName),
       ],
     });
+  }
+  if (props.kmsKeyArn) {
+    statements.push(kmsThrough("EncryptLakeObjects", props.kmsKeyArn, ["kms:GenerateDataKey", "kms:Decrypt"], "s3", ctx));
   }
   if (props.sourceKeyArn) {
     statements.push({

@@ -103,3 +103,16 @@ export const XRAY_WRITE: PolicyStatement = {
   actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
   resources: ["*"],
 };
+
+/** Services a role reaches the customer-managed key through. */
+export type KmsVia = "s3" | "kinesis" | "sns" | "sqs" | "states" | "lambda" | "logs" | "athena";
+
+/** Use of the customer-managed key, only through `service` (kms:ViaService). */
+export function kmsThrough(sid: string, keyArn: string, actions: readonly string[], service: KmsVia, ctx: AwsContext): PolicyStatement {
+  return {
+    sid,
+    actions,
+    resources: [keyArn],
+    condition: { StringEquals: { "kms:ViaService": `${service}.${ctx.region}.amazonaws.com` } },
+  };
+}

@@ -3,6 +3,7 @@ import {
   S3BucketLifecycleConfiguration,
   S3BucketLifecycleConfigurationRule,
 } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
@@ -27,49 +28,111 @@ export interface LakeStorageProps {
   readonly lake: LakeSettings;
   /** Days before batch staging chunks expire; unset when the batch path is off. */
   readonly stagingExpirationDays?: number;
+  /** Customer-managed key for SSE-KMS (with S3 Bucket Keys); unset uses SSE-S3. */
+  readonly kmsKeyArn?: string;
+  /** S3 server access logging into a separate bucket; unset for none. */
+  readonly accessLogs?: { readonly bucket: BucketName; readonly expirationDays: number };
 }
+
+/** Folder of access logs in the access-log bucket: `<prefix><bucket role>/`. */
+export const ACCESS_LOG_PREFIX = "s3-access/";
 
 /** Storage: the lake bucket (Parquet, raw backup, errors) and the Athena results bucket, both locked down. */
 export class LakeStorage extends Construct {
   public readonly lakeBucket: S3Bucket;
   public readonly resultsBucket: S3Bucket;
+  /** Receives the other buckets' server access logs, when access logging is on. */
+  public readonly accessLogBucket?: S3Bucket;
 
   constructor(scope: Construct, id: string, props: LakeStorageProps) {
     super(scope, id);
     const { lake } = props;
     const wholeBucket = { filter: [{}] };
-    this.lakeBucket = secureBucket(this, "lake", props.lakeBucket, lake.forceDestroy, true, [
-      {
-        id: "abort-uploads-and-expire-old-versions",
-        status: "Enabled",
-        ...wholeBucket,
-        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-        noncurrentVersionExpiration: [{ noncurrentDays: lake.noncurrentVersionExpirationDays }],
-      },
-      {
-        id: "expire-raw-backup",
-        status: "Enabled",
-        filter: [{ prefix: LAKE_PREFIXES.raw }],
-        expiration: [{ days: lake.rawBackupExpirationDays }],
-      },
-      {
-        id: "expire-delivery-errors",
-        status: "Enabled",
-        filter: [{ prefix: LAKE_PREFIXES.errors }],
-        expiration: [{ days: lake.errorExpirationDays }],
-      },
-      ...batchRules(props),
-    ]);
+    this.lakeBucket = secureBucket(this, "lake", {
+      name: props.lakeBucket,
+      forceDestroy: lake.forceDestroy,
+      versioned: true,
+      kmsKeyArn: props.kmsKeyArn,
+      rules: [
+        {
+          id: "abort-uploads-and-expire-old-versions",
+          status: "Enabled",
+          ...wholeBucket,
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+          noncurrentVersionExpiration: [{ noncurrentDays: lake.noncurrentVersionExpirationDays }],
+        },
+        {
+          id: "expire-raw-backup",
+          status: "Enabled",
+          filter: [{ prefix: LAKE_PREFIXES.raw }],
+          expiration: [{ days: lake.rawBackupExpirationDays }],
+        },
+        {
+          id: "expire-delivery-errors",
+          status: "Enabled",
+          filter: [{ prefix: LAKE_PREFIXES.errors }],
+          expiration: [{ days: lake.errorExpirationDays }],
+        },
+        ...batchRules(props),
+      ],
+    });
     // Query results are disposable, so this bucket is not versioned.
-    this.resultsBucket = secureBucket(this, "results", props.resultsBucket, true, false, [
-      {
-        id: "expire-query-results",
-        status: "Enabled",
-        ...wholeBucket,
-        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
-        expiration: [{ days: lake.queryResultExpirationDays }],
-      },
-    ]);
+    this.resultsBucket = secureBucket(this, "results", {
+      name: props.resultsBucket,
+      forceDestroy: true,
+      versioned: false,
+      kmsKeyArn: props.kmsKeyArn,
+      rules: [
+        {
+          id: "expire-query-results",
+          status: "Enabled",
+          ...wholeBucket,
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+          expiration: [{ days: lake.queryResultExpirationDays }],
+        },
+      ],
+    });
+    if (props.accessLogs) {
+      this.accessLogBucket = this.accessLogging(props.accessLogs, lake.forceDestroy);
+    }
+  }
+
+  /** A log bucket (SSE-S3: S3 cannot deliver access logs to an SSE-KMS bucket) and logging for both buckets. */
+  private accessLogging(logs: NonNullable<LakeStorageProps["accessLogs"]>, forceDestroy: boolean): S3Bucket {
+    const logBucket = secureBucket(this, "access-logs", {
+      name: logs.bucket,
+      forceDestroy,
+      versioned: false,
+      rules: [
+        {
+          id: "expire-access-logs",
+          status: "Enabled",
+          filter: [{}],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+          expiration: [{ days: logs.expirationDays }],
+        },
+      ],
+      extraStatements: (bucket) => [
+        {
+          Sid: "AllowS3ServerAccessLogs",
+          Effect: "Allow",
+          Principal: { Service: "logging.s3.amazonaws.com" },
+          Action: "s3:PutObject",
+          Resource: `${bucket.arn}/${ACCESS_LOG_PREFIX}*`,
+          Condition: {
+            ArnLike: { "aws:SourceArn": [this.lakeBucket.arn, this.resultsBucket.arn] },
+          },
+        },
+      ],
+    });
+    for (const [role, bucket] of [["lake", this.lakeBucket], ["results", this.resultsBucket]] as const) {
+      new S3BucketLoggingA(this, `${role}-access-logging`, {
+        bucket: bucket.id,
+        targetBucket: logBucket.id,
+        targetPrefix: `${ACCESS_LOG_PREFIX}${role}/`,
+      });
+    }
+    return logBucket;
   }
 }
 
@@ -92,18 +155,23 @@ function batchRules(props: LakeStorageProps): S3BucketLifecycleConfigurationRule
   ];
 }
 
-/** A bucket with public access blocked, ACLs disabled, SSE-S3, TLS-only access and lifecycle rules. */
-function secureBucket(
-  scope: Construct,
-  id: string,
-  name: BucketName,
-  forceDestroy: boolean,
-  versioned: boolean,
-  rules: S3BucketLifecycleConfigurationRule[],
-): S3Bucket {
+interface SecureBucketOptions {
+  readonly name: BucketName;
+  readonly forceDestroy: boolean;
+  readonly versioned: boolean;
+  readonly rules: S3BucketLifecycleConfigurationRule[];
+  /** SSE-KMS with this key and an S3 Bucket Key; unset uses SSE-S3. */
+  readonly kmsKeyArn?: string;
+  /** Bucket policy statements besides the TLS-only deny. */
+  readonly extraStatements?: (bucket: S3Bucket) => Record<string, unknown>[];
+}
+
+/** A bucket with public access blocked, ACLs disabled, encryption, TLS-only access and lifecycle rules. */
+function secureBucket(scope: Construct, id: string, options: SecureBucketOptions): S3Bucket {
+  const { name } = options;
   const bucket = new S3Bucket(scope, id, {
     ...("name" in name ? { bucket: name.name } : { bucketPrefix: name.prefix }),
-    forceDestroy,
+    forceDestroy: options.forceDestroy,
   });
   const publicAccess = new S3BucketPublicAccessBlock(scope, `${id}-public-access`, {
     bucket: bucket.id,
@@ -118,15 +186,19 @@ function secureBucket(
   });
   new S3BucketServerSideEncryptionConfigurationA(scope, `${id}-encryption`, {
     bucket: bucket.id,
-    rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    rule: [
+      options.kmsKeyArn
+        ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: options.kmsKeyArn }, bucketKeyEnabled: true }
+        : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+    ],
   });
-  if (versioned) {
+  if (options.versioned) {
     new S3BucketVersioningA(scope, `${id}-versioning`, {
       bucket: bucket.id,
       versioningConfiguration: { status: "Enabled" },
     });
   }
-  new S3BucketLifecycleConfiguration(scope, `${id}-lifecycle`, { bucket: bucket.id, rule: rules });
+  new S3BucketLifecycleConfiguration(scope, `${id}-lifecycle`, { bucket: bucket.id, rule: options.rules });
   new S3BucketPolicy(scope, `${id}-tls-only`, {
     bucket: bucket.id,
     policy: JSON.stringify({
@@ -140,6 +212,7 @@ function secureBucket(
           Resource: [bucket.arn, `${bucket.arn}/*`],
           Condition: { Bool: { "aws:SecureTransport": "false" } },
         },
+        ...(options.extraStatements?.(bucket) ?? []),
       ],
     }),
     // A bucket policy written before the public access block can be rejected as public.

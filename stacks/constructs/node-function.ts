@@ -3,7 +3,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Construct } from "constructs";
 import { BundledHandler } from "./bundled-handler";
-import { arn, AwsContext, grant, PolicyStatement, serviceRole, XRAY_WRITE } from "./iam";
+import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole, XRAY_WRITE } from "./iam";
 
 /** Node.js runtime of every function in the project. */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -23,6 +23,8 @@ export interface NodeFunctionProps {
   /** Publish a version on every change (callers that need a qualified ARN). @default false */
   readonly publish?: boolean;
   readonly logRetentionDays: number;
+  /** Customer-managed key for the log group and the environment variables; unset uses AWS-managed keys. */
+  readonly kmsKeyArn?: string;
   readonly ctx: AwsContext;
 }
 
@@ -40,7 +42,11 @@ export class NodeFunction extends Construct {
     const tracing = props.tracing ?? true;
     const logGroupName = `/aws/lambda/${props.functionName}`;
     // Created by Terraform with retention; otherwise Lambda creates it with "never expire".
-    this.logGroup = new CloudwatchLogGroup(this, "logs", { name: logGroupName, retentionInDays: props.logRetentionDays });
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: logGroupName,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.kmsKeyArn,
+    });
     this.role = serviceRole(this, "role", `${props.functionName}-role`, "lambda.amazonaws.com", props.ctx);
     const statements: PolicyStatement[] = [
       {
@@ -51,6 +57,9 @@ export class NodeFunction extends Construct {
       ...props.statements,
     ];
     if (tracing) statements.push(XRAY_WRITE);
+    if (props.kmsKeyArn) {
+      statements.push(kmsThrough("DecryptEnvironment", props.kmsKeyArn, ["kms:Decrypt"], "lambda", props.ctx));
+    }
     const policy = grant(this, `${props.functionName}-runtime`, this.role, statements);
 
     const code = new BundledHandler(this, "code", { entry: props.entry });
@@ -68,6 +77,7 @@ export class NodeFunction extends Construct {
       publish: props.publish ?? false,
       tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
       environment: { variables: { ...props.environment } },
+      kmsKeyArn: props.kmsKeyArn,
       dependsOn: [this.logGroup, policy],
     });
   }

@@ -19,6 +19,8 @@ export interface QueryStageProps {
   readonly tableName: string;
   readonly schema: EventSchema;
   readonly dayKey: DayKey;
+  /** Customer-managed key for query results; unset uses SSE-S3. */
+  readonly kmsKeyArn?: string;
 }
 
 /** Query: an Athena workgroup with enforced, encrypted results and a scan cutoff, plus named queries. */
@@ -44,7 +46,9 @@ export class QueryStage extends Construct {
         engineVersion: { selectedEngineVersion: props.engineVersion },
         resultConfiguration: {
           outputLocation: this.outputLocation,
-          encryptionConfiguration: { encryptionOption: "SSE_S3" },
+          encryptionConfiguration: props.kmsKeyArn
+            ? { encryptionOption: "SSE_KMS", kmsKeyArn: props.kmsKeyArn }
+            : { encryptionOption: "SSE_S3" },
           aclConfiguration: { s3AclOption: "BUCKET_OWNER_FULL_CONTROL" },
         },
       },

@@ -12,6 +12,8 @@ export interface TransformFunctionProps {
   readonly timeoutSeconds: number;
   readonly tracing: boolean;
   readonly logRetentionDays: number;
+  /** Customer-managed key for logs and environment; unset uses AWS-managed keys. */
+  readonly kmsKeyArn?: string;
   readonly ctx: AwsContext;
 }
 
@@ -41,6 +43,7 @@ export class TransformFunction extends Construct {
       },
       statements: [],
       logRetentionDays: props.logRetentionDays,
+      kmsKeyArn: props.kmsKeyArn,
       ctx: props.ctx,
     }).fn;
   }

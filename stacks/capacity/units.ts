@@ -1,0 +1,57 @@
+/**
+ * Units and number formatting shared by the planner's arithmetic text. AWS bills these services' "GB"
+ * and "TB" as 2^30 and 2^40 bytes; a month is 30 days (720 hours), as in the AWS pricing examples.
+ */
+
+/** Bytes in a KiB, MiB, GiB, TiB. */
+export const KiB = 1024;
+export const MiB = 1024 ** 2;
+export const GiB = 1024 ** 3;
+export const TiB = 1024 ** 4;
+
+/** The billing month: 30 days. */
+export const DAYS_PER_MONTH = 30;
+export const HOURS_PER_MONTH = DAYS_PER_MONTH * 24;
+export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
+
+/** `ceil` that ignores floating-point noise just above an integer (3.0000000000004 → 3). */
+export function ceilSafe(value: number): number {
+  const rounded = Math.round(value);
+  return Math.abs(value - rounded) < 1e-9 ? rounded : Math.ceil(value);
+}
+
+/** Rounds `bytes` up to a whole number of `step`-byte units. */
+export function roundUpTo(bytes: number, step: number): number {
+  return ceilSafe(bytes / step) * step;
+}
+
+/** `$10.80`; amounts under a cent keep four decimals (`$0.0036`) so they do not read as free. */
+export function usd(amount: number): string {
+  const abs = Math.abs(amount);
+  const digits = abs !== 0 && abs < 0.01 ? 4 : 2;
+  return `${amount < 0 ? "-" : ""}$${abs.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+}
+
+/** A unit price as written in the arithmetic: `$0.0000133334` keeps every significant digit. */
+export function rate(amount: number): string {
+  return `$${amount.toLocaleString("en-US", { maximumFractionDigits: 10 })}`;
+}
+
+/** `259,200,000`; fractions keep up to `digits` decimals. */
+export function num(value: number, digits = 2): string {
+  return value.toLocaleString("en-US", { maximumFractionDigits: digits });
+}
+
+/** A byte count in the largest binary unit that keeps it ≥ 1: `29.3 MiB`, `1,024 B`. */
+export function bytes(value: number, digits = 1): string {
+  const units: [number, string][] = [
+    [TiB, "TiB"],
+    [GiB, "GiB"],
+    [MiB, "MiB"],
+    [KiB, "KiB"],
+  ];
+  for (const [size, name] of units) {
+    if (value >= size) return `${num(value / size, digits)} ${name}`;
+  }
+  return `${num(value, 0)} B`;
+}
