@@ -5,12 +5,13 @@ import { CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformOutput, Terra
 import { Construct } from "constructs";
 import { PipelineConfig, tableSchema, transformSettings } from "./config";
 import { AlertsTopic } from "./constructs/alerts-topic";
-import { BatchStage } from "./constructs/batch-stage";
+import { BATCH_FUNCTION_NAMES, BatchStage } from "./constructs/batch-stage";
 import { CatalogStage } from "./constructs/catalog-stage";
 import { DeliveryStage } from "./constructs/delivery-stage";
 import { EncryptionKey } from "./constructs/encryption-key";
 import { AwsContext } from "./constructs/iam";
 import { LakeStorage } from "./constructs/lake-storage";
+import { MonitoringStage } from "./constructs/monitoring-stage";
 import { QueryStage } from "./constructs/query-stage";
 import { StreamStage } from "./constructs/stream-stage";
 import { TransformFunction } from "./constructs/transform-function";
@@ -32,6 +33,8 @@ export class PipelineStack extends TerraformStack {
   public readonly encryptionKey?: EncryptionKey;
   /** The topic every alert goes to. */
   public readonly alerts: AlertsTopic;
+  /** Alarms, the crawler-failure rule and the dashboard; undefined when `monitoring.enabled` is false. */
+  public readonly monitoring?: MonitoringStage;
   /** The scheduled batch path; undefined when `batch.enabled` is false. */
   public readonly batch?: BatchStage;
 
@@ -171,6 +174,28 @@ export class PipelineStack extends TerraformStack {
         alerts: this.alerts.topic,
         logRetentionDays: config.logs.retentionDays,
         kmsKeyArn,
+        ctx,
+      });
+    }
+
+    if (config.monitoring.enabled) {
+      const base = `${config.namePrefix}-${config.environment}`;
+      const batchFunctions = this.batch ? BATCH_FUNCTION_NAMES.map((n) => `${base}-batch-${n}`) : [];
+      this.monitoring = new MonitoringStage(this, "monitoring", {
+        namePrefix: base,
+        alerts: this.alerts.topic,
+        settings: config.monitoring,
+        bufferIntervalSeconds: config.delivery.bufferIntervalSeconds,
+        processorBufferIntervalSeconds: config.delivery.processorBufferIntervalSeconds,
+        streamName: names.stream,
+        deliveryStreamName: names.deliveryStream,
+        functionNames: [names.transformFunction, ...batchFunctions],
+        transformFunctionName: names.transformFunction,
+        stateMachineArn: this.batch?.stateMachine.arn,
+        stateMachineName: this.batch ? names.stateMachine : undefined,
+        scheduleDeadLetterQueueName: this.batch ? `${base}-batch-schedule-dlq` : undefined,
+        crawlerName: names.crawler,
+        format: config.delivery.format,
         ctx,
       });
     }

@@ -57,8 +57,16 @@ export interface PlanAssumptions {
   readonly crawlerPollsPerRun?: number;
   /** Share of batch runs that fail and publish a notification. @default 0.05 */
   readonly batchFailureRate: number;
-  /** CloudWatch alarms (the stacks define none yet). @default 0 */
-  readonly alarms: number;
+  /** CloudWatch alarms. @default estimated from the monitoring settings (see `estimatedAlarms`) */
+  readonly alarms?: number;
+  /** Custom metrics the transform publishes (Powertools: ok, failed, dropped, coerced, unknown fields). @default 5 */
+  readonly customMetrics: number;
+  /** SNS notifications per alarm per month (ALARM and OK transitions). @default 2 */
+  readonly notificationsPerAlarm: number;
+  /** QuickSight users when `quicksight.enabled` and no user counts are given. @default 1 author, 0 readers */
+  readonly quickSightUsers: { readonly authors: number; readonly readers: number };
+  /** Bytes of one S3 server access log record (with `security.accessLogging`). @default 300 */
+  readonly accessLogRecordBytes: number;
   /** Months of Parquet data kept in the lake (`data/` never expires), for storage. @default 1 */
   readonly monthsOfData: number;
 }
@@ -82,7 +90,10 @@ export const DEFAULT_ASSUMPTIONS: PlanAssumptions = {
   catalogRequests: { perCrawl: 20, perQuery: 3, firehosePerHour: 60 },
   kmsRequestsPerShardHour: 24,
   batchFailureRate: 0.05,
-  alarms: 0,
+  customMetrics: 5,
+  notificationsPerAlarm: 2,
+  quickSightUsers: { authors: 1, readers: 0 },
+  accessLogRecordBytes: 300,
   monthsOfData: 1,
 };
 
@@ -93,5 +104,6 @@ export function resolveAssumptions(overrides: Partial<PlanAssumptions> = {}): Pl
     ...overrides,
     batchFunctionSeconds: { ...DEFAULT_ASSUMPTIONS.batchFunctionSeconds, ...overrides.batchFunctionSeconds },
     catalogRequests: { ...DEFAULT_ASSUMPTIONS.catalogRequests, ...overrides.catalogRequests },
+    quickSightUsers: { ...DEFAULT_ASSUMPTIONS.quickSightUsers, ...overrides.quickSightUsers },
   };
 }

@@ -8,7 +8,7 @@ import { BATCH_STATES as S } from "../../state-machines/batch-workflow";
 import { num } from "./units";
 
 /**
- * The happy path in segments; `tests` walk them through the built definition so the count follows the
+ * The happy path in segments; the tests walk them through the built definition so the count follows the
  * workflow when it changes.
  */
 export const HAPPY_PATH = {

@@ -50,6 +50,7 @@ const SRC = {
   scheduler: "https://cloudburn.io/blog/amazon-eventbridge-pricing",
   cloudwatchPage: "https://aws.amazon.com/cloudwatch/pricing/",
   cloudwatchSecondary: "https://www.factualminds.com/blog/amazon-cloudwatch-pricing-metrics-logs-alarms-dashboards/",
+  cloudwatchMetrics: "https://signoz.io/guides/cloudwatch-pricing",
   sns: "https://www.factualminds.com/blog/amazon-sns-pricing-publishes-fanout-protocols/",
   kmsPage: "https://aws.amazon.com/kms/pricing/",
   kmsRequests: "https://www.wring.co/blog/aws-kms-pricing-guide",
@@ -99,7 +100,13 @@ export interface PriceTable {
   readonly athena: { readonly perTbScanned: Price };
   readonly stepFunctions: { readonly per1000Transitions: Price };
   readonly scheduler: { readonly perMillionInvocations: Price };
-  readonly cloudwatch: { readonly logsIngestGb: Price; readonly logsStorageGbMonth: Price; readonly alarmMonth: Price };
+  readonly cloudwatch: {
+    readonly logsIngestGb: Price;
+    readonly logsStorageGbMonth: Price;
+    readonly alarmMonth: Price;
+    readonly customMetricMonth: Price;
+    readonly dashboardMonth: Price;
+  };
   readonly sns: { readonly publishesPerMillion: Price; readonly emailPer100k: Price };
   readonly kms: { readonly keyMonth: Price; readonly requestsPer10k: Price };
   readonly quicksight: { readonly authorMonth: Price; readonly readerMonth: Price };
@@ -112,6 +119,8 @@ export interface PriceTable {
     readonly schedulerInvocations: FreeTier;
     readonly cloudwatchLogsGb: FreeTier;
     readonly cloudwatchAlarms: FreeTier;
+    readonly cloudwatchCustomMetrics: FreeTier;
+    readonly cloudwatchDashboards: FreeTier;
     readonly snsPublishes: FreeTier;
     readonly snsEmails: FreeTier;
     readonly kmsRequests: FreeTier;
@@ -169,6 +178,8 @@ export const US_EAST_1_PRICES: PriceTable = {
     logsIngestGb: price(0.5, "per GB of logs ingested (Standard class)", SRC.cloudwatchSecondary, "secondary", "2026-06-13"),
     logsStorageGbMonth: price(0.03, "per GB-month of logs stored", SRC.cloudwatchSecondary, "secondary", "2026-06-13"),
     alarmMonth: price(0.1, "per standard-resolution alarm metric-month", SRC.cloudwatchSecondary, "secondary", "2026-06-13"),
+    customMetricMonth: price(0.3, "per custom metric-month (first 10,000)", SRC.cloudwatchMetrics, "secondary", "2026-02-15"),
+    dashboardMonth: price(3, "per dashboard-month", SRC.cloudwatchSecondary, "secondary", "2026-06-13"),
   },
   sns: {
     publishesPerMillion: price(0.5, "per 1M publishes", SRC.sns, "secondary", "2026-06-13"),
@@ -191,6 +202,8 @@ export const US_EAST_1_PRICES: PriceTable = {
     schedulerInvocations: { amount: 14_000_000, unit: "invocations", source: SRC.scheduler, status: "secondary" },
     cloudwatchLogsGb: { amount: 5, unit: "GB of logs", source: SRC.cloudwatchPage, status: "aws" },
     cloudwatchAlarms: { amount: 10, unit: "alarm metrics", source: SRC.cloudwatchPage, status: "aws" },
+    cloudwatchCustomMetrics: { amount: 10, unit: "custom metrics", source: SRC.cloudwatchPage, status: "aws" },
+    cloudwatchDashboards: { amount: 3, unit: "dashboards", source: SRC.cloudwatchPage, status: "aws" },
     snsPublishes: { amount: 1_000_000, unit: "publishes", source: SRC.sns, status: "unconfirmed" },
     snsEmails: { amount: 1_000, unit: "email deliveries", source: SRC.sns, status: "unconfirmed" },
     kmsRequests: { amount: 20_000, unit: "requests", source: SRC.kmsPage, status: "aws" },

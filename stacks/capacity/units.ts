@@ -25,16 +25,16 @@ export function roundUpTo(bytes: number, step: number): number {
   return ceilSafe(bytes / step) * step;
 }
 
-/** `$10.80`; amounts under a cent keep four decimals (`$0.0036`) so they do not read as free. */
+/** `$10.80`; amounts under a cent keep two significant digits (`$0.0036`, `$0.000030`) so they do not read as free. */
 export function usd(amount: number): string {
   const abs = Math.abs(amount);
-  const digits = abs !== 0 && abs < 0.01 ? 4 : 2;
+  const digits = abs !== 0 && abs < 0.01 ? Math.min(8, Math.max(4, Math.ceil(-Math.log10(abs)) + 1)) : 2;
   return `${amount < 0 ? "-" : ""}$${abs.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
 }
 
-/** A unit price as written in the arithmetic: `$0.0000133334` keeps every significant digit. */
+/** A unit price as written in the arithmetic: `$0.20`, `$0.0000133334` (every significant digit kept). */
 export function rate(amount: number): string {
-  return `$${amount.toLocaleString("en-US", { maximumFractionDigits: 10 })}`;
+  return `$${amount.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 10 })}`;
 }
 
 /** `259,200,000`; fractions keep up to `digits` decimals. */

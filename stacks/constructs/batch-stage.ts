@@ -39,6 +39,9 @@ export interface BatchStageProps {
   readonly ctx: AwsContext;
 }
 
+/** The batch functions; each is named `<prefix>-<env>-batch-<name>` and built from `handlers/<name>/`. */
+export const BATCH_FUNCTION_NAMES = ["extract", "push", "delivery-check", "finalize"] as const;
+
 /** Lambda timeouts of the batch functions, in seconds. */
 export const BATCH_FUNCTION_TIMEOUTS = { extract: 900, push: 300, deliveryCheck: 60, finalize: 300 } as const;
 

@@ -1,0 +1,367 @@
+import { QuicksightAnalysis } from "@cdktf/provider-aws/lib/quicksight-analysis";
+import { QuicksightDataSet } from "@cdktf/provider-aws/lib/quicksight-data-set";
+import { QuicksightDataSource } from "@cdktf/provider-aws/lib/quicksight-data-source";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { BATCH_ID_COLUMN } from "../../handlers/shared/batch-contract";
+import { DayKey, EventSchema, GlueType, parseDecimal, partitionKeys } from "../../handlers/shared/event-schema";
+
+/** How QuickSight reads a data set: imported into SPICE, or queried in Athena on every view. */
+export type QuickSightImportMode = "SPICE" | "DIRECT_QUERY";
+
+/** QuickSight `InputColumn` types this stage generates (API_InputColumn: STRING | INTEGER | DECIMAL | DATETIME | BOOLEAN | …). */
+export type QuickSightColumnType = "STRING" | "INTEGER" | "DECIMAL" | "DATETIME" | "BOOLEAN";
+
+/**
+ * Owner actions on a data source: the read actions (Describe…, PassDataSource) plus Update, Delete and
+ * UpdatePermissions, as split in the UpdateDataSourcePermissions API reference.
+ */
+export const DATA_SOURCE_OWNER_ACTIONS: readonly string[] = [
+  "quicksight:DescribeDataSource",
+  "quicksight:DescribeDataSourcePermissions",
+  "quicksight:PassDataSource",
+  "quicksight:UpdateDataSource",
+  "quicksight:DeleteDataSource",
+  "quicksight:UpdateDataSourcePermissions",
+];
+
+/**
+ * Owner actions on a data set: the read actions (Describe…, PassDataSet, Describe/ListIngestions) plus
+ * Update, Delete, UpdatePermissions and Create/CancelIngestion (SPICE refreshes), as split in the
+ * UpdateDataSetPermissions API reference.
+ */
+export const DATA_SET_OWNER_ACTIONS: readonly string[] = [
+  "quicksight:DescribeDataSet",
+  "quicksight:DescribeDataSetPermissions",
+  "quicksight:PassDataSet",
+  "quicksight:DescribeIngestion",
+  "quicksight:ListIngestions",
+  "quicksight:UpdateDataSet",
+  "quicksight:DeleteDataSet",
+  "quicksight:CreateIngestion",
+  "quicksight:CancelIngestion",
+  "quicksight:UpdateDataSetPermissions",
+];
+
+/** Owner actions on an analysis, as granted in the UpdateAnalysisPermissions developer-guide example. */
+export const ANALYSIS_OWNER_ACTIONS: readonly string[] = [
+  "quicksight:RestoreAnalysis",
+  "quicksight:UpdateAnalysisPermissions",
+  "quicksight:DeleteAnalysis",
+  "quicksight:QueryAnalysis",
+  "quicksight:DescribeAnalysisPermissions",
+  "quicksight:DescribeAnalysis",
+  "quicksight:UpdateAnalysis",
+];
+
+/** Identifier of the data set inside the analysis definition (DataSetIdentifierDeclaration). */
+export const DATA_SET_IDENTIFIER = "events";
+
+/** Name of the analysis calculated field that is 1 for a row with a NULL in a required column, else 0. */
+export const MISSING_REQUIRED_FIELD = "missing_required_fields";
+
+/** Column the "events by type" bar chart prefers when the schema has it as a string. */
+export const PREFERRED_BREAKDOWN_COLUMN = "event_type";
+
+/** Visual ids of the starting sheet, also its grid layout element ids. */
+export const VISUAL_IDS = {
+  eventsPerHour: "events-per-hour",
+  eventsByType: "events-by-type",
+  missingRequired: "rows-missing-required-fields",
+} as const;
+
+/** Glue (Hive) type → QuickSight input column type, following QuickSight's supported Athena types. */
+export function quickSightColumnType(type: GlueType): QuickSightColumnType {
+  switch (type) {
+    case "string":
+      return "STRING";
+    case "tinyint":
+    case "smallint":
+    case "int":
+    case "bigint":
+      return "INTEGER";
+    case "float":
+    case "double":
+      return "DECIMAL";
+    case "boolean":
+      return "BOOLEAN";
+    case "date":
+    case "timestamp":
+      return "DATETIME";
+    default:
+      if (parseDecimal(type) !== undefined) return "DECIMAL";
+      throw new Error(`quickSightColumnType: unsupported Glue type "${type}"`);
+  }
+}
+
+export interface DashboardsStageProps {
+  /** Prefix of the QuickSight ids and names, e.g. "acme-dev"; letters, digits, `_` and `-`. */
+  readonly namePrefix: string;
+  /** QuickSight user or group ARN given owner access to every resource of this stage. */
+  readonly principalArn: string;
+  /** SPICE (imported, refreshed on a schedule) or DIRECT_QUERY (Athena on every view). */
+  readonly importMode: QuickSightImportMode;
+  /** Athena workgroup the data source queries in; pass the workgroup's `name` so Terraform orders them. */
+  readonly workgroupName: string;
+  /** Glue database of the events table. */
+  readonly databaseName: string;
+  /** Glue table of events. */
+  readonly tableName: string;
+  /** The table's columns (the event schema, plus batch_id when the batch path is on). */
+  readonly schema: EventSchema;
+  /** Name of the day partition key. */
+  readonly dayKey: DayKey;
+  /** AWS account id (a Terraform reference is fine). */
+  readonly accountId: string;
+  /** Region of the workgroup; the QuickSight resources are created there. */
+  readonly region: string;
+  /**
+   * String column the "events by type" bar chart groups by.
+   * @default "event_type" when the schema has that string column, else the first string column of the
+   * schema other than batch_id
+   */
+  readonly breakdownColumn?: string;
+}
+
+const NAME_PREFIX = /^[\w-]{1,200}$/;
+const PRINCIPAL_ARN = /^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/[\w.@+=-]+\/[\w.@+=/-]+$/;
+const IMPORT_MODES: readonly QuickSightImportMode[] = ["SPICE", "DIRECT_QUERY"];
+/** InputColumn names are at most 127 characters (AWS::QuickSight::DataSet InputColumn). */
+const MAX_COLUMN_NAME = 127;
+
+/**
+ * Dashboards (optional): a QuickSight Athena data source bound to the pipeline's workgroup, a data set
+ * over the events table whose columns come from the event schema and the partition keys, and an
+ * analysis with three starting visuals. The principal owns all three.
+ *
+ * An analysis rather than a dashboard: it is what people edit in the console (a dashboard is a
+ * read-only publication of one), and it needs no template. Terraform seeds its definition and then
+ * ignores changes to it, so console edits are not reverted on the next apply; to re-seed after a schema
+ * change, replace the resource (`terraform apply -replace=…`).
+ */
+export class DashboardsStage extends Construct {
+  public readonly dataSource: QuicksightDataSource;
+  public readonly dataSet: QuicksightDataSet;
+  public readonly analysis: QuicksightAnalysis;
+  /** The string column the "events by type" visual groups by. */
+  public readonly breakdownColumn: string;
+  /** The required columns whose NULLs the "rows missing required fields" KPI counts. */
+  public readonly requiredColumns: readonly string[];
+
+  constructor(scope: Construct, id: string, props: DashboardsStageProps) {
+    super(scope, id);
+    const { schema } = props;
+    const columnNames = [...schema.columns.map((column) => column.name), ...partitionKeys(props.dayKey)];
+    const stringColumns = schema.columns.filter((column) => column.type === "string").map((column) => column.name);
+    const breakdownColumn =
+      props.breakdownColumn ??
+      (stringColumns.includes(PREFERRED_BREAKDOWN_COLUMN)
+        ? PREFERRED_BREAKDOWN_COLUMN
+        : stringColumns.find((name) => name !== BATCH_ID_COLUMN));
+    const requiredColumns = schema.columns.filter((column) => column.required).map((column) => column.name);
+
+    const errors: string[] = [];
+    if (!NAME_PREFIX.test(props.namePrefix)) {
+      errors.push(`namePrefix must be 1..200 letters, digits, "_" or "-", got "${props.namePrefix}"`);
+    }
+    if (!Token.isUnresolved(props.principalArn) && !PRINCIPAL_ARN.test(props.principalArn)) {
+      errors.push(`principalArn must be arn:aws:quicksight:<region>:<account>:user|group/<namespace>/<name>, got "${props.principalArn}"`);
+    }
+    if (!IMPORT_MODES.includes(props.importMode)) {
+      errors.push(`importMode must be one of ${IMPORT_MODES.join(", ")}, got "${props.importMode}"`);
+    }
+    const eventTime = schema.columns.find((column) => column.name === schema.eventTimeColumn);
+    if (!eventTime || (eventTime.type !== "timestamp" && eventTime.type !== "date")) {
+      errors.push(`schema.eventTimeColumn must name a timestamp or date column of the schema, got "${schema.eventTimeColumn}"`);
+    }
+    const duplicates = columnNames.filter((name, index) => columnNames.indexOf(name) !== index);
+    if (duplicates.length > 0) {
+      errors.push(`schema columns must be unique and differ from the partition keys, got duplicates ${duplicates.join(", ")}`);
+    }
+    const tooLong = columnNames.filter((name) => name.length > MAX_COLUMN_NAME);
+    if (tooLong.length > 0) {
+      errors.push(`schema column names must be at most ${MAX_COLUMN_NAME} characters for QuickSight, got ${tooLong.join(", ")}`);
+    }
+    if (requiredColumns.length === 0) {
+      errors.push("schema must have at least one required column (the missing-fields KPI counts NULLs in them), got none");
+    }
+    if (breakdownColumn === undefined) {
+      errors.push(`breakdownColumn is needed: the schema has no string column to group events by, got columns ${columnNames.join(", ")}`);
+    } else if (!stringColumns.includes(breakdownColumn)) {
+      errors.push(`breakdownColumn must be a string column of the schema (${stringColumns.join(", ") || "none"}), got "${breakdownColumn}"`);
+    }
+    if (errors.length > 0) throw new Error(`DashboardsStage "${id}": ${errors.join("; ")}`);
+    this.breakdownColumn = breakdownColumn!;
+    this.requiredColumns = requiredColumns;
+
+    // The data source queries Athena in its own region: keep it (and what uses it) with the workgroup.
+    const common = { awsAccountId: props.accountId, region: props.region };
+
+    this.dataSource = new QuicksightDataSource(this, "data-source", {
+      ...common,
+      dataSourceId: `${props.namePrefix}-athena`,
+      name: `${props.namePrefix} Athena (${props.workgroupName})`,
+      type: "ATHENA",
+      parameters: { athena: { workGroup: props.workgroupName } },
+      permission: [{ principal: props.principalArn, actions: [...DATA_SOURCE_OWNER_ACTIONS] }],
+    });
+
+    this.dataSet = new QuicksightDataSet(this, "data-set", {
+      ...common,
+      dataSetId: `${props.namePrefix}-events`,
+      name: `${props.namePrefix} events`,
+      importMode: props.importMode,
+      physicalTableMap: [
+        {
+          physicalTableMapId: "events",
+          relationalTable: {
+            dataSourceArn: this.dataSource.arn,
+            catalog: "AwsDataCatalog",
+            schema: props.databaseName,
+            name: props.tableName,
+            inputColumns: [
+              ...schema.columns.map((column) => ({ name: column.name, type: quickSightColumnType(column.type) })),
+              // Partition keys are `string` in Glue (year=2026/month=01/…).
+              ...partitionKeys(props.dayKey).map((name) => ({ name, type: "STRING" })),
+            ],
+          },
+        },
+      ],
+      permissions: [{ principal: props.principalArn, actions: [...DATA_SET_OWNER_ACTIONS] }],
+    });
+
+    this.analysis = new QuicksightAnalysis(this, "analysis", {
+      ...common,
+      analysisId: `${props.namePrefix}-events-analysis`,
+      name: `${props.namePrefix} events`,
+      definition: analysisDefinition({
+        dataSetArn: this.dataSet.arn,
+        eventTimeColumn: schema.eventTimeColumn,
+        breakdownColumn: this.breakdownColumn,
+        requiredColumns,
+      }),
+      permissions: [{ principal: props.principalArn, actions: [...ANALYSIS_OWNER_ACTIONS] }],
+      // Seeded by Terraform, then owned by the people editing it in the console (see the class comment).
+      lifecycle: { ignoreChanges: ["definition"] },
+    });
+  }
+}
+
+interface DefinitionInputs {
+  readonly dataSetArn: string;
+  readonly eventTimeColumn: string;
+  readonly breakdownColumn: string;
+  readonly requiredColumns: readonly string[];
+}
+
+/**
+ * The analysis `definition` block in Terraform's snake_case: the generated class types it as `any`, so
+ * cdktf passes it through verbatim. Field names follow the provider's schema
+ * (internal/service/quicksight/schema: analysis.go, visual_line_chart.go, visual_bar_chart.go,
+ * visual_kpi.go, visual_fields.go).
+ */
+function analysisDefinition(inputs: DefinitionInputs): Record<string, unknown> {
+  const column = (name: string) => ({ data_set_identifier: DATA_SET_IDENTIFIER, column_name: name });
+  const title = (text: string) => ({ visibility: "VISIBLE", format_text: { plain_text: text } });
+  const subtitle = (text: string) => ({ visibility: "VISIBLE", format_text: { plain_text: text } });
+  // QuickSight has no record-count field: count the event time, which is required and so never NULL.
+  const countEvents = (fieldId: string) => ({
+    date_measure_field: { field_id: fieldId, column: column(inputs.eventTimeColumn), aggregation_function: "COUNT" },
+  });
+  const isNull = inputs.requiredColumns.map((name) => `isNull({${name}})`).join(" OR ");
+
+  // "Failed records" are not in this table: the transform returns records missing a required field
+  // (or with a value it cannot coerce) as ProcessingFailed, so Firehose writes them under errors/ and
+  // counts them in CloudWatch. The honest table-side signal is rows that reached the table with a NULL
+  // in a required column anyway (e.g. written before a column became required); it should stay 0.
+  const missingRequired = {
+    kpi_visual: {
+      visual_id: VISUAL_IDS.missingRequired,
+      title: title("Rows missing required fields"),
+      subtitle: subtitle(
+        "Rows in the table with a NULL in a required column; should be 0. Records the pipeline rejected are not here: see the CloudWatch dashboard and the errors/ prefix.",
+      ),
+      chart_configuration: {
+        field_wells: {
+          values: [
+            {
+              numerical_measure_field: {
+                field_id: "rows-missing-required-fields-sum",
+                column: column(MISSING_REQUIRED_FIELD),
+                aggregation_function: { simple_numerical_aggregation: "SUM" },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+
+  return {
+    data_set_identifiers_declarations: [{ identifier: DATA_SET_IDENTIFIER, data_set_arn: inputs.dataSetArn }],
+    calculated_fields: [
+      { data_set_identifier: DATA_SET_IDENTIFIER, name: MISSING_REQUIRED_FIELD, expression: `ifelse(${isNull}, 1, 0)` },
+    ],
+    sheets: [
+      {
+        sheet_id: "overview",
+        name: "Overview",
+        content_type: "INTERACTIVE",
+        visuals: [
+          {
+            line_chart_visual: {
+              visual_id: VISUAL_IDS.eventsPerHour,
+              title: title("Events per hour"),
+              chart_configuration: {
+                field_wells: {
+                  line_chart_aggregated_field_wells: {
+                    category: [
+                      {
+                        date_dimension_field: {
+                          field_id: "event-hour",
+                          column: column(inputs.eventTimeColumn),
+                          date_granularity: "HOUR",
+                        },
+                      },
+                    ],
+                    values: [countEvents("events-per-hour-count")],
+                  },
+                },
+              },
+            },
+          },
+          {
+            bar_chart_visual: {
+              visual_id: VISUAL_IDS.eventsByType,
+              title: title(`Events by ${inputs.breakdownColumn}`),
+              chart_configuration: {
+                field_wells: {
+                  bar_chart_aggregated_field_wells: {
+                    category: [
+                      { categorical_dimension_field: { field_id: "event-type", column: column(inputs.breakdownColumn) } },
+                    ],
+                    values: [countEvents("events-by-type-count")],
+                  },
+                },
+              },
+            },
+          },
+          missingRequired,
+        ],
+        layouts: [
+          {
+            configuration: {
+              grid_layout: {
+                elements: [
+                  { element_id: VISUAL_IDS.eventsPerHour, element_type: "VISUAL", column_span: 24, row_span: 12 },
+                  { element_id: VISUAL_IDS.missingRequired, element_type: "VISUAL", column_span: 12, row_span: 12 },
+                  { element_id: VISUAL_IDS.eventsByType, element_type: "VISUAL", column_span: 36, row_span: 12 },
+                ],
+              },
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
