@@ -7,6 +7,7 @@ import { PipelineConfig, tableSchema, transformSettings } from "./config";
 import { AlertsTopic } from "./constructs/alerts-topic";
 import { BATCH_FUNCTION_NAMES, BatchStage } from "./constructs/batch-stage";
 import { CatalogStage } from "./constructs/catalog-stage";
+import { DashboardsStage } from "./constructs/dashboards-stage";
 import { DeliveryStage } from "./constructs/delivery-stage";
 import { EncryptionKey } from "./constructs/encryption-key";
 import { AwsContext } from "./constructs/iam";
@@ -31,6 +32,8 @@ export class PipelineStack extends TerraformStack {
   public readonly query: QueryStage;
   /** The customer-managed key, when `security.encryption` is customer-managed. */
   public readonly encryptionKey?: EncryptionKey;
+  /** QuickSight data source, data set and analysis; undefined unless `quicksight.enabled`. */
+  public readonly dashboards?: DashboardsStage;
   /** The topic every alert goes to. */
   public readonly alerts: AlertsTopic;
   /** Alarms, the crawler-failure rule and the dashboard; undefined when `monitoring.enabled` is false. */
@@ -145,6 +148,22 @@ export class PipelineStack extends TerraformStack {
       dayKey: config.partitioning.dayKey,
       kmsKeyArn,
     });
+
+    if (config.quicksight.enabled && config.quicksight.principalArn) {
+      this.dashboards = new DashboardsStage(this, "dashboards", {
+        namePrefix: `${config.namePrefix}-${config.environment}`,
+        principalArn: config.quicksight.principalArn,
+        importMode: config.quicksight.importMode,
+        // Resource references, so Terraform creates the workgroup, database and table first.
+        workgroupName: this.query.workgroup.name,
+        databaseName: this.catalog.database.name,
+        tableName: this.catalog.table.name,
+        schema: tableSchema(config),
+        dayKey: config.partitioning.dayKey,
+        accountId: ctx.accountId,
+        region: config.region,
+      });
+    }
 
     this.alerts = new AlertsTopic(this, "alerts", {
       name: `${config.namePrefix}-${config.environment}-alerts`,

@@ -1,0 +1,345 @@
+import { QuicksightAnalysis } from "@cdktf/provider-aws/lib/quicksight-analysis";
+import { QuicksightDataSet } from "@cdktf/provider-aws/lib/quicksight-data-set";
+import { QuicksightDataSource } from "@cdktf/provider-aws/lib/quicksight-data-source";
+import { Testing } from "cdktf";
+import "cdktf/lib/testing/adapters/jest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { EventSchema, GlueType } from "../../handlers/shared/event-schema";
+import {
+  ANALYSIS_OWNER_ACTIONS,
+  DashboardsStage,
+  DashboardsStageProps,
+  DATA_SET_OWNER_ACTIONS,
+  DATA_SOURCE_OWNER_ACTIONS,
+  MISSING_REQUIRED_FIELD,
+  quickSightColumnType,
+  VISUAL_IDS,
+} from "../../stacks/constructs/dashboards-stage";
+import { addressOf, referencedAddress, synthPipeline, Synthesized, wrap } from "../support/synth";
+
+const PRINCIPAL = "arn:aws:quicksight:us-east-1:123456789012:group/default/lake-analysts";
+
+/** One column of every supported Glue type; `event_type` is deliberately not first among the strings. */
+const SCHEMA: EventSchema = {
+  eventTimeColumn: "event_time",
+  columns: [
+    { name: "event_id", type: "string", required: true },
+    { name: "event_type", type: "string", required: true },
+    { name: "event_time", type: "timestamp", required: true },
+    { name: "is_bot", type: "boolean", required: false },
+    { name: "retries", type: "tinyint", required: false },
+    { name: "status", type: "smallint", required: false },
+    { name: "items", type: "int", required: false },
+    { name: "duration_ms", type: "bigint", required: false },
+    { name: "ratio", type: "float", required: false },
+    { name: "score", type: "double", required: false },
+    { name: "revenue", type: "decimal(12,2)", required: false },
+    { name: "signup_date", type: "date", required: false },
+  ],
+};
+
+const PROPS: DashboardsStageProps = {
+  namePrefix: "acme-test",
+  principalArn: PRINCIPAL,
+  importMode: "DIRECT_QUERY",
+  workgroupName: "acme-test",
+  databaseName: "acme_test_lake",
+  tableName: "events",
+  schema: SCHEMA,
+  dayKey: "day",
+  accountId: "123456789012",
+  region: "eu-west-1",
+};
+
+function synthDashboards(overrides: Partial<DashboardsStageProps> = {}): Synthesized {
+  return wrap(Testing.synthScope((scope) => new DashboardsStage(scope, "dashboards", { ...PROPS, ...overrides })));
+}
+
+const s = synthDashboards();
+const definition = (synth: Synthesized = s) => synth.only("aws_quicksight_analysis").definition;
+const visuals = (synth: Synthesized = s): Record<string, any>[] => definition(synth).sheets[0].visuals;
+const visualOfKind = (kind: string, synth: Synthesized = s) => {
+  const found = visuals(synth).filter((visual) => kind in visual);
+  if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
+  return found[0]![kind];
+};
+const inputColumns = (synth: Synthesized) => synth.only("aws_quicksight_data_set").physical_table_map[0].relational_table.input_columns;
+const withoutColumn = (name: string): EventSchema => ({ ...SCHEMA, columns: SCHEMA.columns.filter((column) => column.name !== name) });
+
+describe("quickSightColumnType", () => {
+  it.each<[GlueType, string]>([
+    ["string", "STRING"],
+    ["tinyint", "INTEGER"],
+    ["smallint", "INTEGER"],
+    ["int", "INTEGER"],
+    ["bigint", "INTEGER"],
+    ["float", "DECIMAL"],
+    ["double", "DECIMAL"],
+    ["decimal(38,10)", "DECIMAL"],
+    ["boolean", "BOOLEAN"],
+    ["date", "DATETIME"],
+    ["timestamp", "DATETIME"],
+  ])("maps Glue %s to QuickSight %s", (glue, quickSight) => {
+    expect(quickSightColumnType(glue)).toBe(quickSight);
+  });
+
+  it("rejects a type the pipeline does not support", () => {
+    expect(() => quickSightColumnType("array<string>" as GlueType)).toThrow(/unsupported Glue type "array<string>"/);
+  });
+});
+
+describe("DashboardsStage data source", () => {
+  it("is an Athena data source bound to the pipeline's workgroup", () => {
+    expect(s.json).toHaveResourceWithProperties(QuicksightDataSource, {
+      data_source_id: "acme-test-athena",
+      type: "ATHENA",
+      parameters: { athena: { work_group: "acme-test" } },
+      aws_account_id: "123456789012",
+      region: "eu-west-1",
+    });
+  });
+
+  it("gives the principal the data source owner actions", () => {
+    const { permission } = s.only("aws_quicksight_data_source");
+    expect(permission).toEqual([{ principal: PRINCIPAL, actions: [...DATA_SOURCE_OWNER_ACTIONS] }]);
+    expect([...DATA_SOURCE_OWNER_ACTIONS].sort()).toEqual([
+      "quicksight:DeleteDataSource",
+      "quicksight:DescribeDataSource",
+      "quicksight:DescribeDataSourcePermissions",
+      "quicksight:PassDataSource",
+      "quicksight:UpdateDataSource",
+      "quicksight:UpdateDataSourcePermissions",
+    ]);
+  });
+});
+
+describe("DashboardsStage data set", () => {
+  it("reads the Glue table through the data source", () => {
+    const table = s.only("aws_quicksight_data_set").physical_table_map[0].relational_table;
+    expect(referencedAddress(table.data_source_arn)).toBe(`aws_quicksight_data_source.${Object.keys(s.tf.resource.aws_quicksight_data_source!)[0]}`);
+    expect(table).toMatchObject({ catalog: "AwsDataCatalog", schema: "acme_test_lake", name: "events" });
+  });
+
+  it("has the schema's columns with mapped types, then the partition keys as strings", () => {
+    expect(inputColumns(s)).toEqual([
+      { name: "event_id", type: "STRING" },
+      { name: "event_type", type: "STRING" },
+      { name: "event_time", type: "DATETIME" },
+      { name: "is_bot", type: "BOOLEAN" },
+      { name: "retries", type: "INTEGER" },
+      { name: "status", type: "INTEGER" },
+      { name: "items", type: "INTEGER" },
+      { name: "duration_ms", type: "INTEGER" },
+      { name: "ratio", type: "DECIMAL" },
+      { name: "score", type: "DECIMAL" },
+      { name: "revenue", type: "DECIMAL" },
+      { name: "signup_date", type: "DATETIME" },
+      { name: "year", type: "STRING" },
+      { name: "month", type: "STRING" },
+      { name: "day", type: "STRING" },
+      { name: "hour", type: "STRING" },
+    ]);
+  });
+
+  it("follows the schema: an added column (e.g. batch_id) appears before the partition keys", () => {
+    const schema: EventSchema = { ...SCHEMA, columns: [...SCHEMA.columns, { name: "batch_id", type: "string", required: false }] };
+    const names = inputColumns(synthDashboards({ schema })).map((column: { name: string }) => column.name);
+    expect(names.slice(-5)).toEqual(["batch_id", "year", "month", "day", "hour"]);
+  });
+
+  it("names the day partition key after dayKey", () => {
+    const names = inputColumns(synthDashboards({ dayKey: "date" })).map((column: { name: string }) => column.name);
+    expect(names.slice(-4)).toEqual(["year", "month", "date", "hour"]);
+    expect(names).not.toContain("day");
+  });
+
+  it.each(["SPICE", "DIRECT_QUERY"] as const)("uses the configured import mode %s", (importMode) => {
+    expect(synthDashboards({ importMode }).json).toHaveResourceWithProperties(QuicksightDataSet, { import_mode: importMode });
+  });
+
+  it("gives the principal the data set owner actions, including SPICE ingestion", () => {
+    const { permissions } = s.only("aws_quicksight_data_set");
+    expect(permissions).toEqual([{ principal: PRINCIPAL, actions: [...DATA_SET_OWNER_ACTIONS] }]);
+    expect([...DATA_SET_OWNER_ACTIONS].sort()).toEqual([
+      "quicksight:CancelIngestion",
+      "quicksight:CreateIngestion",
+      "quicksight:DeleteDataSet",
+      "quicksight:DescribeDataSet",
+      "quicksight:DescribeDataSetPermissions",
+      "quicksight:DescribeIngestion",
+      "quicksight:ListIngestions",
+      "quicksight:PassDataSet",
+      "quicksight:UpdateDataSet",
+      "quicksight:UpdateDataSetPermissions",
+    ]);
+  });
+});
+
+describe("DashboardsStage analysis", () => {
+  it("declares the data set by its ARN", () => {
+    const [declaration] = definition().data_set_identifiers_declarations;
+    expect(referencedAddress(declaration.data_set_arn)).toBe(`aws_quicksight_data_set.${Object.keys(s.tf.resource.aws_quicksight_data_set!)[0]}`);
+  });
+
+  it("has exactly the three starting visuals, each placed in the layout", () => {
+    const ids = visuals().map((visual) => (Object.values(visual)[0] as { visual_id: string }).visual_id);
+    expect(ids.sort()).toEqual(Object.values(VISUAL_IDS).sort());
+    const elements = definition().sheets[0].layouts[0].configuration.grid_layout.elements.map((e: { element_id: string }) => e.element_id);
+    expect(elements.sort()).toEqual(Object.values(VISUAL_IDS).sort());
+  });
+
+  it("charts events per hour: the event time at HOUR granularity against a count of events", () => {
+    const wells = visualOfKind("line_chart_visual").chart_configuration.field_wells.line_chart_aggregated_field_wells;
+    expect(wells.category).toEqual([
+      { date_dimension_field: expect.objectContaining({ column: { data_set_identifier: "events", column_name: "event_time" }, date_granularity: "HOUR" }) },
+    ]);
+    expect(wells.values).toEqual([
+      { date_measure_field: expect.objectContaining({ column: { data_set_identifier: "events", column_name: "event_time" }, aggregation_function: "COUNT" }) },
+    ]);
+  });
+
+  it("charts events by event_type when the schema has that string column", () => {
+    const wells = visualOfKind("bar_chart_visual").chart_configuration.field_wells.bar_chart_aggregated_field_wells;
+    expect(wells.category).toEqual([
+      { categorical_dimension_field: expect.objectContaining({ column: { data_set_identifier: "events", column_name: "event_type" } }) },
+    ]);
+    expect(wells.values).toEqual([{ date_measure_field: expect.objectContaining({ aggregation_function: "COUNT" }) }]);
+  });
+
+  it("falls back to the first string column when the schema has no event_type", () => {
+    const bar = visualOfKind("bar_chart_visual", synthDashboards({ schema: withoutColumn("event_type") }));
+    expect(bar.chart_configuration.field_wells.bar_chart_aggregated_field_wells.category[0].categorical_dimension_field.column.column_name).toBe("event_id");
+    expect(bar.title.format_text.plain_text).toBe("Events by event_id");
+  });
+
+  it("never falls back to batch_id when another string column exists", () => {
+    const schema: EventSchema = {
+      eventTimeColumn: "event_time",
+      columns: [
+        { name: "batch_id", type: "string", required: false },
+        { name: "event_time", type: "timestamp", required: true },
+        { name: "country", type: "string", required: false },
+      ],
+    };
+    const bar = visualOfKind("bar_chart_visual", synthDashboards({ schema }));
+    expect(bar.chart_configuration.field_wells.bar_chart_aggregated_field_wells.category[0].categorical_dimension_field.column.column_name).toBe("country");
+  });
+
+  it("groups by an explicit breakdownColumn over event_type", () => {
+    const bar = visualOfKind("bar_chart_visual", synthDashboards({ breakdownColumn: "event_id" }));
+    expect(bar.chart_configuration.field_wells.bar_chart_aggregated_field_wells.category[0].categorical_dimension_field.column.column_name).toBe("event_id");
+  });
+
+  it("counts rows with a NULL in any required column in a KPI, as a calculated field", () => {
+    expect(definition().calculated_fields).toEqual([
+      {
+        data_set_identifier: "events",
+        name: MISSING_REQUIRED_FIELD,
+        expression: "ifelse(isNull({event_id}) OR isNull({event_type}) OR isNull({event_time}), 1, 0)",
+      },
+    ]);
+    const kpi = visualOfKind("kpi_visual");
+    expect(kpi.chart_configuration.field_wells.values).toEqual([
+      {
+        numerical_measure_field: expect.objectContaining({
+          column: { data_set_identifier: "events", column_name: MISSING_REQUIRED_FIELD },
+          aggregation_function: { simple_numerical_aggregation: "SUM" },
+        }),
+      },
+    ]);
+  });
+
+  it("labels the KPI honestly: rejected records are not in the table", () => {
+    const kpi = visualOfKind("kpi_visual");
+    expect(kpi.title.format_text.plain_text).toBe("Rows missing required fields");
+    expect(kpi.subtitle.format_text.plain_text).toMatch(/rejected are not here.*errors\/ prefix/);
+  });
+
+  it("gives the principal the analysis owner actions", () => {
+    const { permissions } = s.only("aws_quicksight_analysis");
+    expect(permissions).toEqual([{ principal: PRINCIPAL, actions: [...ANALYSIS_OWNER_ACTIONS] }]);
+    expect([...ANALYSIS_OWNER_ACTIONS].sort()).toEqual([
+      "quicksight:DeleteAnalysis",
+      "quicksight:DescribeAnalysis",
+      "quicksight:DescribeAnalysisPermissions",
+      "quicksight:QueryAnalysis",
+      "quicksight:RestoreAnalysis",
+      "quicksight:UpdateAnalysis",
+      "quicksight:UpdateAnalysisPermissions",
+    ]);
+  });
+
+  it("seeds the definition and then leaves console edits alone", () => {
+    expect(s.json).toHaveResourceWithProperties(QuicksightAnalysis, {
+      analysis_id: "acme-test-events-analysis",
+      lifecycle: { ignore_changes: ["definition"] },
+    });
+  });
+});
+
+describe("DashboardsStage validation", () => {
+  it("rejects an event-time column that is not a timestamp or date column", () => {
+    expect(() => synthDashboards({ schema: { ...SCHEMA, eventTimeColumn: "event_id" } })).toThrow(
+      /DashboardsStage "dashboards": schema.eventTimeColumn must name a timestamp or date column of the schema, got "event_id"/,
+    );
+  });
+
+  it("rejects a principal that is not a QuickSight user or group ARN", () => {
+    expect(() => synthDashboards({ principalArn: "arn:aws:iam::123456789012:user/analyst" })).toThrow(/principalArn must be arn:aws:quicksight:/);
+  });
+
+  it("rejects a breakdownColumn that is not a string column", () => {
+    expect(() => synthDashboards({ breakdownColumn: "duration_ms" })).toThrow(/breakdownColumn must be a string column of the schema .*got "duration_ms"/);
+  });
+
+  it("asks for a breakdownColumn when the schema has no string column", () => {
+    const schema: EventSchema = { eventTimeColumn: "event_time", columns: [{ name: "event_time", type: "timestamp", required: true }] };
+    expect(() => synthDashboards({ schema })).toThrow(/breakdownColumn is needed/);
+  });
+
+  it("rejects a column named like a partition key", () => {
+    const schema: EventSchema = { ...SCHEMA, columns: [...SCHEMA.columns, { name: "hour", type: "int", required: false }] };
+    expect(() => synthDashboards({ schema })).toThrow(/got duplicates hour/);
+  });
+
+  it("reports every problem at once", () => {
+    expect(() => synthDashboards({ namePrefix: "acme test", importMode: "LIVE" as never })).toThrow(/namePrefix must be .*; importMode must be one of SPICE, DIRECT_QUERY, got "LIVE"/);
+  });
+});
+
+describe("DashboardsStage source", () => {
+  it("imports provider classes from @cdktf/provider-aws/lib/<resource>, never the package root", () => {
+    const source = readFileSync(join(__dirname, "../../stacks/constructs/dashboards-stage.ts"), "utf8");
+    const providerImports = [...source.matchAll(/from "(@cdktf\/provider-aws[^"]*)"/g)].map((match) => match[1]);
+    expect(providerImports.length).toBeGreaterThan(0);
+    expect(providerImports.every((path) => /^@cdktf\/provider-aws\/lib\/[a-z0-9-]+$/.test(path!))).toBe(true);
+  });
+});
+
+describe("QuickSight in the pipeline stack", () => {
+  const principalArn = "arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst";
+
+  it("creates nothing by default", () => {
+    const stack = synthPipeline();
+    for (const type of ["aws_quicksight_data_source", "aws_quicksight_data_set", "aws_quicksight_analysis"]) {
+      expect(stack.resources(type)).toHaveLength(0);
+    }
+  });
+
+  it("binds the data source to the pipeline's workgroup and the data set to its table when enabled", () => {
+    const stack = synthPipeline({ quicksight: { enabled: true, principalArn } });
+    const source = stack.only("aws_quicksight_data_source");
+    expect(referencedAddress(source.parameters.athena.work_group)).toBe(addressOf(stack, "aws_athena_workgroup"));
+    const table = stack.only("aws_quicksight_data_set").physical_table_map[0].relational_table;
+    expect(referencedAddress(table.name)).toBe(addressOf(stack, "aws_glue_catalog_table"));
+  });
+
+  it("requires a principal when enabled", () => {
+    expect(() => synthPipeline({ quicksight: { enabled: true } })).toThrow(/quicksight\.principalArn: received nothing \(unset\)/);
+  });
+
+  it("rejects a principal that is not a QuickSight user or group ARN", () => {
+    expect(() => synthPipeline({ quicksight: { enabled: true, principalArn: "analyst" } })).toThrow(/quicksight\.principalArn: received "analyst"/);
+  });
+});
