@@ -1,5 +1,6 @@
 import { App } from "cdktf";
 import { pipelineConfig } from "./pipeline.config";
+import { capacityWarnings } from "./stacks/capacity";
 import { ConfigError, loadAllConfigs, PipelineConfig } from "./stacks/config";
 import { PipelineStack } from "./stacks/pipeline-stack";
 
@@ -23,5 +24,6 @@ for (const config of configs) {
   const stackId = `${config.namePrefix}-${config.environment}`;
   new PipelineStack(app, stackId, { config });
   console.log(`stack ${stackId}: backend ${describeBackend(config)}`);
+  for (const warning of capacityWarnings(config)) console.error(`warning: [${config.environment}] ${warning}`);
 }
 app.synth();

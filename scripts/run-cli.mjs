@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const CLIS = { batch: "scripts/batch-cli.ts" };
+const CLIS = { batch: "scripts/batch-cli.ts", capacity: "scripts/capacity.ts" };
 
 const [cli, ...args] = process.argv.slice(2);
 const entry = CLIS[cli];

@@ -64,11 +64,6 @@ export interface CostModel {
   readonly batchRun: BatchRunShape & { readonly transitions: number };
 }
 
-/** Shards the workload needs at its peak. */
-export function shardsFor(workload: Workload): ShardRequirement {
-  return requiredShards(workload);
-}
-
 const line = (service: Service, item: string, monthlyUsd: number, arithmetic: string, ...prices: Price[]): CostLine => ({
   service,
   item,

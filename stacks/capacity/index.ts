@@ -7,7 +7,7 @@ export { DEFAULT_ASSUMPTIONS, resolveAssumptions } from "./assumptions";
 export type { PlanAssumptions } from "./assumptions";
 export { batchRunTransitions, HAPPY_PATH } from "./batch-transitions";
 export type { BatchRunShape } from "./batch-transitions";
-export { athenaBilledBytes, ATHENA_MINIMUM_BYTES, batchShape, monthlyCosts, SERVICES } from "./costs";
+export { athenaBilledBytes, ATHENA_MINIMUM_BYTES, batchShape, estimatedAlarms, monthlyCosts, SERVICES } from "./costs";
 export type { CostLine, CostModel, CostOptions, Service } from "./costs";
 export { deliveryFiles, SMALL_FILE_FRACTION } from "./files";
 export type { FileInputs, FilePlan } from "./files";

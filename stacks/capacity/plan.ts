@@ -78,11 +78,6 @@ export interface CapacityPlan {
   readonly assumptions: PlanAssumptions;
 }
 
-const LIMIT_TEXT: Record<ShardLimit, string> = {
-  bytesIn: "bytes in (1 MiB/s per shard)",
-  recordsIn: "records in (1,000/s per shard)",
-  bytesOut: "bytes out (2 MiB/s per shard, shared by consumers)",
-};
 
 /** Builds the plan. */
 export function planCapacity(input: PlanInput): CapacityPlan {
@@ -230,16 +225,14 @@ function findSavings(settings: PlannerSettings, workload: Workload, options: Cos
 function shardWarning(settings: PlannerSettings, shards: ShardRequirement): string | undefined {
   const configured = settings.stream.shardCount;
   if (settings.stream.mode !== "PROVISIONED" || configured === undefined || configured >= shards.shards) return undefined;
-  const limit = shards.binding;
-  const load =
-    limit === "recordsIn"
-      ? `${num(shards.peakRecordsPerSecond)} records/s against ${num(SHARD_LIMITS.writeRecordsPerSecond)} per shard`
-      : limit === "bytesIn"
-        ? `${bytes(shards.peakBytesInPerSecond)}/s in against 1 MiB/s per shard`
-        : `${bytes(shards.peakBytesOutPerSecond)}/s out against 2 MiB/s per shard`;
+  const load: Record<ShardLimit, string> = {
+    recordsIn: `records in: ${num(shards.peakRecordsPerSecond)}/s against ${num(SHARD_LIMITS.writeRecordsPerSecond)} per shard`,
+    bytesIn: `bytes in: ${bytes(shards.peakBytesInPerSecond)}/s against 1 MiB/s per shard`,
+    bytesOut: `bytes out: ${bytes(shards.peakBytesOutPerSecond)}/s against 2 MiB/s per shard, shared by the consumers`,
+  };
   return (
     `stream.shardCount is ${configured}, but the declared workload needs ${shards.shards} shards at peak ` +
-    `(${LIMIT_TEXT[limit]} binds: ${load}). Set stream.shardCount to at least ${shards.shards}, or stream.mode to ON_DEMAND`
+    `(${load[shards.binding]}). Set stream.shardCount to at least ${shards.shards}, or stream.mode to ON_DEMAND`
   );
 }
 

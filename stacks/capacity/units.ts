@@ -3,15 +3,20 @@
  * and "TB" as 2^30 and 2^40 bytes; a month is 30 days (720 hours), as in the AWS pricing examples.
  */
 
-/** Bytes in a KiB, MiB, GiB, TiB. */
+/** Bytes in a KiB. */
 export const KiB = 1024;
+/** Bytes in a MiB. */
 export const MiB = 1024 ** 2;
+/** Bytes in a GiB: AWS's billing "GB" for these services. */
 export const GiB = 1024 ** 3;
+/** Bytes in a TiB: Athena's billing "TB". */
 export const TiB = 1024 ** 4;
 
-/** The billing month: 30 days. */
+/** Days in the billing month. */
 export const DAYS_PER_MONTH = 30;
+/** Hours in the billing month: 720. */
 export const HOURS_PER_MONTH = DAYS_PER_MONTH * 24;
+/** Seconds in the billing month: 2,592,000. */
 export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
 
 /** `ceil` that ignores floating-point noise just above an integer (3.0000000000004 → 3). */

@@ -1,0 +1,70 @@
+/**
+ * `catalog.partitionProjection`: the Glue table carries Athena's projection properties for the hourly
+ * layout Firehose writes, the location template survives Terraform's interpolation, and the crawler
+ * loses its schedule but stays for the batch workflow.
+ */
+import { synthPipeline } from "../support/synth";
+
+const projected = synthPipeline({ catalog: { partitionProjection: true } });
+const parameters = () => projected.only("aws_glue_catalog_table").parameters as Record<string, string>;
+
+describe("partition projection", () => {
+  it("enables projection on the table", () => {
+    expect(parameters()["projection.enabled"]).toBe("true");
+  });
+
+  it("projects the year as an integer range", () => {
+    expect(parameters()).toMatchObject({ "projection.year.type": "integer", "projection.year.range": "2020,2100" });
+  });
+
+  it("projects month, day and hour as two-digit integers, matching Firehose's zero-padded prefixes", () => {
+    expect(parameters()).toMatchObject({
+      "projection.month.type": "integer",
+      "projection.month.range": "1,12",
+      "projection.month.digits": "2",
+      "projection.day.type": "integer",
+      "projection.day.range": "1,31",
+      "projection.day.digits": "2",
+      "projection.hour.type": "integer",
+      "projection.hour.range": "0,23",
+      "projection.hour.digits": "2",
+    });
+  });
+
+  it("keeps the table's storage parameters next to the projection ones", () => {
+    expect(parameters()).toMatchObject({ EXTERNAL: "TRUE", classification: "parquet" });
+  });
+
+  it("escapes the location template's placeholders so Terraform writes ${year} literally", () => {
+    expect(parameters()["storage.location.template"]).toMatch(
+      /^s3:\/\/\$\{aws_s3_bucket\.[\w-]+\.bucket\}\/data\/year=\$\$\{year\}\/month=\$\$\{month\}\/day=\$\$\{day\}\/hour=\$\$\{hour\}\/$/,
+    );
+  });
+
+  it("leaves no unescaped placeholder for Terraform to interpolate", () => {
+    expect(projected.json).not.toMatch(/[^$]\$\{(year|month|day|date|hour)\}/);
+  });
+
+  it("uses the configured day key in the properties and the template", () => {
+    const table = synthPipeline({ catalog: { partitionProjection: true }, partitioning: { dayKey: "date" } }).only("aws_glue_catalog_table");
+    expect(table.parameters).toMatchObject({ "projection.date.type": "integer", "projection.date.digits": "2" });
+    expect(table.parameters["storage.location.template"]).toContain("/date=$${date}/");
+  });
+
+  it("drops the crawler's schedule", () => {
+    expect(projected.only("aws_glue_crawler")).not.toHaveProperty("schedule");
+  });
+
+  it("keeps the crawler for the batch workflow", () => {
+    expect(projected.only("aws_glue_crawler").name).toBe("acme-test-partitions");
+  });
+
+  it("adds no projection properties by default", () => {
+    const keys = Object.keys(synthPipeline().only("aws_glue_catalog_table").parameters);
+    expect(keys.filter((key) => key.startsWith("projection.") || key === "storage.location.template")).toEqual([]);
+  });
+
+  it("keeps the crawler's schedule by default", () => {
+    expect(synthPipeline().only("aws_glue_crawler").schedule).toBe("cron(10 * * * ? *)");
+  });
+});
