@@ -2,7 +2,7 @@ import {
   CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
@@ -195,6 +195,8 @@ describe("finalize handler (S3 adapter)", () => {
     s3.on(GetObjectCommand, { Key: MARKER_KEY }).resolves(
       json({ status: "running", executionId: EXECUTION_ID, claimedAt: "2026-11-25T02:03:00.000Z" }),
     );
+    // Every listed key is there unless a test says otherwise.
+    s3.on(ListObjectsV2Command).callsFake((command: { Prefix: string }) => ({ Contents: [{ Key: command.Prefix }], KeyCount: 1 }));
   });
   afterAll(() => {
     process.env = ORIGINAL_ENV;
@@ -217,13 +219,21 @@ describe("finalize handler (S3 adapter)", () => {
 
   it("counts a file whose source is gone but whose destination exists as moved", async () => {
     // Prepare
+    s3.on(ListObjectsV2Command, { Prefix: "landing/a b+c.ndjson" }).resolves({ KeyCount: 0 });
+    // Act
+    const output = await handler(input);
+    // Assess
+    expect(output).toEqual({ moved: 1 });
+    expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: "lake", Prefix: `processed/${BATCH_ID}/a b+c.ndjson`, MaxKeys: 1 });
+    expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
+    expect(s3).not.toHaveReceivedCommand(DeleteObjectCommand);
+  });
+
+  it("still treats a copy whose source vanished after the listing as moved when the destination exists", async () => {
+    // Prepare
     s3.on(CopyObjectCommand).rejects(
-      Object.assign(new Error("The specified key does not exist."), {
-        name: "NoSuchKey",
-        $metadata: { httpStatusCode: 404 },
-      }),
+      Object.assign(new Error("The specified key does not exist."), { name: "NoSuchKey", $metadata: { httpStatusCode: 404 } }),
     );
-    s3.on(HeadObjectCommand).resolves({});
     // Act
     const output = await handler(input);
     // Assess

@@ -186,7 +186,7 @@ describe("batch functions", () => {
     expect(objects("acme-test-batch-extract-role", "s3:PutObject").sort()).toEqual(["_runs/*", "rejected/*", "staging/*"]);
     expect(objects("acme-test-batch-push-role", "s3:GetObject")).toEqual(["staging/*"]);
     expect(objects("acme-test-batch-finalize-role", "s3:DeleteObject")).toEqual(["landing/*"]);
-    expect(objects("acme-test-batch-finalize-role", "s3:GetObject").sort()).toEqual(["_runs/*", "landing/*", "processed/*", "staging/*"]);
+    expect(objects("acme-test-batch-finalize-role", "s3:GetObject").sort()).toEqual(["_runs/*", "landing/*", "staging/*"]);
     expect(objects("acme-test-batch-finalize-role", "s3:PutObject").sort()).toEqual(["_runs/*", "processed/*"]);
     const listing = roleNamed("acme-test-batch-delivery-check-role").statements.find((st) => asList(st.Action).includes("s3:ListBucket"))!;
     expect(listing.Condition).toEqual({ StringLike: { "s3:prefix": ["data/", "data/*"] } });

@@ -99,6 +99,13 @@ export async function moveFile(
       reason: `${file.size} bytes is over CopyObject's ${MAX_COPY_BYTES}-byte limit; move it by hand to ${destination}`,
     };
   }
+  // Existence is checked by listing, not by a failed copy: without an unconditioned s3:ListBucket, S3
+  // answers a missing key with 403 instead of 404, and this role may only list landing/ and processed/.
+  if (!(await store.exists(file.key))) {
+    return (await store.exists(destination))
+      ? undefined
+      : { key: file.key, reason: `gone from landing/ and not at ${destination}` };
+  }
   const copied = await store.copy(file.key, destination, file.etag);
   if (copied === "source-changed") {
     return {

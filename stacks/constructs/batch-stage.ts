@@ -118,7 +118,7 @@ export class BatchStage extends Construct {
     const streamKeyArn = props.streamSettings.kmsKeyArn ?? props.kmsKeyArn;
     const pushStatements: PolicyStatement[] = [
       { sid: "ReadStagedChunks", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging)] },
-      { sid: "PutToStream", actions: ["kinesis:PutRecord", "kinesis:PutRecords"], resources: [props.stream.arn] },
+      { sid: "PutToStream", actions: ["kinesis:PutRecords"], resources: [props.stream.arn] },
     ];
     if (streamKeyArn) pushStatements.push(kmsThrough("EncryptForStream", streamKeyArn, ["kms:GenerateDataKey"], "kinesis", ctx));
     this.functions = {
@@ -140,9 +140,18 @@ export class BatchStage extends Construct {
         listPrefix("ListDeliveredData", LAKE_PREFIXES.data),
       ]),
       finalize: fn("finalize", "Batch: moves the batch's landing files to processed/ and closes its marker", 256, BATCH_FUNCTION_TIMEOUTS.finalize, [
-        { sid: "ReadManifestAndMarker", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging), objects(BATCH_PREFIXES.runs), objects(BATCH_PREFIXES.processed)] },
-        // Without ListBucket S3 answers 403 instead of 404 for a file not yet moved; a re-run needs the 404.
-        listPrefix("ListProcessedFiles", BATCH_PREFIXES.processed),
+        { sid: "ReadManifestAndMarker", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging), objects(BATCH_PREFIXES.runs)] },
+        // Checks which files are still to move (a re-run after a partial move) by listing their keys.
+        {
+          sid: "ListLandingAndProcessedFiles",
+          actions: ["s3:ListBucket"],
+          resources: [lakeBucket.arn],
+          condition: {
+            StringLike: {
+              "s3:prefix": [BATCH_PREFIXES.landing, `${BATCH_PREFIXES.landing}*`, BATCH_PREFIXES.processed, `${BATCH_PREFIXES.processed}*`],
+            },
+          },
+        },
         { sid: "MoveLandingFiles", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects(BATCH_PREFIXES.landing)] },
         { sid: "WriteProcessedAndMarker", actions: ["s3:PutObject"], resources: [objects(BATCH_PREFIXES.processed), objects(BATCH_PREFIXES.runs)] },
       ]),
@@ -263,7 +272,12 @@ export class BatchStage extends Construct {
         actions: ["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"],
         resources: [arn.glueCatalog(ctx), arn.glueDatabase(ctx, database), arn.glueTable(ctx, database, table)],
       },
-      { sid: "LocateBuckets", actions: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], resources: [lakeBucket.arn, resultsBucket.arn] },
+      { sid: "LocateLakeBucket", actions: ["s3:GetBucketLocation", "s3:ListBucket"], resources: [lakeBucket.arn] },
+      {
+        sid: "LocateResultsBucket",
+        actions: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+        resources: [resultsBucket.arn],
+      },
       { sid: "ReadLakeData", actions: ["s3:GetObject"], resources: [`${lakeBucket.arn}/${LAKE_PREFIXES.data}*`] },
       {
         sid: "WriteQueryResults",
