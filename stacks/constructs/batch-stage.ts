@@ -240,7 +240,12 @@ export class BatchStage extends Construct {
       sid,
       actions,
       resources: [keyArn],
-      condition: { StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": machineArn } },
+      condition: {
+        StringEquals: {
+          "kms:EncryptionContext:aws:states:stateMachineArn": machineArn,
+          "kms:ViaService": `states.${ctx.region}.amazonaws.com`,
+        },
+      },
     };
   }
 
