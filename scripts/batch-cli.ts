@@ -1,10 +1,13 @@
 /**
  * Operator CLI for the batch workflow: start a run, follow it state by state, show an execution's
- * status, list recent executions. Run it with `npm run batch -- --help`.
+ * status, list recent executions, replay failed records or a raw backup window (or dry-run that).
+ * Run it with `npm run batch -- --help`.
  *
- * This file does the I/O (Step Functions calls, writing, polling); parsing and every piece of text
- * live in `scripts/cli/`. Everything with a side effect comes in through {@link CliDeps}.
+ * This file does the I/O (Step Functions and S3 calls, writing, polling); parsing and every piece of
+ * text live in `scripts/cli/`, and the dry run decodes objects with the extract's own pure decoders
+ * (`handlers/extract/replay.ts`). Everything with a side effect comes in through {@link CliDeps}.
  */
+import { GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import {
   DescribeExecutionCommand,
   DescribeExecutionOutput,
@@ -15,14 +18,16 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import type { BatchExecutionInput } from "../handlers/shared/batch-contract";
+import { decodeReplayObject, planReplay, ReplayTally, type ReplayPlan } from "../handlers/extract/replay";
+import type { BatchExecutionInput, ReplaySpec } from "../handlers/shared/batch-contract";
 import { pipelineConfig } from "../pipeline.config";
 import { loadConfig, PipelineConfigFile } from "../stacks/config";
 import { Command, parseArgs, toSchedulerTime, USAGE } from "./cli/args";
-import { CliError, ErrorContext, EXIT, explainError } from "./cli/errors";
+import { CliError, ErrorContext, EXIT, explainError, UsageError } from "./cli/errors";
 import { isFinalEvent, ProgressView } from "./cli/progress";
+import { confirmReplayLines, describeReplay, formatDryRun } from "./cli/replay-report";
 import { describeExecution, describeFailure, describeOutcome, FAILED_STATUSES, formatExecutionTable } from "./cli/summary";
-import { chooseEnvironment, consoleUrl, executionName, nameOfArn, regionOfArn, stateMachineNotFoundMessage } from "./cli/target";
+import { chooseEnvironment, chooseLakeBucket, consoleUrl, executionName, nameOfArn, regionOfArn, stateMachineNotFoundMessage } from "./cli/target";
 
 /** Somewhere to write text. */
 export interface Output {
@@ -33,6 +38,8 @@ export interface Output {
 export interface CliDeps {
   /** Step Functions client. @default one SFNClient per region, created on first use */
   readonly client?: SFNClient;
+  /** S3 client for `replay --dry-run`. @default an S3Client in the environment's region */
+  readonly s3?: S3Client;
   /** @default process.stdout */
   readonly stdout: Output;
   /** @default process.stderr */
@@ -139,6 +146,43 @@ async function run(command: Command, deps: CliDeps, context: ErrorContext): Prom
       return report(execution, print);
     }
 
+    case "replay": {
+      const environment = chooseEnvironment(Object.keys(deps.configFile.environments ?? {}), command.env);
+      const config = loadConfig(deps.configFile, environment, deps.env);
+      context.region = config.region;
+      const planned = planReplay(command.replay, config.partitioning.dayKey);
+      if ("problems" in planned) throw new UsageError(planned.problems.join("; "));
+      if (command.dryRun) {
+        const s3 = deps.s3 ?? new S3Client({ region: config.region });
+        const bucket = command.bucket ?? chooseLakeBucket(await bucketNames(s3, config.resolvedNames.lakeBucket), config.resolvedNames.lakeBucket);
+        const tally = await tallyReplay(s3, bucket, planned.plan);
+        print(...formatDryRun(planned.plan, bucket, tally.report(), replayCommand(command.replay, environment)));
+        return EXIT.ok;
+      }
+      const target = await resolveStateMachine(command, deps, context);
+      const input: BatchExecutionInput = {
+        scheduledTime: toSchedulerTime(truncateToMinute(deps.now())),
+        force: false,
+        replay: command.replay,
+      };
+      const name = executionName(input.scheduledTime, deps.random, "replay");
+      const started = await target.client.send(
+        new StartExecutionCommand({ stateMachineArn: target.stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      const executionArn = started.executionArn!;
+      context.executionArn = executionArn;
+      print(
+        `Started ${name} on ${nameOfArn(target.stateMachineArn)}: replay of ${describeReplay(command.replay)}`,
+        `  execution  ${executionArn}`,
+        `  console    ${consoleUrl(target.region, executionArn)}`,
+        `  input      ${JSON.stringify(input)}`,
+      );
+      if (!command.wait) return EXIT.ok;
+      const database = config.resolvedNames.database;
+      const table = config.resolvedNames.table;
+      return follow(target.client, executionArn, deps, started.startDate, (batchId) => confirmReplayLines(database, table, batchId));
+    }
+
     case "list": {
       const target = await resolveStateMachine(command, deps, context);
       const page = await target.client.send(
@@ -191,8 +235,17 @@ async function resolveStateMachine(
   throw new CliError(stateMachineNotFoundMessage(name, config.region, environment, config.batch.enabled));
 }
 
-/** Prints the execution's progress until it ends, then its outcome; resolves to the exit code. */
-async function follow(client: SFNClient, executionArn: string, deps: CliDeps, startedAt: Date | undefined): Promise<number> {
+/**
+ * Prints the execution's progress until it ends, then its outcome; resolves to the exit code.
+ * `afterSuccess` adds lines after the outcome of a run that loaded a batch (given its batch id).
+ */
+async function follow(
+  client: SFNClient,
+  executionArn: string,
+  deps: CliDeps,
+  startedAt: Date | undefined,
+  afterSuccess?: (batchId: string) => string[],
+): Promise<number> {
   const view = new ProgressView(deps.isTTY, startedAt);
   let lastEventId = 0;
   try {
@@ -208,7 +261,60 @@ async function follow(client: SFNClient, executionArn: string, deps: CliDeps, st
   }
   const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
   deps.stdout.write("\n");
-  return report(execution, (...lines) => deps.stdout.write(lines.map((line) => `${line}\n`).join("")));
+  const print = (...lines: string[]) => deps.stdout.write(lines.map((line) => `${line}\n`).join(""));
+  const code = report(execution, print);
+  const batchId = loadedBatchId(execution);
+  if (code === EXIT.ok && afterSuccess && batchId) print("", ...afterSuccess(batchId));
+  return code;
+}
+
+/** The batch id of a run that ended in BatchLoaded (not skipped), from its output. */
+function loadedBatchId(execution: DescribeExecutionOutput): string | undefined {
+  if (execution.status !== "SUCCEEDED" || execution.output === undefined) return undefined;
+  try {
+    const output = JSON.parse(execution.output) as { batchId?: unknown; skipped?: unknown };
+    return typeof output.batchId === "string" && output.skipped !== true ? output.batchId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Names of the buckets that may be the lake bucket: none needed for an exact name, else ListBuckets by the prefix. */
+async function bucketNames(s3: S3Client, configured: { readonly name: string } | { readonly prefix: string }): Promise<string[]> {
+  if ("name" in configured) return [configured.name];
+  const names: string[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await s3.send(new ListBucketsCommand({ Prefix: configured.prefix, ContinuationToken: continuationToken }));
+    for (const bucket of page.Buckets ?? []) if (bucket.Name) names.push(bucket.Name);
+    continuationToken = page.ContinuationToken;
+  } while (continuationToken);
+  return names;
+}
+
+/** Lists every object of the plan's prefixes, reads each and tallies it with the extract's decoders. */
+async function tallyReplay(s3: S3Client, bucket: string, plan: ReplayPlan): Promise<ReplayTally> {
+  const tally = new ReplayTally();
+  for (const prefix of plan.prefixes) {
+    let continuationToken: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: continuationToken }));
+      for (const object of page.Contents ?? []) {
+        if (!object.Key || object.Key.endsWith("/")) continue;
+        const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
+        const body = got.Body ? await got.Body.transformToByteArray() : new Uint8Array();
+        tally.add(object.Key, decodeReplayObject(plan.from, body));
+      }
+      continuationToken = page.NextContinuationToken;
+    } while (continuationToken);
+  }
+  return tally;
+}
+
+/** The command line that starts the replay a dry run described. */
+function replayCommand(replay: ReplaySpec, environment: string): string {
+  const type = replay.errorType ? ` --type ${replay.errorType}` : "";
+  return `npm run batch -- replay --from ${replay.from}${type} --since ${replay.since} --until ${replay.until} --env ${environment} --wait`;
 }
 
 /**

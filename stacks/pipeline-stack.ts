@@ -118,6 +118,7 @@ export class PipelineStack extends TerraformStack {
       lakeBucket: this.storage.lakeBucket,
       catalog: config.catalog,
       kmsKeyArn,
+      eventIdColumn: latestViewIdColumn(config),
       ctx,
     });
     this.delivery = new DeliveryStage(this, "delivery", {
@@ -146,6 +147,7 @@ export class PipelineStack extends TerraformStack {
       tableName: names.table,
       schema: tableSchema(config),
       dayKey: config.partitioning.dayKey,
+      eventIdColumn: latestViewIdColumn(config),
       kmsKeyArn,
     });
 
@@ -226,6 +228,7 @@ export class PipelineStack extends TerraformStack {
       results_bucket: this.storage.resultsBucket.bucket,
       glue_database: this.catalog.database.name,
       glue_table: this.catalog.table.name,
+      ...(this.catalog.latestView ? { glue_latest_view: this.catalog.latestView.view.name } : {}),
       crawler_name: this.catalog.crawler.name,
       athena_workgroup: this.query.workgroup.name,
       ...(this.batch
@@ -235,4 +238,13 @@ export class PipelineStack extends TerraformStack {
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }
+}
+
+/**
+ * The event id column the deduplicated view `<table>_latest` keeps one row per value of: the batch's
+ * event id column (validated with the batch path on; with it off, used when the schema has it).
+ */
+function latestViewIdColumn(config: PipelineConfig): string | undefined {
+  const column = config.batch.eventIdColumn;
+  return config.schema.columns.some((c) => c.name === column) ? column : undefined;
 }

@@ -84,6 +84,7 @@ export interface ChoiceCondition {
   readonly NumericGreaterThanEquals?: number;
   readonly NumericLessThan?: number;
   readonly IsPresent?: boolean;
+  readonly IsNull?: boolean;
   readonly IsString?: boolean;
   readonly IsBoolean?: boolean;
 }

@@ -14,7 +14,7 @@
 import type { BatchExecutionInput } from "../handlers/shared/batch-contract";
 import type { Catcher, PayloadTemplate, Retrier, State, StateMachineDefinition, TaskState } from "./asl";
 
-/** The execution input (from the contract): `{ scheduledTime, force? }`. */
+/** The execution input (from the contract): `{ scheduledTime, force?, replay? }`. */
 export type { BatchExecutionInput };
 
 /** What the workflow needs to know: the functions it invokes, the resources it drives, and its time budgets. */
@@ -25,7 +25,7 @@ export interface BatchWorkflowProps {
   readonly pushFunctionArn: string;
   /** Delivery check function: reports whether Firehose wrote data objects since the push. */
   readonly deliveryCheckFunctionArn: string;
-  /** Finalize function: moves the landing files to processed/ and closes the claim marker. */
+  /** Finalize function: moves the landing files (or replayed error objects) to processed/ and closes the claim marker. */
   readonly finalizeFunctionArn: string;
   /** Each function's configured timeout, in seconds (the Task timeout adds {@link TASK_TIMEOUTS.lambdaMarginSeconds}). */
   readonly lambdaTimeoutSeconds: { readonly extract: number; readonly push: number; readonly deliveryCheck: number; readonly finalize: number };
@@ -138,6 +138,7 @@ export interface BatchLoadedOutput {
   readonly rejected: number;
   readonly chunks: number;
   readonly validationRuns: number;
+  /** Objects finalize moved to processed/: the landing files, or for a replay of errors/ the error objects. */
   readonly landingFilesMoved: number;
 }
 
@@ -222,13 +223,31 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
     // ── input ────────────────────────────────────────────────────────────────────────────────
     [S.checkInput]: {
       Type: "Choice",
-      Comment: "scheduledTime must be a string and force, when given, a boolean; anything else fails with a notification",
+      Comment:
+        "scheduledTime must be a string, force, when given, a boolean, and replay, when given and not null, an object with string from, since and until (and errorType); anything else fails with a notification. ExtractBatch checks the values",
       Choices: [
         {
           And: [
             { Variable: "$.scheduledTime", IsPresent: true },
             { Variable: "$.scheduledTime", IsString: true },
             { Or: [{ Not: { Variable: "$.force", IsPresent: true } }, { Variable: "$.force", IsBoolean: true }] },
+            {
+              Or: [
+                { Not: { Variable: "$.replay", IsPresent: true } },
+                { Variable: "$.replay", IsNull: true },
+                {
+                  And: [
+                    { Variable: "$.replay.from", IsPresent: true },
+                    { Variable: "$.replay.from", IsString: true },
+                    { Variable: "$.replay.since", IsPresent: true },
+                    { Variable: "$.replay.since", IsString: true },
+                    { Variable: "$.replay.until", IsPresent: true },
+                    { Variable: "$.replay.until", IsString: true },
+                    { Or: [{ Not: { Variable: "$.replay.errorType", IsPresent: true } }, { Variable: "$.replay.errorType", IsString: true }] },
+                  ],
+                },
+              ],
+            },
           ],
           Next: S.addInputDefaults,
         },
@@ -236,12 +255,13 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
       Default: S.invalidInput,
     },
     [S.invalidInput]: failure(S.checkInput, NO_BATCH_ID, E.invalidInput, {
-      Cause: "the execution input needs scheduledTime (an ISO-8601 string) and, optionally, a boolean force",
+      Cause:
+        "the execution input needs scheduledTime (an ISO-8601 string) and, optionally, a boolean force and a replay { from, errorType?, since, until } of strings",
     }),
-    [S.addInputDefaults]: { Type: "Pass", Result: { force: false }, ResultPath: "$.inputDefaults", Next: S.mergeInputDefaults },
+    [S.addInputDefaults]: { Type: "Pass", Result: { force: false, replay: null }, ResultPath: "$.inputDefaults", Next: S.mergeInputDefaults },
     [S.mergeInputDefaults]: {
       Type: "Pass",
-      Comment: "JsonMerge lets a missing force default to false",
+      Comment: "JsonMerge lets a missing force default to false and a missing replay to null (a landing batch)",
       Parameters: { "input.$": "States.JsonMerge($.inputDefaults, $$.Execution.Input, false)" },
       OutputPath: "$.input",
       Next: S.extractBatch,
@@ -250,7 +270,7 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
     // ── extract ──────────────────────────────────────────────────────────────────────────────
     [S.extractBatch]: lambdaTask({
       functionArn: props.extractFunctionArn,
-      payload: { "scheduledTime.$": "$.scheduledTime", "force.$": "$.force", "executionId.$": "$$.Execution.Id" },
+      payload: { "scheduledTime.$": "$.scheduledTime", "force.$": "$.force", "replay.$": "$.replay", "executionId.$": "$$.Execution.Id" },
       timeoutSeconds: lambdaTimeout(props.lambdaTimeoutSeconds.extract),
       resultSelector: { "extract.$": "$.Payload" },
       // No ResultPath (the default "$"): the state becomes { extract }, everything later reads the

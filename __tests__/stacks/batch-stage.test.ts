@@ -182,14 +182,30 @@ describe("batch functions", () => {
   it("scope each function's S3 access to its batch prefixes", () => {
     const objects = (role: string, action: string) =>
       resourcesFor(roleNamed(role), action).map((r) => r.replace(/^\$\{[^}]+\}\//, ""));
-    expect(objects("acme-test-batch-extract-role", "s3:GetObject").sort()).toEqual(["_runs/*", "landing/*"]);
+    expect(objects("acme-test-batch-extract-role", "s3:GetObject").sort()).toEqual(["_runs/*", "errors/*", "landing/*", "raw/*"]);
     expect(objects("acme-test-batch-extract-role", "s3:PutObject").sort()).toEqual(["_runs/*", "rejected/*", "staging/*"]);
     expect(objects("acme-test-batch-push-role", "s3:GetObject")).toEqual(["staging/*"]);
-    expect(objects("acme-test-batch-finalize-role", "s3:DeleteObject")).toEqual(["landing/*"]);
-    expect(objects("acme-test-batch-finalize-role", "s3:GetObject").sort()).toEqual(["_runs/*", "landing/*", "staging/*"]);
+    expect(objects("acme-test-batch-finalize-role", "s3:DeleteObject").sort()).toEqual(["errors/*", "landing/*"]);
+    expect(objects("acme-test-batch-finalize-role", "s3:GetObject").sort()).toEqual(["_runs/*", "errors/*", "landing/*", "staging/*"]);
     expect(objects("acme-test-batch-finalize-role", "s3:PutObject").sort()).toEqual(["_runs/*", "processed/*"]);
     const listing = roleNamed("acme-test-batch-delivery-check-role").statements.find((st) => asList(st.Action).includes("s3:ListBucket"))!;
     expect(listing.Condition).toEqual({ StringLike: { "s3:prefix": ["data/", "data/*"] } });
+  });
+
+  it("let a replay list and read errors/ and raw/, and move only errors/ objects (the raw backup stays)", () => {
+    const listed = (role: string) =>
+      roleNamed(role)
+        .statements.filter((st) => asList(st.Action).includes("s3:ListBucket"))
+        .flatMap((st) => asList(st.Condition?.StringLike?.["s3:prefix"] ?? []));
+    const sid = (role: string, name: string) => roleNamed(role).statements.find((st) => st.Sid === name);
+    expect(listed("acme-test-batch-extract-role")).toEqual(expect.arrayContaining(["errors/", "errors/*", "raw/", "raw/*"]));
+    expect(asList(sid("acme-test-batch-extract-role", "ReadReplaySources")!.Action)).toEqual(["s3:GetObject"]);
+    expect(listed("acme-test-batch-finalize-role")).toEqual(expect.arrayContaining(["errors/", "errors/*"]));
+    expect(listed("acme-test-batch-finalize-role")).not.toContain("raw/*");
+    expect(asList(sid("acme-test-batch-finalize-role", "MoveReplayedErrorObjects")!.Action).sort()).toEqual(["s3:DeleteObject", "s3:GetObject"]);
+    // The existing grants keep their Sids.
+    for (const name of ["ListLandingFiles", "ReadLandingFiles", "ReadClaimMarker", "WriteChunksRejectsAndMarker"]) expect(sid("acme-test-batch-extract-role", name)).toBeDefined();
+    for (const name of ["ReadManifestAndMarker", "ListLandingAndProcessedFiles", "MoveLandingFiles", "WriteProcessedAndMarker"]) expect(sid("acme-test-batch-finalize-role", name)).toBeDefined();
   });
 
   it("keep batch folders out of the table location", () => {

@@ -16,7 +16,7 @@ import {
   quickSightColumnType,
   VISUAL_IDS,
 } from "../../stacks/constructs/dashboards-stage";
-import { addressOf, referencedAddress, synthPipeline, Synthesized, wrap } from "../support/synth";
+import { addressOf, eventsTableAddress, referencedAddress, synthPipeline, Synthesized, wrap } from "../support/synth";
 
 const PRINCIPAL = "arn:aws:quicksight:us-east-1:123456789012:group/default/lake-analysts";
 
@@ -332,7 +332,7 @@ describe("QuickSight in the pipeline stack", () => {
     const source = stack.only("aws_quicksight_data_source");
     expect(referencedAddress(source.parameters.athena.work_group)).toBe(addressOf(stack, "aws_athena_workgroup"));
     const table = stack.only("aws_quicksight_data_set").physical_table_map[0].relational_table;
-    expect(referencedAddress(table.name)).toBe(addressOf(stack, "aws_glue_catalog_table"));
+    expect(referencedAddress(table.name)).toBe(eventsTableAddress(stack));
   });
 
   it("requires a principal when enabled", () => {

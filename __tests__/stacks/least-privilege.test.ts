@@ -544,7 +544,8 @@ function athenaQueryPairs(workgroupName: string, v: StackView): Pair[] {
   const workgroupArn = v.arn(workgroup.address);
   const results = v.location(workgroup.block.configuration.result_configuration.output_location);
   const pairs: Pair[] = ATHENA_QUERY_ACTIONS.map((action) => ({ action, resource: workgroupArn }));
-  for (const { block } of v.blocks("aws_glue_catalog_table")) {
+  // The workflow's validation reads the table (the `<table>_latest` view, a VIRTUAL_VIEW, has no data of its own).
+  for (const { block } of v.blocks("aws_glue_catalog_table").filter(({ block: t }) => t.table_type !== "VIRTUAL_VIEW")) {
     const database = v.r.resolveString(block.database_name);
     for (const action of ATHENA_GLUE_READS) {
       pairs.push(...glueResources(action, v, database, v.r.resolveString(block.name)).map((resource) => ({ action, resource })));
@@ -650,8 +651,9 @@ const HANDLER_USES: Readonly<Record<string, HandlerUse>> = {
   extract: {
     functionName: /-batch-extract$/,
     commands: {
-      ListObjectsV2Command: [P.landing],
-      GetObjectCommand: [P.landing, P.runs],
+      // A replay lists and reads Firehose error objects or the raw backup instead of landing/.
+      ListObjectsV2Command: [P.landing, LAKE_PREFIXES.errors, LAKE_PREFIXES.raw],
+      GetObjectCommand: [P.landing, P.runs, LAKE_PREFIXES.errors, LAKE_PREFIXES.raw],
       PutObjectCommand: [P.staging, P.rejected, P.runs],
     },
   },
@@ -661,11 +663,12 @@ const HANDLER_USES: Readonly<Record<string, HandlerUse>> = {
     functionName: /-batch-finalize$/,
     commands: {
       GetObjectCommand: [P.staging, P.runs],
-      CopyObjectCommand: [copy(P.landing, P.processed)],
-      // Lists a file's exact key in landing/ and processed/ to see what is left to move.
-      ListObjectsV2Command: [P.landing, P.processed],
+      // A successful replay of errors/ also moves the error objects it loaded (the raw backup stays).
+      CopyObjectCommand: [copy(P.landing, P.processed), copy(LAKE_PREFIXES.errors, P.processed)],
+      // Lists a file's exact key in landing/ (or errors/) and processed/ to see what is left to move.
+      ListObjectsV2Command: [P.landing, P.processed, LAKE_PREFIXES.errors],
       PutObjectCommand: [P.runs],
-      DeleteObjectCommand: [P.landing],
+      DeleteObjectCommand: [P.landing, LAKE_PREFIXES.errors],
     },
   },
 };
@@ -1047,7 +1050,7 @@ function landmarks(v: StackView): Landmarks {
     functions,
     transformVersion: v.r.resolveReference(`${transform.address}.qualified_arn`),
     database: v.arn(v.only("aws_glue_catalog_database").address),
-    table: v.arn(v.only("aws_glue_catalog_table").address),
+    table: v.arn(v.blocks("aws_glue_catalog_table").find(({ block }) => block.table_type !== "VIRTUAL_VIEW")!.address),
     crawlerLogsOnly: v.blocks("aws_glue_crawler").every(({ block }) => block.schema_change_policy?.update_behavior === "LOG"),
   };
 }

@@ -3,10 +3,10 @@
  * layout Firehose writes, the location template survives Terraform's interpolation, and the crawler
  * loses its schedule but stays for the batch workflow.
  */
-import { synthPipeline } from "../support/synth";
+import { eventsTable, synthPipeline } from "../support/synth";
 
 const projected = synthPipeline({ catalog: { partitionProjection: true } });
-const parameters = () => projected.only("aws_glue_catalog_table").parameters as Record<string, string>;
+const parameters = () => eventsTable(projected).parameters as Record<string, string>;
 
 describe("partition projection", () => {
   it("enables projection on the table", () => {
@@ -46,7 +46,7 @@ describe("partition projection", () => {
   });
 
   it("uses the configured day key in the properties and the template", () => {
-    const table = synthPipeline({ catalog: { partitionProjection: true }, partitioning: { dayKey: "date" } }).only("aws_glue_catalog_table");
+    const table = eventsTable(synthPipeline({ catalog: { partitionProjection: true }, partitioning: { dayKey: "date" } }));
     expect(table.parameters).toMatchObject({ "projection.date.type": "integer", "projection.date.digits": "2" });
     expect(table.parameters["storage.location.template"]).toContain("/date=$${date}/");
   });
@@ -60,7 +60,7 @@ describe("partition projection", () => {
   });
 
   it("adds no projection properties by default", () => {
-    const keys = Object.keys(synthPipeline().only("aws_glue_catalog_table").parameters);
+    const keys = Object.keys(eventsTable(synthPipeline()).parameters);
     expect(keys.filter((key) => key.startsWith("projection.") || key === "storage.location.template")).toEqual([]);
   });
 

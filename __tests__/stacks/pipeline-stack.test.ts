@@ -6,7 +6,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import "cdktf/lib/testing/adapters/jest";
 import { CLICKSTREAM_SCHEMA, PipelineSettings } from "../../stacks/config";
 import { actionsOf, asList, resourcesFor, rolesOf } from "../support/iam";
-import { addressOf, addressWhere, findWhere, referencedAddress, synthPipeline, Synthesized } from "../support/synth";
+import { addressOf, addressWhere, eventsTable, eventsTableAddress, findWhere, referencedAddress, synthPipeline, Synthesized } from "../support/synth";
 
 const isTransform = (fn: Record<string, any>) => String(fn.function_name).endsWith("-transform");
 const transformOf = (s: Synthesized) => findWhere(s, "aws_lambda_function", isTransform);
@@ -160,11 +160,11 @@ describe("delivery", () => {
 
   it("converts with the Glue table defined in the same stack", () => {
     const schema = s3Config().data_format_conversion_configuration.schema_configuration;
-    const table = defaults.only("aws_glue_catalog_table");
+    const table = eventsTable(defaults);
     expect(schema).toMatchObject({ database_name: "acme_test", table_name: table.name, version_id: "LATEST" });
     expect(referencedAddress(table.database_name)).toBe(addressOf(defaults, "aws_glue_catalog_database"));
     expect(defaults.only("aws_glue_catalog_database").name).toBe("acme_test");
-    expect(firehose().depends_on).toContain(addressOf(defaults, "aws_glue_catalog_table"));
+    expect(firehose().depends_on).toContain(eventsTableAddress(defaults));
   });
 
   it("writes hourly year/month/day/hour partitions under data/", () => {
@@ -174,7 +174,7 @@ describe("delivery", () => {
   it("names the day partition date when configured", () => {
     const s = synthPipeline({ partitioning: { dayKey: "date" } });
     expect(s.only("aws_kinesis_firehose_delivery_stream").extended_s3_configuration.prefix).toContain("/date=!{timestamp:dd}/");
-    expect(s.only("aws_glue_catalog_table").partition_keys.map((k: { name: string }) => k.name)).toEqual(["year", "month", "date", "hour"]);
+    expect(eventsTable(s).partition_keys.map((k: { name: string }) => k.name)).toEqual(["year", "month", "date", "hour"]);
   });
 
   it("writes failed records under errors/ by error type", () => {
@@ -191,7 +191,7 @@ describe("delivery", () => {
   it("keeps data, raw and error prefixes disjoint so the table location holds only Parquet", () => {
     const roots = [s3Config().prefix, s3Config().error_output_prefix, s3Config().s3_backup_configuration.prefix].map((p: string) => p.split("/")[0]);
     expect(new Set(roots).size).toBe(3);
-    expect(defaults.only("aws_glue_catalog_table").storage_descriptor.location).toMatch(/^s3:\/\/\$\{aws_s3_bucket\.[^}]+\.bucket\}\/data\/$/);
+    expect(eventsTable(defaults).storage_descriptor.location).toMatch(/^s3:\/\/\$\{aws_s3_bucket\.[^}]+\.bucket\}\/data\/$/);
   });
 
   it("invokes the transform through its published, version-qualified ARN", () => {
@@ -243,7 +243,7 @@ describe("delivery", () => {
     const config = s.only("aws_kinesis_firehose_delivery_stream").extended_s3_configuration;
     expect(config).not.toHaveProperty("data_format_conversion_configuration");
     expect(config.compression_format).toBe("GZIP");
-    expect(s.only("aws_glue_catalog_table").storage_descriptor.ser_de_info.serialization_library).toBe("org.openx.data.jsonserde.JsonSerDe");
+    expect(eventsTable(s).storage_descriptor.ser_de_info.serialization_library).toBe("org.openx.data.jsonserde.JsonSerDe");
   });
 });
 
@@ -291,7 +291,7 @@ describe("transform function", () => {
 });
 
 describe("catalog", () => {
-  const table = () => defaults.only("aws_glue_catalog_table");
+  const table = () => eventsTable(defaults);
 
   it("defines the table columns from the event schema, plus batch_id for the batch path", () => {
     expect(table().storage_descriptor.columns.map((c: { name: string; type: string }) => [c.name, c.type])).toEqual([
@@ -301,7 +301,7 @@ describe("catalog", () => {
   });
 
   it("adds no batch_id column when the batch path is off", () => {
-    const columns = synthPipeline({ batch: { enabled: false } }).only("aws_glue_catalog_table").storage_descriptor.columns;
+    const columns = eventsTable(synthPipeline({ batch: { enabled: false } })).storage_descriptor.columns;
     expect(columns.map((c: { name: string }) => c.name)).not.toContain("batch_id");
   });
 
@@ -315,7 +315,7 @@ describe("catalog", () => {
       ],
     };
     const s = synthPipeline({ schema, batch: { enabled: false } });
-    expect(s.only("aws_glue_catalog_table").storage_descriptor.columns.map((c: { name: string }) => c.name)).toEqual(["id", "ts", "amount"]);
+    expect(eventsTable(s).storage_descriptor.columns.map((c: { name: string }) => c.name)).toEqual(["id", "ts", "amount"]);
   });
 
   it("partitions by year, month, day and hour as strings", () => {
@@ -337,7 +337,7 @@ describe("catalog", () => {
   it("crawls the Terraform-defined table instead of creating a new one", () => {
     const crawler = defaults.only("aws_glue_crawler");
     expect(crawler).not.toHaveProperty("s3_target");
-    expect(referencedAddress(crawler.catalog_target[0].tables[0])).toBe(addressOf(defaults, "aws_glue_catalog_table"));
+    expect(referencedAddress(crawler.catalog_target[0].tables[0])).toBe(eventsTableAddress(defaults));
   });
 
   it("never rewrites the table schema and lets partitions inherit from the table", () => {

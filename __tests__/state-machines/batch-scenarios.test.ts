@@ -82,9 +82,9 @@ describe("batch workflow: happy path", () => {
     ]);
   });
 
-  it("invokes the extract function with the scheduled time, force defaulted to false and the execution id", () => {
+  it("invokes the extract function with the scheduled time, force defaulted to false, no replay and the execution id", () => {
     expect(result.inputsOf(S.extractBatch)).toEqual([
-      { FunctionName: TEST_WORKFLOW_PROPS.extractFunctionArn, Payload: { scheduledTime: SCHEDULED_TIME, force: false, executionId: LOCAL_EXECUTION.Id } },
+      { FunctionName: TEST_WORKFLOW_PROPS.extractFunctionArn, Payload: { scheduledTime: SCHEDULED_TIME, force: false, replay: null, executionId: LOCAL_EXECUTION.Id } },
     ]);
   });
 
@@ -130,7 +130,7 @@ describe("batch workflow: input", () => {
   it("passes force=true through to the extract", async () => {
     const result = await run(happyPath(), { scheduledTime: SCHEDULED_TIME, force: true });
 
-    expect(result.inputsOf(S.extractBatch)[0].Payload).toEqual({ scheduledTime: SCHEDULED_TIME, force: true, executionId: LOCAL_EXECUTION.Id });
+    expect(result.inputsOf(S.extractBatch)[0].Payload).toEqual({ scheduledTime: SCHEDULED_TIME, force: true, replay: null, executionId: LOCAL_EXECUTION.Id });
   });
 
   it("fails with InvalidInput, without extracting, when scheduledTime is missing", async () => {

@@ -259,6 +259,17 @@ describe("batch workflow definition: payloads", () => {
   it("runs at most pushConcurrency chunks at once", () => {
     expect(build({ pushConcurrency: 7 }).States[S.pushToKinesis]).toMatchObject({ MaxConcurrency: 7 });
   });
+
+  it("defaults force to false and replay to null, and hands both to ExtractBatch with JSONPath only", () => {
+    expect(definition.States[S.addInputDefaults]).toMatchObject({ Result: { force: false, replay: null } });
+    expect((definition.States[S.extractBatch] as TaskState).Parameters?.Payload).toEqual({
+      "scheduledTime.$": "$.scheduledTime",
+      "force.$": "$.force",
+      "replay.$": "$.replay",
+      "executionId.$": "$$.Execution.Id",
+    });
+    expect(JSON.stringify(definition)).not.toMatch(/QueryLanguage|JSONata|\{%/);
+  });
 });
 
 describe("batch workflow definition: bounded loops", () => {

@@ -81,3 +81,16 @@ export function addressOf(s: Synthesized, type: string): string {
   if (names.length !== 1) throw new Error(`expected exactly one ${type}, found ${names.length}`);
   return `${type}.${names[0]}`;
 }
+
+/**
+ * The events table: the one `aws_glue_catalog_table` that is not a view (the stack also defines the
+ * deduplicated view `<table>_latest` as a Glue table of type VIRTUAL_VIEW).
+ */
+export function eventsTable(s: Synthesized): Record<string, any> {
+  return findWhere(s, "aws_glue_catalog_table", (table) => table.table_type !== "VIRTUAL_VIEW");
+}
+
+/** The Terraform address of {@link eventsTable}. */
+export function eventsTableAddress(s: Synthesized): string {
+  return addressWhere(s, "aws_glue_catalog_table", (table) => table.table_type !== "VIRTUAL_VIEW");
+}

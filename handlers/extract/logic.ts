@@ -2,6 +2,8 @@
  * ExtractBatch: claim the batch window, read every landing file, validate and coerce each record against
  * the event schema (the transform's own validator), stamp the batch id and a deterministic event id, and
  * stage the accepted records as NDJSON chunks for the push Map; rejected lines go to rejected/ with reasons.
+ * A replay (`input.replay`) reads Firehose error objects or raw backup objects of a time window instead
+ * of landing/ (decoded by `replay.ts`); from there it is the same batch.
  *
  * No SDK and no `process.env`: the adapter injects an {@link ExtractStore} (S3 in Lambda, an in-memory
  * fake in tests), the clock and a logger. The parsers, {@link BatchBuilder} and the SQL are pure and
@@ -11,19 +13,20 @@
  * decompressed; ~100 MB files are fine on a 1–2 GB function), plus the staging chunk being filled.
  * Chunks are written as soon as they are full, so the batch as a whole never sits in memory.
  */
-import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
-import { gunzipSync } from "node:zlib";
 import {
   BATCH_ENV,
   BATCH_ERRORS,
   BATCH_ID_COLUMN,
   BATCH_PREFIXES,
   BatchError,
+  REPLAY_BATCH_SUFFIX,
   type BatchSettings,
   type BatchValidation,
   type ExtractInput,
   type ExtractOutput,
+  type FirehoseErrorType,
+  type ReplaySpec,
 } from "../shared/batch-contract";
 import type { EventSchema } from "../shared/event-schema";
 import {
@@ -35,8 +38,13 @@ import {
   type JsonObject,
   type RecordValidator,
 } from "../shared/record-validation";
-import { qualifiedTable, quoteIdentifier, sqlString } from "../shared/sql/identifiers";
+import { quoteIdentifier, sqlString } from "../shared/sql/identifiers";
+import { latestRowsSql } from "../shared/sql/latest-view";
 import { hourPartitionPredicate, MAX_WINDOW_HOURS } from "../shared/sql/partition-filter";
+import { decodeLandingFile, MAX_LANDING_FILE_BYTES } from "./object-text";
+import { decodeReplayObject, planReplay, type ReplayPlan } from "./replay";
+
+export { decodeLandingFile, MAX_LANDING_FILE_BYTES };
 
 /** Most chunks one batch may have: the push runs one inline Map iteration per chunk. */
 export const MAX_CHUNKS = 2_000;
@@ -44,8 +52,6 @@ export const MAX_CHUNKS = 2_000;
 /** A rejected line keeps at most this many bytes of its raw text (10 KiB). */
 export const MAX_REJECTED_RAW_BYTES = 10 * 1024;
 
-/** Largest landing file read, compressed (as listed) and decompressed: 256 MiB. Larger files are rejected whole. */
-export const MAX_LANDING_FILE_BYTES = 256 * 1024 * 1024;
 
 /** A rejected-lines object is closed once it holds this many bytes, or `recordsPerChunk` entries. */
 export const MAX_REJECTED_CHUNK_BYTES = 16 * 1024 * 1024;
@@ -56,7 +62,7 @@ export const LANDING_FORMATS = { ".ndjson": "ndjson", ".jsonl": "ndjson", ".json
 /** How a landing file is parsed. */
 export type LandingFormat = (typeof LANDING_FORMATS)[keyof typeof LANDING_FORMATS];
 
-/** An input error the workflow cannot retry away: a bad `scheduledTime` or `executionId`. */
+/** An input error the workflow cannot retry away: a bad `scheduledTime`, `executionId` or `replay`. */
 export class InvalidBatchInputError extends Error {
   override name = "InvalidBatchInput";
 }
@@ -114,7 +120,17 @@ export interface RunMarker {
   readonly finishedAt?: string;
   readonly counts?: Readonly<Record<string, number>>;
   readonly error?: string;
+  /** The replay this run loads, without its prefixes; absent for a landing batch. */
+  readonly replay?: ReplayRecord;
   readonly [extra: string]: unknown;
+}
+
+/** A replay as the run marker and the manifest record it. */
+export interface ReplayRecord {
+  readonly from: ReplaySpec["from"];
+  readonly errorTypes: readonly FirehoseErrorType[];
+  readonly since: string;
+  readonly until: string;
 }
 
 /** One landing file of a batch, as read. */
@@ -124,21 +140,41 @@ export interface ManifestFile {
   readonly size: number;
 }
 
-/** `staging/<batchId>/manifest.json`: what the batch read and wrote; finalize moves exactly `files`. */
+/** One errors/ or raw/ object a replay read. */
+export interface ReplayedObject extends ManifestFile {
+  /** Finalize moves it to processed/<batchId>/<key>: true for errors/ objects, false for the raw backup (which stays). */
+  readonly move: boolean;
+  /** Records of this object staged for pushing. */
+  readonly records: number;
+  /** Entries of this object written to rejected/ (malformed envelopes or records, schema failures, or the whole object). */
+  readonly rejected: number;
+}
+
+/**
+ * `staging/<batchId>/manifest.json`: what the batch read and wrote. Finalize moves exactly `files`
+ * (landing files) and the `replayed` objects marked `move`.
+ */
 export interface BatchManifest {
   readonly batchId: string;
   readonly executionId: string;
   readonly scheduledTime: string;
   readonly extractedAt: string;
+  /** Landing files read; empty for a replay. */
   readonly files: readonly ManifestFile[];
   readonly chunkKeys: readonly string[];
   readonly rejectedKeys: readonly string[];
   readonly counts: BatchCounts;
+  /** What the batch read: landing/ (absent in manifests written before replays existed) or a replay source. */
+  readonly source?: "landing" | ReplaySpec["from"];
+  /** For a replay: the window and the hourly prefixes listed. */
+  readonly replay?: ReplayRecord & { readonly prefixes: readonly string[] };
+  /** For a replay: every object read, in listing order. */
+  readonly replayed?: readonly ReplayedObject[];
 }
 
 /** Counters of one batch; `records + rejectedLines` equals every record or line read. */
 export interface BatchCounts {
-  /** Landing files in the manifest, rejected ones included. */
+  /** Landing files (or replayed objects) in the manifest, rejected ones included. */
   readonly files: number;
   readonly records: number;
   /** Entries written to rejected/: rejected lines plus rejected whole files. */
@@ -254,29 +290,6 @@ export function landingFormat(key: string): LandingFormat | undefined {
   return Object.hasOwn(LANDING_FORMATS, extension)
     ? LANDING_FORMATS[extension as keyof typeof LANDING_FORMATS]
     : undefined;
-}
-
-/**
- * The text of a landing file. Gunzips when the bytes start with the gzip magic (1f 8b), whatever the
- * name; a `.gz` file without it is read as plain text (some uploaders store it already decompressed,
- * and the parser rejects it line by line if it is not). Returns a reason instead when the gzip stream
- * is corrupt or too large, or the text is not UTF-8. A UTF-8 byte order mark is dropped.
- */
-export function decodeLandingFile(bytes: Uint8Array): { text: string } | { reason: string } {
-  let data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
-    try {
-      data = gunzipSync(data, { maxOutputLength: MAX_LANDING_FILE_BYTES });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return code === "ERR_BUFFER_TOO_LARGE"
-        ? { reason: `decompresses to more than ${MAX_LANDING_FILE_BYTES} bytes; split the file` }
-        : { reason: `not a valid gzip file: ${(error as Error).message}` };
-    }
-  }
-  if (!isUtf8(data)) return { reason: "not valid UTF-8 text" };
-  const text = data.toString("utf8");
-  return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
 }
 
 /** One item read from a landing file. */
@@ -819,9 +832,18 @@ export function validationWindow(
 }
 
 /**
- * The batch's validation: one SELECT returning `found` (distinct event ids stamped with this batch id)
- * and `missing_required` (rows with a NULL required column or event id), every identifier quoted, the
- * batch id a string literal, and the partition predicate when there is a window.
+ * The batch's validation: one SELECT returning `found` (distinct event ids whose latest copy carries
+ * this batch id) and `missing_required` (of those latest rows, how many have a NULL required column or
+ * event id), every identifier quoted, the batch id a string literal.
+ *
+ * It reads through the deduplication of the `<table>_latest` view (the same generated SQL,
+ * {@link latestRowsSql}), so a run passes only when what readers of the view see is this batch's copy
+ * of each record. The dedup runs over the partitions of `window` rather than over the view itself:
+ * Athena cannot push a partition filter on the view below its row_number(), so querying the view would
+ * read the whole table on every run. Nothing newer than the window exists while the run is going, and
+ * older copies never win, so within the window the result equals the view's (arrival-time partitions;
+ * with event-time partitions, copies of an event share its event hour). Without a window the whole
+ * table is deduplicated, exactly as the view does.
  */
 export function buildValidation(
   settings: Pick<BatchSettings, "schema" | "dayKey" | "eventIdColumn" | "database" | "table">,
@@ -832,13 +854,20 @@ export function buildValidation(
   const required = settings.schema.columns.filter((column) => column.required).map((column) => column.name);
   if (!required.includes(settings.eventIdColumn)) required.unshift(settings.eventIdColumn);
   const eventId = quoteIdentifier(settings.eventIdColumn);
-  const where = [`${quoteIdentifier(BATCH_ID_COLUMN)} = ${sqlString(batchId)}`];
-  if (window) where.push(hourPartitionPredicate(settings.dayKey, window.from, window.to));
+  const schema = settings.schema.columns.some((column) => column.name === BATCH_ID_COLUMN)
+    ? settings.schema
+    : { ...settings.schema, columns: [...settings.schema.columns, { name: BATCH_ID_COLUMN, type: "string" as const, required: false }] };
+  const latest = latestRowsSql(
+    { database: settings.database, table: settings.table, schema, dayKey: settings.dayKey, eventIdColumn: settings.eventIdColumn },
+    window ? hourPartitionPredicate(settings.dayKey, window.from, window.to) : undefined,
+  );
   const query = [
     `SELECT count(DISTINCT ${eventId}) AS "found",`,
     `  count_if(${required.map((name) => `${quoteIdentifier(name)} IS NULL`).join(" OR ")}) AS "missing_required"`,
-    `FROM ${qualifiedTable(settings.database, settings.table)}`,
-    `WHERE ${where.join("\n  AND ")}`,
+    `FROM (`,
+    `  ${latest.split("\n").join("\n  ")}`,
+    `) AS ${quoteIdentifier("latest")}`,
+    `WHERE ${quoteIdentifier(BATCH_ID_COLUMN)} = ${sqlString(batchId)}`,
   ].join("\n");
   return { query, expectedCount };
 }
@@ -858,7 +887,8 @@ export async function extractBatch(
   settings: BatchSettings,
   deps: ExtractDeps,
 ): Promise<ExtractOutput> {
-  const batchId = batchIdFor(input?.scheduledTime);
+  const replay = replayPlanOf(input, settings);
+  const batchId = batchIdFor(input?.scheduledTime) + (replay ? REPLAY_BATCH_SUFFIX : "");
   if (typeof input.executionId !== "string" || input.executionId === "") {
     throw new InvalidBatchInputError(`executionId must be the execution ARN, got ${preview(input.executionId)}`);
   }
@@ -872,6 +902,7 @@ export async function extractBatch(
     scheduledTime: input.scheduledTime,
     claimedAt,
     ...(input.force ? { forced: true } : {}),
+    ...(replay ? { replay: replayRecord(replay) } : {}),
   };
 
   if (input.force === true) {
@@ -893,7 +924,7 @@ export async function extractBatch(
   }
 
   try {
-    return await stageBatch(input, settings, deps, batchId, marker);
+    return await stageBatch(input, settings, deps, batchId, marker, replay);
   } catch (error) {
     if (error instanceof BatchError) {
       const failed: RunMarker = {
@@ -908,17 +939,34 @@ export async function extractBatch(
   }
 }
 
+/**
+ * The replay plan of the input, or undefined for a landing batch (`replay` absent or null, as the state
+ * machine passes it). Throws {@link InvalidBatchInputError} naming every problem of a bad replay.
+ */
+export function replayPlanOf(input: Pick<ExtractInput, "replay">, settings: Pick<BatchSettings, "dayKey">): ReplayPlan | undefined {
+  if (input?.replay === undefined || input.replay === null) return undefined;
+  const planned = planReplay(input.replay, settings.dayKey);
+  if ("problems" in planned) throw new InvalidBatchInputError(`invalid replay: ${planned.problems.join("; ")}`);
+  return planned.plan;
+}
+
+function replayRecord(plan: ReplayPlan): ReplayRecord {
+  return { from: plan.from, errorTypes: plan.errorTypes, since: plan.since, until: plan.until };
+}
+
 async function stageBatch(
   input: ExtractInput,
   settings: BatchSettings,
   deps: ExtractDeps,
   batchId: string,
   marker: RunMarker,
+  replay: ReplayPlan | undefined,
 ): Promise<ExtractOutput> {
   const { store, now, log } = deps;
   const keys = batchKeys(batchId);
   const builder = new BatchBuilder(batchId, settings);
   const files: ManifestFile[] = [];
+  const replayed: ReplayedObject[] = [];
   const flush = async (final: boolean) => {
     for (let object = builder.takeChunk(final); object; object = builder.takeChunk(final)) {
       await store.put(object.key, object.body, "application/x-ndjson");
@@ -927,45 +975,74 @@ async function stageBatch(
       await store.put(object.key, object.body, "application/x-ndjson");
     }
   };
+  const addItems = async (key: string, items: Iterable<SourceItem>) => {
+    for (const item of items) {
+      if (!builder.add(key, item)) break;
+      if (builder.hasFullObject()) await flush(false);
+    }
+  };
 
-  for await (const listed of store.list(BATCH_PREFIXES.landing)) {
-    if (listed.key.endsWith("/")) continue; // a console "folder" placeholder
-    const format = landingFormat(listed.key);
-    if (!format) {
-      files.push({ key: listed.key, etag: listed.etag, size: listed.size });
-      builder.rejectFile(
-        listed.key,
-        `unsupported file type; expected ${Object.keys(LANDING_FORMATS).join(", ")}, optionally gzipped (.gz)`,
-      );
-    } else if (listed.size > MAX_LANDING_FILE_BYTES) {
-      files.push({ key: listed.key, etag: listed.etag, size: listed.size });
-      builder.rejectFile(
-        listed.key,
-        `file is ${listed.size} bytes; at most ${MAX_LANDING_FILE_BYTES} are read, so split it`,
-      );
-    } else {
-      const object = await store.get(listed.key);
-      if (!object) {
-        log.warn("landing file disappeared between listing and reading; left for its owner", { key: listed.key });
-        continue;
-      }
-      files.push({ key: listed.key, etag: object.etag, size: object.body.byteLength });
-      const decoded = decodeLandingFile(object.body);
-      if ("reason" in decoded) {
-        builder.rejectFile(listed.key, decoded.reason);
-      } else {
-        for (const item of parseLanding(format, decoded.text)) {
-          if (!builder.add(listed.key, item)) break;
-          if (builder.hasFullObject()) await flush(false);
+  if (replay) {
+    for (const prefix of replay.prefixes) {
+      for await (const listed of store.list(prefix)) {
+        if (listed.key.endsWith("/")) continue;
+        // Error objects the run read move to processed/ with it (unreadable ones too: they are listed in
+        // rejected/); one too large to read stays. The raw backup never moves.
+        let move = replay.from === "errors";
+        const before = builder.batchCounts(0);
+        let summary: ManifestFile = { key: listed.key, etag: listed.etag, size: listed.size };
+        if (listed.size > MAX_LANDING_FILE_BYTES) {
+          builder.rejectFile(listed.key, `object is ${listed.size} bytes; at most ${MAX_LANDING_FILE_BYTES} are read`);
+          move = false;
+        } else {
+          const object = await store.get(listed.key);
+          if (!object) {
+            log.warn("replay object disappeared between listing and reading; skipped", { key: listed.key });
+            continue;
+          }
+          summary = { key: listed.key, etag: object.etag, size: object.body.byteLength };
+          await addItems(listed.key, decodeReplayObject(replay.from, object.body));
         }
+        const after = builder.batchCounts(0);
+        replayed.push({ ...summary, move, records: after.records - before.records, rejected: after.rejected - before.rejected });
+        if (builder.hasFullObject()) await flush(false);
       }
     }
-    if (builder.hasFullObject()) await flush(false);
+  } else {
+    for await (const listed of store.list(BATCH_PREFIXES.landing)) {
+      if (listed.key.endsWith("/")) continue; // a console "folder" placeholder
+      const format = landingFormat(listed.key);
+      if (!format) {
+        files.push({ key: listed.key, etag: listed.etag, size: listed.size });
+        builder.rejectFile(
+          listed.key,
+          `unsupported file type; expected ${Object.keys(LANDING_FORMATS).join(", ")}, optionally gzipped (.gz)`,
+        );
+      } else if (listed.size > MAX_LANDING_FILE_BYTES) {
+        files.push({ key: listed.key, etag: listed.etag, size: listed.size });
+        builder.rejectFile(
+          listed.key,
+          `file is ${listed.size} bytes; at most ${MAX_LANDING_FILE_BYTES} are read, so split it`,
+        );
+      } else {
+        const object = await store.get(listed.key);
+        if (!object) {
+          log.warn("landing file disappeared between listing and reading; left for its owner", { key: listed.key });
+          continue;
+        }
+        files.push({ key: listed.key, etag: object.etag, size: object.body.byteLength });
+        const decoded = decodeLandingFile(object.body);
+        if ("reason" in decoded) builder.rejectFile(listed.key, decoded.reason);
+        else await addItems(listed.key, parseLanding(format, decoded.text));
+      }
+      if (builder.hasFullObject()) await flush(false);
+    }
   }
   await flush(true);
 
   const finishedAt = now();
-  const counts = builder.batchCounts(files.length);
+  const counts = builder.batchCounts(replay ? replayed.length : files.length);
+  const source: "landing" | ReplaySpec["from"] = replay ? replay.from : "landing";
   const manifest: BatchManifest = {
     batchId,
     executionId: input.executionId,
@@ -975,11 +1052,14 @@ async function stageBatch(
     chunkKeys: builder.chunkKeys(),
     rejectedKeys: builder.rejectedKeys(),
     counts,
+    source,
+    ...(replay ? { replay: { ...replayRecord(replay), prefixes: replay.prefixes }, replayed } : {}),
   };
   await store.put(keys.manifest, JSON.stringify(manifest), "application/json");
   const unknown = builder.unknownFields();
   log.info("batch extracted", {
     batchId,
+    source,
     ...counts,
     chunks: manifest.chunkKeys.length,
     unknownFields: unknown.count,
@@ -994,6 +1074,7 @@ async function stageBatch(
 
   const base = {
     batchId,
+    source,
     fileCount: counts.files,
     rejectedCount: counts.rejected,
     manifestKey: keys.manifest,

@@ -1,11 +1,13 @@
 /**
  * FinalizeBatch: after a successful validation, move exactly the landing files listed in the batch
  * manifest to processed/<batchId>/ and mark the run `succeeded`. Safe to re-run: a file already gone
- * from landing/ but present at its destination counts as moved.
+ * from landing/ but present at its destination counts as moved. For a replay of errors/, the replayed
+ * error objects move to processed/<batchId>/errors/…, so the next replay does not take them again; raw
+ * backup objects are never moved. A replay that fails never gets here, and leaves its objects in place.
  *
  * No SDK and no `process.env`: the adapter injects a {@link FinalizeStore}, the clock and a logger.
  */
-import { BATCH_PREFIXES, type FinalizeInput, type FinalizeOutput } from "../shared/batch-contract";
+import { BATCH_PREFIXES, REPLAY_SOURCE_PREFIXES, type FinalizeInput, type FinalizeOutput } from "../shared/batch-contract";
 import {
   readJson,
   type BatchLog,
@@ -61,6 +63,18 @@ export function processedKey(batchId: string, landingKey: string): string {
   return `${BATCH_PREFIXES.processed}${batchId}/${landingKey.slice(BATCH_PREFIXES.landing.length)}`;
 }
 
+/**
+ * Where a replayed error object of batch `batchId` goes: `processed/<batchId>/<key>`, e.g.
+ * `processed/20261125T0200Z-replay/errors/processing-failed/year=…/…`. Only errors/ objects move: the raw
+ * backup stays where it is, and anything else is refused.
+ */
+export function replayedProcessedKey(batchId: string, key: string): string {
+  if (!key.startsWith(REPLAY_SOURCE_PREFIXES.errors)) {
+    throw new Error(`replayed key ${JSON.stringify(key)} is not under ${REPLAY_SOURCE_PREFIXES.errors}; refusing to move it`);
+  }
+  return `${BATCH_PREFIXES.processed}${batchId}/${key}`;
+}
+
 /** Reads and checks the manifest of `input.batchId`; throws when it is missing, unreadable or of another batch. */
 export function parseManifest(input: FinalizeInput, object: StoredObject | undefined): BatchManifest {
   if (!object) throw new Error(`manifest ${input.manifestKey} of batch ${input.batchId} does not exist`);
@@ -78,6 +92,10 @@ export function parseManifest(input: FinalizeInput, object: StoredObject | undef
     );
   }
   for (const file of manifest.files) processedKey(input.batchId, file.key);
+  if (manifest.replayed !== undefined && !Array.isArray(manifest.replayed)) {
+    throw new Error(`manifest ${input.manifestKey} has a replayed field that is not a list`);
+  }
+  for (const object of manifest.replayed ?? []) if (object.move) replayedProcessedKey(input.batchId, object.key);
   return manifest as BatchManifest;
 }
 
@@ -92,7 +110,21 @@ export async function moveFile(
   batchId: string,
   file: ManifestFile,
 ): Promise<NotMoved | undefined> {
-  const destination = processedKey(batchId, file.key);
+  return moveObject(store, file, processedKey(batchId, file.key), "landing/", "left for the next batch");
+}
+
+/**
+ * Moves one object of the manifest to `destination`: a copy conditional on the manifest's ETag, then a
+ * delete. Returns undefined when the object is (now, or already) at its destination, or why it stays
+ * where it is (`folder`, for the messages).
+ */
+export async function moveObject(
+  store: FinalizeStore,
+  file: ManifestFile,
+  destination: string,
+  folder: string,
+  whenChanged: string,
+): Promise<NotMoved | undefined> {
   if (file.size > MAX_COPY_BYTES) {
     return {
       key: file.key,
@@ -100,23 +132,23 @@ export async function moveFile(
     };
   }
   // Existence is checked by listing, not by a failed copy: without an unconditioned s3:ListBucket, S3
-  // answers a missing key with 403 instead of 404, and this role may only list landing/ and processed/.
+  // answers a missing key with 403 instead of 404, and this role may only list landing/, errors/ and processed/.
   if (!(await store.exists(file.key))) {
     return (await store.exists(destination))
       ? undefined
-      : { key: file.key, reason: `gone from landing/ and not at ${destination}` };
+      : { key: file.key, reason: `gone from ${folder} and not at ${destination}` };
   }
   const copied = await store.copy(file.key, destination, file.etag);
   if (copied === "source-changed") {
     return {
       key: file.key,
-      reason: `changed since extraction (ETag is no longer ${file.etag}); left for the next batch`,
+      reason: `changed since extraction (ETag is no longer ${file.etag}); ${whenChanged}`,
     };
   }
   if (copied === "source-missing") {
     return (await store.exists(destination))
       ? undefined
-      : { key: file.key, reason: `gone from landing/ and not at ${destination}` };
+      : { key: file.key, reason: `gone from ${folder} and not at ${destination}` };
   }
   await store.delete(file.key);
   return undefined;
@@ -127,13 +159,21 @@ export async function finalizeBatch(input: FinalizeInput, deps: FinalizeDeps): P
   const { store, now, log } = deps;
   const manifest = parseManifest(input, await store.get(input.manifestKey));
 
+  const replayedToMove = (manifest.replayed ?? []).filter((object) => object.move);
+  const moves: Array<() => Promise<NotMoved | undefined>> = [
+    ...manifest.files.map((file) => () => moveFile(store, input.batchId, file)),
+    ...replayedToMove.map(
+      (object) => () =>
+        moveObject(store, object, replayedProcessedKey(input.batchId, object.key), REPLAY_SOURCE_PREFIXES.errors, "left in errors/"),
+    ),
+  ];
   const notMoved: NotMoved[] = [];
   const errors: unknown[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < manifest.files.length) {
+    while (next < moves.length) {
       try {
-        const outcome = await moveFile(store, input.batchId, manifest.files[next++]);
+        const outcome = await moves[next++]!();
         if (outcome) notMoved.push(outcome);
       } catch (error) {
         errors.push(error);
@@ -141,7 +181,7 @@ export async function finalizeBatch(input: FinalizeInput, deps: FinalizeDeps): P
     }
   };
   // Every move settles before an error propagates, so nothing is still in flight when the function returns.
-  await Promise.all(Array.from({ length: Math.min(MOVE_CONCURRENCY, manifest.files.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(MOVE_CONCURRENCY, moves.length) }, worker));
   if (errors.length > 0) {
     log.warn("moves failed; re-running FinalizeBatch completes them", {
       batchId: input.batchId,
@@ -149,8 +189,10 @@ export async function finalizeBatch(input: FinalizeInput, deps: FinalizeDeps): P
     });
     throw errors[0];
   }
-  const moved = manifest.files.length - notMoved.length;
-  if (notMoved.length > 0) log.warn("landing files not moved to processed/", { batchId: input.batchId, notMoved });
+  const moved = moves.length - notMoved.length;
+  const replayedKeys = new Set(replayedToMove.map((object) => object.key));
+  const replayedObjectsMoved = replayedToMove.length - notMoved.filter((entry) => replayedKeys.has(entry.key)).length;
+  if (notMoved.length > 0) log.warn("objects not moved to processed/", { batchId: input.batchId, notMoved });
 
   const markerKey = `${BATCH_PREFIXES.runs}${input.batchId}.json`;
   // The marker only contributes claimedAt and forced: an unreadable one must not fail a loaded batch.
@@ -175,11 +217,17 @@ export async function finalizeBatch(input: FinalizeInput, deps: FinalizeDeps): P
     scheduledTime: manifest.scheduledTime,
     claimedAt: previous?.claimedAt ?? manifest.extractedAt,
     ...(previous?.forced ? { forced: true } : {}),
+    ...(manifest.replay ? { replay: { from: manifest.replay.from, errorTypes: manifest.replay.errorTypes, since: manifest.replay.since, until: manifest.replay.until } } : {}),
     finishedAt: now().toISOString(),
-    counts: { ...manifest.counts, moved, notMoved: notMoved.length },
+    counts: {
+      ...manifest.counts,
+      moved,
+      notMoved: notMoved.length,
+      ...(manifest.replayed ? { replayedObjects: manifest.replayed.length, replayedObjectsMoved } : {}),
+    },
     ...(notMoved.length > 0 ? { notMoved: notMoved.slice(0, MAX_LISTED_NOT_MOVED) } : {}),
   };
   await store.put(markerKey, JSON.stringify(marker), "application/json");
   log.info("batch finalized", { batchId: input.batchId, moved, notMoved: notMoved.length });
-  return { moved };
+  return manifest.replayed ? { moved, replayedObjectsMoved } : { moved };
 }

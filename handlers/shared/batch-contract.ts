@@ -17,7 +17,10 @@ export const BATCH_PREFIXES = {
   rejected: "rejected/",
   /** One claim marker per batch: _runs/<batchId>.json (written with If-None-Match: *). */
   runs: "_runs/",
-  /** Landing files of a successful batch are moved here: processed/<batchId>/<original key>. */
+  /**
+   * Landing files of a successful batch are moved here: processed/<batchId>/<key without landing/>;
+   * replayed error objects go to processed/<batchId>/<key> (so processed/<batchId>/errors/…).
+   */
   processed: "processed/",
 } as const;
 
@@ -59,12 +62,54 @@ export interface BatchSettings {
 /** Name of the column the batch id is stamped into; added to the table by the stack. */
 export const BATCH_ID_COLUMN = "batch_id";
 
+/**
+ * Lake folders Firehose writes and a replay reads (the same strings as `LAKE_PREFIXES` in
+ * `stacks/constructs/lake-storage.ts`; handlers may not import stacks, a test keeps them equal).
+ */
+export const REPLAY_SOURCE_PREFIXES = {
+  /** Firehose error objects: errors/<error type>/year=YYYY/month=MM/<dayKey>=DD/hour=HH/. */
+  errors: "errors/",
+  /** Raw backup of every source record: raw/year=YYYY/month=MM/<dayKey>=DD/hour=HH/. */
+  backup: "raw/",
+} as const;
+
+/** The error output types Firehose writes under errors/ that a replay can read (`!{firehose:error-output-type}`). */
+export const FIREHOSE_ERROR_TYPES = ["processing-failed", "format-conversion-failed"] as const;
+
+/** A Firehose error output type a replay can read. */
+export type FirehoseErrorType = (typeof FIREHOSE_ERROR_TYPES)[number];
+
+/** Longest replay window: 7 days, the span one run's validation can bound. */
+export const MAX_REPLAY_WINDOW_HOURS = 7 * 24;
+
+/** Appended to the batch id of a replay run: `20261125T0200Z-replay`. */
+export const REPLAY_BATCH_SUFFIX = "-replay";
+
+/**
+ * Re-ingest records Firehose could not deliver (`errors`) or a window of the raw backup (`backup`)
+ * instead of the landing files. Every hourly prefix overlapping [since, until) is read.
+ */
+export interface ReplaySpec {
+  readonly from: "errors" | "backup";
+  /** Only with `from: "errors"`: one error type. @default both types */
+  readonly errorType?: FirehoseErrorType;
+  /** ISO-8601 date-time with a zone; the first hour read is the one containing it. */
+  readonly since: string;
+  /** ISO-8601 date-time with a zone, after `since` and at most 7 days later; the hour containing it is read only when it starts before `until`. */
+  readonly until: string;
+}
+
 /** Input of a state machine execution. The schedule passes its scheduled time. */
 export interface BatchExecutionInput {
   /** ISO-8601 scheduled time of the run; the batch id is derived from it, never from the wall clock. */
   readonly scheduledTime: string;
   /** Re-run a batch whose marker already exists. @default false */
   readonly force?: boolean;
+  /**
+   * Replay errors/ or raw/ objects of a time window instead of reading landing/. The state machine
+   * passes `null` when the execution input has none. @default landing files
+   */
+  readonly replay?: ReplaySpec | null;
 }
 
 /** Input of the ExtractBatch function. */
@@ -88,6 +133,9 @@ export interface ExtractOutput {
   readonly skipped: boolean;
   /** Why the run was skipped: `empty` or `already-claimed`. */
   readonly skipReason?: "empty" | "already-claimed";
+  /** What the batch read: landing files, or for a replay the error or raw backup objects. */
+  readonly source?: "landing" | ReplaySpec["from"];
+  /** Objects read: landing files, or the replayed objects. */
   readonly fileCount: number;
   /** Records accepted and staged for pushing. */
   readonly recordCount: number;
@@ -95,7 +143,7 @@ export interface ExtractOutput {
   readonly rejectedCount: number;
   /** Staging chunk keys, pushed one per Map iteration. */
   readonly chunkKeys: readonly string[];
-  /** Key of the manifest listing the landing files of this batch (moved to processed/ on success). */
+  /** Key of the manifest listing the objects of this batch (landing files and replayed error objects move to processed/ on success). */
   readonly manifestKey: string;
   /** When extraction finished, ISO-8601; delivery is checked for objects written after it. */
   readonly pushStartedAt: string;
@@ -138,8 +186,10 @@ export interface FinalizeInput {
 
 /** Output of FinalizeBatch. */
 export interface FinalizeOutput {
-  /** Landing files moved to processed/<batchId>/. */
+  /** Objects moved to processed/<batchId>/: landing files, and for a replay of errors/ the replayed error objects. */
   readonly moved: number;
+  /** Of `moved`, replayed error objects (absent for a landing batch). */
+  readonly replayedObjectsMoved?: number;
 }
 
 /**

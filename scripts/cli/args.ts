@@ -2,6 +2,8 @@
  * Argument parsing for the batch CLI: argv in, a typed command out. Pure; every mistake becomes a
  * {@link UsageError} whose message names the flag and the value received.
  */
+import { FIREHOSE_ERROR_TYPES, type FirehoseErrorType, type ReplaySpec } from "../../handlers/shared/batch-contract";
+import { planReplay } from "../../handlers/extract/replay";
 import { UsageError } from "./errors";
 
 /** Largest page ListExecutions returns. */
@@ -27,6 +29,17 @@ Commands:
     --env <name>              Environment (as for start)
     --limit <n>               How many, 1-${MAX_LIST_LIMIT} (default: ${DEFAULT_LIST_LIMIT})
     --state-machine-arn <arn> As for start
+  replay                    Re-ingest Firehose error objects or a raw backup window as a batch run.
+    --from errors|backup      errors/ (failed records) or raw/ (every source record)
+    --type <error type>       With --from errors: processing-failed or format-conversion-failed
+                              (default: both)
+    --since <ISO>             Start of the window, e.g. 2025-01-31T10:00:00Z (no zone means UTC)
+    --until <ISO>             End of the window (exclusive), at most 7 days after --since
+    --dry-run                 List the objects, records and error messages a replay would read;
+                              start nothing
+    --bucket <name>           Lake bucket for --dry-run (default: the one bucket named
+                              <namePrefix>-<env>-lake-…, or names.lakeBucket)
+    --env, --wait, --state-machine-arn  As for start
   --help, -h                Show this help.
 
 Exit codes: 0 success or started; 1 the execution failed, timed out or was aborted (or an
@@ -46,7 +59,17 @@ export type Command =
       readonly stateMachineArn?: string;
     }
   | { readonly kind: "status"; readonly executionArn: string; readonly wait: boolean }
-  | { readonly kind: "list"; readonly env?: string; readonly limit: number; readonly stateMachineArn?: string };
+  | { readonly kind: "list"; readonly env?: string; readonly limit: number; readonly stateMachineArn?: string }
+  | {
+      readonly kind: "replay";
+      /** What to replay, as the execution input carries it: since and until normalised to UTC. */
+      readonly replay: ReplaySpec;
+      readonly env?: string;
+      readonly wait: boolean;
+      readonly dryRun: boolean;
+      readonly bucket?: string;
+      readonly stateMachineArn?: string;
+    };
 
 type FlagKind = "switch" | "value";
 
@@ -54,6 +77,17 @@ const FLAGS = {
   start: { "--env": "value", "--wait": "switch", "--force": "switch", "--scheduled-time": "value", "--state-machine-arn": "value" },
   status: { "--wait": "switch" },
   list: { "--env": "value", "--limit": "value", "--state-machine-arn": "value" },
+  replay: {
+    "--from": "value",
+    "--type": "value",
+    "--since": "value",
+    "--until": "value",
+    "--env": "value",
+    "--wait": "switch",
+    "--dry-run": "switch",
+    "--bucket": "value",
+    "--state-machine-arn": "value",
+  },
 } as const satisfies Record<string, Record<string, FlagKind>>;
 
 type CommandName = keyof typeof FLAGS;
@@ -65,12 +99,12 @@ const EXECUTION_ARN = /^arn:[\w-]+:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^
 export function parseArgs(argv: readonly string[]): Command {
   if (argv.includes("--help") || argv.includes("-h")) return { kind: "help" };
   const [name, ...rest] = argv;
-  if (name === undefined) throw new UsageError("missing command: start, status or list");
+  if (name === undefined) throw new UsageError("missing command: start, status, list or replay");
   if (!isCommandName(name)) {
     throw new UsageError(
       name.startsWith("-")
-        ? `expected a command (start, status or list) before ${name}`
-        : `unknown command "${name}"; expected start, status or list`,
+        ? `expected a command (start, status, list or replay) before ${name}`
+        : `unknown command "${name}"; expected start, status, list or replay`,
     );
   }
   const { flags, positionals } = splitFlags(name, rest);
@@ -102,7 +136,55 @@ export function parseArgs(argv: readonly string[]): Command {
         limit: optional(flags.get("--limit"), parseLimit) ?? DEFAULT_LIST_LIMIT,
         stateMachineArn: optional(flags.get("--state-machine-arn"), parseStateMachineArn),
       };
+    case "replay":
+      noPositionals(name, positionals);
+      return parseReplay(flags);
   }
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function parseReplay(flags: Map<string, string>): Command {
+  const from = flags.get("--from");
+  if (from === undefined) throw new UsageError("replay needs --from errors or --from backup");
+  if (from !== "errors" && from !== "backup") throw new UsageError(`--from must be errors or backup, got "${from}"`);
+  const type = flags.get("--type");
+  if (type !== undefined) {
+    if (from === "backup") throw new UsageError("--type applies to --from errors only; the raw backup has no error types");
+    if (!(FIREHOSE_ERROR_TYPES as readonly string[]).includes(type)) {
+      throw new UsageError(`--type must be ${FIREHOSE_ERROR_TYPES.join(" or ")}, got "${type}"`);
+    }
+  }
+  const time = (flag: "--since" | "--until") => {
+    const text = flags.get(flag);
+    if (text === undefined) throw new UsageError(`replay needs ${flag} <time>, e.g. ${flag} 2025-01-31T10:00:00Z`);
+    return parseTime(flag, text);
+  };
+  const replay: ReplaySpec = {
+    from,
+    ...(type !== undefined ? { errorType: type as FirehoseErrorType } : {}),
+    since: time("--since"),
+    until: time("--until"),
+  };
+  // The window rules are the extract's own (the day key does not matter for them).
+  const planned = planReplay(replay, "day");
+  if ("problems" in planned) {
+    throw new UsageError(planned.problems.map((p) => p.replace(/replay\.(since|until)/g, "--$1").replace(/\.000Z/g, "Z")).join("; "));
+  }
+  const dryRun = flags.has("--dry-run");
+  if (dryRun && flags.has("--wait")) throw new UsageError("--wait follows a started run; --dry-run starts nothing");
+  const bucket = flags.get("--bucket");
+  if (bucket !== undefined && !BUCKET_NAME.test(bucket)) throw new UsageError(`--bucket must be an S3 bucket name, got "${bucket}"`);
+  if (bucket !== undefined && !dryRun) throw new UsageError("--bucket is only used by --dry-run (a replay run reads the bucket the stack configured)");
+  return {
+    kind: "replay",
+    replay,
+    env: flags.get("--env"),
+    wait: flags.has("--wait"),
+    dryRun,
+    bucket,
+    stateMachineArn: optional(flags.get("--state-machine-arn"), parseStateMachineArn),
+  };
 }
 
 /**
@@ -110,10 +192,15 @@ export function parseArgs(argv: readonly string[]): Command {
  * Scheduler writes `<aws.scheduler.scheduled-time>`: UTC, whole seconds, e.g. `2025-01-31T02:00:00Z`.
  */
 export function parseScheduledTime(text: string): string {
+  return parseTime("--scheduled-time", text);
+}
+
+/** Parses a time flag's value like {@link parseScheduledTime}; errors name `flag`. */
+export function parseTime(flag: string, text: string): string {
   const match =
     /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text.trim());
   const invalid = () =>
-    new UsageError(`--scheduled-time must be an ISO-8601 time such as 2025-01-31T02:00:00Z, got "${text}"`);
+    new UsageError(`${flag} must be an ISO-8601 time such as 2025-01-31T02:00:00Z, got "${text}"`);
   if (!match) throw invalid();
   const [, year, month, day, hour = "00", minute = "00", second = "00", fraction = "", zone = "Z"] = match;
   const daysInMonth = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();

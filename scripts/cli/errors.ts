@@ -15,6 +15,9 @@ export const REQUIRED_ACTIONS = [
   "states:ListStateMachines",
 ] as const;
 
+/** What `replay --dry-run` reads with S3 (ListAllMyBuckets only to find the lake bucket without --bucket). */
+export const DRY_RUN_ACTIONS = ["s3:ListAllMyBuckets", "s3:ListBucket", "s3:GetObject"] as const;
+
 /** Shown when the SDK finds no credentials at all. */
 export const NO_CREDENTIALS_MESSAGE =
   "No AWS credentials found. Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY " +
@@ -79,6 +82,13 @@ export function explainError(error: unknown, context: ErrorContext = {}): Explan
   if (name === "AccessDeniedException") {
     return user(`Access denied: ${message}. The role needs ${REQUIRED_ACTIONS.join(", ")}.`);
   }
+  if (name === "AccessDenied") {
+    return user(
+      `Access denied by S3: ${message}. A replay dry run needs ${DRY_RUN_ACTIONS.join(", ")} ` +
+        "(ListBucket and GetObject on the lake bucket's errors/ and raw/; ListAllMyBuckets only without --bucket).",
+    );
+  }
+  if (name === "NoSuchBucket") return user(`No such bucket: ${message}. Check --bucket, or deploy the stack first.`);
   if (name === "ConfigError") return user(message);
   if (name === "ExecutionDoesNotExist") {
     return user(

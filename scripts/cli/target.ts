@@ -34,13 +34,28 @@ export function consoleUrl(region: string, executionArn: string): string {
 }
 
 /**
- * A readable, unique execution name from the batch's scheduled time: `manual-20250131T0200-k3x9`.
- * `random` returns a number in [0, 1), as Math.random does.
+ * A readable, unique execution name from the batch's scheduled time: `manual-20250131T0200-k3x9`
+ * (`replay-…` for a replay). `random` returns a number in [0, 1), as Math.random does.
  */
-export function executionName(scheduledTime: string, random: () => number): string {
+export function executionName(scheduledTime: string, random: () => number, kind: "manual" | "replay" = "manual"): string {
   const stamp = scheduledTime.replace(/[-:]/g, "").slice(0, 13);
   const suffix = Array.from({ length: 4 }, () => "abcdefghijklmnopqrstuvwxyz0123456789"[Math.floor(random() * 36) % 36]).join("");
-  return `manual-${stamp}-${suffix}`;
+  return `${kind}-${stamp}-${suffix}`;
+}
+
+/**
+ * The lake bucket among `names` (from ListBuckets): the configured exact name, or the one bucket whose
+ * name is the configured `bucket_prefix` plus Terraform's unique suffix. Throws a {@link CliError}
+ * when none or several match, asking for --bucket.
+ */
+export function chooseLakeBucket(names: readonly string[], configured: { readonly name: string } | { readonly prefix: string }): string {
+  if ("name" in configured) return configured.name;
+  const matching = names.filter((name) => name.startsWith(configured.prefix));
+  if (matching.length === 1) return matching[0]!;
+  if (matching.length === 0) {
+    throw new CliError(`No bucket named ${configured.prefix}… found; deploy the stack first, or pass --bucket <lake bucket> (the stack output lake_bucket)`);
+  }
+  throw new CliError(`${matching.length} buckets are named ${configured.prefix}… (${matching.join(", ")}); pass --bucket <lake bucket> (the stack output lake_bucket)`);
 }
 
 /** Why the state machine lookup found nothing, and what to do about it. */

@@ -132,6 +132,14 @@ export class BatchStage extends Construct {
           actions: ["s3:PutObject"],
           resources: [objects(BATCH_PREFIXES.staging), objects(BATCH_PREFIXES.rejected), objects(BATCH_PREFIXES.runs)],
         },
+        // A replay run reads Firehose error objects or the raw backup of a window instead of landing/.
+        {
+          sid: "ListReplaySources",
+          actions: ["s3:ListBucket"],
+          resources: [lakeBucket.arn],
+          condition: { StringLike: { "s3:prefix": [LAKE_PREFIXES.errors, `${LAKE_PREFIXES.errors}*`, LAKE_PREFIXES.raw, `${LAKE_PREFIXES.raw}*`] } },
+        },
+        { sid: "ReadReplaySources", actions: ["s3:GetObject"], resources: [objects(LAKE_PREFIXES.errors), objects(LAKE_PREFIXES.raw)] },
       ]),
       push: fn("push", "Batch: pushes one staged chunk to Kinesis with PutRecords, retrying failed entries", 512, BATCH_FUNCTION_TIMEOUTS.push, pushStatements, {
         [BATCH_ENV.streamName]: props.stream.name,
@@ -139,7 +147,7 @@ export class BatchStage extends Construct {
       deliveryCheck: fn("delivery-check", "Batch: reports whether Firehose delivered objects since the push", 256, BATCH_FUNCTION_TIMEOUTS.deliveryCheck, [
         listPrefix("ListDeliveredData", LAKE_PREFIXES.data),
       ]),
-      finalize: fn("finalize", "Batch: moves the batch's landing files to processed/ and closes its marker", 256, BATCH_FUNCTION_TIMEOUTS.finalize, [
+      finalize: fn("finalize", "Batch: moves the batch's landing files (or replayed error objects) to processed/ and closes its marker", 256, BATCH_FUNCTION_TIMEOUTS.finalize, [
         { sid: "ReadManifestAndMarker", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging), objects(BATCH_PREFIXES.runs)] },
         // Checks which files are still to move (a re-run after a partial move) by listing their keys.
         {
@@ -154,6 +162,9 @@ export class BatchStage extends Construct {
         },
         { sid: "MoveLandingFiles", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects(BATCH_PREFIXES.landing)] },
         { sid: "WriteProcessedAndMarker", actions: ["s3:PutObject"], resources: [objects(BATCH_PREFIXES.processed), objects(BATCH_PREFIXES.runs)] },
+        // A successful replay of errors/ moves the error objects it loaded to processed/<batchId>/errors/ (the raw backup is never moved).
+        listPrefix("ListReplayedErrorObjects", LAKE_PREFIXES.errors),
+        { sid: "MoveReplayedErrorObjects", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects(LAKE_PREFIXES.errors)] },
       ]),
     };
 

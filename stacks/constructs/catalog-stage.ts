@@ -9,6 +9,7 @@ import { DayKey, EventSchema, partitionKeys } from "../../handlers/shared/event-
 import type { CatalogSettings } from "../config";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { LAKE_PREFIXES } from "./lake-storage";
+import { LatestView } from "./latest-view";
 
 export interface CatalogStageProps {
   readonly databaseName: string;
@@ -21,6 +22,11 @@ export interface CatalogStageProps {
   readonly catalog: CatalogSettings;
   /** Customer-managed key of the lake bucket and the crawler's logs; unset uses SSE-S3. */
   readonly kmsKeyArn?: string;
+  /**
+   * The event id column: adds the view `<table>_latest`, the latest row per event id ({@link LatestView}).
+   * @default no view
+   */
+  readonly eventIdColumn?: string;
   readonly ctx: AwsContext;
 }
 
@@ -77,6 +83,8 @@ export class CatalogStage extends Construct {
   public readonly crawler: GlueCrawler;
   /** s3://bucket/data/ — the table location. */
   public readonly tableLocation: string;
+  /** The deduplicated view `<table>_latest`, when `eventIdColumn` is set. */
+  public readonly latestView?: LatestView;
 
   constructor(scope: Construct, id: string, props: CatalogStageProps) {
     super(scope, id);
@@ -114,6 +122,18 @@ export class CatalogStage extends Construct {
         })),
       },
     });
+
+    if (props.eventIdColumn !== undefined) {
+      this.latestView = new LatestView(this, "latest", {
+        database: this.database,
+        databaseName: props.databaseName,
+        table: this.table,
+        tableName: props.tableName,
+        schema: props.schema,
+        dayKey: props.dayKey,
+        eventIdColumn: props.eventIdColumn,
+      });
+    }
 
     const security = new GlueSecurityConfiguration(this, "security", {
       name: `${props.crawlerName}-security`,

@@ -19,6 +19,8 @@ export interface QueryStageProps {
   readonly tableName: string;
   readonly schema: EventSchema;
   readonly dayKey: DayKey;
+  /** The event id column: adds the "Latest row per event" query (the `<table>_latest` view's deduplication). @default no such query */
+  readonly eventIdColumn?: string;
   /** Customer-managed key for query results; unset uses SSE-S3. */
   readonly kmsKeyArn?: string;
 }
@@ -58,6 +60,7 @@ export class QueryStage extends Construct {
       table: props.tableName,
       schema: props.schema,
       dayKey: props.dayKey,
+      eventIdColumn: props.eventIdColumn,
     }).map(
       (query) =>
         new AthenaNamedQuery(this, query.id, {

@@ -5,6 +5,7 @@
  */
 import { DayKey, EventSchema, partitionKeys } from "../../handlers/shared/event-schema";
 import { qualifiedTable, quoteIdentifier } from "../../handlers/shared/sql/identifiers";
+import { latestRowsSql, latestViewName } from "../../handlers/shared/sql/latest-view";
 import { recentHoursPredicate } from "../../handlers/shared/sql/partition-filter";
 
 /** What the named queries are generated from. */
@@ -17,6 +18,8 @@ export interface NamedQueriesProps {
   readonly schema: EventSchema;
   /** Name of the day partition key. */
   readonly dayKey: DayKey;
+  /** The event id column: adds "Latest row per event". @default no such query */
+  readonly eventIdColumn?: string;
 }
 
 /** One saved query, ready for an `AthenaNamedQuery`. */
@@ -37,9 +40,13 @@ export const LAST_DAY_HOURS = 24;
 /** How many of the newest partitions the latest-partitions query lists. */
 export const LATEST_PARTITIONS_LIMIT = 48;
 
+/** Rows the latest-row-per-event query returns, newest event first. */
+export const LATEST_ROWS_LIMIT = 100;
+
 /**
  * The saved queries for one table: events per hour over the last day, the latest partitions loaded
- * with their row counts, and rows missing required fields over the last day.
+ * with their row counts, rows missing required fields over the last day, and (with an event id
+ * column) the latest row per event over the last day.
  * Throws when the schema's event-time column is not one of its columns.
  */
 export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
@@ -99,6 +106,19 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
     `WHERE ${lastDay}`,
   ].join("\n");
 
+  // The `<table>_latest` view's deduplication, run over the last day's partitions only: a partition
+  // filter on the view itself cannot be pushed below its row_number() and would read the whole table.
+  const latestRows = props.eventIdColumn
+    ? [
+        `SELECT *`,
+        `FROM (`,
+        `  ${latestRowsSql({ database, table, schema, dayKey, eventIdColumn: props.eventIdColumn }, lastDay).split("\n").join("\n  ")}`,
+        `) AS ${quoteIdentifier("latest")}`,
+        `ORDER BY ${eventTime} DESC`,
+        `LIMIT ${LATEST_ROWS_LIMIT}`,
+      ].join("\n")
+    : undefined;
+
   return [
     {
       id: "events-per-hour-last-day",
@@ -118,5 +138,15 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
       description: `Rows of ${database}.${table} over ${window} with a NULL in a required column (${required.join(", ") || "none"}), in total and per column.`,
       sql: missingRequired,
     },
+    ...(latestRows
+      ? [
+          {
+            id: "latest-row-per-event",
+            name: "Latest row per event",
+            description: `The ${LATEST_ROWS_LIMIT} newest events of ${database}.${table} over ${window}, one row per ${props.eventIdColumn} (the newest copy, as the view ${database}.${latestViewName(table)} keeps it), so duplicates from at-least-once delivery and replays are gone.`,
+            sql: latestRows,
+          },
+        ]
+      : []),
   ];
 }

@@ -1,0 +1,336 @@
+/**
+ * The replay decoders (handlers/extract/replay.ts): Firehose error objects of both types and raw backup
+ * objects back into the original records; malformed parts reported and skipped; the replay window.
+ */
+import { gzipSync } from "node:zlib";
+import {
+  decodeErrorObject,
+  decodeRawBackupObject,
+  envelopeError,
+  errorTypeOfKey,
+  parseInstant,
+  planReplay,
+  ReplayTally,
+  splitJsonValues,
+  type ReplayItem,
+  type ReplayPlan,
+} from "../../handlers/extract/replay";
+import { REPLAY_SOURCE_PREFIXES } from "../../handlers/shared/batch-contract";
+import { deliveryPrefixes } from "../../stacks/constructs/delivery-stage";
+import { LAKE_PREFIXES } from "../../stacks/constructs/lake-storage";
+import { base64, click, conversionFailedEnvelope, errorObject, processingFailedEnvelope, rawBackupObject } from "../support/replay-objects";
+
+const values = (items: Iterable<ReplayItem>) => [...items].filter((i) => i.kind === "value").map((i) => (i as { value: unknown }).value);
+const invalid = (items: Iterable<ReplayItem>) =>
+  [...items].filter((i) => i.kind !== "value").map((i) => ("reason" in i ? i.reason : ""));
+
+function plan(spec: Record<string, unknown>, dayKey: "day" | "date" = "day"): ReplayPlan {
+  const planned = planReplay(spec, dayKey);
+  if ("problems" in planned) throw new Error(planned.problems.join("; "));
+  return planned.plan;
+}
+
+describe("splitJsonValues", () => {
+  it("splits objects written back to back without any delimiter", () => {
+    expect([...splitJsonValues('{"a":1}{"a":2}{"a":3}')].map((p) => p.kind === "value" && p.value)).toEqual([{ a: 1 }, { a: 2 }, { a: 3 }]);
+  });
+
+  it("splits objects separated by newlines, CRLF, spaces and tabs, reporting the line each starts on", () => {
+    const pieces = [...splitJsonValues('{"a":1}\n{"a":2}\r\n\n  {"a":3}\t{"a":4}\n')];
+    expect(pieces.map((p) => [p.line, p.kind === "value" && p.value])).toEqual([
+      [1, { a: 1 }],
+      [2, { a: 2 }],
+      [4, { a: 3 }],
+      [4, { a: 4 }],
+    ]);
+  });
+
+  it("keeps braces, brackets and escaped quotes inside strings within one record", () => {
+    const tricky = { note: 'a } { ] [ "quoted" \\ back\\slash', nested: { list: [{ x: "}" }] } };
+    const text = `${JSON.stringify(tricky)}${JSON.stringify({ b: "{" })}`;
+    expect([...splitJsonValues(text)].map((p) => p.kind === "value" && p.value)).toEqual([tricky, { b: "{" }]);
+  });
+
+  it("keeps a multi-line (pretty-printed) object whole", () => {
+    expect([...splitJsonValues('{\n  "a": 1,\n  "b": [1, 2]\n}\n{"c":3}')].map((p) => [p.line, p.kind])).toEqual([
+      [1, "value"],
+      [5, "value"],
+    ]);
+  });
+
+  it("reports a truncated last object and text between objects, and goes on after a malformed one", () => {
+    const pieces = [...splitJsonValues('{"a":1} garbage {"b":,} {"c":3}{"d":')];
+    expect(pieces.map((p) => (p.kind === "value" ? p.value : p.reason.split(":")[0]))).toEqual([
+      { a: 1 },
+      "not a JSON object",
+      "malformed JSON",
+      { c: 3 },
+      "truncated JSON",
+    ]);
+  });
+
+  it("recovers the records on the lines after one cut off mid-string", () => {
+    const pieces = [...splitJsonValues('{"a":"cut\n{"b":2}\n{"c":"x}{"}\n')];
+
+    expect(pieces.map((p) => [p.line, p.kind === "value" ? p.value : p.reason.split(":")[0]])).toEqual([
+      [1, "truncated JSON"],
+      [2, { b: 2 }],
+      [3, { c: "x}{" }],
+    ]);
+  });
+
+  it("yields nothing for empty or blank text", () => {
+    expect([...splitJsonValues("")]).toEqual([]);
+    expect([...splitJsonValues(" \n\r\n\t")]).toEqual([]);
+  });
+});
+
+describe("decodeErrorObject: processing-failed", () => {
+  it("recovers the original records of several envelopes, one per line, with the envelope's error", () => {
+    // Prepare
+    const object = errorObject([processingFailedEnvelope(`${click("e-1")}\n`), processingFailedEnvelope(click("e-2"), { errorCode: "Lambda.FunctionTimedOut", errorMessage: "The Lambda function invocation timed out." })]);
+    // Act
+    const items = [...decodeErrorObject(object)];
+    // Assess
+    expect(values(items)).toEqual([JSON.parse(click("e-1")), JSON.parse(click("e-2"))]);
+    expect(items.map((i) => [i.kind, "position" in i && i.position, i.errorCode])).toEqual([
+      ["value", "1.1", "Lambda.FunctionError"],
+      ["value", "2.1", "Lambda.FunctionTimedOut"],
+    ]);
+    expect(items[1]).toMatchObject({ line: 2, errorMessage: "The Lambda function invocation timed out." });
+  });
+
+  it("reads a gzipped error object exactly like a plain one", () => {
+    const envelopes = [processingFailedEnvelope(click("e-1")), processingFailedEnvelope(click("e-2"))];
+
+    expect(values(decodeErrorObject(errorObject(envelopes, { gzip: true })))).toEqual(values(decodeErrorObject(errorObject(envelopes))));
+    expect(values(decodeErrorObject(errorObject(envelopes, { gzip: true })))).toHaveLength(2);
+  });
+
+  it("reads envelopes written back to back without newlines", () => {
+    const object = errorObject([processingFailedEnvelope(click("e-1")), processingFailedEnvelope(click("e-2"))], { separator: "" });
+
+    expect(values(decodeErrorObject(object))).toEqual([JSON.parse(click("e-1")), JSON.parse(click("e-2"))]);
+  });
+
+  it("splits a rawData holding several concatenated or newline-separated records", () => {
+    const object = errorObject([processingFailedEnvelope(`${click("a")}${click("b")}\n${click("c")}\n`)]);
+
+    const items = [...decodeErrorObject(object)];
+    expect(values(items).map((v) => (v as { event_id: string }).event_id)).toEqual(["a", "b", "c"]);
+    expect(items.map((i) => "position" in i && i.position)).toEqual(["1.1", "1.2", "1.3"]);
+  });
+
+  it("gunzips a rawData the producer compressed", () => {
+    const object = errorObject([processingFailedEnvelope("", { rawData: gzipSync(click("z")).toString("base64") })]);
+
+    expect(values(decodeErrorObject(object))).toEqual([JSON.parse(click("z"))]);
+  });
+});
+
+describe("decodeErrorObject: format-conversion-failed", () => {
+  it("recovers the transformed record and reads lastErrorCode and lastErrorMessage", () => {
+    // Prepare
+    const transformed = `${JSON.stringify({ event_id: "e-9", event_type: "page_view", event_time: "2026-11-25T09:00:00.000Z", duration_ms: "fast" })}\n`;
+    // Act
+    const items = [...decodeErrorObject(errorObject([conversionFailedEnvelope(transformed), conversionFailedEnvelope(click("e-10"))], { gzip: true }))];
+    // Assess
+    expect(values(items)).toEqual([JSON.parse(transformed), JSON.parse(click("e-10"))]);
+    expect(items[0]).toMatchObject({
+      errorCode: "DataFormatConversion.MalformedData",
+      errorMessage: "The given JSON record has a value of the wrong type for column duration_ms.",
+    });
+  });
+
+  it("also reads the ErrorCode and ErrorMessage spelling of the developer guide", () => {
+    expect(envelopeError({ ErrorCode: "DataFormatConversion.InvalidSchema", ErrorMessage: "The schema is invalid." })).toEqual({
+      errorCode: "DataFormatConversion.InvalidSchema",
+      errorMessage: "The schema is invalid.",
+    });
+  });
+});
+
+describe("decodeErrorObject: malformed input is reported and skipped", () => {
+  it("reports a bad envelope, a bad base64, a rawData that is not JSON, and still recovers the good record", () => {
+    // Prepare
+    const object = errorObject([
+      '{"attemptsMade":4,"rawData":"eyJ',
+      processingFailedEnvelope("", { rawData: "not base64!!" }),
+      processingFailedEnvelope("this is not json"),
+      processingFailedEnvelope(click("good")),
+    ]);
+    // Act
+    const items = [...decodeErrorObject(object)];
+    // Assess
+    expect(values(items)).toEqual([JSON.parse(click("good"))]);
+    expect(invalid(items)).toEqual([
+      expect.stringMatching(/^malformed error envelope: truncated JSON/),
+      "rawData is not valid base64",
+      "rawData is not JSON: not a JSON object: unexpected text between records",
+    ]);
+  });
+
+  it("reports an envelope without rawData, an empty rawData and an envelope that is not an object", () => {
+    const object = errorObject([JSON.stringify({ attemptsMade: 1, errorCode: "X" }), processingFailedEnvelope("", { rawData: "" }), "[1,2]"]);
+
+    expect(invalid(decodeErrorObject(object))).toEqual([
+      "malformed error envelope: no rawData string",
+      "rawData is empty: Firehose recorded an empty record",
+      "malformed error envelope: not a JSON object",
+    ]);
+  });
+
+  it("reports a rawData of only whitespace (Firehose's 'empty record')", () => {
+    expect(invalid(decodeErrorObject(errorObject([conversionFailedEnvelope(" \n")])))).toEqual([
+      "rawData holds only whitespace: Firehose recorded an empty record",
+    ]);
+  });
+
+  it("reports a truncated gzip object as one unreadable object", () => {
+    const gzip = errorObject([processingFailedEnvelope(click("a"))], { gzip: true });
+
+    expect([...decodeErrorObject(gzip.subarray(0, gzip.length - 12))]).toEqual([
+      { kind: "file-invalid", reason: expect.stringMatching(/^not a valid gzip file/) },
+    ]);
+  });
+
+  it("keeps the envelope's error on an unreadable record so the dry run can count it by message", () => {
+    const [item] = [...decodeErrorObject(errorObject([processingFailedEnvelope("oops")]))];
+
+    expect(item).toMatchObject({ kind: "invalid", errorCode: "Lambda.FunctionError", line: 1 });
+  });
+});
+
+describe("decodeRawBackupObject", () => {
+  it("splits gzipped records concatenated without a delimiter, as Kinesis delivered them", () => {
+    // Act
+    const items = [...decodeRawBackupObject(rawBackupObject([click("r-1"), click(undefined, 1), click("r-3", 2)]))];
+    // Assess
+    expect(values(items)).toEqual([JSON.parse(click("r-1")), JSON.parse(click(undefined, 1)), JSON.parse(click("r-3", 2))]);
+    expect(items.map((i) => "position" in i && i.position)).toEqual(["1", "2", "3"]);
+  });
+
+  it("splits records that producers ended with newlines", () => {
+    const items = [...decodeRawBackupObject(rawBackupObject([click("r-1"), click("r-2")].map((r) => `${r}\n`)))];
+
+    expect(items.map((i) => [i.kind, "line" in i && i.line])).toEqual([
+      ["value", 1],
+      ["value", 2],
+    ]);
+  });
+
+  it("reports a record that is not JSON and keeps the ones around it", () => {
+    const items = [...decodeRawBackupObject(rawBackupObject([click("r-1"), "id=7;type=csv", click("r-2")]))];
+
+    expect(values(items)).toHaveLength(2);
+    expect(invalid(items)).toEqual(["not a JSON object: unexpected text between records"]);
+  });
+
+  it("reports a corrupt gzip object whole", () => {
+    const object = rawBackupObject([click("a")]);
+    object[object.length - 5] ^= 0xff;
+
+    expect([...decodeRawBackupObject(object)].map((i) => i.kind)).toEqual(["file-invalid"]);
+  });
+});
+
+describe("planReplay: the window", () => {
+  it("lists every hourly errors/ prefix overlapping [since, until), both error types by default", () => {
+    const p = plan({ from: "errors", since: "2026-11-25T10:30:00Z", until: "2026-11-25T12:00:00Z" });
+
+    expect(p.errorTypes).toEqual(["processing-failed", "format-conversion-failed"]);
+    expect(p.prefixes).toEqual([
+      "errors/processing-failed/year=2026/month=11/day=25/hour=10/",
+      "errors/processing-failed/year=2026/month=11/day=25/hour=11/",
+      "errors/format-conversion-failed/year=2026/month=11/day=25/hour=10/",
+      "errors/format-conversion-failed/year=2026/month=11/day=25/hour=11/",
+    ]);
+  });
+
+  it("reads one error type when asked, with the configured day key, across midnight in UTC", () => {
+    const p = plan({ from: "errors", errorType: "format-conversion-failed", since: "2026-11-25T23:00:00+00:00", until: "2026-11-26T01:00:00+01:00" }, "date");
+
+    expect(p.prefixes).toEqual(["errors/format-conversion-failed/year=2026/month=11/date=25/hour=23/"]);
+    expect(p.until).toBe("2026-11-26T00:00:00.000Z");
+  });
+
+  it("lists raw/ prefixes for the backup, in the arrival-hour layout the delivery stage writes", () => {
+    const p = plan({ from: "backup", since: "2026-12-31T23:00:00Z", until: "2027-01-01T00:00:01Z" }, "date");
+
+    expect(p.prefixes).toEqual(["raw/year=2026/month=12/date=31/hour=23/", "raw/year=2027/month=01/date=01/hour=00/"]);
+    // Same shape as DeliveryStage's prefixes (handlers cannot import stacks, so the test ties them).
+    expect(deliveryPrefixes("date", "event").raw).toBe("raw/year=!{timestamp:yyyy}/month=!{timestamp:MM}/date=!{timestamp:dd}/hour=!{timestamp:HH}/");
+    expect(deliveryPrefixes("day", "arrival").errors).toBe(
+      "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/",
+    );
+    expect(REPLAY_SOURCE_PREFIXES).toEqual({ errors: LAKE_PREFIXES.errors, backup: LAKE_PREFIXES.raw });
+  });
+
+  it("accepts exactly 7 days and lists 168 hours per type", () => {
+    expect(plan({ from: "backup", since: "2026-11-18T00:00:00Z", until: "2026-11-25T00:00:00Z" }).prefixes).toHaveLength(168);
+  });
+
+  it.each([
+    [{ from: "landing", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" }, /replay\.from must be "errors" or "backup"/],
+    [{ from: "errors", errorType: "delivery-failed", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" }, /replay\.errorType must be/],
+    [{ from: "backup", errorType: "processing-failed", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" }, /errorType applies to errors only/],
+    [{ from: "errors", since: "2026-11-25 10:00", until: "2026-11-25T11:00:00Z" }, /replay\.since must be an ISO-8601 date-time with a time zone/],
+    [{ from: "errors", since: "2026-11-25T11:00:00Z", until: "2026-11-25T11:00:00Z" }, /must be before replay\.until/],
+    [{ from: "errors", since: "2026-11-01T00:00:00Z", until: "2026-11-09T00:00:00Z" }, /spans 192 hours; at most 168/],
+    ["errors", /replay must be an object/],
+  ])("rejects %j", (spec, message) => {
+    const planned = planReplay(spec, "day");
+
+    expect("problems" in planned && planned.problems.join("; ")).toMatch(message);
+  });
+
+  it("reports every problem at once", () => {
+    const planned = planReplay({ from: "x", since: "then", until: "later" }, "day");
+
+    expect("problems" in planned && planned.problems).toHaveLength(3);
+  });
+
+  it("parses zone designators and rejects impossible dates", () => {
+    expect(parseInstant("2026-11-25T10:00:00.250-02:30")?.toISOString()).toBe("2026-11-25T12:30:00.250Z");
+    expect(parseInstant("2026-02-30T10:00:00Z")).toBeUndefined();
+    expect(parseInstant("2026-11-25T10:00:00")).toBeUndefined();
+  });
+
+  it("names the error type of an errors/ key", () => {
+    expect(errorTypeOfKey("errors/format-conversion-failed/year=2026/x.gz")).toBe("format-conversion-failed");
+    expect(errorTypeOfKey("raw/year=2026/x.gz")).toBeUndefined();
+  });
+});
+
+describe("ReplayTally", () => {
+  it("counts objects, records and unreadable parts by error type and by message", () => {
+    // Prepare
+    const tally = new ReplayTally();
+    // Act
+    tally.add("errors/processing-failed/year=2026/a", decodeErrorObject(errorObject([processingFailedEnvelope(click("1")), processingFailedEnvelope("bad")])));
+    tally.add("errors/format-conversion-failed/year=2026/b", decodeErrorObject(errorObject([conversionFailedEnvelope(click("2")), conversionFailedEnvelope(click("3"))])));
+    tally.add("errors/format-conversion-failed/year=2026/c", decodeErrorObject(Buffer.from([0x1f, 0x8b, 0x00])));
+    // Assess
+    const report = tally.report();
+    expect(report).toMatchObject({ objects: 3, records: 3, unreadable: 1, unreadableObjects: 1, distinctMessages: 2 });
+    expect(report.byType).toEqual([
+      { errorType: "processing-failed", objects: 1, records: 1, unreadable: 1, unreadableObjects: 0 },
+      { errorType: "format-conversion-failed", objects: 2, records: 2, unreadable: 0, unreadableObjects: 1 },
+    ]);
+    expect(report.topMessages).toEqual([
+      { message: "DataFormatConversion.MalformedData: The given JSON record has a value of the wrong type for column duration_ms.", entries: 2 },
+      { message: "Lambda.FunctionError: The Lambda function was successfully invoked but it returned an error result.", entries: 2 },
+    ]);
+  });
+
+  it("counts raw backup objects without types or messages", () => {
+    const tally = new ReplayTally();
+    tally.add("raw/year=2026/month=11/day=25/hour=10/x.gz", decodeRawBackupObject(rawBackupObject([click("1"), click("2")], "\n")));
+
+    expect(tally.report()).toMatchObject({ objects: 1, records: 2, byType: [], topMessages: [] });
+  });
+
+  it("keeps the base64 helper honest", () => {
+    expect(Buffer.from(base64("é{}"), "base64").toString("utf8")).toBe("é{}");
+  });
+});

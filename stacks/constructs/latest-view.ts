@@ -1,0 +1,81 @@
+import { GlueCatalogDatabase } from "@cdktf/provider-aws/lib/glue-catalog-database";
+import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
+import { Construct } from "constructs";
+import type { DayKey, EventSchema } from "../../handlers/shared/event-schema";
+import {
+  latestRowsSql,
+  latestViewColumns,
+  latestViewName,
+  prestoType,
+  prestoViewOriginalText,
+  type PrestoViewDefinition,
+} from "../../handlers/shared/sql/latest-view";
+
+export interface LatestViewProps {
+  /** The database holding the table; the view is created in it. */
+  readonly database: GlueCatalogDatabase;
+  /** Its literal name, used in the view's SQL. */
+  readonly databaseName: string;
+  /** The events table the view reads (created first). */
+  readonly table: GlueCatalogTable;
+  /** Its literal name. */
+  readonly tableName: string;
+  /** The table's schema (with `batch_id` when the batch path adds it). */
+  readonly schema: EventSchema;
+  readonly dayKey: DayKey;
+  /** The column of the event id; the view keeps one row per value. */
+  readonly eventIdColumn: string;
+}
+
+/**
+ * The Athena view `"<db>"."<table>_latest"`: the latest row per event id (see
+ * `handlers/shared/sql/latest-view.ts` for the ordering), generated from the schema.
+ *
+ * Athena keeps a view as a Glue table of type VIRTUAL_VIEW whose `ViewOriginalText` is
+ * `/* Presto View: <base64 JSON { originalSql, catalog, schema, columns }> *\/` with Presto type names,
+ * `ViewExpandedText` `/* Presto View *\/`, parameters `presto_view = "true"` and `comment = "Presto View"`,
+ * and the columns again, with Hive types, in the storage descriptor. Creating that table is what a
+ * `CREATE VIEW` in Athena does; Terraform owns it here, so a schema change updates the view with the table.
+ */
+export class LatestView extends Construct {
+  public readonly view: GlueCatalogTable;
+  /** The view's name, `<table>_latest`. */
+  public readonly name: string;
+  /** The view's SQL (its `originalSql`). */
+  public readonly sql: string;
+
+  constructor(scope: Construct, id: string, props: LatestViewProps) {
+    super(scope, id);
+    if (!props.schema.columns.some((column) => column.name === props.eventIdColumn)) {
+      throw new Error(
+        `LatestView "${id}": eventIdColumn "${props.eventIdColumn}" is not a column of the schema (${props.schema.columns.map((c) => c.name).join(", ")})`,
+      );
+    }
+    this.name = latestViewName(props.tableName);
+    this.sql = latestRowsSql({
+      database: props.databaseName,
+      table: props.tableName,
+      schema: props.schema,
+      dayKey: props.dayKey,
+      eventIdColumn: props.eventIdColumn,
+    });
+    const columns = latestViewColumns(props.schema, props.dayKey);
+    const definition: PrestoViewDefinition = {
+      originalSql: this.sql,
+      catalog: "awsdatacatalog",
+      schema: props.databaseName,
+      columns: columns.map((column) => ({ name: column.name, type: prestoType(column.type) })),
+    };
+    this.view = new GlueCatalogTable(this, "view", {
+      databaseName: props.database.name,
+      name: this.name,
+      description: `Latest row per ${props.eventIdColumn} of ${props.tableName} (newest partition, then batch): duplicates from at-least-once delivery and replays removed`,
+      tableType: "VIRTUAL_VIEW",
+      viewOriginalText: prestoViewOriginalText(definition),
+      viewExpandedText: "/* Presto View */",
+      parameters: { presto_view: "true", comment: "Presto View" },
+      storageDescriptor: { columns: columns.map((column) => ({ name: column.name, type: column.type })) },
+      dependsOn: [props.table],
+    });
+  }
+}
