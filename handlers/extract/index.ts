@@ -2,10 +2,11 @@
  * ExtractBatch Lambda: thin adapter over `logic.ts`. Reads the bucket and settings from the
  * environment, and gives the logic the lake bucket as an {@link ExtractStore}, the clock and a logger.
  */
-import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { BATCH_ENV, type ExtractInput, type ExtractOutput } from "../shared/batch-contract";
 import { readEnv } from "../shared/contract";
+import { getObject, hasStatus, putObject } from "../shared/s3-objects";
 import { extractBatch, parseBatchSettings, type BatchLog, type ExtractStore } from "./logic";
 
 const s3 = new S3Client({});
@@ -33,18 +34,8 @@ export function s3ExtractStore(client: S3Client, bucket: string): ExtractStore {
         }
       }
     },
-    async get(key) {
-      try {
-        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        return object.Body ? { body: await object.Body.transformToByteArray(), etag: object.ETag ?? "" } : undefined;
-      } catch (error) {
-        if (hasStatus(error, 404, "NoSuchKey")) return undefined;
-        throw error;
-      }
-    },
-    async put(key, body, contentType) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
-    },
+    get: (key) => getObject(client, bucket, key),
+    put: (key, body, contentType) => putObject(client, bucket, key, body, contentType),
     async putIfAbsent(key, body, contentType) {
       try {
         await client.send(
@@ -61,8 +52,3 @@ export function s3ExtractStore(client: S3Client, bucket: string): ExtractStore {
   };
 }
 
-/** True when an SDK error has the HTTP status or the error name. */
-export function hasStatus(error: unknown, status: number, name: string): boolean {
-  const candidate = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined;
-  return candidate?.name === name || candidate?.$metadata?.httpStatusCode === status;
-}

@@ -5,14 +5,13 @@
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
-  GetObjectCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { BATCH_ENV, type FinalizeInput, type FinalizeOutput } from "../shared/batch-contract";
 import { readEnv } from "../shared/contract";
+import { getObject, hasStatus, putObject } from "../shared/s3-objects";
 import type { BatchLog } from "../extract/logic";
 import { finalizeBatch, type FinalizeStore } from "./logic";
 
@@ -33,18 +32,8 @@ export const handler = finalizeHandler({ s3, now: () => new Date(), log: logger 
 /** The lake bucket as a {@link FinalizeStore}. */
 export function s3FinalizeStore(client: S3Client, bucket: string): FinalizeStore {
   return {
-    async get(key) {
-      try {
-        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        return object.Body ? { body: await object.Body.transformToByteArray(), etag: object.ETag ?? "" } : undefined;
-      } catch (error) {
-        if (hasStatus(error, 404, "NoSuchKey")) return undefined;
-        throw error;
-      }
-    },
-    async put(key, body, contentType) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
-    },
+    get: (key) => getObject(client, bucket, key),
+    put: (key, body, contentType) => putObject(client, bucket, key, body, contentType),
     async copy(source, destination, ifMatch) {
       try {
         await client.send(
@@ -77,7 +66,3 @@ export function copySource(bucket: string, key: string): string {
   return `${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
 }
 
-function hasStatus(error: unknown, status: number, name: string): boolean {
-  const candidate = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined;
-  return candidate?.name === name || candidate?.$metadata?.httpStatusCode === status;
-}
