@@ -4,7 +4,7 @@
  *
  *   synth   app synth (node dist/main.js) and `npm run synth`: wall time and peak memory
  *   test    `npm test` wall time
- *   transform, push: see scripts/bench-transform.mjs and scripts/bench-push.mjs
+ *   transform, push, rehearsal: see scripts/bench-transform.mjs, bench-push.mjs, bench-rehearsal.mjs
  *
  * Pick sections with arguments, e.g. `npm run bench -- synth transform`.
  */
@@ -69,5 +69,10 @@ if (wanted("push") && existsSync(resolve(ROOT, "scripts/bench-push.mjs"))) {
   console.log("== batch push ==");
   const { benchPush } = await import("./bench-push.mjs");
   figures.push = await benchPush();
+}
+if (wanted("rehearsal")) {
+  console.log("== local rehearsal ==");
+  const { benchRehearsal } = await import("./bench-rehearsal.mjs");
+  figures.rehearsal = await benchRehearsal();
 }
 if (process.env.BENCH_JSON) console.log(JSON.stringify(figures, null, 2));

@@ -3,7 +3,7 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { PipelineConfig, tableSchema, transformSettings } from "./config";
+import { batchSettings, PipelineConfig, tableSchema, transformSettings } from "./config";
 import { AlertsTopic } from "./constructs/alerts-topic";
 import { BATCH_FUNCTION_NAMES, BatchStage } from "./constructs/batch-stage";
 import { CatalogStage } from "./constructs/catalog-stage";
@@ -177,14 +177,7 @@ export class PipelineStack extends TerraformStack {
         baseName: `${config.namePrefix}-${config.environment}`,
         stateMachineName: names.stateMachine,
         batch: config.batch,
-        settings: {
-          schema: config.schema,
-          dayKey: config.partitioning.dayKey,
-          partitionTime: config.partitioning.partitionTime,
-          database: names.database,
-          table: names.table,
-          dropRules: config.delivery.dropRules,
-        },
+        settings: batchSettings(config),
         stream: this.stream.stream,
         streamSettings: config.stream,
         delivery: config.delivery,

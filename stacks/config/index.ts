@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { TransformSettings } from "../../handlers/shared/contract";
-import { BATCH_ID_COLUMN } from "../../handlers/shared/batch-contract";
+import { BATCH_ID_COLUMN, type BatchSettings } from "../../handlers/shared/batch-contract";
 import { EventSchema, isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } from "../../handlers/shared/event-schema";
 import { batchTiming } from "./batch-timing";
 import { cronProblem, minimumPeriodMinutes, rateProblem } from "./cron";
@@ -119,6 +119,24 @@ export function tableSchema(config: PipelineConfig): EventSchema {
       ...config.schema.columns,
       { name: BATCH_ID_COLUMN, type: "string", required: false, description: "Batch that loaded the row (NULL when streamed)" },
     ],
+  };
+}
+
+/** The settings the batch functions receive (`BATCH_SETTINGS`), derived from a validated configuration. */
+export function batchSettings(config: PipelineConfig): BatchSettings {
+  const { batch, resolvedNames: names } = config;
+  return {
+    schema: config.schema,
+    dayKey: config.partitioning.dayKey,
+    partitionTime: config.partitioning.partitionTime,
+    database: names.database,
+    table: names.table,
+    dropRules: config.delivery.dropRules,
+    eventIdColumn: batch.eventIdColumn,
+    partitionKeyField: batch.partitionKeyField ?? batch.eventIdColumn,
+    recordsPerChunk: batch.recordsPerChunk,
+    maxPushAttempts: batch.maxPushAttempts,
+    runTimeoutSeconds: batch.runTimeoutMinutes * 60,
   };
 }
 

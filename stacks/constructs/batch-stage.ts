@@ -7,7 +7,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
 import { BATCH_ENV, BATCH_PREFIXES, BatchSettings } from "../../handlers/shared/batch-contract";
-import { buildBatchWorkflow } from "../../state-machines/batch-workflow";
+import { buildBatchWorkflow, type BatchWorkflowProps } from "../../state-machines/batch-workflow";
 import { batchTiming } from "../config/batch-timing";
 import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "../config";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
@@ -19,8 +19,8 @@ export interface BatchStageProps {
   readonly baseName: string;
   readonly stateMachineName: string;
   readonly batch: BatchSettingsConfig;
-  /** What the handlers need: schema, partitioning, database and table. */
-  readonly settings: Omit<BatchSettings, "runTimeoutSeconds" | "recordsPerChunk" | "maxPushAttempts" | "eventIdColumn" | "partitionKeyField">;
+  /** What the batch functions receive as `BATCH_SETTINGS` (see `batchSettings(config)`). */
+  readonly settings: BatchSettings;
   readonly stream: KinesisStream;
   readonly streamSettings: StreamSettings;
   readonly delivery: DeliverySettings;
@@ -54,6 +54,36 @@ export function pushConcurrency(stream: StreamSettings): number {
   return Math.max(1, Math.min(stream.shardCount ?? 1, 40));
 }
 
+/** The ARNs and names the batch workflow's tasks call. */
+export interface BatchWorkflowTargets {
+  readonly extractFunctionArn: string;
+  readonly pushFunctionArn: string;
+  readonly deliveryCheckFunctionArn: string;
+  readonly finalizeFunctionArn: string;
+  readonly crawlerName: string;
+  readonly workgroup: string;
+  readonly notificationTopicArn: string;
+}
+
+/**
+ * The batch workflow's props for a configuration: its targets plus the timeouts, poll budgets and
+ * push concurrency derived from the stream, the buffering and the batch settings. Pure, so the local
+ * rehearsal builds exactly the definition the stack deploys.
+ */
+export function batchWorkflowProps(
+  targets: BatchWorkflowTargets,
+  config: { readonly batch: BatchSettingsConfig; readonly delivery: DeliverySettings; readonly stream: StreamSettings; readonly partitionTime: "arrival" | "event" },
+): BatchWorkflowProps {
+  const { minimumRunSeconds: _minimum, ...timing } = batchTiming(config.batch, config.delivery, config.partitionTime === "event");
+  return {
+    ...targets,
+    lambdaTimeoutSeconds: BATCH_FUNCTION_TIMEOUTS,
+    pushConcurrency: pushConcurrency(config.stream),
+    ...timing,
+    executionTimeoutSeconds: config.batch.runTimeoutMinutes * 60,
+  };
+}
+
 /**
  * The batch path: an EventBridge Scheduler schedule starts a Step Functions workflow that extracts
  * landing files, pushes them through the stream, waits for delivery, crawls and proves with Athena
@@ -69,16 +99,7 @@ export class BatchStage extends Construct {
   constructor(scope: Construct, id: string, props: BatchStageProps) {
     super(scope, id);
     const { ctx, batch, lakeBucket } = props;
-    const runTimeoutSeconds = batch.runTimeoutMinutes * 60;
-    const { minimumRunSeconds: _minimum, ...timing } = batchTiming(batch, props.delivery, props.settings.partitionTime === "event");
-    const settings: BatchSettings = {
-      ...props.settings,
-      eventIdColumn: batch.eventIdColumn,
-      partitionKeyField: batch.partitionKeyField ?? batch.eventIdColumn,
-      recordsPerChunk: batch.recordsPerChunk,
-      maxPushAttempts: batch.maxPushAttempts,
-      runTimeoutSeconds,
-    };
+    const { settings } = props;
     const environment = {
       [BATCH_ENV.bucket]: lakeBucket.bucket,
       [BATCH_ENV.settings]: JSON.stringify(settings),
@@ -170,19 +191,20 @@ export class BatchStage extends Construct {
 
     this.alerts = props.alerts;
 
-    const definition = buildBatchWorkflow({
-      extractFunctionArn: this.functions.extract.fn.arn,
-      pushFunctionArn: this.functions.push.fn.arn,
-      deliveryCheckFunctionArn: this.functions.deliveryCheck.fn.arn,
-      finalizeFunctionArn: this.functions.finalize.fn.arn,
-      lambdaTimeoutSeconds: BATCH_FUNCTION_TIMEOUTS,
-      crawlerName: props.crawlerName,
-      workgroup: props.workgroupName,
-      notificationTopicArn: this.alerts.arn,
-      pushConcurrency: pushConcurrency(props.streamSettings),
-      ...timing,
-      executionTimeoutSeconds: runTimeoutSeconds,
-    });
+    const definition = buildBatchWorkflow(
+      batchWorkflowProps(
+        {
+          extractFunctionArn: this.functions.extract.fn.arn,
+          pushFunctionArn: this.functions.push.fn.arn,
+          deliveryCheckFunctionArn: this.functions.deliveryCheck.fn.arn,
+          finalizeFunctionArn: this.functions.finalize.fn.arn,
+          crawlerName: props.crawlerName,
+          workgroup: props.workgroupName,
+          notificationTopicArn: this.alerts.arn,
+        },
+        { batch, delivery: props.delivery, stream: props.streamSettings, partitionTime: props.settings.partitionTime },
+      ),
+    );
 
     const logGroupName = `/aws/vendedlogs/states/${props.stateMachineName}`;
     const logs = new CloudwatchLogGroup(this, "logs", {

@@ -1,0 +1,65 @@
+/**
+ * Trino grammar check (Athena engine v3 is Trino) with dt-sql-parser's TrinoSQL, so the Athena stand-in
+ * can tell "Athena would reject this SQL" from "DuckDB cannot run this Trino SQL". dt-sql-parser ships
+ * extensionless ESM that plain Node cannot load, so the first use bundles it with esbuild into
+ * `.build/rehearsal/trino.cjs` (reused while newer than the installed package; written to a temporary
+ * file and renamed, so concurrent runs never load half a bundle).
+ */
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+interface TrinoParser {
+  validate(sql: string): Array<{ startLine: number; startColumn: number; message: string }>;
+}
+
+let parser: TrinoParser | undefined;
+let unavailable: string | undefined;
+
+/**
+ * Trino syntax errors in `sql` as `line L:C: message` (empty when it parses), or undefined when the
+ * parser cannot be loaded here (the reason is in {@link trinoCheckUnavailable}).
+ */
+export function trinoSyntaxErrors(sql: string, projectRoot: string): string[] | undefined {
+  if (!parser && unavailable === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { TrinoSQL } = require(bundle(projectRoot)) as { TrinoSQL: new () => TrinoParser };
+      parser = new TrinoSQL();
+    } catch (error) {
+      unavailable = (error as Error).message.split("\n")[0];
+    }
+  }
+  if (!parser) return undefined;
+  return parser.validate(sql).map((e) => `line ${e.startLine}:${e.startColumn}: ${e.message}`);
+}
+
+/** Why the Trino check could not run, if it could not. */
+export function trinoCheckUnavailable(): string | undefined {
+  return unavailable;
+}
+
+function bundle(root: string): string {
+  const packageJson = join(root, "node_modules", "dt-sql-parser", "package.json");
+  const outDir = join(root, ".build", "rehearsal");
+  const outfile = join(outDir, "trino.cjs");
+  if (existsSync(outfile) && statSync(outfile).mtimeMs > statSync(packageJson).mtimeMs) return outfile;
+  mkdirSync(outDir, { recursive: true });
+  const temporary = `${outfile}.${process.pid}.${Date.now()}.tmp`;
+  // esbuild is a dependency of the project (the Lambda bundles); loaded only when needed.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { buildSync } = require("esbuild") as typeof import("esbuild");
+  try {
+    buildSync({
+      stdin: { contents: "export { TrinoSQL } from 'dt-sql-parser';", resolveDir: root, loader: "js", sourcefile: "trino-entry.js" },
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      outfile: temporary,
+      logLevel: "error",
+    });
+    renameSync(temporary, outfile);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+  return outfile;
+}
