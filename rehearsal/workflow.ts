@@ -121,7 +121,8 @@ export function named(name: string, message: string): Error {
   return error;
 }
 
-function collectStates(states: Readonly<Record<string, State>>): Array<[string, State]> {
+/** Every state, Map item processors included, as [name, state] pairs. */
+export function collectStates(states: Readonly<Record<string, State>>): Array<[string, State]> {
   return Object.entries(states).flatMap(([name, state]): Array<[string, State]> => [
     [name, state],
     ...(state.Type === "Map" ? collectStates(state.ItemProcessor.States) : []),
@@ -129,7 +130,7 @@ function collectStates(states: Readonly<Record<string, State>>): Array<[string, 
 }
 
 /** `Promise.withResolvers` (ES2024) for Node 20, which aws-local-stepfunctions 3 calls in every Task. */
-function installPromiseWithResolvers(): void {
+export function installPromiseWithResolvers(): void {
   const promise = Promise as PromiseConstructor & { withResolvers?: unknown };
   if (typeof promise.withResolvers === "function") return;
   Object.defineProperty(Promise, "withResolvers", {

@@ -13,8 +13,9 @@
  * JSONata is ignored silently, so definitions must be JSONPath.
  */
 import { StateMachine } from "aws-local-stepfunctions";
-import type { State, StateMachineDefinition } from "../../state-machines/asl";
+import type { StateMachineDefinition } from "../../state-machines/asl";
 import type { BatchWorkflowProps } from "../../state-machines/batch-workflow";
+import { collectStates, installPromiseWithResolvers } from "../../rehearsal/workflow";
 
 installPromiseWithResolvers();
 
@@ -187,29 +188,3 @@ function named(name: string, message: string): Error {
   return error;
 }
 
-/** Every state, Map item processors included, as [name, state] pairs. */
-function collectStates(states: Readonly<Record<string, State>>): Array<[string, State]> {
-  return Object.entries(states).flatMap(([name, state]): Array<[string, State]> => [
-    [name, state],
-    ...(state.Type === "Map" ? collectStates(state.ItemProcessor.States) : []),
-  ]);
-}
-
-/** `Promise.withResolvers` (ES2024) for Node 20, which aws-local-stepfunctions 3 calls in every Task. */
-function installPromiseWithResolvers(): void {
-  const promise = Promise as PromiseConstructor & { withResolvers?: unknown };
-  if (typeof promise.withResolvers === "function") return;
-  Object.defineProperty(Promise, "withResolvers", {
-    configurable: true,
-    writable: true,
-    value: function withResolvers<T>() {
-      let resolve!: (value: T | PromiseLike<T>) => void;
-      let reject!: (reason?: unknown) => void;
-      const created = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      return { promise: created, resolve, reject };
-    },
-  });
-}
