@@ -325,7 +325,7 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
     [S.waitForDelivery]: { Type: "Wait", Seconds: props.deliveryPollSeconds, Next: S.checkDelivery },
     [S.checkDelivery]: lambdaTask({
       functionArn: props.deliveryCheckFunctionArn,
-      payload: { "since.$": "$.extract.pushStartedAt" },
+      payload: { "since.$": "$.extract.pushStartedAt", "eventHours.$": "$.extract.eventHours" },
       timeoutSeconds: lambdaTimeout(props.lambdaTimeoutSeconds.deliveryCheck),
       resultSelector: { "delivered.$": "$.Payload.delivered", "objects.$": "$.Payload.objects" },
       resultPath: "$.delivery.last",

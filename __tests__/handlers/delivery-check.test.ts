@@ -72,7 +72,37 @@ describe("listingPlan", () => {
     });
   });
 
-  it("lists data/ for a bounded number of pages for event-time partitions", () => {
+  it("lists exactly the batch's event hours for event-time partitions, across a day boundary", () => {
+    const plan = listingPlan({ dayKey: "date", partitionTime: "event" }, at("2025-01-03T12:05:00Z"), at("2025-01-03T13:20:00Z"), {
+      first: "2024-12-31T23",
+      last: "2025-01-01T01",
+    });
+    expect(plan).toEqual({
+      prefixes: [
+        "data/year=2024/month=12/date=31/hour=23/",
+        "data/year=2025/month=01/date=01/hour=00/",
+        "data/year=2025/month=01/date=01/hour=01/",
+      ],
+      maxPages: LISTING_LIMITS.maxPagesPerHour,
+    });
+  });
+
+  it("falls back to a bounded listing of data/ when the event hours span more than a week", () => {
+    const plan = listingPlan({ dayKey: "day", partitionTime: "event" }, at("2025-01-03T12:05:00Z"), at("2025-01-03T13:20:00Z"), {
+      first: "2024-01-01T00",
+      last: "2025-01-01T00",
+    });
+    expect(plan).toEqual({ prefixes: ["data/"], maxPages: LISTING_LIMITS.maxPagesEventTime });
+  });
+
+  it("ignores malformed or reversed event hours", () => {
+    const settings = { dayKey: "day", partitionTime: "event" } as const;
+    const now = at("2025-01-03T13:20:00Z");
+    expect(listingPlan(settings, now, now, { first: "2025-01-01", last: "2025-01-01T02" }).prefixes).toEqual(["data/"]);
+    expect(listingPlan(settings, now, now, { first: "2025-01-01T05", last: "2025-01-01T02" }).prefixes).toEqual(["data/"]);
+  });
+
+  it("lists data/ for a bounded number of pages for event-time partitions when the hours are unknown", () => {
     expect(listingPlan({ dayKey: "day", partitionTime: "event" }, at("2025-01-01T12:05:00Z"), at("2025-01-01T13:20:00Z"))).toEqual({
       prefixes: ["data/"],
       maxPages: 20,

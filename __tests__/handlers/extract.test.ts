@@ -201,6 +201,23 @@ describe("extractBatch: rejected lines", () => {
     });
   });
 
+  it("reports the first and last event hour of the staged records for the delivery check", async () => {
+    // Prepare
+    const store = new MemoryStore();
+    store.put("landing/span.ndjson", clickLines(7201));
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings(), deps(store));
+    // Assess: 7,201 events one second apart from 01:00:00 end at 03:00:00
+    expect(output.eventHours).toEqual({ first: "2026-11-25T01", last: "2026-11-25T03" });
+  });
+
+  it("reports no event hours for an empty batch", async () => {
+    // Act
+    const output = await extractBatch(extractInput(), batchSettings(), deps(new MemoryStore()));
+    // Assess
+    expect(output).toMatchObject({ skipped: true, eventHours: null });
+  });
+
   it("rejects records the stream transform's drop rules would drop, so validation never expects them", async () => {
     // Prepare
     const store = new MemoryStore();

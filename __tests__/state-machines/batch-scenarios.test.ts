@@ -23,6 +23,7 @@ function extractOutput(overrides: Partial<ExtractOutput> = {}): ExtractOutput {
     chunkKeys: CHUNK_KEYS,
     manifestKey: `staging/${BATCH_ID}/manifest.json`,
     pushStartedAt: "2026-11-25T06:00:42.000Z",
+    eventHours: { first: "2026-11-25T05", last: "2026-11-25T06" },
     validation: { query: VALIDATION_QUERY, expectedCount: 100 },
     ...overrides,
   };
@@ -95,10 +96,11 @@ describe("batch workflow: happy path", () => {
     expect(result.inputsOf(S.pushChunk)).toHaveLength(CHUNK_KEYS.length);
   });
 
-  it("checks delivery since the push started until an object is delivered", () => {
+  it("checks delivery since the push started, in the batch's event hours, until an object is delivered", () => {
+    const payload = { since: "2026-11-25T06:00:42.000Z", eventHours: { first: "2026-11-25T05", last: "2026-11-25T06" } };
     expect(result.inputsOf(S.checkDelivery)).toEqual([
-      { FunctionName: TEST_WORKFLOW_PROPS.deliveryCheckFunctionArn, Payload: { since: "2026-11-25T06:00:42.000Z" } },
-      { FunctionName: TEST_WORKFLOW_PROPS.deliveryCheckFunctionArn, Payload: { since: "2026-11-25T06:00:42.000Z" } },
+      { FunctionName: TEST_WORKFLOW_PROPS.deliveryCheckFunctionArn, Payload: payload },
+      { FunctionName: TEST_WORKFLOW_PROPS.deliveryCheckFunctionArn, Payload: payload },
     ]);
   });
 

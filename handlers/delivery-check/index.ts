@@ -15,7 +15,7 @@ export const handler = async (input: DeliveryCheckInput): Promise<DeliveryCheckO
   const bucket = readEnv(process.env, BATCH_ENV.bucket, "BatchStage");
   const settings = parseDeliveryCheckSettings(readEnv(process.env, BATCH_ENV.settings, "BatchStage"));
   const since = parseSince(input.since);
-  const plan = listingPlan(settings, since, new Date());
+  const plan = listingPlan(settings, since, new Date(), input.eventHours);
   const objects = await listPlanned(plan, (prefix, token) =>
     s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 })),
   );

@@ -3,7 +3,7 @@
  * and counts the data objects written since then. No SDK and no `process.env`: the adapter injects one
  * function that lists a page.
  */
-import type { BatchSettings, DeliveryCheckOutput } from "../shared/batch-contract";
+import type { BatchSettings, DeliveryCheckOutput, EventHours } from "../shared/batch-contract";
 import type { DayKey } from "../shared/event-schema";
 
 /** Firehose's data prefix; equals `LAKE_PREFIXES.data` of the stack (a test keeps them equal). */
@@ -15,7 +15,9 @@ export const LISTING_LIMITS = {
   maxHourPrefixes: 48,
   /** Pages (of up to 1,000 keys) listed per hourly prefix. */
   maxPagesPerHour: 10,
-  /** Pages listed under `data/` when partitions are by event time. */
+  /** Event-hour partitions listed at most, with event-time partitioning (one week). */
+  maxEventHourPrefixes: 168,
+  /** Pages listed under `data/` when partitions are by event time and the batch's hours are unknown. */
   maxPagesEventTime: 20,
   /**
    * How far before `since` the first hourly prefix starts: Firehose names an object after the arrival
@@ -90,15 +92,37 @@ export function hourPrefixes(since: Date, now: Date, dayKey: DayKey, max: number
 
 /**
  * What one check lists. Arrival-time partitions: the hourly prefixes from `since` (less the lookback)
- * to `now`. Event-time partitions: the event hours of the batch are unknown here, so `data/` itself,
- * for a bounded number of pages. S3 lists keys in lexical order, oldest partitions first, so on a lake
- * larger than that bound the newest objects are not reached and the check keeps answering "not yet";
- * the workflow's timeout then ends the wait and the validation query has the final word.
+ * to `now`. Event-time partitions: the hourly prefixes of the batch's event hours. Without them (an
+ * older caller), or for a batch spanning more hours than can be listed, `data/` itself for a bounded
+ * number of pages: S3 lists keys oldest partitions first, so on a large lake the newest objects may
+ * not be reached, the check keeps answering "not yet", and the validation query has the final word.
  */
-export function listingPlan(settings: DeliveryCheckSettings, since: Date, now: Date): ListingPlan {
-  if (settings.partitionTime === "event") return { prefixes: [DATA_PREFIX], maxPages: LISTING_LIMITS.maxPagesEventTime };
+export function listingPlan(settings: DeliveryCheckSettings, since: Date, now: Date, eventHours?: EventHours | null): ListingPlan {
+  if (settings.partitionTime === "event") {
+    const range = eventHours ? eventHourRange(eventHours) : undefined;
+    if (range && hoursBetween(range.first, range.last) < LISTING_LIMITS.maxEventHourPrefixes) {
+      return {
+        prefixes: hourPrefixes(range.first, range.last, settings.dayKey, LISTING_LIMITS.maxEventHourPrefixes),
+        maxPages: LISTING_LIMITS.maxPagesPerHour,
+      };
+    }
+    return { prefixes: [DATA_PREFIX], maxPages: LISTING_LIMITS.maxPagesEventTime };
+  }
   const start = new Date(since.getTime() - LISTING_LIMITS.lookbackMs);
   return { prefixes: hourPrefixes(start, now, settings.dayKey), maxPages: LISTING_LIMITS.maxPagesPerHour };
+}
+
+/** Parses `YYYY-MM-DDTHH` hours; undefined when either is malformed or the range is reversed. */
+export function eventHourRange(hours: EventHours): { first: Date; last: Date } | undefined {
+  const parse = (hour: string) => (/^\d{4}-\d{2}-\d{2}T\d{2}$/.test(hour) ? new Date(`${hour}:00:00Z`) : undefined);
+  const first = parse(hours.first);
+  const last = parse(hours.last);
+  if (!first || !last || Number.isNaN(first.getTime()) || Number.isNaN(last.getTime()) || last < first) return undefined;
+  return { first, last };
+}
+
+function hoursBetween(first: Date, last: Date): number {
+  return Math.round((last.getTime() - first.getTime()) / 3_600_000);
 }
 
 /**

@@ -1079,6 +1079,7 @@ async function stageBatch(
     rejectedCount: counts.rejected,
     manifestKey: keys.manifest,
     pushStartedAt: finishedAt.toISOString(),
+    eventHours: builder.eventHours() ?? null,
   };
   if (counts.records === 0) {
     const empty: RunMarker = {
@@ -1123,6 +1124,7 @@ function alreadyClaimed(batchId: string, manifestKey: string, at: string): Extra
     chunkKeys: [],
     manifestKey,
     pushStartedAt: at,
+    eventHours: null,
     validation: { query: "", expectedCount: 0 },
   };
 }

@@ -147,6 +147,11 @@ export interface ExtractOutput {
   readonly manifestKey: string;
   /** When extraction finished, ISO-8601; delivery is checked for objects written after it. */
   readonly pushStartedAt: string;
+  /**
+   * The first and last event hour of the staged records (`YYYY-MM-DDTHH`, UTC), so the delivery check
+   * can list exactly those partitions with event-time partitioning; null when there are none.
+   */
+  readonly eventHours: EventHours | null;
   readonly validation: BatchValidation;
 }
 
@@ -164,10 +169,18 @@ export interface PushOutput {
   readonly calls: number;
 }
 
+/** An inclusive range of UTC hours, each written `YYYY-MM-DDTHH`. */
+export interface EventHours {
+  readonly first: string;
+  readonly last: string;
+}
+
 /** Input of the delivery check polled by WaitForDelivery. */
 export interface DeliveryCheckInput {
   /** Objects under data/ last modified at or after this ISO-8601 time count as delivered. */
   readonly since: string;
+  /** The batch's event hours; with event-time partitions only these partitions are listed. */
+  readonly eventHours?: EventHours | null;
 }
 
 /** Output of the delivery check. */
