@@ -219,6 +219,14 @@ describe("batch functions", () => {
     expect(rules).toContainEqual(expect.objectContaining({ filter: [{ prefix: "staging/" }], expiration: [{ days: 7 }] }));
   });
 
+  it("keep processed batch inputs unless an expiry is configured", () => {
+    const rules = (synth: Synthesized) => synth.resources("aws_s3_bucket_lifecycle_configuration").flatMap((l) => l.rule);
+    expect(rules(s).map((r) => r.id)).not.toContain("expire-processed-batch-inputs");
+    expect(rules(synthPipeline({ lake: { processedExpirationDays: 400 } }))).toContainEqual(
+      expect.objectContaining({ filter: [{ prefix: "processed/" }], expiration: [{ days: 400 }] }),
+    );
+  });
+
   it("encrypt for a customer-managed stream key through Kinesis only", () => {
     const key = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
     const push = rolesOf(synthPipeline({ stream: { kmsKeyArn: key } })).get("acme-test-batch-push-role")!;

@@ -208,6 +208,7 @@ const settingsShape = z.strictObject({
     queryResultExpirationDays: z.number(),
     noncurrentVersionExpirationDays: z.number(),
     forceDestroy: z.boolean(),
+    processedExpirationDays: z.number().optional(),
   }),
   partitioning: z.strictObject({ dayKey: z.enum(["day", "date"]), partitionTime: z.enum(["arrival", "event"]) }),
   schema: z.strictObject({
@@ -516,6 +517,7 @@ function checkLake(c: Checker, s: PipelineSettings): void {
   days("errorExpirationDays", "failed records are kept for investigation and replay");
   days("queryResultExpirationDays", "Athena query results are kept");
   days("noncurrentVersionExpirationDays", "overwritten object versions are kept");
+  if (s.lake.processedExpirationDays !== undefined) days("processedExpirationDays", "processed batch inputs and replayed error objects are kept");
 }
 
 function checkBucket(c: Checker, field: string, bucket: BucketName): void {

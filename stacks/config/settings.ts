@@ -115,6 +115,11 @@ export interface LakeSettings {
   readonly noncurrentVersionExpirationDays: number;
   /** Let `terraform destroy` delete non-empty buckets. @default false */
   readonly forceDestroy: boolean;
+  /**
+   * Days before `processed/` objects expire: landing files of loaded batches and replayed error
+   * objects. Unset keeps them (they are the batch inputs). @default unset
+   */
+  readonly processedExpirationDays?: number;
 }
 
 export interface PartitioningSettings {

@@ -152,6 +152,16 @@ function batchRules(props: LakeStorageProps): S3BucketLifecycleConfigurationRule
       filter: [{ prefix: BATCH_PREFIXES.rejected }],
       expiration: [{ days: props.lake.errorExpirationDays }],
     },
+    ...(props.lake.processedExpirationDays === undefined
+      ? []
+      : [
+          {
+            id: "expire-processed-batch-inputs",
+            status: "Enabled",
+            filter: [{ prefix: BATCH_PREFIXES.processed }],
+            expiration: [{ days: props.lake.processedExpirationDays }],
+          },
+        ]),
   ];
 }
 
