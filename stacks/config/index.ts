@@ -429,7 +429,7 @@ class Checker {
   name(field: string, value: string, rule: { pattern: RegExp; maxLength: number }, what: string, derived: boolean): void {
     const origin = derived ? ` (derived from namePrefix; shorten namePrefix or set ${field})` : "";
     if (value.length < 1 || value.length > rule.maxLength) {
-      this.add(field, value, `a ${what} of 1–${rule.maxLength} characters${origin ? "" : ""}`, `use a name of at most ${rule.maxLength} characters${origin}`);
+      this.add(field, value, `a ${what} of 1–${rule.maxLength} characters`, `use a name of at most ${rule.maxLength} characters${origin}`);
     } else if (!rule.pattern.test(value)) {
       this.add(field, value, `a ${what} matching ${rule.pattern}`, `use only the characters ${rule.pattern}${origin}`);
     }
