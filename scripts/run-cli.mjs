@@ -1,35 +1,34 @@
 // Runs one of the project's TypeScript CLIs: `node scripts/run-cli.mjs <cli> [args…]`.
-// Plain node cannot run TypeScript, so the CLI is bundled first with esbuild (packages stay external:
-// only the project's own code is transpiled, in milliseconds) into dist/, then run in this process
-// with the remaining arguments. The CLI's exit code becomes this process's exit code.
-import { build } from "esbuild";
+// Plain node cannot run TypeScript, so the CLI is bundled first (bundle-ts.mjs) into dist/, then run in
+// this process with the remaining arguments. The CLI's exit code becomes this process's exit code.
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleTypeScript } from "./bundle-ts.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const CLIS = { batch: "scripts/batch-cli.ts", capacity: "scripts/capacity.ts" };
+
+/**
+ * Each CLI's entry. `exit`: end the process as soon as the CLI returns, for the rehearsal, whose SDK
+ * clients and local servers would otherwise keep idle sockets open for a while.
+ */
+const CLIS = {
+  batch: { entry: "scripts/batch-cli.ts", out: "batch-cli.js" },
+  capacity: { entry: "scripts/capacity.ts", out: "capacity-cli.js" },
+  rehearse: { entry: "rehearsal/main.ts", out: "rehearse.js", exit: true },
+};
 
 const [cli, ...args] = process.argv.slice(2);
-const entry = CLIS[cli];
-if (entry === undefined) {
+const target = CLIS[cli];
+if (target === undefined) {
   process.stderr.write(`usage: node scripts/run-cli.mjs <${Object.keys(CLIS).join("|")}> [args…]\n`);
   process.exit(2);
 }
 
-const outfile = join(ROOT, "dist", `${cli}-cli.js`);
+const { entry } = target;
+const outfile = join(ROOT, "dist", target.out);
 try {
-  await build({
-    entryPoints: [join(ROOT, entry)],
-    outfile,
-    bundle: true,
-    packages: "external",
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    sourcemap: "inline",
-    logLevel: "silent",
-  });
+  await bundleTypeScript(join(ROOT, entry), outfile);
 } catch (error) {
   // esbuild's errors name the file and line; a stack of this script would add nothing.
   process.stderr.write(`Could not build ${entry}:\n${error.errors?.map((e) => `  ${e.location?.file ?? ""}:${e.location?.line ?? ""} ${e.text}`).join("\n") ?? error.message}\n`);
@@ -40,4 +39,6 @@ try {
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.setSourceMapsEnabled(true);
 const { main } = createRequire(import.meta.url)(outfile);
-process.exitCode = await main(args);
+const code = await main(args);
+if (target.exit) process.exit(code);
+process.exitCode = code;
