@@ -372,18 +372,8 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
       Next: S.waitForCrawler,
     },
     [S.waitForCrawler]: { Type: "Wait", Seconds: props.crawlerPollSeconds, Next: S.getCrawlerState },
-    [S.getCrawlerState]: {
-      Type: "Task",
-      Resource: "arn:aws:states:::aws-sdk:glue:getCrawler",
-      Parameters: { Name: props.crawlerName },
-      // The GetCrawler response is large, and LastCrawl is absent before a crawler's first crawl: keep State only.
-      ResultSelector: { "State.$": "$.Crawler.State" },
-      ResultPath: "$.crawler.status",
-      TimeoutSeconds: TASK_TIMEOUTS.sdkCallSeconds,
-      Retry: [glueRetrier()],
-      Catch: catchAll(S.getCrawlerStateFailed),
-      Next: S.isCrawlComplete,
-    },
+    // The GetCrawler response is large, and LastCrawl is absent before a crawler's first crawl: keep State only.
+    [S.getCrawlerState]: getCrawlerTask(props.crawlerName, { "State.$": "$.Crawler.State" }, "$.crawler.status", S.getCrawlerStateFailed, S.isCrawlComplete),
     [S.isCrawlComplete]: {
       Type: "Choice",
       Comment:
@@ -421,17 +411,7 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
     [S.crawlerTimedOut]: failure(S.getCrawlerState, "$.extract.batchId", E.crawlerTimedOut, {
       "Cause.$": `States.Format('the crawler was still {} after {} polls (budget ${props.crawlerTimeoutSeconds} seconds)', $.crawler.status.State, $.crawler.polls)`,
     }),
-    [S.getLastCrawl]: {
-      Type: "Task",
-      Resource: "arn:aws:states:::aws-sdk:glue:getCrawler",
-      Parameters: { Name: props.crawlerName },
-      ResultSelector: { "LastCrawl.$": "$.Crawler.LastCrawl" },
-      ResultPath: "$.crawler.outcome",
-      TimeoutSeconds: TASK_TIMEOUTS.sdkCallSeconds,
-      Retry: [glueRetrier()],
-      Catch: catchAll(S.getLastCrawlFailed),
-      Next: S.didCrawlSucceed,
-    },
+    [S.getLastCrawl]: getCrawlerTask(props.crawlerName, { "LastCrawl.$": "$.Crawler.LastCrawl" }, "$.crawler.outcome", S.getLastCrawlFailed, S.didCrawlSucceed),
     [S.didCrawlSucceed]: {
       Type: "Choice",
       Choices: [
@@ -652,6 +632,21 @@ function lambdaTask(o: LambdaTaskOptions): TaskState {
     Retry: lambdaRetriers(),
     Catch: catchAll(o.failedState),
     Next: o.next,
+  };
+}
+
+/** A GetCrawler call (AWS SDK integration) keeping only `resultSelector` of the large response. */
+function getCrawlerTask(crawlerName: string, resultSelector: PayloadTemplate, resultPath: string, failedState: string, next: string): TaskState {
+  return {
+    Type: "Task",
+    Resource: "arn:aws:states:::aws-sdk:glue:getCrawler",
+    Parameters: { Name: crawlerName },
+    ResultSelector: resultSelector,
+    ResultPath: resultPath,
+    TimeoutSeconds: TASK_TIMEOUTS.sdkCallSeconds,
+    Retry: [glueRetrier()],
+    Catch: catchAll(failedState),
+    Next: next,
   };
 }
 
