@@ -92,17 +92,15 @@ export async function startLocalServers(options: LocalServerOptions): Promise<Lo
   const S3rver = require("s3rver") as S3rverConstructor;
   const s3rver = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: s3Directory });
   const { port: s3Port } = await s3rver.run();
-  let engine: ChildProcess | undefined;
+  let engine: RunningKinesisEngine | undefined;
   try {
-    const kinesisPort = await freePort();
-    engine = spawnEngine(options.engine, kinesisPort, root);
-    await waitForPort(kinesisPort, engine, options.engine);
+    engine = await startKinesisEngine(options.engine, root);
     const s3Endpoint = `http://127.0.0.1:${s3Port}`;
-    const kinesisEndpoint = `http://127.0.0.1:${kinesisPort}`;
+    const kinesisEndpoint = engine.endpoint;
     const clientConfig = { region: options.region, credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() };
     const s3 = new S3Client({ ...clientConfig, endpoint: s3Endpoint, forcePathStyle: true });
     const kinesis = new KinesisClient({ ...clientConfig, endpoint: kinesisEndpoint });
-    const child = engine;
+    const running = engine;
     let stopped = false;
     return {
       engine: options.engine,
@@ -111,7 +109,7 @@ export async function startLocalServers(options: LocalServerOptions): Promise<Lo
       s3Directory,
       s3,
       kinesis,
-      kinesisPid: child.pid,
+      kinesisPid: running.pid,
       async createBucket(name) {
         await s3.send(new CreateBucketCommand({ Bucket: name }));
       },
@@ -129,15 +127,40 @@ export async function startLocalServers(options: LocalServerOptions): Promise<Lo
         stopped = true;
         s3.destroy();
         kinesis.destroy();
-        await killChild(child);
+        await running.stop();
         await s3rver.close();
       },
     };
   } catch (error) {
-    if (engine) await killChild(engine);
+    if (engine) await engine.stop();
     await s3rver.close();
     throw error;
   }
+}
+
+/** A Kinesis engine running as a child process of this one; every engine is killed when this process exits. */
+export interface RunningKinesisEngine {
+  readonly engine: KinesisEngine;
+  readonly port: number;
+  /** `http://127.0.0.1:<port>`, plain HTTP. */
+  readonly endpoint: string;
+  readonly pid: number | undefined;
+  /** Stops the engine by its process id (SIGTERM, then SIGKILL). */
+  stop(): Promise<void>;
+}
+
+/** Starts `engine` on a free port and resolves once it accepts connections. */
+export async function startKinesisEngine(engine: KinesisEngine, root: string = findProjectRoot()): Promise<RunningKinesisEngine> {
+  installExitTrap();
+  const port = await freePort();
+  const child = spawnEngine(engine, port, root);
+  try {
+    await waitForPort(port, child, engine);
+  } catch (error) {
+    await killChild(child);
+    throw error;
+  }
+  return { engine, port, endpoint: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => killChild(child) };
 }
 
 function spawnEngine(engine: KinesisEngine, port: number, root: string): ChildProcess {

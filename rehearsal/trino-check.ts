@@ -2,8 +2,9 @@
  * Trino grammar check (Athena engine v3 is Trino) with dt-sql-parser's TrinoSQL, so the Athena stand-in
  * can tell "Athena would reject this SQL" from "DuckDB cannot run this Trino SQL". dt-sql-parser ships
  * extensionless ESM that plain Node cannot load, so the first use bundles it with esbuild into
- * `.build/rehearsal/trino.cjs` (reused while newer than the installed package; written to a temporary
- * file and renamed, so concurrent runs never load half a bundle).
+ * `.build/trino-sql/trino.cjs` (reused while newer than the installed package; written to a temporary
+ * file and renamed, so concurrent runs and jest workers never load half a bundle). The tests' syntax
+ * check loads the same bundle.
  */
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -23,7 +24,7 @@ export function trinoSyntaxErrors(sql: string, projectRoot: string): string[] | 
   if (!parser && unavailable === undefined) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { TrinoSQL } = require(bundle(projectRoot)) as { TrinoSQL: new () => TrinoParser };
+      const { TrinoSQL } = require(trinoParserBundle(projectRoot)) as { TrinoSQL: new () => TrinoParser };
       parser = new TrinoSQL();
     } catch (error) {
       unavailable = (error as Error).message.split("\n")[0];
@@ -38,9 +39,10 @@ export function trinoCheckUnavailable(): string | undefined {
   return unavailable;
 }
 
-function bundle(root: string): string {
+/** Path of the bundled TrinoSQL parser under `root`, building it first unless it is newer than the installed package. */
+export function trinoParserBundle(root: string): string {
   const packageJson = join(root, "node_modules", "dt-sql-parser", "package.json");
-  const outDir = join(root, ".build", "rehearsal");
+  const outDir = join(root, ".build", "trino-sql");
   const outfile = join(outDir, "trino.cjs");
   if (existsSync(outfile) && statSync(outfile).mtimeMs > statSync(packageJson).mtimeMs) return outfile;
   mkdirSync(outDir, { recursive: true });

@@ -25,7 +25,7 @@ import {
   type ExtractInput,
 } from "../../handlers/shared/batch-contract";
 import { MemoryStore } from "../support/memory-store";
-import { TEST_SCHEMA } from "../support/schema";
+import { testBatchSettings } from "../support/schema";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
 
 const FIXTURES = join(__dirname, "..", "fixtures", "landing");
@@ -35,22 +35,7 @@ const MANIFEST_KEY = `staging/${BATCH_ID}/manifest.json`;
 type Row = Record<string, unknown>;
 
 function batchSettings(overrides: Partial<BatchSettings> = {}): BatchSettings {
-  return {
-    schema: {
-      ...TEST_SCHEMA,
-      columns: [...TEST_SCHEMA.columns, { name: BATCH_ID_COLUMN, type: "string", required: false }],
-    },
-    dayKey: "date",
-    partitionTime: "arrival",
-    eventIdColumn: "event_id",
-    partitionKeyField: "user_id",
-    recordsPerChunk: 1000,
-    maxPushAttempts: 3,
-    database: "lake_db",
-    table: "clicks",
-    runTimeoutSeconds: 3600,
-    ...overrides,
-  };
+  return testBatchSettings({ dayKey: "date", ...overrides });
 }
 
 function extractInput(overrides: Partial<ExtractInput> = {}): ExtractInput {

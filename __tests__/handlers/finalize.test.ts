@@ -12,9 +12,9 @@ import { join } from "node:path";
 import { extractBatch, type BatchManifest, type RunMarker } from "../../handlers/extract/logic";
 import { finalizeHandler } from "../../handlers/finalize";
 import { finalizeBatch, processedKey, type FinalizeDeps } from "../../handlers/finalize/logic";
-import { BATCH_ID_COLUMN, type BatchSettings, type FinalizeInput } from "../../handlers/shared/batch-contract";
+import { type FinalizeInput } from "../../handlers/shared/batch-contract";
 import { MemoryStore } from "../support/memory-store";
-import { TEST_SCHEMA } from "../support/schema";
+import { testBatchSettings } from "../support/schema";
 
 const FIXTURES = join(__dirname, "..", "fixtures", "landing");
 const BATCH_ID = "20261125T0200Z";
@@ -24,21 +24,7 @@ const FIXTURE_KEYS = ["clicks.ndjson", "empty.jsonl", "export.csv", "mobile.ndjs
   (name) => `landing/${name}`,
 );
 
-const SETTINGS: BatchSettings = {
-  schema: {
-    ...TEST_SCHEMA,
-    columns: [...TEST_SCHEMA.columns, { name: BATCH_ID_COLUMN, type: "string", required: false }],
-  },
-  dayKey: "day",
-  partitionTime: "arrival",
-  eventIdColumn: "event_id",
-  partitionKeyField: "user_id",
-  recordsPerChunk: 1000,
-  maxPushAttempts: 3,
-  database: "lake_db",
-  table: "clicks",
-  runTimeoutSeconds: 3600,
-};
+const SETTINGS = testBatchSettings();
 
 function deps(store: MemoryStore): FinalizeDeps {
   return { store, now: () => new Date("2026-11-25T02:30:00Z"), log: { info: jest.fn(), warn: jest.fn() } };

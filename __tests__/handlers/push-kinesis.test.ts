@@ -1,11 +1,9 @@
 /**
- * The push handler against a local Kinesis engine (kinesalite, started here on a free port): the real
+ * The push handler against a local Kinesis engine (kinesalite, started here on a free port with the
+ * rehearsal's `startKinesisEngine`): the real
  * adapter, sender and SDK client write 12,000 records in four chunks to a 4-shard stream, and every
  * shard is read back from TRIM_HORIZON. Only S3 is mocked (the chunk bodies).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { join } from "node:path";
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
@@ -18,6 +16,7 @@ import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from "@aws-sd
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { mockClient } from "aws-sdk-client-mock";
 import type { PushInput, PushOutput } from "../../handlers/shared/batch-contract";
+import { type RunningKinesisEngine, startKinesisEngine } from "../../rehearsal/local-servers";
 
 const STREAM = "clicks-it";
 const SHARDS = 4;
@@ -27,19 +26,13 @@ const REGION = "us-east-1";
 
 const s3 = mockClient(S3Client);
 const ORIGINAL_ENV = process.env;
-let engine: ChildProcess | undefined;
+let engine: RunningKinesisEngine | undefined;
 let kinesis: KinesisClient;
 let handler: (input: PushInput) => Promise<PushOutput>;
 
-const stopEngine = () => {
-  if (engine?.pid && engine.exitCode === null) process.kill(engine.pid, "SIGKILL");
-};
-
 beforeAll(async () => {
-  const port = await freePort();
-  engine = await startKinesalite(port);
-  process.once("exit", stopEngine);
-  const endpoint = `http://127.0.0.1:${port}`;
+  engine = await startKinesisEngine("kinesalite");
+  const { endpoint } = engine;
   process.env = {
     ...ORIGINAL_ENV,
     AWS_ENDPOINT_URL_KINESIS: endpoint,
@@ -57,10 +50,9 @@ beforeAll(async () => {
   handler = (require("../../handlers/push") as typeof import("../../handlers/push")).handler;
 }, 30_000);
 
-afterAll(() => {
+afterAll(async () => {
   kinesis?.destroy();
-  stopEngine();
-  process.removeListener("exit", stopEngine);
+  await engine?.stop();
   process.env = ORIGINAL_ENV;
 });
 
@@ -141,47 +133,4 @@ async function waitUntilActive(client: KinesisClient, stream: string): Promise<v
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`stream ${stream} did not become ACTIVE`);
-}
-
-/** A port that was free a moment ago (the OS picks it for a throwaway listener). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts kinesalite in memory and resolves once it prints that it listens; rejects if it exits first. */
-function startKinesalite(port: number): Promise<ChildProcess> {
-  const cli = join(__dirname, "..", "..", "node_modules", "kinesalite", "cli.js");
-  const child = spawn(process.execPath, [cli, "--port", String(port), "--createStreamMs", "0", "--shardLimit", "50"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`kinesalite did not start on port ${port}: ${output}`));
-    }, 10_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Listening at")) {
-        clearTimeout(timer);
-        child.stdout?.removeAllListeners("data");
-        child.stdout?.resume();
-        child.stderr?.resume();
-        resolve(child);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`kinesalite exited with ${code}: ${output}`));
-    });
-  });
 }

@@ -11,10 +11,10 @@ import {
   type RunMarker,
 } from "../../handlers/extract/logic";
 import { finalizeBatch, replayedProcessedKey, type FinalizeDeps } from "../../handlers/finalize/logic";
-import { BATCH_ID_COLUMN, type BatchSettings, type ExtractInput, type ReplaySpec } from "../../handlers/shared/batch-contract";
+import { BATCH_ID_COLUMN, type ExtractInput, type ReplaySpec } from "../../handlers/shared/batch-contract";
 import { MemoryStore } from "../support/memory-store";
 import { click, conversionFailedEnvelope, errorObject, processingFailedEnvelope, rawBackupObject } from "../support/replay-objects";
-import { TEST_SCHEMA } from "../support/schema";
+import { testBatchSettings } from "../support/schema";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
 
 const EXECUTION_ID = "arn:aws:states:eu-west-1:123456789012:execution:batch:replay-1";
@@ -35,18 +35,7 @@ const KEYS = {
   raw12: `${RAW}/hour=12/acme-test-delivery-1-2026-11-25-12-00-00-gggg.gz`,
 };
 
-const SETTINGS: BatchSettings = {
-  schema: { ...TEST_SCHEMA, columns: [...TEST_SCHEMA.columns, { name: BATCH_ID_COLUMN, type: "string", required: false }] },
-  dayKey: "day",
-  partitionTime: "arrival",
-  eventIdColumn: "event_id",
-  partitionKeyField: "user_id",
-  recordsPerChunk: 1000,
-  maxPushAttempts: 3,
-  database: "lake_db",
-  table: "clicks",
-  runTimeoutSeconds: 3600,
-};
+const SETTINGS = testBatchSettings();
 
 type Row = Record<string, unknown>;
 

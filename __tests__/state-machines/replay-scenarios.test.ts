@@ -6,12 +6,12 @@
  */
 import { extractBatch, type BatchManifest } from "../../handlers/extract/logic";
 import { finalizeBatch } from "../../handlers/finalize/logic";
-import { BATCH_ID_COLUMN, type BatchSettings, type ExtractOutput } from "../../handlers/shared/batch-contract";
+import { BATCH_ID_COLUMN, type ExtractOutput } from "../../handlers/shared/batch-contract";
 import { BATCH_STATES as S, buildBatchWorkflow } from "../../state-machines/batch-workflow";
 import { lambda, LOCAL_EXECUTION, type LocalHandler, runLocally, sequence, TEST_WORKFLOW_PROPS } from "../support/local-sfn";
 import { MemoryStore } from "../support/memory-store";
 import { click, conversionFailedEnvelope, errorObject, processingFailedEnvelope } from "../support/replay-objects";
-import { TEST_SCHEMA } from "../support/schema";
+import { testBatchSettings } from "../support/schema";
 
 const definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
 const SCHEDULED_TIME = "2026-11-25T14:00:00Z";
@@ -20,18 +20,7 @@ const REPLAY = { from: "errors", since: "2026-11-25T10:00:00Z", until: "2026-11-
 const PF_KEY = "errors/processing-failed/year=2026/month=11/day=25/hour=10/acme-test-delivery-1-2026-11-25-10-04-12-aaaa";
 const FCF_KEY = "errors/format-conversion-failed/year=2026/month=11/day=25/hour=10/acme-test-delivery-1-2026-11-25-10-10-00-bbbb.gz";
 
-const SETTINGS: BatchSettings = {
-  schema: { ...TEST_SCHEMA, columns: [...TEST_SCHEMA.columns, { name: BATCH_ID_COLUMN, type: "string", required: false }] },
-  dayKey: "day",
-  partitionTime: "arrival",
-  eventIdColumn: "event_id",
-  partitionKeyField: "user_id",
-  recordsPerChunk: 2,
-  maxPushAttempts: 3,
-  database: "lake_db",
-  table: "clicks",
-  runTimeoutSeconds: 3600,
-};
+const SETTINGS = testBatchSettings({ recordsPerChunk: 2 });
 
 const log = { info: jest.fn(), warn: jest.fn() };
 const HEADER = { Data: [{ VarCharValue: "found" }, { VarCharValue: "missing_required" }] };

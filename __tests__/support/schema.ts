@@ -1,4 +1,5 @@
-/** A clickstream event schema and transform settings shared by handler and stack tests. */
+/** A clickstream event schema, and transform and batch settings over it, shared by the tests. */
+import { BATCH_ID_COLUMN, type BatchSettings } from "../../handlers/shared/batch-contract";
 import type { TransformSettings } from "../../handlers/shared/contract";
 import type { EventSchema } from "../../handlers/shared/event-schema";
 
@@ -24,4 +25,24 @@ export const TEST_SCHEMA: EventSchema = {
 /** Transform settings over {@link TEST_SCHEMA}: arrival-time partitioning, `day` key, no drop rules. */
 export function testSettings(overrides: Partial<TransformSettings> = {}): TransformSettings {
   return { schema: TEST_SCHEMA, dayKey: "day", partitionTime: "arrival", dropRules: [], ...overrides };
+}
+
+/**
+ * Batch settings over {@link TEST_SCHEMA} plus `batch_id`: arrival-time partitioning, `day` key,
+ * 1,000-record chunks, table `lake_db.clicks`, a one-hour run.
+ */
+export function testBatchSettings(overrides: Partial<BatchSettings> = {}): BatchSettings {
+  return {
+    schema: { ...TEST_SCHEMA, columns: [...TEST_SCHEMA.columns, { name: BATCH_ID_COLUMN, type: "string", required: false }] },
+    dayKey: "day",
+    partitionTime: "arrival",
+    eventIdColumn: "event_id",
+    partitionKeyField: "user_id",
+    recordsPerChunk: 1000,
+    maxPushAttempts: 3,
+    database: "lake_db",
+    table: "clicks",
+    runTimeoutSeconds: 3600,
+    ...overrides,
+  };
 }
