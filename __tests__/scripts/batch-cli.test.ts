@@ -603,4 +603,15 @@ describe("scripts/run-cli.mjs", () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--limit must be a whole number from 1 to 1000, got "abc"');
   });
+
+  it("runs the rehearsal entry too, ending the process with its exit code", () => {
+    const bad = spawnSync(process.execPath, [join(__dirname, "../../scripts/run-cli.mjs"), "rehearse", "--records", "-5"], {
+      cwd: join(__dirname, "../.."),
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--records needs a whole number from 1 to 5000000, got -5");
+  });
 });
