@@ -7,13 +7,16 @@ import { buildValidation } from "../../handlers/extract/logic";
 import type { EventSchema } from "../../handlers/shared/event-schema";
 import {
   decodePrestoViewOriginalText,
+  DEFAULT_LATEST_VIEW_DAYS,
   latestRowOrdering,
   latestRowsSql,
   latestViewColumns,
+  latestViewSql,
   prestoType,
   prestoViewOriginalText,
 } from "../../handlers/shared/sql/latest-view";
-import { tableSchema } from "../../stacks/config";
+import { recentDaysPredicate } from "../../handlers/shared/sql/partition-filter";
+import { ConfigError, tableSchema } from "../../stacks/config";
 import { namedQueries } from "../../stacks/sql/named-queries";
 import { TEST_SCHEMA } from "../support/schema";
 import { eventsTableAddress, findWhere, synthPipeline, testConfig, type Synthesized } from "../support/synth";
@@ -101,12 +104,18 @@ describe("the view's rows, run in DuckDB", () => {
     row("e", "14", "20261125T1400Z-replay", "only copy"),
   ];
 
-  async function query(sql: string): Promise<Record<string, unknown>[]> {
+  /**
+   * Runs `sql` over `rows` in DuckDB. Trino's `date_format` becomes DuckDB's `strftime` (same `%Y%m%d`
+   * specifiers), and `current_timestamp` is pinned to `now` so the view's rolling window is deterministic.
+   */
+  async function query(sql: string, rows: readonly Row[] = ROWS, now?: string): Promise<Record<string, unknown>[]> {
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
+    await connection.run("CREATE MACRO date_format(ts, fmt) AS strftime(ts, fmt)");
     await connection.run('CREATE SCHEMA "lake_db"');
     await connection.run(`CREATE TABLE "lake_db"."clicks" (${COLUMNS.map((c) => `"${c}" VARCHAR`).join(", ")})`);
-    for (const r of ROWS) {
+    if (now !== undefined) sql = sql.replaceAll("current_timestamp", `CAST('${now}' AS TIMESTAMPTZ)`);
+    for (const r of rows) {
       await connection.run(`INSERT INTO "lake_db"."clicks" VALUES (${COLUMNS.map((c) => (r[c] === undefined ? "NULL" : `'${r[c]}'`)).join(", ")})`);
     }
     const reader = await connection.runAndReadAll(sql);
@@ -124,6 +133,21 @@ describe("the view's rows, run in DuckDB", () => {
       { event_id: "d", event_type: "next day" },
       { event_id: "e", event_type: "only copy" },
     ]);
+  });
+
+  it("as the view, keeps only the copies in the partitions of the window's days, deduplicated among themselves", async () => {
+    // Pinned "now": 2026-11-25 09:30 UTC, so a 7-day window reads the days 2026-11-18 … 2026-11-25.
+    const rows: Row[] = [
+      ...ROWS,
+      row("f", "23", undefined, "old copy", "17"), // 8 days ago: outside the window
+      row("g", "23", undefined, "only copy, day 17", "17"),
+      row("h", "00", undefined, "first day of the window", "18"),
+    ];
+    const sql = latestViewSql(props(), 7);
+    const kept = await query(`SELECT "event_id", "event_type" FROM (${sql}) ORDER BY "event_id"`, rows, "2026-11-25 09:30:00+00");
+
+    expect(kept.map((r) => r.event_id)).toEqual(["a", "b", "c", "d", "e", "h"]);
+    expect(kept.find((r) => r.event_id === "a")).toEqual({ event_id: "a", event_type: "replayed copy" });
   });
 
   it("lets the validation count the replay batch's records whose latest copy is theirs", async () => {
@@ -167,6 +191,23 @@ describe("Presto view encoding", () => {
   });
 });
 
+/**
+ * What the AWS provider sends to Glue for a `ser_de_info` block, following expandSerDeInfo in
+ * terraform-provider-aws internal/service/glue/catalog_table.go: nothing for a missing or empty block,
+ * and only the non-empty fields of a block.
+ */
+function providerSerDeInfo(block: unknown): Record<string, unknown> | undefined {
+  const first = Array.isArray(block) ? block[0] : block;
+  if (first === undefined || first === null) return undefined;
+  const { name, parameters, serialization_library: library } = first as Record<string, any>;
+  const sent: Record<string, unknown> = {};
+  if (typeof name === "string" && name.length > 0) sent.Name = name;
+  if (parameters && Object.keys(parameters).length > 0) sent.Parameters = parameters;
+  if (typeof library === "string" && library.length > 0) sent.SerializationLibrary = library;
+  // An all-empty block reaches the provider as a nil list element, which it drops.
+  return Object.keys(sent).length > 0 ? sent : undefined;
+}
+
 describe("the view in the stack", () => {
   const s = synthPipeline();
   const view = (synth: Synthesized = s) => findWhere(synth, "aws_glue_catalog_table", (t) => t.table_type === "VIRTUAL_VIEW");
@@ -187,7 +228,7 @@ describe("the view in the stack", () => {
     const definition = decodePrestoViewOriginalText(view().view_original_text);
 
     expect(definition).toEqual({
-      originalSql: latestRowsSql({ database: "acme_test", table: "events", schema: tableSchema(config), dayKey: "day", eventIdColumn: "event_id" }),
+      originalSql: latestViewSql({ database: "acme_test", table: "events", schema: tableSchema(config), dayKey: "day", eventIdColumn: "event_id" }, DEFAULT_LATEST_VIEW_DAYS),
       catalog: "awsdatacatalog",
       schema: "acme_test",
       columns: latestViewColumns(tableSchema(config), "day").map((c) => ({ name: c.name, type: prestoType(c.type) })),
@@ -195,6 +236,37 @@ describe("the view in the stack", () => {
     expect(definition.columns).toContainEqual({ name: "event_id", type: "varchar" });
     expect(definition.columns.slice(-4)).toEqual(["year", "month", "day", "hour"].map((name) => ({ name, type: "varchar" })));
     expect(trinoSyntaxErrors(definition.originalSql)).toEqual([]);
+  });
+
+  // The provider sends a ser_de_info block only if it has a non-empty field, and only its non-empty fields
+  // (terraform-provider-aws internal/service/glue/catalog_table.go, expandSerDeInfo); Athena fails queries on
+  // a view without SerDe info: "HIVE_METASTORE_ERROR: Table storage descriptor is missing SerDe info"
+  // (https://github.com/hashicorp/terraform-provider-aws/issues/28517).
+  it("has a SerDe info the AWS provider sends to Glue (non-empty name and library), as provider issue 28517 requires", () => {
+    const sent = providerSerDeInfo(view().storage_descriptor.ser_de_info);
+
+    expect(sent).toBeDefined();
+    expect(sent).toHaveProperty("SerializationLibrary");
+    expect(sent).toHaveProperty("Name");
+  });
+
+  it("bounds the view's SQL to the configured window of days, on partition keys only", () => {
+    const sql = (days: number) => decodePrestoViewOriginalText(view(synthPipeline({ catalog: { latestViewDays: days } })).view_original_text).originalSql;
+
+    expect(sql(30)).toContain(`WHERE ${recentDaysPredicate("day", 30).split("\n").join("\n  ")}`);
+    expect(decodePrestoViewOriginalText(view().view_original_text).originalSql).toContain("INTERVAL '7' DAY");
+    expect(trinoSyntaxErrors(sql(30))).toEqual([]);
+  });
+
+  it.each([0, 367, 2.5])("rejects catalog.latestViewDays %s at config time, naming the field and the range", (days) => {
+    let caught: unknown;
+    try {
+      testConfig({ catalog: { latestViewDays: days } });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as Error).message).toMatch(new RegExp(`catalog\\.latestViewDays: received ${days}; allowed: an integer from 1 to 366`));
   });
 
   it("lists the same columns with Hive types in its storage descriptor", () => {

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { TransformSettings } from "../../handlers/shared/contract";
 import { BATCH_ID_COLUMN, type BatchSettings } from "../../handlers/shared/batch-contract";
 import { EventSchema, isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } from "../../handlers/shared/event-schema";
+import { MAX_RECENT_DAYS } from "../../handlers/shared/sql/partition-filter";
 import { batchTiming } from "./batch-timing";
 import { cronProblem, minimumPeriodMinutes, rateProblem } from "./cron";
 import { LIMITS } from "./limits";
@@ -223,6 +224,7 @@ const settingsShape = z.strictObject({
     schemaUpdateBehavior: z.enum(["LOG", "UPDATE_IN_DATABASE"]),
     schemaDeleteBehavior: z.enum(["LOG", "DELETE_FROM_DATABASE"]),
     partitionProjection: z.boolean(),
+    latestViewDays: z.number(),
   }),
   query: z.strictObject({ bytesScannedCutoffPerQuery: z.number(), engineVersion: z.string() }),
   logs: z.strictObject({ retentionDays: z.number() }),
@@ -596,6 +598,7 @@ function checkSchema(c: Checker, s: PipelineSettings): void {
 }
 
 function checkCatalog(c: Checker, s: PipelineSettings): void {
+  c.range("catalog.latestViewDays", s.catalog.latestViewDays, 1, MAX_RECENT_DAYS, "days of partitions the <table>_latest view reads", "set catalog.latestViewDays between 1 and 366, e.g. 7; deduplicate older history with an explicit job (README, \"Deduplicated view\")");
   const schedule = s.catalog.crawlerSchedule;
   if (schedule !== null) {
     const problem = cronProblem(schedule);

@@ -147,6 +147,12 @@ export interface CatalogSettings {
    * the batch workflow. @default false
    */
   readonly partitionProjection: boolean;
+  /**
+   * Days the deduplicated view `<table>_latest` reads: the partitions of the UTC days from this many days
+   * ago through today (1–366). The view never scans more, so it stays under the workgroup's scan cutoff.
+   * @default 7
+   */
+  readonly latestViewDays: number;
 }
 
 export interface QuerySettings {
@@ -322,6 +328,7 @@ export const DEFAULT_SETTINGS: Omit<PipelineSettings, "namePrefix" | "region"> =
     schemaUpdateBehavior: "LOG",
     schemaDeleteBehavior: "LOG",
     partitionProjection: false,
+    latestViewDays: 7,
   },
   query: { bytesScannedCutoffPerQuery: 1_073_741_824, engineVersion: "Athena engine version 3" },
   logs: { retentionDays: 30 },

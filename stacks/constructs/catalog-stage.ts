@@ -132,6 +132,7 @@ export class CatalogStage extends Construct {
         schema: props.schema,
         dayKey: props.dayKey,
         eventIdColumn: props.eventIdColumn,
+        windowDays: props.catalog.latestViewDays,
       });
     }
 

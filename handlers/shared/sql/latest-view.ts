@@ -12,12 +12,18 @@
  * time, and a replay after the scheduled batch of the same minute). Copies equal in all of these are
  * duplicates of one delivery, and either may be kept.
  *
+ * The view reads a rolling window of days only ({@link latestViewSql}): `row_number()` needs every copy
+ * of an event, so a filter on the view's output cannot be pushed below it, and an unbounded view would
+ * read every partition of the table on every query. Deduplicating all of history is a separate,
+ * explicit job (see the README, "Deduplicated view").
+ *
  * Pure, no cdktf: the stack builds the Glue view from it, the named queries and the batch validation
  * use the same SQL, and tests check it with the Trino grammar.
  */
 import { BATCH_ID_COLUMN } from "../batch-contract";
 import { partitionKeys, type DayKey, type EventSchema } from "../event-schema";
 import { qualifiedTable, quoteIdentifier } from "./identifiers";
+import { recentDaysPredicate } from "./partition-filter";
 
 /** Suffix of the view's name: `events` → `events_latest`. */
 export const LATEST_VIEW_SUFFIX = "_latest";
@@ -33,6 +39,9 @@ export interface LatestRowsProps {
   /** The column holding the event id; one row per value is kept. */
   readonly eventIdColumn: string;
 }
+
+/** Default rolling window of the view, in days before the current UTC day (`catalog.latestViewDays`). */
+export const DEFAULT_LATEST_VIEW_DAYS = 7;
 
 /** The view's name for a table. */
 export function latestViewName(table: string): string {
@@ -54,8 +63,9 @@ export function latestRowOrdering(schema: EventSchema, dayKey: DayKey): string {
 /**
  * `SELECT <every column> FROM (SELECT <every column>, row_number() OVER (PARTITION BY <event id>
  * ORDER BY <partitions DESC, batch_id DESC NULLS LAST>) AS <rank> FROM <table> [WHERE <where>]) WHERE <rank> = 1`,
- * every identifier quoted. Without `where` this is the view's definition. With `where` (a predicate on
- * the table's columns, e.g. partition keys) the same deduplication runs over the selected rows only,
+ * every identifier quoted. Without `where` it deduplicates the whole table, unbounded; the view passes its
+ * rolling window ({@link latestViewSql}). With `where` (a predicate on the table's columns, e.g.
+ * partition keys) the same deduplication runs over the selected rows only,
  * which Athena can prune: a filter on the view's output cannot be pushed below row_number() unless it is
  * on the PARTITION BY column, so filtering the view by partition still reads the whole table.
  * Throws when the event id column is not a column of the schema.
@@ -77,6 +87,16 @@ export function latestRowsSql(props: LatestRowsProps, where?: string): string {
     `)`,
     `WHERE ${rank} = 1`,
   ].join("\n");
+}
+
+/**
+ * The view's definition: {@link latestRowsSql} over the partitions of the UTC days from `windowDays` days
+ * ago through today ({@link recentDaysPredicate}), evaluated by Athena when the view is queried, so the
+ * view never reads more than `windowDays + 1` days of partitions. An event whose every copy is older
+ * than the window is not in the view. Throws for a window outside 1–366 days.
+ */
+export function latestViewSql(props: LatestRowsProps, windowDays: number): string {
+  return latestRowsSql(props, recentDaysPredicate(props.dayKey, windowDays));
 }
 
 /** A name for the rank column that no column of the view has (`latest_rank`, `_latest_rank`, …). */

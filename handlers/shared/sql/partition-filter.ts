@@ -89,6 +89,39 @@ export function recentHoursPredicate(dayKey: DayKey, hours: number): string {
   return `(${terms.join("\n  AND ")})`;
 }
 
+/** Longest rolling window, in days, that {@link recentDaysPredicate} accepts (one year and a day). */
+export const MAX_RECENT_DAYS = 366;
+
+/**
+ * A predicate selecting the partitions of the UTC days from `days` days before the query runs through
+ * the current day (so `days + 1` calendar days, always covering the last `days` × 24 hours), computed by
+ * Athena from `current_timestamp` in UTC. Like {@link recentHoursPredicate}, it compares only partition
+ * keys with strings: the exact bound compares the concatenated keys (`YYYYMMDD`) with `date_format`,
+ * and IN lists on `year` (and on `month` while the window spans fewer than 12 months) constrain single
+ * keys, so Athena prunes the partition listing, and partition projection enumerates only those values.
+ * Throws unless `days` is an integer from 1 to {@link MAX_RECENT_DAYS}.
+ */
+export function recentDaysPredicate(dayKey: DayKey, days: number): string {
+  if (!Number.isInteger(days) || days < 1 || days > MAX_RECENT_DAYS) {
+    throw new Error(`recentDaysPredicate: days must be an integer from 1 to ${MAX_RECENT_DAYS}, got ${days}`);
+  }
+  const [year, month, day] = partitionKeys(dayKey).map(quoteIdentifier);
+  const nowUtc = "(current_timestamp AT TIME ZONE 'UTC')";
+  const start = `${nowUtc} - INTERVAL '${days}' DAY`;
+  const format = (instant: string, pattern: string) => `date_format(${instant}, ${sqlString(pattern)})`;
+  const terms = [
+    `concat(${year}, ${month}, ${day}) BETWEEN ${format(start, "%Y%m%d")} AND ${format(nowUtc, "%Y%m%d")}`,
+    `${year} IN (${format(start, "%Y")}, ${format(nowUtc, "%Y")})`,
+  ];
+  // A month has at least 28 days, so `days` days reach back at most ceil(days / 28) months.
+  const monthsBack = Math.ceil(days / 28);
+  if (monthsBack < 11) {
+    const months = Array.from({ length: monthsBack + 1 }, (_, k) => (k === 0 ? nowUtc : `${nowUtc} - INTERVAL '${k}' MONTH`));
+    terms.push(`${month} IN (${months.map((instant) => format(instant, "%m")).join(", ")})`);
+  }
+  return `(${terms.join("\n  AND ")})`;
+}
+
 function floorToHour(instant: Date, argument: string): number {
   const time = instant.getTime();
   if (Number.isNaN(time)) throw new Error(`hourPartitionPredicate: ${argument} is not a valid date`);
