@@ -148,6 +148,7 @@ export class PipelineStack extends TerraformStack {
       schema: tableSchema(config),
       dayKey: config.partitioning.dayKey,
       eventIdColumn: latestViewIdColumn(config),
+      partitionProjection: config.catalog.partitionProjection,
       kmsKeyArn,
     });
 

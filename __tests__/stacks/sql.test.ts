@@ -1,7 +1,8 @@
 import { DayKey, EventSchema } from "../../handlers/shared/event-schema";
 import { qualifiedTable, quoteIdentifier, sqlString } from "../../handlers/shared/sql/identifiers";
-import { LAST_DAY_HOURS, namedQueries, NamedQuerySpec } from "../../stacks/sql/named-queries";
-import { hourPartitionPredicate, recentHoursPredicate } from "../../handlers/shared/sql/partition-filter";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { LAST_DAY_HOURS, LATEST_PARTITIONS_HOURS, namedQueries, NamedQuerySpec } from "../../stacks/sql/named-queries";
+import { hourPartitionPredicate, MAX_RECENT_DAYS, recentDaysPredicate, recentHoursPredicate } from "../../handlers/shared/sql/partition-filter";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
 
 const SCHEMA: EventSchema = {
@@ -22,12 +23,49 @@ const DAY_KEYS: readonly DayKey[] = ["day", "date"];
 /** Words the generated SQL may leave unquoted: upper-case keywords and lower-case function names. */
 const SQL_WORDS = new Set([
   "SELECT", "FROM", "WHERE", "GROUP", "BY", "ORDER", "DESC", "LIMIT", "WITH", "AS", "RIGHT", "JOIN", "ON",
-  "AND", "OR", "IN", "IS", "NULL", "BETWEEN", "AT", "TIME", "ZONE", "INTERVAL", "HOUR", "DAY",
-  "count", "count_if", "min", "max", "concat", "date_format", "current_timestamp",
+  "AND", "OR", "IN", "IS", "NULL", "BETWEEN", "AT", "TIME", "ZONE", "INTERVAL", "HOUR", "DAY", "MONTH",
+  "OVER", "PARTITION", "NULLS", "LAST",
+  "count", "count_if", "min", "max", "concat", "date_format", "current_timestamp", "row_number",
 ]);
 
-function queriesFor(dayKey: DayKey, schema: EventSchema = SCHEMA): NamedQuerySpec[] {
-  return namedQueries({ database: "lake_db", table: "events", schema, dayKey });
+function queriesFor(dayKey: DayKey, schema: EventSchema = SCHEMA, partitionProjection = false): NamedQuerySpec[] {
+  return namedQueries({ database: "lake_db", table: "events", schema, dayKey, eventIdColumn: "event_id", partitionProjection });
+}
+
+/**
+ * Runs `sql` in DuckDB with `current_timestamp` pinned to `now` and Trino's `date_format` as DuckDB's
+ * `strftime` (the same `%Y%m%d%H` specifiers), over `tables` (name → rows of string values).
+ */
+async function runInDuckDb(sql: string, now: string, tables: Record<string, ReadonlyArray<Record<string, string>>>): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    await connection.run("CREATE MACRO date_format(ts, fmt) AS strftime(ts, fmt)");
+    await connection.run('CREATE SCHEMA "lake_db"');
+    for (const [name, rows] of Object.entries(tables)) {
+      const columns = Object.keys(rows[0]!);
+      await connection.run(`CREATE TABLE "lake_db"."${name}" (${columns.map((c) => `"${c}" VARCHAR`).join(", ")})`);
+      const values = rows.map((row) => `(${columns.map((c) => `'${row[c]}'`).join(", ")})`);
+      for (let i = 0; i < values.length; i += 500) {
+        await connection.run(`INSERT INTO "lake_db"."${name}" VALUES ${values.slice(i, i + 500).join(", ")}`);
+      }
+    }
+    const reader = await connection.runAndReadAll(sql.replaceAll("current_timestamp", `CAST('${now}' AS TIMESTAMPTZ)`));
+    return reader.getRowObjects() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** One row per UTC day from `from` to `to` (inclusive), as partition values with hour "12". */
+function dailyPartitions(dayKey: DayKey, from: string, to: string): Record<string, string>[] {
+  const rows: Record<string, string>[] = [];
+  for (let t = Date.parse(`${from}T12:00:00Z`); t <= Date.parse(`${to}T12:00:00Z`); t += 86_400_000) {
+    const iso = new Date(t).toISOString();
+    rows.push({ year: iso.slice(0, 4), month: iso.slice(5, 7), [dayKey]: iso.slice(8, 10), hour: "12" });
+  }
+  return rows;
 }
 
 function query(id: string, dayKey: DayKey, schema: EventSchema = SCHEMA): string {
@@ -239,6 +277,97 @@ describe("namedQueries", () => {
   it("rejects a schema whose event-time column is not one of its columns", () => {
     const schema: EventSchema = { ...SCHEMA, eventTimeColumn: "received_at" };
     expect(() => queriesFor("day", schema)).toThrow(/eventTimeColumn "received_at" is not a column/);
+  });
+});
+
+describe("named queries never scan the whole table", () => {
+  const variants = DAY_KEYS.flatMap((dayKey) =>
+    [false, true].flatMap((projection) => queriesFor(dayKey, SCHEMA, projection).map((spec) => [spec.id, dayKey, projection, spec.sql] as const)),
+  );
+
+  it.each(variants)("%s (day key %s, projection %s) filters every read of the table by partition keys", (_id, _dayKey, _projection, sql) => {
+    const reads = sql.match(/FROM "lake_db"\."events"(?!\$)[^\n]*\n\s*\S+ \S+/g) ?? [];
+    expect(reads.length).toBeGreaterThan(0);
+    for (const read of reads) expect(read).toMatch(/\n\s*WHERE \(concat\(/);
+  });
+
+  it.each(variants)("%s (day key %s, projection %s) is valid Trino SQL", (_id, _dayKey, _projection, sql) => {
+    expect(trinoSyntaxErrors(sql)).toEqual([]);
+  });
+
+  // Athena: partitions that partition projection computes are not registered in the catalog, so SHOW PARTITIONS
+  // and the `$partitions` metadata table do not list them
+  // (https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html, "Considerations and limitations").
+  it("under partition projection, no query reads $partitions: the latest partitions come from the data", () => {
+    const specs = queriesFor("day", SCHEMA, true);
+    for (const spec of specs) expect(spec.sql).not.toContain("$partitions");
+    const latest = specs.find((spec) => spec.id === "latest-partitions")!;
+    expect(latest.name).toBe("Latest partitions with data");
+    expect(latest.sql).toContain(`WHERE ${recentHoursPredicate("day", LATEST_PARTITIONS_HOURS)}`);
+  });
+
+  const NOW = "2026-11-25 13:30:00+00"; // the window runs from 2026-11-18 13h to 2026-11-25 13h
+  const events = (partitions: ReadonlyArray<Record<string, string>>) =>
+    partitions.flatMap((p, i) => [1, 2].map((n) => ({ ...p, event_id: `e${i}-${n}`, event_type: "view", event_time: `${p.year}-${p.month}-${p.day}T${p.hour}:00:00Z` })));
+
+  it("under projection, lists the newest partitions that hold rows, from the last 7 days only (run in DuckDB)", async () => {
+    const sql = queriesFor("day", SCHEMA, true).find((spec) => spec.id === "latest-partitions")!.sql;
+    const rows = await runInDuckDb(sql, NOW, { events: events(dailyPartitions("day", "2026-11-10", "2026-11-25")) });
+
+    expect(rows.map((r) => `${r.month}-${r.day}`)).toEqual(["11-25", "11-24", "11-23", "11-22", "11-21", "11-20", "11-19"]);
+    expect(rows.every((r) => r.row_count === 2n)).toBe(true);
+  });
+
+  it("without projection, lists the registered partitions of the last 7 days with their row counts, 0 when empty (run in DuckDB)", async () => {
+    const sql = queriesFor("day").find((spec) => spec.id === "latest-partitions")!.sql;
+    const registered = dailyPartitions("day", "2026-11-10", "2026-11-25");
+    const rows = await runInDuckDb(sql, NOW, {
+      events: events(registered.filter((p) => p.day !== "24")),
+      "events$partitions": registered,
+    });
+
+    expect(rows.map((r) => r.day)).toEqual(["25", "24", "23", "22", "21", "20", "19"]);
+    expect(rows.map((r) => Number(r.row_count))).toEqual([2, 0, 2, 2, 2, 2, 2]);
+  });
+});
+
+describe("recentDaysPredicate", () => {
+  it.each(DAY_KEYS)("is valid Trino SQL inside a SELECT with day key %s", (dayKey) => {
+    expect(trinoSyntaxErrors(`SELECT count(*) FROM "lake_db"."events" WHERE ${recentDaysPredicate(dayKey, 30)}`)).toEqual([]);
+  });
+
+  it("compares only partition keys, with strings computed from current_timestamp in UTC", () => {
+    const predicate = recentDaysPredicate("date", 7);
+    expect(predicate).toContain(
+      `concat("year", "month", "date") BETWEEN date_format((current_timestamp AT TIME ZONE 'UTC') - INTERVAL '7' DAY, '%Y%m%d') AND date_format((current_timestamp AT TIME ZONE 'UTC'), '%Y%m%d')`,
+    );
+    expect(unquotedWords(predicate).filter((word) => !SQL_WORDS.has(word))).toEqual([]);
+  });
+
+  // Exactness, hints included: the IN lists on year and month must never drop a day the exact bound keeps.
+  it.each([
+    ["2026-03-01 00:30:00+00", 1],
+    ["2026-03-01 00:30:00+00", 29],
+    ["2026-03-31 23:59:00+00", 31],
+    ["2026-01-01 00:00:00+00", 7],
+    ["2026-03-01 00:30:00+00", 59],
+    ["2026-03-01 00:30:00+00", 60],
+    ["2024-12-31 12:00:00+00", 90],
+    ["2025-02-28 12:00:00+00", 300],
+    ["2024-02-29 12:00:00+00", MAX_RECENT_DAYS],
+  ])("at %s, %s days select exactly the UTC days from that many days back through today (run in DuckDB)", async (now, days) => {
+    const partitions = dailyPartitions("day", "2023-01-01", "2027-01-31");
+    const rows = await runInDuckDb(`SELECT "year", "month", "day" FROM "lake_db"."events" WHERE ${recentDaysPredicate("day", days)} ORDER BY 1, 2, 3`, now, {
+      events: partitions,
+    });
+    const today = Date.parse(`${now.slice(0, 10)}T12:00:00Z`);
+    const expected = dailyPartitions("day", new Date(today - days * 86_400_000).toISOString().slice(0, 10), now.slice(0, 10));
+
+    expect(rows.map((r) => `${r.year}-${r.month}-${r.day}`)).toEqual(expected.map((p) => `${p.year}-${p.month}-${p.day}`));
+  });
+
+  it.each([0, 367, 1.5])("rejects %s days", (days) => {
+    expect(() => recentDaysPredicate("day", days)).toThrow(/days must be an integer from 1 to 366/);
   });
 });
 

@@ -21,6 +21,8 @@ export interface QueryStageProps {
   readonly dayKey: DayKey;
   /** The event id column: adds the "Latest row per event" query (the `<table>_latest` view's deduplication). @default no such query */
   readonly eventIdColumn?: string;
+  /** `catalog.partitionProjection`: the latest-partitions query reads data instead of `$partitions`. @default false */
+  readonly partitionProjection?: boolean;
   /** Customer-managed key for query results; unset uses SSE-S3. */
   readonly kmsKeyArn?: string;
 }
@@ -61,6 +63,7 @@ export class QueryStage extends Construct {
       schema: props.schema,
       dayKey: props.dayKey,
       eventIdColumn: props.eventIdColumn,
+      partitionProjection: props.partitionProjection,
     }).map(
       (query) =>
         new AthenaNamedQuery(this, query.id, {

@@ -20,6 +20,12 @@ export interface NamedQueriesProps {
   readonly dayKey: DayKey;
   /** The event id column: adds "Latest row per event". @default no such query */
   readonly eventIdColumn?: string;
+  /**
+   * Athena partition projection is on (`catalog.partitionProjection`): the partitions are computed, not
+   * registered, so `$partitions` lists none and the latest partitions are found from the data instead.
+   * @default false
+   */
+  readonly partitionProjection?: boolean;
 }
 
 /** One saved query, ready for an `AthenaNamedQuery`. */
@@ -39,6 +45,9 @@ export const LAST_DAY_HOURS = 24;
 
 /** How many of the newest partitions the latest-partitions query lists. */
 export const LATEST_PARTITIONS_LIMIT = 48;
+
+/** Hours before the current hour that the latest-partitions query looks back over (7 days). */
+export const LATEST_PARTITIONS_HOURS = 7 * 24;
 
 /** Rows the latest-row-per-event query returns, newest event first. */
 export const LATEST_ROWS_LIMIT = 100;
@@ -72,27 +81,13 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
     `ORDER BY ${keyList}`,
   ].join("\n");
 
-  // `$partitions` is metadata only (no row counts for Glue/Hive tables). The RIGHT JOIN keeps partitions
-  // without rows and puts the table on the probe side, so dynamic filtering prunes it to these partitions.
-  const latest = quoteIdentifier("latest");
-  const loaded = quoteIdentifier("t");
-  const on = (alias: string) => keys.map((key) => `${alias}.${key}`);
-  const latestKeys = on(latest).join(", ");
-  const latestPartitions = [
-    `WITH ${latest} AS (`,
-    `  SELECT ${keyList}`,
-    `  FROM ${qualifiedTable(database, `${table}$partitions`)}`,
-    `  ORDER BY ${keys.map((key) => `${key} DESC`).join(", ")}`,
-    `  LIMIT ${LATEST_PARTITIONS_LIMIT}`,
-    `)`,
-    `SELECT ${latestKeys},`,
-    `  count(${loaded}.${keys[0]}) AS ${quoteIdentifier("row_count")},`,
-    `  max(${loaded}.${eventTime}) AS ${quoteIdentifier("last_event_time")}`,
-    `FROM ${source} AS ${loaded}`,
-    `RIGHT JOIN ${latest} ON ${on(loaded).map((key, i) => `${key} = ${on(latest)[i]}`).join(" AND ")}`,
-    `GROUP BY ${latestKeys}`,
-    `ORDER BY ${on(latest).map((key) => `${key} DESC`).join(", ")}`,
-  ].join("\n");
+  // Both forms read only the partitions of the last 7 days: the table side is filtered by partition keys,
+  // so the query is bounded even where dynamic filtering would not prune.
+  const lastWeek = recentHoursPredicate(dayKey, LATEST_PARTITIONS_HOURS);
+  const latestPartitions = props.partitionProjection
+    ? latestPartitionsFromData(source, keys, eventTime, lastWeek)
+    : latestRegisteredPartitions(qualifiedTable(database, `${table}$partitions`), source, keys, eventTime, lastWeek);
+  const weekWindow = `the current hour and the ${LATEST_PARTITIONS_HOURS} before it (UTC partitions)`;
 
   const required = schema.columns.filter((column) => column.required).map((column) => column.name);
   const isNull = required.map((name) => `${quoteIdentifier(name)} IS NULL`);
@@ -128,8 +123,10 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
     },
     {
       id: "latest-partitions",
-      name: "Latest partitions loaded",
-      description: `The ${LATEST_PARTITIONS_LIMIT} newest partitions registered for ${database}.${table}, newest first, with their row counts and latest event time.`,
+      name: props.partitionProjection ? "Latest partitions with data" : "Latest partitions loaded",
+      description: props.partitionProjection
+        ? `The ${LATEST_PARTITIONS_LIMIT} newest hourly partitions of ${database}.${table} that hold rows, over ${weekWindow}, newest first, with their row counts and latest event time (partition projection: read from the data, since $partitions lists no projected partition).`
+        : `The ${LATEST_PARTITIONS_LIMIT} newest partitions registered for ${database}.${table} over ${weekWindow}, newest first, with their row counts (0 for a registered partition without rows) and latest event time.`,
       sql: latestPartitions,
     },
     {
@@ -149,4 +146,57 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
         ]
       : []),
   ];
+}
+
+/**
+ * The newest registered partitions (metadata from `$partitions`, no row counts for Glue tables) within
+ * the window, with their row counts. The RIGHT JOIN keeps partitions without rows; the table side reads
+ * only the window's partitions.
+ */
+function latestRegisteredPartitions(partitionsTable: string, source: string, keys: readonly string[], eventTime: string, window: string): string {
+  const keyList = keys.join(", ");
+  const latest = quoteIdentifier("latest");
+  const loaded = quoteIdentifier("t");
+  const on = (alias: string) => keys.map((key) => `${alias}.${key}`);
+  const latestKeys = on(latest).join(", ");
+  const indent = (text: string) => text.split("\n").join("\n  ");
+  return [
+    `WITH ${latest} AS (`,
+    `  SELECT ${keyList}`,
+    `  FROM ${partitionsTable}`,
+    `  WHERE ${indent(window)}`,
+    `  ORDER BY ${keys.map((key) => `${key} DESC`).join(", ")}`,
+    `  LIMIT ${LATEST_PARTITIONS_LIMIT}`,
+    `)`,
+    `SELECT ${latestKeys},`,
+    `  count(${loaded}.${keys[0]}) AS ${quoteIdentifier("row_count")},`,
+    `  max(${loaded}.${eventTime}) AS ${quoteIdentifier("last_event_time")}`,
+    `FROM (`,
+    `  SELECT ${keyList}, ${eventTime}`,
+    `  FROM ${source}`,
+    `  WHERE ${indent(window)}`,
+    `) AS ${loaded}`,
+    `RIGHT JOIN ${latest} ON ${on(loaded).map((key, i) => `${key} = ${on(latest)[i]}`).join(" AND ")}`,
+    `GROUP BY ${latestKeys}`,
+    `ORDER BY ${on(latest).map((key) => `${key} DESC`).join(", ")}`,
+  ].join("\n");
+}
+
+/**
+ * With partition projection: the newest partitions that hold rows within the window, found by grouping
+ * the data itself (Athena's `$partitions` lists only partitions registered in the catalog, and projected
+ * ones are not registered).
+ */
+function latestPartitionsFromData(source: string, keys: readonly string[], eventTime: string, window: string): string {
+  const keyList = keys.join(", ");
+  return [
+    `SELECT ${keyList},`,
+    `  count(*) AS ${quoteIdentifier("row_count")},`,
+    `  max(${eventTime}) AS ${quoteIdentifier("last_event_time")}`,
+    `FROM ${source}`,
+    `WHERE ${window}`,
+    `GROUP BY ${keyList}`,
+    `ORDER BY ${keys.map((key) => `${key} DESC`).join(", ")}`,
+    `LIMIT ${LATEST_PARTITIONS_LIMIT}`,
+  ].join("\n");
 }
