@@ -243,7 +243,7 @@ describe("delivery", () => {
     const config = s.only("aws_kinesis_firehose_delivery_stream").extended_s3_configuration;
     expect(config).not.toHaveProperty("data_format_conversion_configuration");
     expect(config.compression_format).toBe("GZIP");
-    expect(eventsTable(s).storage_descriptor.ser_de_info.serialization_library).toBe("org.openx.data.jsonserde.JsonSerDe");
+    expect(eventsTable(s).storage_descriptor.ser_de_info.serialization_library).toBe("org.apache.hive.hcatalog.data.JsonSerDe");
   });
 });
 

@@ -6,6 +6,7 @@ import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { DayKey, EventSchema, partitionKeys } from "../../handlers/shared/event-schema";
+import { TIMESTAMP_TEXT_FORMATS } from "../../handlers/shared/record-validation";
 import type { CatalogSettings } from "../config";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { LAKE_PREFIXES } from "./lake-storage";
@@ -30,18 +31,26 @@ export interface CatalogStageProps {
   readonly ctx: AwsContext;
 }
 
-/** Storage descriptors per delivered format. */
+/**
+ * Storage descriptors per delivered format. JSON is read with the Hive JSON SerDe, not the OpenX one,
+ * whose results Athena documents as possibly non-deterministic
+ * (https://docs.aws.amazon.com/athena/latest/ug/openx-json-serde.html); its `timestamp.formats` are the forms the
+ * transform writes ({@link TIMESTAMP_TEXT_FORMATS}), comma-separated
+ * (https://docs.aws.amazon.com/athena/latest/ug/hive-json-serde.html).
+ */
 const STORAGE = {
   parquet: {
     inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
     outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
     serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+    serDeParameters: { "serialization.format": "1" },
     parameters: { classification: "parquet", "parquet.compression": "SNAPPY" },
   },
   json: {
     inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
     outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-    serializationLibrary: "org.openx.data.jsonserde.JsonSerDe",
+    serializationLibrary: "org.apache.hive.hcatalog.data.JsonSerDe",
+    serDeParameters: { "serialization.format": "1", "timestamp.formats": TIMESTAMP_TEXT_FORMATS.join(",") },
     parameters: { classification: "json", compressionType: "gzip" },
   },
 } as const;
@@ -113,7 +122,7 @@ export class CatalogStage extends Construct {
         outputFormat: storage.outputFormat,
         serDeInfo: {
           serializationLibrary: storage.serializationLibrary,
-          parameters: { "serialization.format": "1" },
+          parameters: { ...storage.serDeParameters },
         },
         columns: props.schema.columns.map((column) => ({
           name: column.name,
