@@ -363,6 +363,53 @@ describe("transformRecords: partition keys", () => {
   });
 });
 
+// Athena reads only the partitions whose values are in the projected ranges
+// (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html, integer type):
+// with event-time partitions an event outside the projected years must fail loudly, not land unseen.
+describe("transformRecords: event-time partitions under partition projection", () => {
+  const projected = testSettings({ partitionTime: "event", projectedYears: { from: 2020, to: 2100 } });
+
+  it.each(["2019-12-31T23:59:59.999Z", "2101-01-01T00:00:00Z", "1970-01-01T00:00:00Z"])(
+    "fails an event at %s (outside the projected years) with a reason naming the year and the range",
+    (time) => {
+      expectFailed(clickEvent({ event_time: time }), new RegExp(`event time .* is in year ${Number(time.slice(0, 4))}, outside the years 2020–2100 that Athena partition projection reads`), projected);
+    },
+  );
+
+  it.each([
+    ["2020-01-01T00:00:00Z", "2020"],
+    ["2100-12-31T23:59:59Z", "2100"],
+  ])("accepts an event at %s, at the edge of the projected years, and partitions it by that year", (time, year) => {
+    const { record } = transformOne(clickEvent({ event_time: time }), projected);
+
+    expect(record.result).toBe("Ok");
+    expect(record.metadata?.partitionKeys).toMatchObject({ year });
+  });
+
+  it("checks the coerced time, so an epoch before 2020 fails too", () => {
+    expectFailed(clickEvent({ event_time: 1_500_000_000 }), /event time 2017-07-14T02:40:00.000Z is in year 2017/, projected);
+  });
+
+  it("does not check arrival-time partitions, whose year is the arrival's", () => {
+    const { record } = transformOne(clickEvent({ event_time: "2019-06-01T00:00:00Z" }), testSettings({ projectedYears: { from: 2020, to: 2100 } }));
+
+    expect(record.result).toBe("Ok");
+  });
+
+  it("leaves dropped records dropped, not failed", () => {
+    const settings = { ...projected, dropRules: [{ column: "event_type", equals: ["heartbeat"] }] };
+    const { record } = transformOne(clickEvent({ event_type: "heartbeat", event_time: "2019-06-01T00:00:00Z" }), settings);
+
+    expect(record.result).toBe("Dropped");
+  });
+
+  it("rejects settings whose projected years are not an integer range", () => {
+    expect(() => parseTransformSettings(JSON.stringify({ ...projected, projectedYears: { from: 2100, to: 2020 } }))).toThrow(
+      /projectedYears must be \{ from: integer, to: integer \} with from ≤ to/,
+    );
+  });
+});
+
 describe("transformRecords: batches", () => {
   it("conserves records across a mixed 1,000-record batch", () => {
     // Prepare

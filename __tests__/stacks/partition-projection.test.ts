@@ -3,7 +3,8 @@
  * layout Firehose writes, the location template survives Terraform's interpolation, and the crawler
  * loses its schedule but stays for the batch workflow.
  */
-import { eventsTable, synthPipeline } from "../support/synth";
+import { transformSettings } from "../../stacks/config";
+import { eventsTable, synthPipeline, testConfig } from "../support/synth";
 
 const projected = synthPipeline({ catalog: { partitionProjection: true } });
 const parameters = () => eventsTable(projected).parameters as Record<string, string>;
@@ -62,6 +63,20 @@ describe("partition projection", () => {
   it("adds no projection properties by default", () => {
     const keys = Object.keys(eventsTable(synthPipeline()).parameters);
     expect(keys.filter((key) => key.startsWith("projection.") || key === "storage.location.template")).toEqual([]);
+  });
+
+  it("with event-time partitions, gives the transform exactly the projected year range, so events outside it fail", () => {
+    const s = synthPipeline({ catalog: { partitionProjection: true }, partitioning: { partitionTime: "event" } });
+    const [from, to] = (eventsTable(s).parameters["projection.year.range"] as string).split(",").map(Number);
+    const fn = s.resources("aws_lambda_function").find((f) => f.environment?.variables?.TRANSFORM_SETTINGS);
+    const settings = JSON.parse(fn!.environment.variables.TRANSFORM_SETTINGS);
+
+    expect(settings.projectedYears).toEqual({ from, to });
+  });
+
+  it("gives the transform no year range without projection or with arrival-time partitions", () => {
+    expect(transformSettings(testConfig({ partitioning: { partitionTime: "event" } })).projectedYears).toBeUndefined();
+    expect(transformSettings(testConfig({ catalog: { partitionProjection: true } })).projectedYears).toBeUndefined();
   });
 
   it("keeps the crawler's schedule by default", () => {

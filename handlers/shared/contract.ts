@@ -32,6 +32,12 @@ export interface TransformSettings {
   /** `event`: return `partitionKeys` from the event time for dynamic partitioning. */
   readonly partitionTime: PartitionTime;
   readonly dropRules: readonly DropRule[];
+  /**
+   * Set with event-time partitions under Athena partition projection: the projected years. An event whose
+   * year is outside them is returned as `ProcessingFailed` (error prefix, with a reason) instead of landing
+   * in a partition Athena never reads. @default no check
+   */
+  readonly projectedYears?: { readonly from: number; readonly to: number };
 }
 
 /** Reads an environment variable set by a construct, failing with the construct that sets it. */

@@ -143,7 +143,8 @@ export function compileSchema(settings: TransformSettings): CompiledTransform {
     },
   });
 
-  const context: RecordContext = { validator, dropRules, eventTime, partitionMetadata, metadataChars };
+  const projectedYears = eventTime ? settings.projectedYears : undefined;
+  const context: RecordContext = { validator, dropRules, eventTime, partitionMetadata, metadataChars, projectedYears };
   return {
     settings,
     transform: (event, options) => transformEvent(event, context, options),
@@ -156,6 +157,8 @@ interface RecordContext {
   readonly eventTime: string | undefined;
   readonly partitionMetadata: (time: string) => FirehoseTransformationMetadata;
   readonly metadataChars: number;
+  /** Event-time partitions under partition projection: the years Athena projects. */
+  readonly projectedYears: TransformSettings["projectedYears"];
 }
 
 interface MutableCounts {
@@ -277,6 +280,17 @@ function transformOne(data: string, context: RecordContext, counts: MutableCount
     if (Object.hasOwn(record, rule.column) && rule.values.has(record[rule.column])) return { result: "Dropped" };
   }
 
+  const projected = context.projectedYears;
+  if (projected && context.eventTime) {
+    const time = record[context.eventTime] as string;
+    const year = Number(time.slice(0, 4));
+    if (year < projected.from || year > projected.to) {
+      return fail(
+        `column ${context.eventTime}: event time ${time} is in year ${year}, outside the years ${projected.from}–${projected.to} that Athena partition projection reads (catalog.partitionProjection with event-time partitions): the record would land in a partition no query sees`,
+      );
+    }
+  }
+
   const output = changed || !isSingleLine(text) ? encodeLine(record) : withOneNewline(data, bytes, text);
   const metadata = context.eventTime ? context.partitionMetadata(record[context.eventTime] as string) : undefined;
   return { result: "Ok", data: output, coerced: changed, metadata };
@@ -328,6 +342,15 @@ function settingsProblems(raw: unknown): string[] {
     problems.push(`dayKey must be "day" or "date", got ${preview(raw.dayKey)}`);
   if (raw.partitionTime !== "arrival" && raw.partitionTime !== "event") {
     problems.push(`partitionTime must be "arrival" or "event", got ${preview(raw.partitionTime)}`);
+  }
+  if (raw.projectedYears !== undefined) {
+    const years = raw.projectedYears;
+    const valid =
+      isJsonObject(years) &&
+      Number.isInteger(years.from) &&
+      Number.isInteger(years.to) &&
+      (years.from as number) <= (years.to as number);
+    if (!valid) problems.push(`projectedYears must be { from: integer, to: integer } with from ≤ to, got ${preview(years)}`);
   }
   if (!Array.isArray(raw.dropRules)) {
     problems.push("dropRules must be an array");

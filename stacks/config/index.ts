@@ -8,6 +8,7 @@ import { TransformSettings } from "../../handlers/shared/contract";
 import { BATCH_ID_COLUMN, type BatchSettings } from "../../handlers/shared/batch-contract";
 import { EventSchema, isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } from "../../handlers/shared/event-schema";
 import { MAX_RECENT_DAYS } from "../../handlers/shared/sql/partition-filter";
+import { PROJECTED_YEARS } from "../../handlers/shared/sql/partition-projection";
 import { batchTiming } from "./batch-timing";
 import { cronProblem, minimumPeriodMinutes, rateProblem } from "./cron";
 import { LIMITS } from "./limits";
@@ -148,6 +149,9 @@ export function transformSettings(config: PipelineConfig): TransformSettings {
     dayKey: config.partitioning.dayKey,
     partitionTime: config.partitioning.partitionTime,
     dropRules: config.delivery.dropRules,
+    ...(config.partitioning.partitionTime === "event" && config.catalog.partitionProjection
+      ? { projectedYears: { from: PROJECTED_YEARS.from, to: PROJECTED_YEARS.to } }
+      : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { DayKey, EventSchema, partitionKeys } from "../../handlers/shared/event-schema";
 import { TIMESTAMP_TEXT_FORMATS } from "../../handlers/shared/record-validation";
+import { PROJECTED_YEARS } from "../../handlers/shared/sql/partition-projection";
 import type { CatalogSettings } from "../config";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { LAKE_PREFIXES } from "./lake-storage";
@@ -55,8 +56,7 @@ const STORAGE = {
   },
 } as const;
 
-/** Years Athena partition projection enumerates; queries should filter on `year` (the named queries do). */
-export const PROJECTED_YEARS = { from: 2020, to: 2100 } as const;
+export { PROJECTED_YEARS };
 
 /**
  * Athena partition projection table properties for the hourly layout Firehose writes
