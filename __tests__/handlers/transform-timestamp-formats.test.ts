@@ -170,6 +170,17 @@ describe("the JSON table's SerDe and the transform's timestamps", () => {
     expect(readAs(declared, written as string)).toBe(Date.parse(instant));
   });
 
+  // The Parquet path is read by Firehose's record format conversion, whose deserializer stays OpenX: Firehose
+  // documents that it reads yyyy-MM-dd'T'HH:mm:ss[.S]'Z' with up to 9 fraction digits
+  // (https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html, "Choose the JSON deserializer"),
+  // while its Hive JSON deserializer without formats uses java.sql.Timestamp.valueOf, which rejects that form.
+  it.each(INPUTS)("writes %p in a form Firehose's OpenX deserializer documents for the Parquet path", (input) => {
+    const { records } = transformRecords(firehoseEvent([clickEvent({ event_time: input })]), testSettings());
+    const written = (decodeJson(records[0]!) as Record<string, unknown>).event_time as string;
+
+    expect(written).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/);
+  });
+
   it("the parser is strict: values outside the declared patterns are not read", () => {
     for (const value of ["2026-11-25 09:00:00", "2026-11-25T09:00:00", "2026-11-25T09:00:00+01:00", "2026-11-25T09:00:00.1234567891Z", "2026-13-01T00:00:00Z"]) {
       expect(readAs(declared, value)).toBeUndefined();
