@@ -631,16 +631,17 @@ describe("extractBatch: validation query", () => {
     expect(query).toContain(`("year" = '2026' AND "month" = '11' AND "date" = '25' AND "hour" IN ('00', '01'))`);
   });
 
-  it("omits the partition predicate when the event hours span more than 168 hours", async () => {
+  it("bounds the scan by the event hours even when they span more than 168 hours (a backfill never scans the whole table)", async () => {
     // Prepare
-    const landing = ["2026-11-01T00:00:00Z", "2026-11-25T00:00:00Z"]
+    const landing = ["2025-12-30T07:00:00Z", "2026-11-25T00:00:00Z"]
       .map((time, i) => JSON.stringify({ event_id: `e${i}`, event_type: "x", event_time: time }))
       .join("\n");
     // Act
     const { query } = await validationOf(batchSettings({ partitionTime: "event" }), landing);
     // Assess
-    expect(query).not.toMatch(/"year" (=|IN)/);
-    expect(query).not.toMatch(/FROM "lake_db"\."clicks"\s+WHERE/);
+    expect(query).toMatch(/FROM "lake_db"\."clicks"\s+WHERE/);
+    expect(query).toContain(`BETWEEN '2025123007' AND '2026112500'`);
+    expect(query).toContain(`"year" IN ('2025', '2026')`);
     expect(trinoSyntaxErrors(query)).toEqual([]);
   });
 

@@ -158,7 +158,8 @@ describe("the view's rows, run in DuckDB", () => {
   });
 
   it("does not count a batch's records that a newer copy shadows", async () => {
-    const { query: validation } = buildValidation(props(), "20261125T1000Z", 2, undefined);
+    const window = { from: new Date("2026-11-24T00:00:00Z"), to: new Date("2026-11-26T23:00:00Z") };
+    const { query: validation } = buildValidation(props(), "20261125T1000Z", 2, window);
 
     // b is this batch's latest copy; c was replaced by the replay of the same minute.
     expect(await query(validation)).toEqual([{ found: 1n, missing_required: 0n }]);

@@ -2,7 +2,7 @@ import { DayKey, EventSchema } from "../../handlers/shared/event-schema";
 import { qualifiedTable, quoteIdentifier, sqlString } from "../../handlers/shared/sql/identifiers";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { LAST_DAY_HOURS, LATEST_PARTITIONS_HOURS, namedQueries, NamedQuerySpec } from "../../stacks/sql/named-queries";
-import { hourPartitionPredicate, MAX_RECENT_DAYS, recentDaysPredicate, recentHoursPredicate } from "../../handlers/shared/sql/partition-filter";
+import { hourPartitionPredicate, hourRangePredicate, MAX_RECENT_DAYS, recentDaysPredicate, recentHoursPredicate } from "../../handlers/shared/sql/partition-filter";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
 
 const SCHEMA: EventSchema = {
@@ -444,5 +444,41 @@ describe("recentHoursPredicate", () => {
 
   it.each([0, 169, 1.5])("rejects %s hours", (hours) => {
     expect(() => recentHoursPredicate("day", hours)).toThrow(/hours must be an integer from 1 to 168/);
+  });
+});
+
+describe("hourRangePredicate", () => {
+  /** One partition per UTC hour from `from` to `to`, inclusive. */
+  function hourlyPartitions(dayKey: DayKey, from: string, to: string): Record<string, string>[] {
+    const rows: Record<string, string>[] = [];
+    for (let t = Date.parse(from); t <= Date.parse(to); t += 3_600_000) {
+      const iso = new Date(t).toISOString();
+      rows.push({ year: iso.slice(0, 4), month: iso.slice(5, 7), [dayKey]: iso.slice(8, 10), hour: iso.slice(11, 13) });
+    }
+    return rows;
+  }
+
+  it.each(DAY_KEYS)("is valid Trino SQL inside a SELECT with day key %s", (dayKey) => {
+    const predicate = hourRangePredicate(dayKey, new Date("2025-12-30T07:10:00Z"), new Date("2026-02-02T01:00:00Z"));
+    expect(trinoSyntaxErrors(`SELECT count(*) FROM "lake_db"."events" WHERE ${predicate}`)).toEqual([]);
+  });
+
+  it("selects exactly the hours from the first to the last, across a year boundary (run in DuckDB)", async () => {
+    const partitions = hourlyPartitions("day", "2025-12-20T00:00:00Z", "2026-01-20T00:00:00Z");
+    const predicate = hourRangePredicate("day", new Date("2025-12-30T07:45:00Z"), new Date("2026-01-10T03:00:00Z"));
+    const rows = await runInDuckDb(`SELECT "year", "month", "day", "hour" FROM "lake_db"."events" WHERE ${predicate} ORDER BY 1, 2, 3, 4`, "2026-11-30 00:00:00+00", {
+      events: partitions,
+    });
+    const expected = hourlyPartitions("day", "2025-12-30T07:00:00Z", "2026-01-10T03:00:00Z");
+
+    expect(rows.map((r) => `${r.year}${r.month}${r.day}${r.hour}`)).toEqual(expected.map((p) => `${p.year}${p.month}${p.day}${p.hour}`));
+  });
+
+  it("constrains the year key to the years of the range, so the partition listing is pruned", () => {
+    expect(hourRangePredicate("date", new Date("2024-05-01T00:00:00Z"), new Date("2026-01-01T00:00:00Z"))).toContain(`"year" IN ('2024', '2025', '2026')`);
+  });
+
+  it("rejects a reversed range", () => {
+    expect(() => hourRangePredicate("day", new Date("2026-02-01T00:00:00Z"), new Date("2026-01-01T00:00:00Z"))).toThrow(/reversed/);
   });
 });

@@ -40,7 +40,7 @@ import {
 } from "../shared/record-validation";
 import { quoteIdentifier, sqlString } from "../shared/sql/identifiers";
 import { latestRowsSql } from "../shared/sql/latest-view";
-import { hourPartitionPredicate, MAX_WINDOW_HOURS } from "../shared/sql/partition-filter";
+import { hourPartitionPredicate, hourRangePredicate, MAX_WINDOW_HOURS } from "../shared/sql/partition-filter";
 import { decodeLandingFile, MAX_LANDING_FILE_BYTES } from "./object-text";
 import { decodeReplayObject, planReplay, type ReplayPlan } from "./replay";
 
@@ -810,10 +810,8 @@ const HOUR_MS = 3_600_000;
  * The partition hours the validation scans. Arrival-time partitioning: Firehose files records by the
  * hour they arrive, so from the hour of `now` (the end of extraction, before the push) through
  * `now + runTimeoutSeconds`, capped at {@link MAX_WINDOW_HOURS}. Event-time partitioning: the first
- * to the last event hour of the accepted records. Undefined when there is nothing to bound (no event
- * times) or the event hours span more than {@link MAX_WINDOW_HOURS}: a predicate that wide would be a
- * long OR list with little pruning benefit, and `batch_id` alone already selects exactly this batch,
- * so the query then scans the table instead.
+ * to the last event hour of the accepted records, however far apart (a backfill of months scans those
+ * months, never the whole table). Undefined only when there is nothing to bound (no accepted records).
  */
 export function validationWindow(
   settings: Pick<BatchSettings, "partitionTime" | "runTimeoutSeconds">,
@@ -828,7 +826,7 @@ export function validationWindow(
   if (!eventHours) return undefined;
   const from = new Date(`${eventHours.first}:00:00Z`);
   const to = new Date(`${eventHours.last}:00:00Z`);
-  return (to.getTime() - from.getTime()) / HOUR_MS > MAX_WINDOW_HOURS ? undefined : { from, to };
+  return { from, to };
 }
 
 /**
@@ -842,8 +840,10 @@ export function validationWindow(
  * Athena cannot push a partition filter on the view below its row_number(), so querying the view would
  * read the whole table on every run. Nothing newer than the window exists while the run is going, and
  * older copies never win, so within the window the result equals the view's (arrival-time partitions;
- * with event-time partitions, copies of an event share its event hour). Without a window the whole
- * table is deduplicated, exactly as the view does.
+ * with event-time partitions, copies of an event share its event hour). A window of at most
+ * {@link MAX_WINDOW_HOURS} hours is listed hour by hour; a wider one is a range on the concatenated keys.
+ * Without a window (a batch with no accepted records) the query reads no partition at all: no query the
+ * project runs scans the whole table.
  */
 export function buildValidation(
   settings: Pick<BatchSettings, "schema" | "dayKey" | "eventIdColumn" | "database" | "table">,
@@ -859,7 +859,7 @@ export function buildValidation(
     : { ...settings.schema, columns: [...settings.schema.columns, { name: BATCH_ID_COLUMN, type: "string" as const, required: false }] };
   const latest = latestRowsSql(
     { database: settings.database, table: settings.table, schema, dayKey: settings.dayKey, eventIdColumn: settings.eventIdColumn },
-    window ? hourPartitionPredicate(settings.dayKey, window.from, window.to) : undefined,
+    validationPredicate(settings.dayKey, window),
   );
   const query = [
     `SELECT count(DISTINCT ${eventId}) AS "found",`,
@@ -870,6 +870,13 @@ export function buildValidation(
     `WHERE ${quoteIdentifier(BATCH_ID_COLUMN)} = ${sqlString(batchId)}`,
   ].join("\n");
   return { query, expectedCount };
+}
+
+/** The partition predicate of the validation's window; FALSE (nothing to read) without one. */
+function validationPredicate(dayKey: BatchSettings["dayKey"], window: { readonly from: Date; readonly to: Date } | undefined): string {
+  if (!window) return "FALSE";
+  const spanHours = (window.to.getTime() - window.from.getTime()) / HOUR_MS;
+  return spanHours > MAX_WINDOW_HOURS ? hourRangePredicate(dayKey, window.from, window.to) : hourPartitionPredicate(dayKey, window.from, window.to);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -65,6 +65,28 @@ export function hourPartitionPredicate(dayKey: DayKey, fromHourUtc: Date, toHour
 }
 
 /**
+ * A predicate selecting exactly the hourly partitions from the hour containing `fromHourUtc` to the hour
+ * containing `toHourUtc`, both inclusive, for a span of any length. The exact bound compares the
+ * concatenated keys (`YYYYMMDDHH`) with two literals; the IN list on `year` constrains a single key, so
+ * Athena prunes the partition listing (and partition projection enumerates only those years). Use it
+ * where {@link hourPartitionPredicate} would be too long (more than {@link MAX_WINDOW_HOURS} hours).
+ */
+export function hourRangePredicate(dayKey: DayKey, fromHourUtc: Date, toHourUtc: Date): string {
+  const from = hourPartitionValues(new Date(floorToHour(fromHourUtc, "fromHourUtc")));
+  const to = hourPartitionValues(new Date(floorToHour(toHourUtc, "toHourUtc")));
+  const bound = (v: HourPartitionValues) => `${v.year}${v.month}${v.day}${v.hour}`;
+  if (bound(to) < bound(from)) {
+    throw new Error(`hourRangePredicate: the window is reversed: fromHourUtc ${fromHourUtc.toISOString()} is after toHourUtc ${toHourUtc.toISOString()}`);
+  }
+  const [year, month, day, hour] = partitionKeys(dayKey).map(quoteIdentifier);
+  const years = Array.from({ length: Number(to.year) - Number(from.year) + 1 }, (_, k) => String(Number(from.year) + k).padStart(4, "0"));
+  return [
+    `(concat(${year}, ${month}, ${day}, ${hour}) BETWEEN ${sqlString(bound(from))} AND ${sqlString(bound(to))}`,
+    `  AND ${year} IN (${years.map(sqlString).join(", ")}))`,
+  ].join("\n");
+}
+
+/**
  * A predicate selecting the partitions from the hour that began `hours` hours before the query runs
  * through the current hour (so `hours + 1` partitions), computed by Athena from `current_timestamp`
  * in UTC. The exact bound compares the concatenated keys (`YYYYMMDDHH`) with `date_format`; the
