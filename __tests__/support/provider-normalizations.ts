@@ -598,7 +598,7 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
     ],
     normalizations: [],
     reviewed:
-      "not modelled: the definition is flattened from DescribeAnalysisDefinition and open provider issues report perpetual diffs in some visual blocks (conditional formatting, data set identifier declarations); the analysis here uses one data set declaration and line, bar and KPI-free visuals only; watch the first plan after enabling QuickSight",
+      "not modelled: the definition is flattened from DescribeAnalysisDefinition and open provider issues report perpetual diffs in some visual blocks (conditional formatting, data set identifier declarations); the analysis here declares one data set and uses one line chart, one bar chart and one KPI visual without conditional formatting; watch the first plan after enabling QuickSight",
   },
 
   aws_quicksight_data_set: {
