@@ -70,7 +70,7 @@ const PROVIDER_DEFAULT_PROCESSOR_PARAMETERS: Readonly<Record<string, string>> = 
 };
 
 /** The Lambda processor's parameters: the function, then only the settings that differ from Firehose's defaults. */
-export function lambdaProcessorParameters(
+function lambdaProcessorParameters(
   lambdaArn: string,
   delivery: Pick<DeliverySettings, "processorRetries" | "processorBufferSizeMB" | "processorBufferIntervalSeconds">,
 ): { parameterName: string; parameterValue: string }[] {
