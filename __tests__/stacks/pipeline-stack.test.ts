@@ -5,6 +5,7 @@ import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import "cdktf/lib/testing/adapters/jest";
 import { CLICKSTREAM_SCHEMA, PipelineSettings } from "../../stacks/config";
+import { MAX_LANDING_FILE_BYTES } from "../../handlers/extract/object-text";
 import { actionsOf, asList, resourcesFor, rolesOf } from "../support/iam";
 import { addressOf, addressWhere, eventsTable, eventsTableAddress, findWhere, referencedAddress, synthPipeline, Synthesized } from "../support/synth";
 
@@ -188,6 +189,22 @@ describe("delivery", () => {
     expect(s3Config().s3_backup_configuration.bucket_arn).toBe(s3Config().bucket_arn);
   });
 
+  // AWS accepts 1-128 MiB and 60-900 s for the backup (https://docs.aws.amazon.com/firehose/latest/dev/create-configure-backup.html)
+  // and grows the buffer when delivery falls behind; the 64 MiB cap is the project's: a replay reads a raw
+  // backup object whole and refuses more than MAX_LANDING_FILE_BYTES (256 MiB) decompressed.
+  it("caps the raw-backup buffer at 64 MiB and at least 60 s, whatever the destination buffer", () => {
+    const backup = (delivery: NonNullable<Parameters<typeof synthPipeline>[0]>["delivery"]) =>
+      synthPipeline({ delivery }).only("aws_kinesis_firehose_delivery_stream").extended_s3_configuration.s3_backup_configuration;
+    expect(s3Config().buffering_size).toBe(128);
+    expect(s3Config().s3_backup_configuration.buffering_size).toBe(64);
+    expect(backup({ bufferSizeMiB: 100 }).buffering_size).toBe(64);
+    expect(backup({ bufferSizeMiB: 65 }).buffering_size).toBe(64);
+    expect(backup({ bufferSizeMiB: 64 }).buffering_size).toBe(64);
+    expect(backup({ format: "json", bufferSizeMiB: 10 }).buffering_size).toBe(10);
+    expect(backup({ format: "json", bufferSizeMiB: 10, bufferIntervalSeconds: 30 }).buffering_interval).toBe(60);
+    expect(4 * 64 * 1024 * 1024).toBeLessThanOrEqual(MAX_LANDING_FILE_BYTES);
+  });
+
   it("keeps data, raw and error prefixes disjoint so the table location holds only Parquet", () => {
     const roots = [s3Config().prefix, s3Config().error_output_prefix, s3Config().s3_backup_configuration.prefix].map((p: string) => p.split("/")[0]);
     expect(new Set(roots).size).toBe(3);
@@ -202,8 +219,24 @@ describe("delivery", () => {
   });
 
   it("hands the transform at most 3 MB per invocation", () => {
-    expect(Number(processorParameter(defaults, "BufferSizeInMBs"))).toBeLessThanOrEqual(3);
+    // Unset, Firehose uses 1 MB for a Lambda processor (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html).
+    expect(Number(processorParameter(defaults, "BufferSizeInMBs") ?? 1)).toBeLessThanOrEqual(3);
     expect(Number(processorParameter(synthPipeline({ delivery: { processorBufferSizeMB: 0.5 } }), "BufferSizeInMBs"))).toBe(0.5);
+  });
+
+  // The provider drops NumberOfRetries "3", BufferSizeInMBs "1" and BufferIntervalInSeconds "60" from state
+  // on read (terraform-provider-aws internal/service/firehose/delivery_stream.go, defaultProcessorParameters).
+  it("sets only the processor parameters that differ from Firehose's defaults, which the provider drops on read", () => {
+    const names = (s: Synthesized) =>
+      s.only("aws_kinesis_firehose_delivery_stream").extended_s3_configuration.processing_configuration.processors[0].parameters.map(
+        (p: { parameter_name: string }) => p.parameter_name,
+      );
+    expect(names(synthPipeline({ delivery: { processorRetries: 3, processorBufferSizeMB: 1, processorBufferIntervalSeconds: 60 } }))).toEqual(["LambdaArn"]);
+    const tuned = synthPipeline({ delivery: { processorRetries: 5, processorBufferSizeMB: 2, processorBufferIntervalSeconds: 120 } });
+    expect(processorParameter(tuned, "NumberOfRetries")).toBe("5");
+    expect(processorParameter(tuned, "BufferSizeInMBs")).toBe("2");
+    expect(processorParameter(tuned, "BufferIntervalInSeconds")).toBe("120");
+    expect(processorParameter(synthPipeline({ delivery: { processorRetries: 0 } }), "NumberOfRetries")).toBe("0");
   });
 
   it("logs delivery errors to its own log group and streams", () => {
@@ -344,6 +377,16 @@ describe("catalog", () => {
     const crawler = defaults.only("aws_glue_crawler");
     expect(crawler.schema_change_policy).toEqual({ update_behavior: "LOG", delete_behavior: "LOG" });
     expect(JSON.parse(crawler.configuration).CrawlerOutput.Partitions.AddOrUpdateBehavior).toBe("InheritFromTable");
+  });
+
+  // "configuration for catalog target crawlers will have { ... "Grouping": { "TableGroupingPolicy":
+  // "CombineCompatibleSchemas"} } by default" (terraform-provider-aws website/docs/r/glue_crawler.html.markdown);
+  // the provider compares it as JSON (internal/service/glue/crawler.go, SuppressEquivalentJSONDiffs).
+  it("states the table grouping policy AWS gives a catalog-target crawler, so the plan settles", () => {
+    const crawler = defaults.only("aws_glue_crawler");
+    expect(crawler.catalog_target).toHaveLength(1);
+    expect(JSON.parse(crawler.configuration).Grouping).toEqual({ TableGroupingPolicy: "CombineCompatibleSchemas" });
+    expect(JSON.parse(crawler.configuration).Version).toBe(1);
   });
 
   it("runs hourly by default, on the configured schedule, or only on demand", () => {

@@ -49,7 +49,8 @@ describe("Firehose", () => {
     expect(s3(defaults).cloudwatch_logging_options.enabled).toBe(true);
     const params = s3(defaults).processing_configuration.processors[0].parameters;
     expect(params.map((p: { parameter_name: string }) => p.parameter_name)).toContain("LambdaArn");
-    expect(Number(params.find((p: { parameter_name: string }) => p.parameter_name === "BufferSizeInMBs").parameter_value)).toBeLessThanOrEqual(3);
+    // Unset means Firehose's 1 MB default (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html).
+    expect(Number(params.find((p: { parameter_name: string }) => p.parameter_name === "BufferSizeInMBs")?.parameter_value ?? 1)).toBeLessThanOrEqual(3);
   });
 
   it("project rule: conversion uses ≥ 64 MiB buffers, a stack-managed table, a Parquet serializer and a deserializer", () => {

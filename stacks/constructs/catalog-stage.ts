@@ -174,9 +174,12 @@ export class CatalogStage extends Construct {
         updateBehavior: props.catalog.schemaUpdateBehavior,
         deleteBehavior: props.catalog.schemaDeleteBehavior,
       },
+      // AWS adds Grouping.TableGroupingPolicy = CombineCompatibleSchemas to a catalog-target crawler's
+      // configuration, and the provider compares it as JSON: without it here every plan shows a change.
       configuration: JSON.stringify({
         Version: 1.0,
         CrawlerOutput: { Partitions: { AddOrUpdateBehavior: "InheritFromTable" } },
+        Grouping: { TableGroupingPolicy: "CombineCompatibleSchemas" },
       }),
       // With partition projection Athena needs no crawl for new hours: only the batch workflow starts it.
       schedule: props.catalog.partitionProjection ? undefined : (props.catalog.crawlerSchedule ?? undefined),

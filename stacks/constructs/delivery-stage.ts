@@ -57,6 +57,37 @@ export function deliveryPrefixes(dayKey: DayKey, partitionTime: PartitionTime) {
 }
 
 /**
+ * The values the AWS provider treats as Firehose's own defaults for a Lambda processor on a non-Splunk
+ * destination: it drops a parameter from state on read when AWS returns exactly this string
+ * (terraform-provider-aws internal/service/firehose/delivery_stream.go, `defaultProcessorParameters`,
+ * compared with `==` on the strings; `RoleArn` equal to the destination role is dropped too, and is
+ * never set here). Configuring one of them makes every plan want to add it back.
+ */
+const PROVIDER_DEFAULT_PROCESSOR_PARAMETERS: Readonly<Record<string, string>> = {
+  NumberOfRetries: "3",
+  BufferSizeInMBs: "1",
+  BufferIntervalInSeconds: "60",
+};
+
+/** The Lambda processor's parameters: the function, then only the settings that differ from Firehose's defaults. */
+function lambdaProcessorParameters(
+  lambdaArn: string,
+  delivery: Pick<DeliverySettings, "processorRetries" | "processorBufferSizeMB" | "processorBufferIntervalSeconds">,
+): { parameterName: string; parameterValue: string }[] {
+  const settings: [string, number][] = [
+    ["NumberOfRetries", delivery.processorRetries],
+    ["BufferSizeInMBs", delivery.processorBufferSizeMB],
+    ["BufferIntervalInSeconds", delivery.processorBufferIntervalSeconds],
+  ];
+  return [
+    { parameterName: "LambdaArn", parameterValue: lambdaArn },
+    ...settings
+      .map(([parameterName, value]) => ({ parameterName, parameterValue: String(value) }))
+      .filter((p) => PROVIDER_DEFAULT_PROCESSOR_PARAMETERS[p.parameterName] !== p.parameterValue),
+  ];
+}
+
+/**
  * Delivery: Firehose reads the stream, runs the transform, converts JSON to Parquet (Snappy) with the
  * Glue table's schema and writes hourly partitions, with every source record backed up raw and every
  * failed record kept under the error prefix.
@@ -114,12 +145,7 @@ export class DeliveryStage extends Construct {
           processors: [
             {
               type: "Lambda",
-              parameters: [
-                { parameterName: "LambdaArn", parameterValue: props.transform.qualifiedArn },
-                { parameterName: "NumberOfRetries", parameterValue: String(delivery.processorRetries) },
-                { parameterName: "BufferSizeInMBs", parameterValue: String(delivery.processorBufferSizeMB) },
-                { parameterName: "BufferIntervalInSeconds", parameterValue: String(delivery.processorBufferIntervalSeconds) },
-              ],
+              parameters: lambdaProcessorParameters(props.transform.qualifiedArn, delivery),
             },
           ],
         },
