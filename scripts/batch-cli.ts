@@ -343,19 +343,27 @@ async function newEvents(client: SFNClient, executionArn: string, lastEventId: n
   return newestFirst.reverse();
 }
 
-/** Prints the outcome of a finished execution; exit code 1 when it did not succeed. */
+/**
+ * Prints the outcome of an execution and returns the exit code: 0 for SUCCEEDED and for a run still
+ * going (RUNNING, PENDING_REDRIVE); 1 for FAILED, TIMED_OUT, ABORTED and any status this CLI does not
+ * know, so a script never mistakes a run that did not succeed for one that did.
+ */
 function report(execution: DescribeExecutionOutput, print: (...lines: string[]) => unknown): number {
   const status = execution.status ?? "UNKNOWN";
   if (status === "SUCCEEDED") {
     print(...describeOutcome(execution.output));
     return EXIT.ok;
   }
+  if (isRunning(status)) {
+    print(`Execution is ${status}; follow it with --wait.`);
+    return EXIT.ok;
+  }
   if (FAILED_STATUSES.has(status)) {
     print(...describeFailure(status, execution.error, execution.cause));
     return EXIT.failed;
   }
-  print(`Execution is ${status}; follow it with --wait.`);
-  return EXIT.ok;
+  print(`Execution is ${status}, which this CLI does not know; treating it as not succeeded. Open it in the console.`);
+  return EXIT.failed;
 }
 
 function isRunning(status: string | undefined): boolean {
