@@ -127,6 +127,34 @@ describe("lake storage", () => {
     }
   });
 
+  // S3 removes a delete marker only through Expiration.ExpiredObjectDeleteMarker, which "cannot be specified
+  // with Days or Date" (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html); the
+  // provider marks expired_object_delete_marker "Conflicts with date and days"
+  // (website/docs/r/s3_bucket_lifecycle_configuration.html.markdown in hashicorp/terraform-provider-aws).
+  it("removes expired delete markers everywhere in the versioned lake, in an expiration without days or date", () => {
+    const s = synthPipeline({ batch: { enabled: true } });
+    const versionedBucket = referencedAddress(s.only("aws_s3_bucket_versioning").bucket);
+    const lake = s.resources("aws_s3_bucket_lifecycle_configuration").find((l) => referencedAddress(l.bucket) === versionedBucket)!;
+    const bucketWide = lake.rule.filter((rule: any) => rule.status === "Enabled" && JSON.stringify(rule.filter) === "[{}]");
+    expect(bucketWide).toContainEqual(expect.objectContaining({ expiration: [{ expired_object_delete_marker: true }] }));
+    // A marker is "expired" only once its noncurrent versions are gone: those must expire bucket-wide too.
+    expect(bucketWide).toContainEqual(expect.objectContaining({ noncurrent_version_expiration: [expect.objectContaining({ noncurrent_days: expect.any(Number) })] }));
+  });
+
+  it("never puts expired_object_delete_marker in the same expiration block as days or date", () => {
+    for (const synth of [defaults, synthPipeline({ batch: { enabled: true }, lake: { processedExpirationDays: 30 } })]) {
+      for (const lifecycle of synth.resources("aws_s3_bucket_lifecycle_configuration")) {
+        for (const rule of lifecycle.rule) {
+          for (const expiration of rule.expiration ?? []) {
+            if (expiration.expired_object_delete_marker !== undefined) {
+              expect({ rule: rule.id, days: expiration.days, date: expiration.date }).toEqual({ rule: rule.id, days: undefined, date: undefined });
+            }
+          }
+        }
+      }
+    }
+  });
+
   it("expires raw backups, delivery errors and query results after the configured days", () => {
     const s = synthPipeline({ lake: { rawBackupExpirationDays: 11, errorExpirationDays: 12, queryResultExpirationDays: 13 } });
     const rules = s.resources("aws_s3_bucket_lifecycle_configuration").flatMap((l) => l.rule);
