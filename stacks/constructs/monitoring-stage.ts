@@ -8,6 +8,7 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import type { MonitoringSettings } from "../config";
 import { AwsContext } from "./iam";
+import { TRANSFORM_METRICS_NAMESPACE } from "./node-function";
 
 export interface MonitoringStageProps {
   /** Prefix of every alarm, rule and dashboard name, e.g. `acme-test`; alarms are `<namePrefix>-<signal>`. */
@@ -47,7 +48,7 @@ export interface MonitoringStageProps {
   readonly ctx: AwsContext;
 }
 
-const DEFAULTS = { transformMetricsNamespace: "DataLake/Transform" } as const;
+const DEFAULTS = { transformMetricsNamespace: TRANSFORM_METRICS_NAMESPACE } as const;
 
 /** Length of one alarm period, in seconds: Firehose publishes its metrics at five-minute granularity. */
 export const ALARM_PERIOD_SECONDS = 300;
