@@ -18,8 +18,8 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { decodeReplayObject, planReplay, ReplayTally, type ReplayPlan } from "../handlers/extract/replay";
-import type { BatchExecutionInput, ReplaySpec } from "../handlers/shared/batch-contract";
+import { decodeReplayObject, errorTypeOfKey, planReplay, ReplayTally, type ReplayPlan } from "../handlers/extract/replay";
+import { REPLAY_SOURCE_PREFIXES, type BatchExecutionInput, type ReplaySpec } from "../handlers/shared/batch-contract";
 import { pipelineConfig } from "../pipeline.config";
 import { loadConfig, PipelineConfigFile } from "../stacks/config";
 import { Command, parseArgs, toSchedulerTime, USAGE } from "./cli/args";
@@ -156,7 +156,8 @@ async function run(command: Command, deps: CliDeps, context: ErrorContext): Prom
         const s3 = deps.s3 ?? new S3Client({ region: config.region });
         const bucket = command.bucket ?? chooseLakeBucket(await bucketNames(s3, config.resolvedNames.lakeBucket), config.resolvedNames.lakeBucket);
         const tally = await tallyReplay(s3, bucket, planned.plan);
-        print(...formatDryRun(planned.plan, bucket, tally.report(), replayCommand(command.replay, environment)));
+        const unread = planned.plan.from === "errors" ? await unreadErrorFolders(s3, bucket) : [];
+        print(...formatDryRun(planned.plan, bucket, tally.report(), replayCommand(command.replay, environment), unread));
         return EXIT.ok;
       }
       const target = await resolveStateMachine(command, deps, context);
@@ -309,6 +310,23 @@ async function tallyReplay(s3: S3Client, bucket: string, plan: ReplayPlan): Prom
     } while (continuationToken);
   }
   return tally;
+}
+
+/**
+ * Folders under errors/ named after no error type a replay reads (`errors/<type>/`): a Firehose error
+ * output type this project does not know yet, whose records would otherwise sit there unnoticed.
+ */
+async function unreadErrorFolders(s3: S3Client, bucket: string): Promise<string[]> {
+  const folders: string[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: REPLAY_SOURCE_PREFIXES.errors, Delimiter: "/", ContinuationToken: continuationToken }),
+    );
+    for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.push(common.Prefix);
+    continuationToken = page.NextContinuationToken;
+  } while (continuationToken);
+  return folders.filter((folder) => errorTypeOfKey(folder) === undefined).sort();
 }
 
 /** The command line that starts the replay a dry run described. */

@@ -11,7 +11,12 @@
  *   base64) and lambdaArn; `format-conversion-failed` envelopes carry attemptsMade, arrivalTimestamp,
  *   lastErrorCode, lastErrorMessage (the documentation spells them ErrorCode, ErrorMessage: all three
  *   spellings are read), attemptEndingTimestamp, rawData (the transformed record, base64),
- *   sequenceNumber, subSequenceNumber and dataCatalogTable.
+ *   sequenceNumber, subSequenceNumber and dataCatalogTable. `activePartitionExceeded` objects (event-time
+ *   partitions: records beyond the stream's active-partition limit, docs: firehose/latest/dev/buffering.html)
+ *   have no documented envelope; the dynamic-partitioning error page says only that each record comes
+ *   "along with" information about the error. They are read like the others: `rawData` (base64; the
+ *   record after the transform, which re-validates like the source record) and the error code and message
+ *   under any of the three spellings. An envelope without `rawData` is reported in rejected/, not dropped.
  * - raw/: the source records exactly as Kinesis delivered them, gzipped and concatenated without a
  *   delimiter unless producers ended records with a newline (the batch push does).
  * Both are split with {@link splitJsonValues}, a bracket- and string-aware scanner, so `{…}{…}`,
@@ -41,7 +46,7 @@ const HOUR_MS = 3_600_000;
 /** A checked replay: what to read, and the hourly prefixes to list, in order. */
 export interface ReplayPlan {
   readonly from: ReplaySpec["from"];
-  /** The error types read (both unless one was asked for); empty for the raw backup. */
+  /** The error types read (all of {@link FIREHOSE_ERROR_TYPES} unless one was asked for); empty for the raw backup. */
   readonly errorTypes: readonly FirehoseErrorType[];
   /** `since` and `until` normalised to UTC ISO-8601. */
   readonly since: string;

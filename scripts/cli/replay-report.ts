@@ -2,7 +2,7 @@
  * Text the batch CLI prints about replays: the dry-run report and how to confirm a replay in Athena.
  * Pure: counts in, lines out.
  */
-import { BATCH_ID_COLUMN, type ReplaySpec } from "../../handlers/shared/batch-contract";
+import { BATCH_ID_COLUMN, FIREHOSE_ERROR_TYPES, type ReplaySpec } from "../../handlers/shared/batch-contract";
 import type { ReplayPlan, ReplayReport } from "../../handlers/extract/replay";
 import { qualifiedTable, quoteIdentifier, sqlString } from "../../handlers/shared/sql/identifiers";
 import { latestViewName } from "../../handlers/shared/sql/latest-view";
@@ -10,12 +10,15 @@ import { oneLine } from "./summary";
 
 /** How a replay is described on one line: `errors (processing-failed) from … until …`. */
 export function describeReplay(replay: ReplaySpec): string {
-  const what = replay.from === "errors" ? `errors (${replay.errorType ?? "processing-failed and format-conversion-failed"})` : "raw backup";
+  const what = replay.from === "errors" ? `errors (${replay.errorType ?? `all types: ${FIREHOSE_ERROR_TYPES.join(", ")}`})` : "raw backup";
   return `${what} from ${replay.since} until ${replay.until}`;
 }
 
-/** The dry-run report: what was listed and decoded, per error type and per error message, and the command that replays it. */
-export function formatDryRun(plan: ReplayPlan, bucket: string, report: ReplayReport, replayCommand: string): string[] {
+/**
+ * The dry-run report: what was listed and decoded, per error type and per error message, folders under
+ * errors/ that no replay reads (`unreadFolders`), and the command that replays it.
+ */
+export function formatDryRun(plan: ReplayPlan, bucket: string, report: ReplayReport, replayCommand: string, unreadFolders: readonly string[] = []): string[] {
   const first = plan.prefixes[0] ?? "-";
   const last = plan.prefixes[plan.prefixes.length - 1] ?? "-";
   const lines = [
@@ -37,6 +40,13 @@ export function formatDryRun(plan: ReplayPlan, bucket: string, report: ReplayRep
         "",
         `Error messages, by entries (records and unreadable parts)${more > 0 ? `, top ${report.topMessages.length} of ${report.distinctMessages}` : ""}:`,
         ...table(["ENTRIES", "ERROR"], report.topMessages.map((m) => [String(m.entries), oneLine(m.message, 160)])),
+      );
+    }
+    if (unreadFolders.length > 0) {
+      lines.push(
+        "",
+        `Not read by any replay: errors/ also holds ${unreadFolders.join(", ")} (an error output type this project does not know).`,
+        "  Inspect those objects; their records are not in the table.",
       );
     }
   }
