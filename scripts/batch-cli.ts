@@ -18,7 +18,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { decodeReplayObject, errorTypeOfKey, planReplay, ReplayTally, type ReplayPlan } from "../handlers/extract/replay";
+import { decodeReplayObject, errorTypeOfKey, eventHourReader, planReplay, ReplayTally, type ReplayPlan } from "../handlers/extract/replay";
 import { REPLAY_SOURCE_PREFIXES, type BatchExecutionInput, type ReplaySpec } from "../handlers/shared/batch-contract";
 import { pipelineConfig } from "../pipeline.config";
 import { loadConfig, PipelineConfigFile } from "../stacks/config";
@@ -155,7 +155,9 @@ async function run(command: Command, deps: CliDeps, context: ErrorContext): Prom
       if (command.dryRun) {
         const s3 = deps.s3 ?? new S3Client({ region: config.region });
         const bucket = command.bucket ?? chooseLakeBucket(await bucketNames(s3, config.resolvedNames.lakeBucket), config.resolvedNames.lakeBucket);
-        const tally = await tallyReplay(s3, bucket, planned.plan);
+        // With event-time partitions every distinct event hour is an active Firehose partition.
+        const eventHour = config.partitioning.partitionTime === "event" ? eventHourReader(config.schema) : undefined;
+        const tally = await tallyReplay(s3, bucket, planned.plan, new ReplayTally(eventHour));
         const unread = planned.plan.from === "errors" ? await unreadErrorFolders(s3, bucket) : [];
         print(...formatDryRun(planned.plan, bucket, tally.report(), replayCommand(command.replay, environment), unread));
         return EXIT.ok;
@@ -294,8 +296,7 @@ async function bucketNames(s3: S3Client, configured: { readonly name: string } |
 }
 
 /** Lists every object of the plan's prefixes, reads each and tallies it with the extract's decoders. */
-async function tallyReplay(s3: S3Client, bucket: string, plan: ReplayPlan): Promise<ReplayTally> {
-  const tally = new ReplayTally();
+async function tallyReplay(s3: S3Client, bucket: string, plan: ReplayPlan, tally: ReplayTally): Promise<ReplayTally> {
   for (const prefix of plan.prefixes) {
     let continuationToken: string | undefined;
     do {

@@ -8,6 +8,7 @@ import {
   decodeRawBackupObject,
   envelopeError,
   errorTypeOfKey,
+  eventHourReader,
   parseInstant,
   planReplay,
   ReplayTally,
@@ -16,6 +17,9 @@ import {
   type ReplayPlan,
 } from "../../handlers/extract/replay";
 import { REPLAY_SOURCE_PREFIXES } from "../../handlers/shared/batch-contract";
+import { transformRecords } from "../../handlers/transform/logic";
+import { firehoseEvent } from "../support/firehose-events";
+import { TEST_SCHEMA, testSettings } from "../support/schema";
 import { deliveryPrefixes } from "../../stacks/constructs/delivery-stage";
 import { LAKE_PREFIXES } from "../../stacks/constructs/lake-storage";
 import {
@@ -378,6 +382,38 @@ describe("ReplayTally", () => {
       { message: "Lambda.FunctionError: The Lambda function was successfully invoked but it returned an error result.", entries: 2 },
       { message: "DynamicPartitioning.ActivePartitionsLimitExceeded: Number of active partitions exceeds the limit of 500 for this delivery stream.", entries: 1 },
     ]);
+  });
+
+  it("counts the distinct event hours of the records when given an event-hour reader, and only then", () => {
+    const object = errorObject([
+      partitionExceededEnvelope(click("1", 0, { event_time: "2026-10-03T08:10:00Z" })),
+      partitionExceededEnvelope(click("2", 0, { event_time: "2026-10-03T08:50:00Z" })),
+      partitionExceededEnvelope(click("3", 0, { event_time: "2026-10-17T23:59:59Z" })),
+    ]);
+    const withHours = new ReplayTally(eventHourReader(TEST_SCHEMA));
+    const without = new ReplayTally();
+    withHours.add("errors/activePartitionExceeded/year=2026/a", decodeErrorObject(object));
+    without.add("errors/activePartitionExceeded/year=2026/a", decodeErrorObject(object));
+
+    expect(withHours.report().eventHours).toBe(2);
+    expect(without.report()).not.toHaveProperty("eventHours");
+  });
+
+  // The hour counted must be the partition Firehose opens: the transform's partition keys for the record.
+  it.each([["2024-02-29T23:30:00-02:00"], ["2026-10-03 08:10:00"], [1_790_000_000], ["1790000000123"], ["2026-10-03T08:10:00.5Z"]])(
+    "reads the event hour of %j exactly as the transform partitions it",
+    (eventTime) => {
+      const record = { event_id: "e", event_type: "page_view", event_time: eventTime };
+      const { records } = transformRecords(firehoseEvent([record]), testSettings({ partitionTime: "event" }));
+      const keys = records[0]!.metadata!.partitionKeys as Record<string, string>;
+
+      expect(eventHourReader(TEST_SCHEMA)(record)).toBe(`${keys.year}-${keys.month}-${keys.day}T${keys.hour}`);
+    },
+  );
+
+  it("has no event hour for a record without a readable event time", () => {
+    const read = eventHourReader(TEST_SCHEMA);
+    expect([read({ event_id: "e" }), read({ event_time: "soon" }), read({ event_time: null }), read("text")]).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it("counts raw backup objects without types or messages", () => {

@@ -153,6 +153,33 @@ describe("batch replay --dry-run", () => {
     expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: BUCKET, Prefix: "errors/", Delimiter: "/" });
   });
 
+  // Firehose keeps at most 500 active partitions per stream by default; with event-time partitions each
+  // distinct event hour is one (https://docs.aws.amazon.com/firehose/latest/dev/buffering.html).
+  it("with event-time partitions, counts the distinct event hours and warns above 500", async () => {
+    // Prepare
+    const eventTimeConfig: PipelineConfigFile = {
+      defaults: { namePrefix: "acme", region: "eu-west-1", partitioning: { dayKey: "day", partitionTime: "event" } },
+      environments: { dev: {} },
+    };
+    const hourly = (count: number) =>
+      errorObject(Array.from({ length: count }, (_, i) => partitionExceededEnvelope(`${click(`b-${i}`, 0, { event_time: new Date(Date.UTC(2026, 0, 1, i)).toISOString() })}\n`)), { gzip: true });
+    const key = "errors/activePartitionExceeded/year=2026/month=11/day=25/hour=10/a.gz";
+    const argv = ["replay", "--from", "errors", "--type", "activePartitionExceeded", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--dry-run", "--bucket", BUCKET];
+    // Act
+    givenObjects({ [key]: hourly(500) });
+    const within = await runCli(argv, { configFile: eventTimeConfig });
+    s3.reset();
+    givenObjects({ [key]: hourly(501) });
+    const over = await runCli(argv, { configFile: eventTimeConfig });
+    const arrival = await runCli(argv);
+    // Assess
+    expect(within.stdout).toMatch(/event hours\s+500 distinct/);
+    expect(within.stdout).not.toContain("Warning:");
+    expect(over.stdout).toMatch(/event hours\s+501 distinct/);
+    expect(over.stdout).toContain("Warning: 501 event hours is over Firehose's default limit of 500 active partitions");
+    expect(arrival.stdout).not.toContain("event hours");
+  });
+
   it("reads one error type with --type and a given --bucket without listing buckets", async () => {
     givenObjects(preparedErrors());
 

@@ -3,7 +3,7 @@
  * Pure: counts in, lines out.
  */
 import { BATCH_ID_COLUMN, FIREHOSE_ERROR_TYPES, type ReplaySpec } from "../../handlers/shared/batch-contract";
-import type { ReplayPlan, ReplayReport } from "../../handlers/extract/replay";
+import { DEFAULT_ACTIVE_PARTITION_LIMIT, type ReplayPlan, type ReplayReport } from "../../handlers/extract/replay";
 import { qualifiedTable, quoteIdentifier, sqlString } from "../../handlers/shared/sql/identifiers";
 import { latestViewName } from "../../handlers/shared/sql/latest-view";
 import { oneLine } from "./summary";
@@ -30,8 +30,19 @@ export function formatDryRun(plan: ReplayPlan, bucket: string, report: ReplayRep
       ["records", String(report.records)],
       ["unreadable", `${report.unreadable} (envelopes, records or text that cannot be decoded: the replay lists them in rejected/<batchId>/ and skips them)`],
       ["unreadable objects", `${report.unreadableObjects} (corrupt gzip or not UTF-8)`],
+      ...(report.eventHours === undefined
+        ? []
+        : [["event hours", `${report.eventHours} distinct (event-time partitions: each is an active Firehose partition while the run is delivered)`] as const]),
     ]),
   ];
+  if (report.eventHours !== undefined && report.eventHours > DEFAULT_ACTIVE_PARTITION_LIMIT) {
+    lines.push(
+      "",
+      `Warning: ${report.eventHours} event hours is over Firehose's default limit of ${DEFAULT_ACTIVE_PARTITION_LIMIT} active partitions per delivery stream;`,
+      "  records beyond it would land in errors/activePartitionExceeded/ again. Replay a shorter window (fewer event hours),",
+      "  or make sure the stream's quota was raised (up to 5,000).",
+    );
+  }
   if (plan.from === "errors") {
     lines.push("", "By error type:", ...table(["TYPE", "OBJECTS", "RECORDS", "UNREADABLE"], report.byType.map((t) => [t.errorType, String(t.objects), String(t.records), String(t.unreadable)])));
     if (report.topMessages.length > 0) {
