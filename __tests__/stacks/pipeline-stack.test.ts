@@ -134,7 +134,9 @@ describe("lake storage", () => {
   // S3 removes a delete marker only through Expiration.ExpiredObjectDeleteMarker, which "cannot be specified
   // with Days or Date" (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html); the
   // provider marks expired_object_delete_marker "Conflicts with date and days"
-  // (website/docs/r/s3_bucket_lifecycle_configuration.html.markdown in hashicorp/terraform-provider-aws).
+  // (website/docs/r/s3_bucket_lifecycle_configuration.html.markdown in hashicorp/terraform-provider-aws), yet
+  // only warns at plan time (WarnExactlyOneOfChildren in internal/service/s3/bucket_lifecycle_configuration.go):
+  // the PutBucketLifecycleConfiguration call is what fails, so the synthesized rules must never combine them.
   it("removes expired delete markers everywhere in the versioned lake, in an expiration without days or date", () => {
     const s = synthPipeline({ batch: { enabled: true } });
     const versionedBucket = referencedAddress(s.only("aws_s3_bucket_versioning").bucket);
