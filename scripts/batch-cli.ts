@@ -18,8 +18,8 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { decodeReplayObject, planReplay, ReplayTally, type ReplayPlan } from "../handlers/extract/replay";
-import type { BatchExecutionInput, ReplaySpec } from "../handlers/shared/batch-contract";
+import { decodeReplayObject, errorTypeOfKey, eventHourReader, planReplay, ReplayTally, type ReplayPlan } from "../handlers/extract/replay";
+import { REPLAY_SOURCE_PREFIXES, type BatchExecutionInput, type ReplaySpec } from "../handlers/shared/batch-contract";
 import { pipelineConfig } from "../pipeline.config";
 import { loadConfig, PipelineConfigFile } from "../stacks/config";
 import { Command, parseArgs, toSchedulerTime, USAGE } from "./cli/args";
@@ -155,8 +155,11 @@ async function run(command: Command, deps: CliDeps, context: ErrorContext): Prom
       if (command.dryRun) {
         const s3 = deps.s3 ?? new S3Client({ region: config.region });
         const bucket = command.bucket ?? chooseLakeBucket(await bucketNames(s3, config.resolvedNames.lakeBucket), config.resolvedNames.lakeBucket);
-        const tally = await tallyReplay(s3, bucket, planned.plan);
-        print(...formatDryRun(planned.plan, bucket, tally.report(), replayCommand(command.replay, environment)));
+        // With event-time partitions every distinct event hour is an active Firehose partition.
+        const eventHour = config.partitioning.partitionTime === "event" ? eventHourReader(config.schema) : undefined;
+        const tally = await tallyReplay(s3, bucket, planned.plan, new ReplayTally(eventHour));
+        const unread = planned.plan.from === "errors" ? await unreadErrorFolders(s3, bucket) : [];
+        print(...formatDryRun(planned.plan, bucket, tally.report(), replayCommand(command.replay, environment), unread));
         return EXIT.ok;
       }
       const target = await resolveStateMachine(command, deps, context);
@@ -293,8 +296,7 @@ async function bucketNames(s3: S3Client, configured: { readonly name: string } |
 }
 
 /** Lists every object of the plan's prefixes, reads each and tallies it with the extract's decoders. */
-async function tallyReplay(s3: S3Client, bucket: string, plan: ReplayPlan): Promise<ReplayTally> {
-  const tally = new ReplayTally();
+async function tallyReplay(s3: S3Client, bucket: string, plan: ReplayPlan, tally: ReplayTally): Promise<ReplayTally> {
   for (const prefix of plan.prefixes) {
     let continuationToken: string | undefined;
     do {
@@ -309,6 +311,23 @@ async function tallyReplay(s3: S3Client, bucket: string, plan: ReplayPlan): Prom
     } while (continuationToken);
   }
   return tally;
+}
+
+/**
+ * Folders under errors/ named after no error type a replay reads (`errors/<type>/`): a Firehose error
+ * output type this project does not know yet, whose records would otherwise sit there unnoticed.
+ */
+async function unreadErrorFolders(s3: S3Client, bucket: string): Promise<string[]> {
+  const folders: string[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: REPLAY_SOURCE_PREFIXES.errors, Delimiter: "/", ContinuationToken: continuationToken }),
+    );
+    for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.push(common.Prefix);
+    continuationToken = page.NextContinuationToken;
+  } while (continuationToken);
+  return folders.filter((folder) => errorTypeOfKey(folder) === undefined).sort();
 }
 
 /** The command line that starts the replay a dry run described. */
@@ -343,19 +362,27 @@ async function newEvents(client: SFNClient, executionArn: string, lastEventId: n
   return newestFirst.reverse();
 }
 
-/** Prints the outcome of a finished execution; exit code 1 when it did not succeed. */
+/**
+ * Prints the outcome of an execution and returns the exit code: 0 for SUCCEEDED and for a run still
+ * going (RUNNING, PENDING_REDRIVE); 1 for FAILED, TIMED_OUT, ABORTED and any status this CLI does not
+ * know, so a script never mistakes a run that did not succeed for one that did.
+ */
 function report(execution: DescribeExecutionOutput, print: (...lines: string[]) => unknown): number {
   const status = execution.status ?? "UNKNOWN";
   if (status === "SUCCEEDED") {
     print(...describeOutcome(execution.output));
     return EXIT.ok;
   }
+  if (isRunning(status)) {
+    print(`Execution is ${status}; follow it with --wait.`);
+    return EXIT.ok;
+  }
   if (FAILED_STATUSES.has(status)) {
     print(...describeFailure(status, execution.error, execution.cause));
     return EXIT.failed;
   }
-  print(`Execution is ${status}; follow it with --wait.`);
-  return EXIT.ok;
+  print(`Execution is ${status}, which this CLI does not know; treating it as not succeeded. Open it in the console.`);
+  return EXIT.failed;
 }
 
 function isRunning(status: string | undefined): boolean {

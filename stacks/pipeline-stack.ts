@@ -211,6 +211,7 @@ export class PipelineStack extends TerraformStack {
         scheduleDeadLetterQueueName: this.batch ? `${base}-batch-schedule-dlq` : undefined,
         crawlerName: names.crawler,
         format: config.delivery.format,
+        dynamicPartitioning: config.partitioning.partitionTime === "event",
         ctx,
       });
     }

@@ -203,6 +203,24 @@ describe("finalize handler (S3 adapter)", () => {
     expect(s3).toHaveReceivedCommandWith(DeleteObjectCommand, { Bucket: "lake", Key: "landing/a b+c.ndjson" });
   });
 
+  // CopyObject's x-amz-tagging-directive defaults to COPY, and copying a tagged source's tags needs
+  // s3:GetObjectTagging on the source and s3:PutObjectTagging on the destination
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html). REPLACE without a tag set
+  // needs neither, so the role's s3:GetObject/s3:PutObject are enough whatever producers tag.
+  it("copies with TaggingDirective REPLACE and no tag set, so tagged landing files need no tagging permissions", async () => {
+    // Prepare
+    s3.on(CopyObjectCommand).resolves({});
+    // Act
+    await handler(input);
+    // Assess
+    const copies = s3.commandCalls(CopyObjectCommand).map((call) => call.args[0].input);
+    expect(copies.length).toBeGreaterThan(0);
+    for (const copy of copies) {
+      expect(copy.TaggingDirective).toBe("REPLACE");
+      expect(copy.Tagging).toBeUndefined();
+    }
+  });
+
   it("counts a file whose source is gone but whose destination exists as moved", async () => {
     // Prepare
     s3.on(ListObjectsV2Command, { Prefix: "landing/a b+c.ndjson" }).resolves({ KeyCount: 0 });

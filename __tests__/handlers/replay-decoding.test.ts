@@ -8,6 +8,7 @@ import {
   decodeRawBackupObject,
   envelopeError,
   errorTypeOfKey,
+  eventHourReader,
   parseInstant,
   planReplay,
   ReplayTally,
@@ -16,9 +17,20 @@ import {
   type ReplayPlan,
 } from "../../handlers/extract/replay";
 import { REPLAY_SOURCE_PREFIXES } from "../../handlers/shared/batch-contract";
+import { transformRecords } from "../../handlers/transform/logic";
+import { firehoseEvent } from "../support/firehose-events";
+import { TEST_SCHEMA, testSettings } from "../support/schema";
 import { deliveryPrefixes } from "../../stacks/constructs/delivery-stage";
 import { LAKE_PREFIXES } from "../../stacks/constructs/lake-storage";
-import { base64, click, conversionFailedEnvelope, errorObject, processingFailedEnvelope, rawBackupObject } from "../support/replay-objects";
+import {
+  base64,
+  click,
+  conversionFailedEnvelope,
+  errorObject,
+  partitionExceededEnvelope,
+  processingFailedEnvelope,
+  rawBackupObject,
+} from "../support/replay-objects";
 
 const values = (items: Iterable<ReplayItem>) => [...items].filter((i) => i.kind === "value").map((i) => (i as { value: unknown }).value);
 const invalid = (items: Iterable<ReplayItem>) =>
@@ -150,6 +162,34 @@ describe("decodeErrorObject: format-conversion-failed", () => {
   });
 });
 
+// With dynamic partitioning, records beyond the active-partition limit go to the error prefix as
+// activePartitionExceeded (https://docs.aws.amazon.com/firehose/latest/dev/buffering.html); the error
+// envelope of that type is not documented, so the decoder must not depend on fields beyond rawData.
+describe("decodeErrorObject: activePartitionExceeded", () => {
+  it("recovers the records beyond the partition limit with the envelope's error, from a gzipped object", () => {
+    // Prepare
+    const transformed = (id: string, hour: number) => `${JSON.stringify({ event_id: id, event_type: "page_view", event_time: `2026-11-25T${String(hour).padStart(2, "0")}:15:00.000Z` })}\n`;
+    const object = errorObject([partitionExceededEnvelope(transformed("b-1", 3)), partitionExceededEnvelope(transformed("b-2", 4))], { gzip: true });
+    // Act
+    const items = [...decodeErrorObject(object)];
+    // Assess
+    expect(values(items)).toEqual([JSON.parse(transformed("b-1", 3)), JSON.parse(transformed("b-2", 4))]);
+    expect(items.map((i) => i.kind === "value" && i.position)).toEqual(["1.1", "2.1"]);
+    expect(items[0]).toMatchObject({
+      errorCode: "DynamicPartitioning.ActivePartitionsLimitExceeded",
+      errorMessage: expect.stringContaining("active partitions"),
+    });
+  });
+
+  it("reports an envelope of this type without rawData instead of dropping it", () => {
+    const items = [...decodeErrorObject(errorObject([partitionExceededEnvelope(click("b-3"), { rawData: undefined })]))];
+
+    expect(values(items)).toEqual([]);
+    expect(invalid(items)).toEqual(["malformed error envelope: no rawData string"]);
+    expect(items[0]).toMatchObject({ errorCode: "DynamicPartitioning.ActivePartitionsLimitExceeded" });
+  });
+});
+
 describe("decodeErrorObject: malformed input is reported and skipped", () => {
   it("reports a bad envelope, a bad base64, a rawData that is not JSON, and still recovers the good record", () => {
     // Prepare
@@ -235,16 +275,34 @@ describe("decodeRawBackupObject", () => {
 });
 
 describe("planReplay: the window", () => {
-  it("lists every hourly errors/ prefix overlapping [since, until), both error types by default", () => {
+  it("lists every hourly errors/ prefix overlapping [since, until), every error type by default", () => {
     const p = plan({ from: "errors", since: "2026-11-25T10:30:00Z", until: "2026-11-25T12:00:00Z" });
 
-    expect(p.errorTypes).toEqual(["processing-failed", "format-conversion-failed"]);
+    expect(p.errorTypes).toEqual(["processing-failed", "format-conversion-failed", "activePartitionExceeded"]);
     expect(p.prefixes).toEqual([
       "errors/processing-failed/year=2026/month=11/day=25/hour=10/",
       "errors/processing-failed/year=2026/month=11/day=25/hour=11/",
       "errors/format-conversion-failed/year=2026/month=11/day=25/hour=10/",
       "errors/format-conversion-failed/year=2026/month=11/day=25/hour=11/",
+      "errors/activePartitionExceeded/year=2026/month=11/day=25/hour=10/",
+      "errors/activePartitionExceeded/year=2026/month=11/day=25/hour=11/",
     ]);
+  });
+
+  // The folder is the documented error-output-type string, under the delivery stage's error prefix
+  // (errors/!{firehose:error-output-type}/…): https://docs.aws.amazon.com/firehose/latest/dev/buffering.html
+  it("reads the activePartitionExceeded folder of event-time partitions when asked", () => {
+    const p = plan({ from: "errors", errorType: "activePartitionExceeded", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" });
+
+    expect(p.prefixes).toEqual([
+      deliveryPrefixes("day", "event")
+        .errors.replace("!{firehose:error-output-type}", "activePartitionExceeded")
+        .replace(/!\{timestamp:yyyy\}/, "2026")
+        .replace(/!\{timestamp:MM\}/, "11")
+        .replace(/!\{timestamp:dd\}/, "25")
+        .replace(/!\{timestamp:HH\}/, "10"),
+    ]);
+    expect(errorTypeOfKey(`${p.prefixes[0]}acme-test-delivery-1-2026-11-25-10-04-12-aaaa.gz`)).toBe("activePartitionExceeded");
   });
 
   it("reads one error type when asked, with the configured day key, across midnight in UTC", () => {
@@ -310,17 +368,52 @@ describe("ReplayTally", () => {
     tally.add("errors/processing-failed/year=2026/a", decodeErrorObject(errorObject([processingFailedEnvelope(click("1")), processingFailedEnvelope("bad")])));
     tally.add("errors/format-conversion-failed/year=2026/b", decodeErrorObject(errorObject([conversionFailedEnvelope(click("2")), conversionFailedEnvelope(click("3"))])));
     tally.add("errors/format-conversion-failed/year=2026/c", decodeErrorObject(Buffer.from([0x1f, 0x8b, 0x00])));
+    tally.add("errors/activePartitionExceeded/year=2026/d", decodeErrorObject(errorObject([partitionExceededEnvelope(click("4"))])));
     // Assess
     const report = tally.report();
-    expect(report).toMatchObject({ objects: 3, records: 3, unreadable: 1, unreadableObjects: 1, distinctMessages: 2 });
+    expect(report).toMatchObject({ objects: 4, records: 4, unreadable: 1, unreadableObjects: 1, distinctMessages: 3 });
     expect(report.byType).toEqual([
       { errorType: "processing-failed", objects: 1, records: 1, unreadable: 1, unreadableObjects: 0 },
       { errorType: "format-conversion-failed", objects: 2, records: 2, unreadable: 0, unreadableObjects: 1 },
+      { errorType: "activePartitionExceeded", objects: 1, records: 1, unreadable: 0, unreadableObjects: 0 },
     ]);
     expect(report.topMessages).toEqual([
       { message: "DataFormatConversion.MalformedData: The given JSON record has a value of the wrong type for column duration_ms.", entries: 2 },
       { message: "Lambda.FunctionError: The Lambda function was successfully invoked but it returned an error result.", entries: 2 },
+      { message: "DynamicPartitioning.ActivePartitionsLimitExceeded: Number of active partitions exceeds the limit of 500 for this delivery stream.", entries: 1 },
     ]);
+  });
+
+  it("counts the distinct event hours of the records when given an event-hour reader, and only then", () => {
+    const object = errorObject([
+      partitionExceededEnvelope(click("1", 0, { event_time: "2026-10-03T08:10:00Z" })),
+      partitionExceededEnvelope(click("2", 0, { event_time: "2026-10-03T08:50:00Z" })),
+      partitionExceededEnvelope(click("3", 0, { event_time: "2026-10-17T23:59:59Z" })),
+    ]);
+    const withHours = new ReplayTally(eventHourReader(TEST_SCHEMA));
+    const without = new ReplayTally();
+    withHours.add("errors/activePartitionExceeded/year=2026/a", decodeErrorObject(object));
+    without.add("errors/activePartitionExceeded/year=2026/a", decodeErrorObject(object));
+
+    expect(withHours.report().eventHours).toBe(2);
+    expect(without.report()).not.toHaveProperty("eventHours");
+  });
+
+  // The hour counted must be the partition Firehose opens: the transform's partition keys for the record.
+  it.each([["2024-02-29T23:30:00-02:00"], ["2026-10-03 08:10:00"], [1_790_000_000], ["1790000000123"], ["2026-10-03T08:10:00.5Z"]])(
+    "reads the event hour of %j exactly as the transform partitions it",
+    (eventTime) => {
+      const record = { event_id: "e", event_type: "page_view", event_time: eventTime };
+      const { records } = transformRecords(firehoseEvent([record]), testSettings({ partitionTime: "event" }));
+      const keys = records[0]!.metadata!.partitionKeys as Record<string, string>;
+
+      expect(eventHourReader(TEST_SCHEMA)(record)).toBe(`${keys.year}-${keys.month}-${keys.day}T${keys.hour}`);
+    },
+  );
+
+  it("has no event hour for a record without a readable event time", () => {
+    const read = eventHourReader(TEST_SCHEMA);
+    expect([read({ event_id: "e" }), read({ event_time: "soon" }), read({ event_time: null }), read("text")]).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it("counts raw backup objects without types or messages", () => {

@@ -13,7 +13,14 @@ import {
 import { finalizeBatch, replayedProcessedKey, type FinalizeDeps } from "../../handlers/finalize/logic";
 import { BATCH_ID_COLUMN, type ExtractInput, type ReplaySpec } from "../../handlers/shared/batch-contract";
 import { MemoryStore } from "../support/memory-store";
-import { click, conversionFailedEnvelope, errorObject, processingFailedEnvelope, rawBackupObject } from "../support/replay-objects";
+import {
+  click,
+  conversionFailedEnvelope,
+  errorObject,
+  partitionExceededEnvelope,
+  processingFailedEnvelope,
+  rawBackupObject,
+} from "../support/replay-objects";
 import { testBatchSettings } from "../support/schema";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
 
@@ -108,8 +115,8 @@ describe("extractBatch: replay of errors/", () => {
   it("records every replayed object in the manifest with its ETag, counts, and move: true", () => {
     const manifest = store.json<BatchManifest>(MANIFEST_KEY);
     expect(manifest.source).toBe("errors");
-    expect(manifest.replay).toMatchObject({ from: "errors", errorTypes: ["processing-failed", "format-conversion-failed"], since: "2026-11-25T10:00:00.000Z" });
-    expect(manifest.replay!.prefixes).toHaveLength(4);
+    expect(manifest.replay).toMatchObject({ from: "errors", errorTypes: ["processing-failed", "format-conversion-failed", "activePartitionExceeded"], since: "2026-11-25T10:00:00.000Z" });
+    expect(manifest.replay!.prefixes).toHaveLength(6);
     expect(manifest.replayed).toEqual([
       { key: KEYS.pf10, etag: store.etag(KEYS.pf10), size: expect.any(Number), move: true, records: 2, rejected: 0 },
       { key: KEYS.pf11, etag: store.etag(KEYS.pf11), size: expect.any(Number), move: true, records: 2, rejected: 1 },
@@ -134,6 +141,45 @@ describe("extractBatch: replay of errors/", () => {
     expect(store.has(KEYS.pf10)).toBe(true);
     expect(store.keys("landing/")).toEqual(["landing/today.ndjson"]);
     expect(store.writes.filter((w) => w.op !== "put")).toEqual([]);
+  });
+});
+
+// Event-time partitions: Firehose sends records beyond its active-partition limit (500 per stream by
+// default) to the error prefix as activePartitionExceeded (https://docs.aws.amazon.com/firehose/latest/dev/buffering.html).
+// A backfill spanning many event hours is the typical cause; the replay reads them back like the other types.
+describe("extractBatch and finalizeBatch: replay of activePartitionExceeded", () => {
+  const APE = "errors/activePartitionExceeded/year=2026/month=11/day=25/hour=10/acme-test-delivery-1-2026-11-25-10-20-00-hhhh.gz";
+  /** The transform's output for a backfilled event of `day`, as it sits in rawData. */
+  const backfilled = (id: string, day: number) => `${click(id, 0, { event_time: `2026-10-${String(day).padStart(2, "0")}T08:00:00.000Z` })}\n`;
+  const settings = testBatchSettings({ partitionTime: "event" });
+  const lakeWithPartitionErrors = () =>
+    lake().seed(APE, errorObject([partitionExceededEnvelope(backfilled("old-1", 3)), partitionExceededEnvelope(backfilled("old-2", 17))], { gzip: true }));
+
+  it("stages the records beyond the partition limit with the replay batch id, and only those when asked", async () => {
+    // Prepare
+    const store = lakeWithPartitionErrors();
+    // Act
+    const output = await extractBatch(replayInput({ from: "errors", errorType: "activePartitionExceeded", ...WINDOW }), settings, extractDeps(store));
+    // Assess
+    expect(output).toMatchObject({ batchId: BATCH_ID, skipped: false, source: "errors", fileCount: 1, recordCount: 2, rejectedCount: 0 });
+    expect(staged(store).map((r) => [r.event_id, r.event_time, r[BATCH_ID_COLUMN]])).toEqual([
+      ["old-1", "2026-10-03T08:00:00.000Z", BATCH_ID],
+      ["old-2", "2026-10-17T08:00:00.000Z", BATCH_ID],
+    ]);
+    expect(store.json<BatchManifest>(MANIFEST_KEY).replayed!.map((o) => [o.key, o.move])).toEqual([[APE, true]]);
+  });
+
+  it("is part of a replay of every error type, and finalize moves its object out of errors/", async () => {
+    // Prepare
+    const store = lakeWithPartitionErrors();
+    const output = await extractBatch(replayInput({ from: "errors", ...WINDOW }), settings, extractDeps(store));
+    // Act
+    const result = await finalizeBatch({ batchId: BATCH_ID, manifestKey: output.manifestKey, executionId: EXECUTION_ID }, finalizeDeps(store));
+    // Assess
+    expect(output).toMatchObject({ fileCount: 4, recordCount: 7 });
+    expect(result).toEqual({ moved: 4, replayedObjectsMoved: 4 });
+    expect(store.has(APE)).toBe(false);
+    expect(store.has(replayedProcessedKey(BATCH_ID, APE))).toBe(true);
   });
 });
 

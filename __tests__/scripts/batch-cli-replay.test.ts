@@ -15,7 +15,15 @@ import "aws-sdk-client-mock-jest";
 import { CliDeps, main } from "../../scripts/batch-cli";
 import { parseArgs } from "../../scripts/cli/args";
 import type { PipelineConfigFile } from "../../stacks/config";
-import { click, conversionFailedEnvelope, errorObject, processingFailedEnvelope, rawBackupObject } from "../support/replay-objects";
+import { FIREHOSE_ERROR_TYPES } from "../../handlers/shared/batch-contract";
+import {
+  click,
+  conversionFailedEnvelope,
+  errorObject,
+  partitionExceededEnvelope,
+  processingFailedEnvelope,
+  rawBackupObject,
+} from "../support/replay-objects";
 
 const sfn = mockClient(SFNClient);
 const s3 = mockClient(S3Client);
@@ -51,10 +59,18 @@ async function runCli(argv: string[], overrides: Partial<CliDeps> = {}) {
   return { code, stdout, stderr };
 }
 
-/** Serves `objects` through ListObjectsV2 (by prefix, one page of at most 2 keys) and GetObject. */
+/**
+ * Serves `objects` through ListObjectsV2 (by prefix, one page of at most 2 keys; with a delimiter, the
+ * folders one level below the prefix as CommonPrefixes) and GetObject.
+ */
 function givenObjects(objects: Record<string, Buffer>): void {
   s3.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => {
-    const keys = Object.keys(objects).filter((key) => key.startsWith(input.Prefix ?? "")).sort();
+    const prefix = input.Prefix ?? "";
+    if (input.Delimiter) {
+      const folders = new Set(Object.keys(objects).filter((key) => key.startsWith(prefix)).map((key) => `${prefix}${key.slice(prefix.length).split(input.Delimiter!)[0]}${input.Delimiter}`));
+      return { CommonPrefixes: [...folders].sort().map((Prefix) => ({ Prefix })) };
+    }
+    const keys = Object.keys(objects).filter((key) => key.startsWith(prefix)).sort();
     const offset = Number(input.ContinuationToken ?? 0);
     const page = keys.slice(offset, offset + 2);
     return { Contents: page.map((Key) => ({ Key, Size: objects[Key]!.length })), NextContinuationToken: offset + 2 < keys.length ? String(offset + 2) : undefined };
@@ -91,9 +107,12 @@ describe("batch replay --dry-run", () => {
     expect(s3).toHaveReceivedCommandTimes(GetObjectCommand, 4);
     expect(s3).not.toHaveReceivedCommandWith(GetObjectCommand, { Key: `${PF}/hour=12/outside` });
     const lines = run.stdout.split("\n");
-    expect(run.stdout).toContain("Replay dry run: errors (processing-failed and format-conversion-failed) from 2026-11-25T10:00:00Z until 2026-11-25T12:00:00Z");
+    expect(run.stdout).toContain(
+      "Replay dry run: errors (all types: processing-failed, format-conversion-failed, activePartitionExceeded) from 2026-11-25T10:00:00Z until 2026-11-25T12:00:00Z",
+    );
     expect(run.stdout).toMatch(new RegExp(`bucket\\s+${BUCKET}`));
-    expect(run.stdout).toMatch(/prefixes\s+4 hourly prefixes, errors\/processing-failed\/year=2026\/month=11\/day=25\/hour=10\/ … errors\/format-conversion-failed\/year=2026\/month=11\/day=25\/hour=11\//);
+    expect(run.stdout).toMatch(/prefixes\s+6 hourly prefixes, errors\/processing-failed\/year=2026\/month=11\/day=25\/hour=10\/ … errors\/activePartitionExceeded\/year=2026\/month=11\/day=25\/hour=11\//);
+    expect(run.stdout).not.toContain("Not read by any replay");
     expect(run.stdout).toMatch(/objects\s+4\n/);
     expect(run.stdout).toMatch(/records\s+7\n/);
     expect(run.stdout).toMatch(/unreadable\s+1 /);
@@ -108,6 +127,57 @@ describe("batch replay --dry-run", () => {
     expect(run.stdout).toContain(
       "Nothing was started. To replay these 7 records: npm run batch -- replay --from errors --since 2026-11-25T10:00:00Z --until 2026-11-25T12:00:00Z --env dev --wait",
     );
+  });
+
+  // Event-time partitions: records beyond Firehose's active-partition limit land in the error prefix as
+  // activePartitionExceeded (https://docs.aws.amazon.com/firehose/latest/dev/buffering.html).
+  it("counts activePartitionExceeded objects, and names error folders no replay reads", async () => {
+    // Prepare
+    givenObjects({
+      ...preparedErrors(),
+      "errors/activePartitionExceeded/year=2026/month=11/day=25/hour=11/e.gz": errorObject(
+        [partitionExceededEnvelope(`${click("8")}\n`), partitionExceededEnvelope(`${click("9")}\n`)],
+        { gzip: true },
+      ),
+      "errors/some-future-type/year=2026/month=11/day=25/hour=11/f": errorObject([processingFailedEnvelope(click("10"))]),
+    });
+    // Act
+    const run = await runCli(["replay", "--from", "errors", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T12:00:00Z", "--dry-run", "--bucket", BUCKET]);
+    // Assess
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split("\n");
+    expect(lines).toContainEqual(expect.stringMatching(/^\s+activePartitionExceeded\s+1\s+2\s+0$/));
+    expect(run.stdout).toMatch(/records\s+9\n/);
+    expect(run.stdout).toContain("DynamicPartitioning.ActivePartitionsLimitExceeded: Number of active partitions exceeds the limit");
+    expect(run.stdout).toContain("Not read by any replay: errors/ also holds errors/some-future-type/");
+    expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: BUCKET, Prefix: "errors/", Delimiter: "/" });
+  });
+
+  // Firehose keeps at most 500 active partitions per stream by default; with event-time partitions each
+  // distinct event hour is one (https://docs.aws.amazon.com/firehose/latest/dev/buffering.html).
+  it("with event-time partitions, counts the distinct event hours and warns above 500", async () => {
+    // Prepare
+    const eventTimeConfig: PipelineConfigFile = {
+      defaults: { namePrefix: "acme", region: "eu-west-1", partitioning: { dayKey: "day", partitionTime: "event" } },
+      environments: { dev: {} },
+    };
+    const hourly = (count: number) =>
+      errorObject(Array.from({ length: count }, (_, i) => partitionExceededEnvelope(`${click(`b-${i}`, 0, { event_time: new Date(Date.UTC(2026, 0, 1, i)).toISOString() })}\n`)), { gzip: true });
+    const key = "errors/activePartitionExceeded/year=2026/month=11/day=25/hour=10/a.gz";
+    const argv = ["replay", "--from", "errors", "--type", "activePartitionExceeded", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--dry-run", "--bucket", BUCKET];
+    // Act
+    givenObjects({ [key]: hourly(500) });
+    const within = await runCli(argv, { configFile: eventTimeConfig });
+    s3.reset();
+    givenObjects({ [key]: hourly(501) });
+    const over = await runCli(argv, { configFile: eventTimeConfig });
+    const arrival = await runCli(argv);
+    // Assess
+    expect(within.stdout).toMatch(/event hours\s+500 distinct/);
+    expect(within.stdout).not.toContain("Warning:");
+    expect(over.stdout).toMatch(/event hours\s+501 distinct/);
+    expect(over.stdout).toContain("Warning: 501 event hours is over Firehose's default limit of 500 active partitions");
+    expect(arrival.stdout).not.toContain("event hours");
   });
 
   it("reads one error type with --type and a given --bucket without listing buckets", async () => {
@@ -228,6 +298,14 @@ describe("batch replay: usage", () => {
     expect(run.stderr).toContain("Usage: npm run batch -- <command> [options]");
     expect(sfn.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
+  });
+
+  it("names every error type a replay reads in the help", async () => {
+    const help = (await runCli(["--help"])).stdout;
+    for (const type of FIREHOSE_ERROR_TYPES) expect(help).toContain(type);
+    expect(parseArgs(["replay", "--from", "errors", "--type", "activePartitionExceeded", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z"])).toMatchObject({
+      replay: { from: "errors", errorType: "activePartitionExceeded" },
+    });
   });
 
   it("lists replay in the help and in the unknown-command message", async () => {

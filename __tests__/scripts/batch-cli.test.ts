@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   DescribeExecutionOutput,
   ExecutionDoesNotExist,
+  ExecutionStatus,
   GetExecutionHistoryCommand,
   GetExecutionHistoryCommandInput,
   HistoryEvent,
@@ -288,6 +289,26 @@ describe("batch start", () => {
     expect(run.stdout).not.toContain("/var/task/index.js");
   });
 
+  it.each([
+    ["TIMED_OUT", "ExecutionTimedOut", "executionTimedOutEventDetails"],
+    ["ABORTED", "ExecutionAborted", "executionAbortedEventDetails"],
+  ])("exits 1 when the followed run ends %s", async (status, eventType, detailsKey) => {
+    // Prepare
+    givenStateMachine();
+    givenStartedExecution();
+    sfn.on(GetExecutionHistoryCommand).callsFake(
+      growingHistory([[historyEvent(1, "ExecutionStarted", 0), historyEvent(2, eventType, 40, { [detailsKey]: { error: "States.Timeout", cause: "run timeout" } })]]),
+    );
+    givenFinishedExecution({ status: status as ExecutionStatus, output: undefined, error: "States.Timeout", cause: "run timeout" });
+
+    // Act
+    const run = await runCli(["start", "--wait"]);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`Execution ${status}`);
+  });
+
   it("reports a skipped run as skipped", async () => {
     // Prepare
     givenStateMachine();
@@ -455,6 +476,39 @@ describe("batch status", () => {
     expect(run.stdout).toContain('{"scheduledTime":"2025-01-31T02:00:00Z","force":false}');
     expect(run.stdout).toMatch(/error\s+States.Timeout/);
     expect(run.stdout).toMatch(/cause\s+The validation query did not finish/);
+  });
+
+  // DescribeExecution's status is RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED | PENDING_REDRIVE:
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
+  it.each(["TIMED_OUT", "ABORTED"])("exits 1 for a %s execution and prints its error", async (status) => {
+    givenFinishedExecution({ status: status as ExecutionStatus, error: "States.Timeout", cause: "stopped" });
+
+    const run = await runCli(["status", EXECUTION_ARN]);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`Execution ${status}`);
+    expect(run.stdout).toMatch(/error\s+States.Timeout/);
+  });
+
+  it("exits 0 only for SUCCEEDED and a run still going, for every status of the SDK's ExecutionStatus enum", async () => {
+    const codes: Record<string, number> = {};
+    for (const status of Object.values(ExecutionStatus)) {
+      sfn.reset();
+      givenFinishedExecution({ status, output: status === "SUCCEEDED" ? SUCCESS_OUTPUT : undefined });
+      codes[status] = (await runCli(["status", EXECUTION_ARN])).code;
+    }
+
+    expect(Object.keys(codes).sort()).toEqual(["ABORTED", "FAILED", "PENDING_REDRIVE", "RUNNING", "SUCCEEDED", "TIMED_OUT"]);
+    expect(codes).toEqual({ RUNNING: 0, PENDING_REDRIVE: 0, SUCCEEDED: 0, FAILED: 1, TIMED_OUT: 1, ABORTED: 1 });
+  });
+
+  it("exits 1 for a status it does not know", async () => {
+    givenFinishedExecution({ status: "PAUSED" as ExecutionStatus });
+
+    const run = await runCli(["status", EXECUTION_ARN]);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("Execution is PAUSED");
   });
 
   it("shows a succeeded execution's outcome, exit 0", async () => {

@@ -703,6 +703,7 @@ const COMMAND_IAM: Readonly<Record<string, (target: Target, t: FunctionTargets) 
   AbortMultipartUploadCommand: objectAction("s3:AbortMultipartUpload"),
   DeleteObjectCommand: objectAction("s3:DeleteObject"),
   DeleteObjectsCommand: objectAction("s3:DeleteObject"),
+  // Tagging actions are not needed: finalize copies with TaggingDirective REPLACE (finalize.test.ts).
   CopyObjectCommand: (target, t) => {
     const [from, to] = target.split("→");
     if (!from || !to) throw new Error(`CopyObjectCommand needs a from→to target, got ${target}`);

@@ -76,6 +76,35 @@ describe("alarms", () => {
     });
   });
 
+  // With dynamic partitioning, AWS/Firehose publishes PartitionCountExceeded ("1 or 0 based on whether the
+  // partition count limit is breached"; there is no ActivePartitionsLimitExceeded metric), and records
+  // beyond the limit go to the error prefix as activePartitionExceeded:
+  // https://docs.aws.amazon.com/firehose/latest/dev/monitoring-with-cloudwatch-metrics.html (dynamic
+  // partitioning metrics), https://docs.aws.amazon.com/firehose/latest/dev/buffering.html
+  it("alarms on the first period the delivery stream exceeds its active-partition limit, with dynamic partitioning only", () => {
+    expect(alarmsOf("PartitionCountExceeded")).toHaveLength(0);
+    const withPartitioning = synthMonitoring({}, { dynamicPartitioning: true });
+    expect(alarmOf("PartitionCountExceeded", withPartitioning)).toMatchObject({
+      namespace: "AWS/Firehose",
+      dimensions: { DeliveryStreamName: "acme-test-delivery" },
+      statistic: "Maximum",
+      comparison_operator: "GreaterThanThreshold",
+      threshold: 0,
+      evaluation_periods: 1,
+      treat_missing_data: "notBreaching",
+      alarm_description: expect.stringContaining("errors/activePartitionExceeded/"),
+    });
+    expect(alarmOf("PartitionCountExceeded", withPartitioning).alarm_description).toContain("--type activePartitionExceeded");
+    expect(alarmOf("PartitionCountExceeded", withPartitioning).alarm_description.length).toBeLessThanOrEqual(1024);
+  });
+
+  it("gets the partition alarm in the pipeline exactly when partitions come from event time", () => {
+    expect(alarmsOf("PartitionCountExceeded", synthPipeline())).toHaveLength(0);
+    const eventTime = synthPipeline({ partitioning: { partitionTime: "event" } });
+    expect(alarmOf("PartitionCountExceeded", eventTime).dimensions).toEqual({ DeliveryStreamName: eventTime.only("aws_kinesis_firehose_delivery_stream").name });
+    expect(eventTime.only("aws_kinesis_firehose_delivery_stream").extended_s3_configuration.dynamic_partitioning_configuration).toMatchObject({ enabled: true });
+  });
+
   it("gives every alarm an explicit period, evaluation periods, threshold, missing-data rule and description", () => {
     for (const alarm of alarms()) {
       expect(alarm).toEqual(

@@ -3,9 +3,13 @@ import { AthenaWorkgroup } from "@cdktf/provider-aws/lib/athena-workgroup";
 import { GlueCrawler } from "@cdktf/provider-aws/lib/glue-crawler";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { Logger, LogLevel } from "@aws-lambda-powertools/logger";
+import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
+import { Testing } from "cdktf";
 import "cdktf/lib/testing/adapters/jest";
 import { CLICKSTREAM_SCHEMA, PipelineSettings } from "../../stacks/config";
 import { MAX_LANDING_FILE_BYTES } from "../../handlers/extract/object-text";
+import { NodeFunction } from "../../stacks/constructs/node-function";
 import { actionsOf, asList, resourcesFor, rolesOf } from "../support/iam";
 import { addressOf, addressWhere, eventsTable, eventsTableAddress, findWhere, referencedAddress, synthPipeline, Synthesized } from "../support/synth";
 
@@ -125,6 +129,36 @@ describe("lake storage", () => {
       expect(lifecycle.rule).toContainEqual(
         expect.objectContaining({ status: "Enabled", filter: [{}], abort_incomplete_multipart_upload: [expect.objectContaining({ days_after_initiation: expect.any(Number) })] }),
       );
+    }
+  });
+
+  // S3 removes a delete marker only through Expiration.ExpiredObjectDeleteMarker, which "cannot be specified
+  // with Days or Date" (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html); the
+  // provider marks expired_object_delete_marker "Conflicts with date and days"
+  // (website/docs/r/s3_bucket_lifecycle_configuration.html.markdown in hashicorp/terraform-provider-aws), yet
+  // only warns at plan time (WarnExactlyOneOfChildren in internal/service/s3/bucket_lifecycle_configuration.go):
+  // the PutBucketLifecycleConfiguration call is what fails, so the synthesized rules must never combine them.
+  it("removes expired delete markers everywhere in the versioned lake, in an expiration without days or date", () => {
+    const s = synthPipeline({ batch: { enabled: true } });
+    const versionedBucket = referencedAddress(s.only("aws_s3_bucket_versioning").bucket);
+    const lake = s.resources("aws_s3_bucket_lifecycle_configuration").find((l) => referencedAddress(l.bucket) === versionedBucket)!;
+    const bucketWide = lake.rule.filter((rule: any) => rule.status === "Enabled" && JSON.stringify(rule.filter) === "[{}]");
+    expect(bucketWide).toContainEqual(expect.objectContaining({ expiration: [{ expired_object_delete_marker: true }] }));
+    // A marker is "expired" only once its noncurrent versions are gone: those must expire bucket-wide too.
+    expect(bucketWide).toContainEqual(expect.objectContaining({ noncurrent_version_expiration: [expect.objectContaining({ noncurrent_days: expect.any(Number) })] }));
+  });
+
+  it("never puts expired_object_delete_marker in the same expiration block as days or date", () => {
+    for (const synth of [defaults, synthPipeline({ batch: { enabled: true }, lake: { processedExpirationDays: 30 } })]) {
+      for (const lifecycle of synth.resources("aws_s3_bucket_lifecycle_configuration")) {
+        for (const rule of lifecycle.rule) {
+          for (const expiration of rule.expiration ?? []) {
+            if (expiration.expired_object_delete_marker !== undefined) {
+              expect({ rule: rule.id, days: expiration.days, date: expiration.date }).toEqual({ rule: rule.id, days: undefined, date: undefined });
+            }
+          }
+        }
+      }
     }
   });
 
@@ -320,6 +354,79 @@ describe("transform function", () => {
 
   it("grants no resource-based invoke permission (Firehose invokes through its role)", () => {
     expect(defaults.resources("aws_lambda_permission")).toHaveLength(0);
+  });
+});
+
+describe("every function's Powertools settings", () => {
+  const configurations: Array<[string, Synthesized]> = [
+    ["default", defaults],
+    ["customer-managed key", synthPipeline({ security: { encryption: "customer-managed" } })],
+    ["event-time partitions", synthPipeline({ partitioning: { partitionTime: "event" } })],
+  ];
+  const functionsOf = (s: Synthesized) => s.resources("aws_lambda_function");
+
+  /** What Powertools' Logger writes with a function's environment (POWERTOOLS_DEV sends it through console). */
+  function firstLogLine(variables: Record<string, string>): Record<string, unknown> {
+    const saved = process.env;
+    const lines: string[] = [];
+    const spies = (["info", "warn", "error", "debug", "log"] as const).map((level) =>
+      jest.spyOn(console, level).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" "))),
+    );
+    try {
+      process.env = { ...variables, POWERTOOLS_DEV: "true" };
+      new Logger().warn("probe");
+    } finally {
+      process.env = saved;
+      for (const spy of spies) spy.mockRestore();
+    }
+    return JSON.parse(lines[0]!) as Record<string, unknown>;
+  }
+
+  it.each(configurations)("%s: every function logs under its own name as service, at a Powertools log level", (_name, s) => {
+    expect(functionsOf(s).length).toBeGreaterThanOrEqual(5);
+    for (const fn of functionsOf(s)) {
+      const variables = fn.environment.variables as Record<string, string>;
+      // Powertools names an unset service `service_undefined` (@aws-lambda-powertools/commons Utility).
+      expect({ fn: fn.function_name, line: firstLogLine(variables) }).toEqual({
+        fn: fn.function_name,
+        line: expect.objectContaining({ service: fn.function_name, level: "WARN" }),
+      });
+      expect(Object.keys(LogLevel)).toContain(variables.POWERTOOLS_LOG_LEVEL);
+    }
+  });
+
+  it("publishes the transform's record metrics in the namespace and service the FailedRecords alarm watches", () => {
+    const alarm = defaults.resources("aws_cloudwatch_metric_alarm").find((a) => a.metric_name === "FailedRecords")!;
+    const saved = process.env;
+    let serialized: { _aws: { CloudWatchMetrics: Array<{ Namespace: string }> }; service?: string };
+    try {
+      process.env = { ...transformOf(defaults).environment.variables };
+      const metrics = new Metrics();
+      metrics.addMetric("FailedRecords", MetricUnit.Count, 1);
+      serialized = metrics.serializeMetrics() as typeof serialized;
+    } finally {
+      process.env = saved;
+    }
+    expect(serialized._aws.CloudWatchMetrics[0]!.Namespace).toBe(alarm.namespace);
+    expect(serialized.service).toBe(alarm.dimensions.service);
+  });
+
+  it("comes from NodeFunction alone: a function's own environment may not set Powertools variables", () => {
+    expect(() =>
+      Testing.synthScope((scope) => {
+        new NodeFunction(scope, "fn", {
+          functionName: "acme-test-probe",
+          description: "probe",
+          entry: "handlers/push/index.ts",
+          memoryMiB: 128,
+          timeoutSeconds: 3,
+          environment: { POWERTOOLS_SERVICE_NAME: "other" },
+          statements: [],
+          logRetentionDays: 7,
+          ctx: { accountId: "123456789012", region: "eu-west-1", partition: "aws" },
+        });
+      }),
+    ).toThrow(/environment sets POWERTOOLS_SERVICE_NAME; NodeFunction sets Powertools' variables/);
   });
 });
 

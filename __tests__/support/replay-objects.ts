@@ -3,6 +3,9 @@
  * Firehose developer guide (data-transformation-failure-handling, record-format-conversion-error-handling)
  * and objects seen in the wild: processing-failed envelopes spell errorCode/errorMessage,
  * format-conversion-failed ones lastErrorCode/lastErrorMessage (the guide writes ErrorCode/ErrorMessage).
+ * activePartitionExceeded envelopes are not documented beyond "the record along with information about
+ * the error" (firehose/latest/dev/dynamic-partitioning-error-handling.html); theirs follows the processing
+ * envelope with the error code seen in public reports (DynamicPartitioning.ActivePartitionsLimitExceeded).
  */
 import { gzipSync } from "node:zlib";
 
@@ -44,6 +47,23 @@ export function conversionFailedEnvelope(record: string, overrides: Record<strin
       versionId: "LATEST",
       catalogArn: "arn:aws:glue:eu-west-1:123456789012:catalog",
     },
+    ...overrides,
+  });
+}
+
+/**
+ * An activePartitionExceeded envelope (event-time partitions: a record beyond the stream's active-partition
+ * limit) whose rawData holds `record`, the transform's output with its newline and partition keys applied.
+ */
+export function partitionExceededEnvelope(record: string, overrides: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    attemptsMade: 1,
+    arrivalTimestamp: ARRIVAL,
+    errorCode: "DynamicPartitioning.ActivePartitionsLimitExceeded",
+    errorMessage: "Number of active partitions exceeds the limit of 500 for this delivery stream.",
+    attemptEndingTimestamp: ARRIVAL + 1_000,
+    rawData: base64(record),
+    partitionKeys: { year: "2026", month: "11", day: "25", hour: "09" },
     ...overrides,
   });
 }

@@ -11,7 +11,12 @@
  *   base64) and lambdaArn; `format-conversion-failed` envelopes carry attemptsMade, arrivalTimestamp,
  *   lastErrorCode, lastErrorMessage (the documentation spells them ErrorCode, ErrorMessage: all three
  *   spellings are read), attemptEndingTimestamp, rawData (the transformed record, base64),
- *   sequenceNumber, subSequenceNumber and dataCatalogTable.
+ *   sequenceNumber, subSequenceNumber and dataCatalogTable. `activePartitionExceeded` objects (event-time
+ *   partitions: records beyond the stream's active-partition limit, docs: firehose/latest/dev/buffering.html)
+ *   have no documented envelope; the dynamic-partitioning error page says only that each record comes
+ *   "along with" information about the error. They are read like the others: `rawData` (base64; the
+ *   record after the transform, which re-validates like the source record) and the error code and message
+ *   under any of the three spellings. An envelope without `rawData` is reported in rejected/, not dropped.
  * - raw/: the source records exactly as Kinesis delivered them, gzipped and concatenated without a
  *   delimiter unless producers ended records with a newline (the batch push does).
  * Both are split with {@link splitJsonValues}, a bracket- and string-aware scanner, so `{…}{…}`,
@@ -27,8 +32,8 @@ import {
   type FirehoseErrorType,
   type ReplaySpec,
 } from "../shared/batch-contract";
-import { partitionKeys, type DayKey } from "../shared/event-schema";
-import { isJsonObject, preview } from "../shared/record-validation";
+import { partitionKeys, type DayKey, type EventSchema } from "../shared/event-schema";
+import { compileRecordValidator, isJsonObject, preview } from "../shared/record-validation";
 import { hourPartitionValues } from "../shared/sql/partition-filter";
 import type { SourceItem } from "./logic";
 import { decodeLandingFile, isGzip, MAX_LANDING_FILE_BYTES } from "./object-text";
@@ -41,7 +46,7 @@ const HOUR_MS = 3_600_000;
 /** A checked replay: what to read, and the hourly prefixes to list, in order. */
 export interface ReplayPlan {
   readonly from: ReplaySpec["from"];
-  /** The error types read (both unless one was asked for); empty for the raw backup. */
+  /** The error types read (all of {@link FIREHOSE_ERROR_TYPES} unless one was asked for); empty for the raw backup. */
   readonly errorTypes: readonly FirehoseErrorType[];
   /** `since` and `until` normalised to UTC ISO-8601. */
   readonly since: string;
@@ -355,6 +360,11 @@ export interface ReplayCounts {
 
 /** What a replay would read. */
 export interface ReplayReport extends ReplayCounts {
+  /**
+   * Distinct UTC event hours of the records (`YYYY-MM-DDTHH`), when the tally was given an event-hour
+   * reader: with event-time partitions, the active partitions the replay opens in Firehose at once.
+   */
+  readonly eventHours?: number;
   /** Per error type, for errors/ (in {@link FIREHOSE_ERROR_TYPES} order, types without objects left out). */
   readonly byType: ReadonlyArray<{ readonly errorType: FirehoseErrorType } & ReplayCounts>;
   /** Entries (records and unreadable parts) per Firehose error (`<code>: <message>`), most frequent first, at most `topMessages`. */
@@ -365,11 +375,39 @@ export interface ReplayReport extends ReplayCounts {
 
 type MutableCounts = { -readonly [K in keyof ReplayCounts]: ReplayCounts[K] };
 
+/**
+ * Firehose's default quota of active partitions per delivery stream with dynamic partitioning; records
+ * beyond it go to errors/activePartitionExceeded/. Raisable to 5,000 on request.
+ * Source: https://docs.aws.amazon.com/firehose/latest/dev/buffering.html
+ */
+export const DEFAULT_ACTIVE_PARTITION_LIMIT = 500;
+
+/**
+ * The UTC hour (`YYYY-MM-DDTHH`) the transform partitions a record into with event-time partitions: its
+ * event-time column coerced as the transform coerces it (to ISO-8601 UTC), cut after the hour, as the
+ * transform cuts its partition keys. Undefined for a record without a readable event time.
+ */
+export function eventHourReader(schema: EventSchema): (record: unknown) => string | undefined {
+  const validator = compileRecordValidator(schema);
+  const column = schema.eventTimeColumn;
+  return (record) => {
+    if (!isJsonObject(record)) return undefined;
+    const name = Object.keys(record).find((key) => key.toLowerCase() === column.toLowerCase());
+    if (name === undefined || record[name] === null) return undefined;
+    const time = validator.coerceOrKeep(column, record[name]);
+    return typeof time === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}/.test(time) ? time.slice(0, 13) : undefined;
+  };
+}
+
 /** Accumulates decoded objects for the dry-run report: objects, records, unreadable parts, by type and by message. */
 export class ReplayTally {
   private readonly total: MutableCounts = { objects: 0, records: 0, unreadable: 0, unreadableObjects: 0 };
   private readonly types = new Map<FirehoseErrorType, MutableCounts>();
   private readonly messages = new Map<string, number>();
+  private readonly hours = new Set<string>();
+
+  /** `eventHour` (see {@link eventHourReader}) adds the distinct event hours to the report. */
+  constructor(private readonly eventHour?: (record: unknown) => string | undefined) {}
 
   /** Adds one object: its key (for the error type) and its decoded items. */
   add(key: string, items: Iterable<ReplayItem>): void {
@@ -384,6 +422,10 @@ export class ReplayTally {
     for (const item of items) {
       const field = item.kind === "value" ? "records" : item.kind === "invalid" ? "unreadable" : "unreadableObjects";
       for (const c of counters) c[field]++;
+      if (item.kind === "value" && this.eventHour) {
+        const hour = this.eventHour(item.value);
+        if (hour) this.hours.add(hour);
+      }
       if (type && item.kind !== "file-invalid") {
         const message = messageOf(item);
         this.messages.set(message, (this.messages.get(message) ?? 0) + 1);
@@ -399,6 +441,7 @@ export class ReplayTally {
       byType: FIREHOSE_ERROR_TYPES.filter((type) => this.types.has(type)).map((errorType) => ({ errorType, ...this.types.get(errorType)! })),
       topMessages: sorted.slice(0, topMessages).map(([message, entries]) => ({ message, entries })),
       distinctMessages: sorted.length,
+      ...(this.eventHour ? { eventHours: this.hours.size } : {}),
     };
   }
 }

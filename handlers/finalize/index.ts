@@ -42,6 +42,9 @@ export function s3FinalizeStore(client: S3Client, bucket: string): FinalizeStore
             Key: destination,
             CopySource: copySource(bucket, source),
             CopySourceIfMatch: ifMatch,
+            // The default (COPY) carries a tagged source's tags over, which needs s3:GetObjectTagging on
+            // landing/ and s3:PutObjectTagging on processed/; the archive copy needs no producer tags.
+            TaggingDirective: "REPLACE",
           }),
         );
         return "copied";

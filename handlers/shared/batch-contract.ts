@@ -73,8 +73,13 @@ export const REPLAY_SOURCE_PREFIXES = {
   backup: "raw/",
 } as const;
 
-/** The error output types Firehose writes under errors/ that a replay can read (`!{firehose:error-output-type}`). */
-export const FIREHOSE_ERROR_TYPES = ["processing-failed", "format-conversion-failed"] as const;
+/**
+ * The error output types Firehose writes under errors/ that a replay can read (`!{firehose:error-output-type}`):
+ * transform failures, Parquet conversion failures, and, with event-time partitions (dynamic partitioning),
+ * records beyond the stream's active-partition limit, which Firehose delivers to the error prefix as
+ * `activePartitionExceeded` (https://docs.aws.amazon.com/firehose/latest/dev/buffering.html).
+ */
+export const FIREHOSE_ERROR_TYPES = ["processing-failed", "format-conversion-failed", "activePartitionExceeded"] as const;
 
 /** A Firehose error output type a replay can read. */
 export type FirehoseErrorType = (typeof FIREHOSE_ERROR_TYPES)[number];

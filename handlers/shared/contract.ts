@@ -4,16 +4,26 @@
  */
 import type { DayKey, EventSchema } from "./event-schema";
 
-/** Environment variables of the transform function, set by `TransformFunction`. */
+/** Powertools' environment variables; `NodeFunction` sets them on every function, from one table. */
+export const POWERTOOLS_ENV = {
+  /** Service name on every log line and metric (Powertools logs `service_undefined` without it). */
+  serviceName: "POWERTOOLS_SERVICE_NAME",
+  /** Log level. */
+  logLevel: "POWERTOOLS_LOG_LEVEL",
+  /** Namespace of the function's metrics, for functions that publish any. */
+  metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
+} as const;
+
+/** Environment variables of the transform function, set by `TransformFunction` (Powertools' by `NodeFunction`). */
 export const TRANSFORM_ENV = {
   /** JSON of {@link TransformSettings}. */
   settings: "TRANSFORM_SETTINGS",
   /** Powertools: namespace of the ok/failed/dropped record metrics. */
-  metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
+  metricsNamespace: POWERTOOLS_ENV.metricsNamespace,
   /** Powertools: service name on every log line and metric. */
-  serviceName: "POWERTOOLS_SERVICE_NAME",
+  serviceName: POWERTOOLS_ENV.serviceName,
   /** Powertools: log level. */
-  logLevel: "POWERTOOLS_LOG_LEVEL",
+  logLevel: POWERTOOLS_ENV.logLevel,
 } as const;
 
 /** A documented filter rule: records whose `column` equals one of `values` are returned as `Dropped`. */

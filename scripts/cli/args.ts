@@ -31,8 +31,8 @@ Commands:
     --state-machine-arn <arn> As for start
   replay                    Re-ingest Firehose error objects or a raw backup window as a batch run.
     --from errors|backup      errors/ (failed records) or raw/ (every source record)
-    --type <error type>       With --from errors: processing-failed or format-conversion-failed
-                              (default: both)
+    --type <error type>       With --from errors: processing-failed, format-conversion-failed or
+                              activePartitionExceeded (event-time partitions; default: all three)
     --since <ISO>             Start of the window, e.g. 2025-01-31T10:00:00Z (no zone means UTC)
     --until <ISO>             End of the window (exclusive), at most 7 days after --since
     --dry-run                 List the objects, records and error messages a replay would read;

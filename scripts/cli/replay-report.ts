@@ -2,20 +2,23 @@
  * Text the batch CLI prints about replays: the dry-run report and how to confirm a replay in Athena.
  * Pure: counts in, lines out.
  */
-import { BATCH_ID_COLUMN, type ReplaySpec } from "../../handlers/shared/batch-contract";
-import type { ReplayPlan, ReplayReport } from "../../handlers/extract/replay";
+import { BATCH_ID_COLUMN, FIREHOSE_ERROR_TYPES, type ReplaySpec } from "../../handlers/shared/batch-contract";
+import { DEFAULT_ACTIVE_PARTITION_LIMIT, type ReplayPlan, type ReplayReport } from "../../handlers/extract/replay";
 import { qualifiedTable, quoteIdentifier, sqlString } from "../../handlers/shared/sql/identifiers";
 import { latestViewName } from "../../handlers/shared/sql/latest-view";
 import { oneLine } from "./summary";
 
 /** How a replay is described on one line: `errors (processing-failed) from … until …`. */
 export function describeReplay(replay: ReplaySpec): string {
-  const what = replay.from === "errors" ? `errors (${replay.errorType ?? "processing-failed and format-conversion-failed"})` : "raw backup";
+  const what = replay.from === "errors" ? `errors (${replay.errorType ?? `all types: ${FIREHOSE_ERROR_TYPES.join(", ")}`})` : "raw backup";
   return `${what} from ${replay.since} until ${replay.until}`;
 }
 
-/** The dry-run report: what was listed and decoded, per error type and per error message, and the command that replays it. */
-export function formatDryRun(plan: ReplayPlan, bucket: string, report: ReplayReport, replayCommand: string): string[] {
+/**
+ * The dry-run report: what was listed and decoded, per error type and per error message, folders under
+ * errors/ that no replay reads (`unreadFolders`), and the command that replays it.
+ */
+export function formatDryRun(plan: ReplayPlan, bucket: string, report: ReplayReport, replayCommand: string, unreadFolders: readonly string[] = []): string[] {
   const first = plan.prefixes[0] ?? "-";
   const last = plan.prefixes[plan.prefixes.length - 1] ?? "-";
   const lines = [
@@ -27,8 +30,19 @@ export function formatDryRun(plan: ReplayPlan, bucket: string, report: ReplayRep
       ["records", String(report.records)],
       ["unreadable", `${report.unreadable} (envelopes, records or text that cannot be decoded: the replay lists them in rejected/<batchId>/ and skips them)`],
       ["unreadable objects", `${report.unreadableObjects} (corrupt gzip or not UTF-8)`],
+      ...(report.eventHours === undefined
+        ? []
+        : [["event hours", `${report.eventHours} distinct (event-time partitions: each is an active Firehose partition while the run is delivered)`] as const]),
     ]),
   ];
+  if (report.eventHours !== undefined && report.eventHours > DEFAULT_ACTIVE_PARTITION_LIMIT) {
+    lines.push(
+      "",
+      `Warning: ${report.eventHours} event hours is over Firehose's default limit of ${DEFAULT_ACTIVE_PARTITION_LIMIT} active partitions per delivery stream;`,
+      "  records beyond it would land in errors/activePartitionExceeded/ again. Replay a shorter window (fewer event hours),",
+      "  or make sure the stream's quota was raised (up to 5,000).",
+    );
+  }
   if (plan.from === "errors") {
     lines.push("", "By error type:", ...table(["TYPE", "OBJECTS", "RECORDS", "UNREADABLE"], report.byType.map((t) => [t.errorType, String(t.objects), String(t.records), String(t.unreadable)])));
     if (report.topMessages.length > 0) {
@@ -37,6 +51,13 @@ export function formatDryRun(plan: ReplayPlan, bucket: string, report: ReplayRep
         "",
         `Error messages, by entries (records and unreadable parts)${more > 0 ? `, top ${report.topMessages.length} of ${report.distinctMessages}` : ""}:`,
         ...table(["ENTRIES", "ERROR"], report.topMessages.map((m) => [String(m.entries), oneLine(m.message, 160)])),
+      );
+    }
+    if (unreadFolders.length > 0) {
+      lines.push(
+        "",
+        `Not read by any replay: errors/ also holds ${unreadFolders.join(", ")} (an error output type this project does not know).`,
+        "  Inspect those objects; their records are not in the table.",
       );
     }
   }

@@ -60,6 +60,10 @@ export class LakeStorage extends Construct {
           ...wholeBucket,
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
           noncurrentVersionExpiration: [{ noncurrentDays: lake.noncurrentVersionExpirationDays }],
+          // Expiring a current version (and deleting a landing file) leaves a delete marker; once its
+          // noncurrent versions have expired, this removes it. S3 rejects ExpiredObjectDeleteMarker next
+          // to Days or Date in one Expiration, so it lives in this rule, which has no day-based expiry.
+          expiration: [{ expiredObjectDeleteMarker: true }],
         },
         {
           id: "expire-raw-backup",

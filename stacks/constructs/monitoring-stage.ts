@@ -8,6 +8,7 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import type { MonitoringSettings } from "../config";
 import { AwsContext } from "./iam";
+import { TRANSFORM_METRICS_NAMESPACE } from "./node-function";
 
 export interface MonitoringStageProps {
   /** Prefix of every alarm, rule and dashboard name, e.g. `acme-test`; alarms are `<namePrefix>-<signal>`. */
@@ -43,11 +44,16 @@ export interface MonitoringStageProps {
   readonly crawlerName: string;
   /** `json` has no format conversion, so no conversion alarm or series. */
   readonly format: "parquet" | "json";
+  /**
+   * Event-time partitions, delivered with Firehose dynamic partitioning: adds the alarm on records sent
+   * to errors/activePartitionExceeded/ beyond the stream's active-partition limit. @default false
+   */
+  readonly dynamicPartitioning?: boolean;
   /** Account, partition and region: the policy conditions and the dashboard widgets use them. */
   readonly ctx: AwsContext;
 }
 
-const DEFAULTS = { transformMetricsNamespace: "DataLake/Transform" } as const;
+const DEFAULTS = { transformMetricsNamespace: TRANSFORM_METRICS_NAMESPACE } as const;
 
 /** Length of one alarm period, in seconds: Firehose publishes its metrics at five-minute granularity. */
 export const ALARM_PERIOD_SECONDS = 300;
@@ -218,6 +224,24 @@ export class MonitoringStage extends Construct {
         // Emitted only while Firehose converts records.
         treatMissingData: "notBreaching",
         description: `More than ${settings.failedRecordsMax} records in 5 minutes failed Parquet conversion in ${props.deliveryStreamName} (they are in errors/format-conversion-failed/ with rawData): compare their ErrorMessage with the Glue table's columns and fix the schema or the transform.`,
+      });
+    }
+    if (props.dynamicPartitioning) {
+      // With dynamic partitioning Firehose publishes PartitionCountExceeded (1 when the active-partition
+      // limit is breached, else 0); records beyond the limit (500 per stream by default, raisable to
+      // 5,000) go to the error prefix as activePartitionExceeded. Docs: firehose/latest/dev/
+      // monitoring-with-cloudwatch-metrics.html (dynamic partitioning metrics), firehose/latest/dev/buffering.html.
+      specs.push({
+        id: "delivery-partitions-exceeded",
+        namespace: "AWS/Firehose",
+        metricName: "PartitionCountExceeded",
+        dimensions: firehose,
+        statistic: "Maximum",
+        comparison: "GreaterThanThreshold",
+        threshold: 0,
+        // Emitted only while Firehose partitions records.
+        treatMissingData: "notBreaching",
+        description: `${props.deliveryStreamName} reached its active-partition limit (500 distinct event hours in its buffers by default): records beyond it went to errors/activePartitionExceeded/ and are not in the table. Replay them with: npm run batch -- replay --from errors --type activePartitionExceeded --since <start> --until <end>. Backfill fewer distinct event hours per buffer interval, or request a higher limit (up to 5,000) in Service Quotas.`,
       });
     }
     for (const fn of props.functionNames) {

@@ -2,11 +2,37 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Construct } from "constructs";
+import { POWERTOOLS_ENV } from "../../handlers/shared/contract";
 import { BundledHandler } from "./bundled-handler";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole, XRAY_WRITE } from "./iam";
 
 /** Node.js runtime of every function in the project. */
 export const LAMBDA_RUNTIME = "nodejs22.x";
+
+/** Powertools log level of every function. */
+export const FUNCTION_LOG_LEVEL = "INFO";
+
+/** Namespace of the transform's Powertools record metrics (`FailedRecords`, …); `MonitoringStage` alarms on it. */
+export const TRANSFORM_METRICS_NAMESPACE = "DataLake/Transform";
+
+/** Metrics namespace per handler entry, for the handlers that publish Powertools metrics. */
+export const METRICS_NAMESPACES: Readonly<Record<string, string>> = {
+  "handlers/transform/index.ts": TRANSFORM_METRICS_NAMESPACE,
+};
+
+/**
+ * Powertools settings of a function, the one place they come from: the service name is the function's
+ * name (unique per environment; the transform's record alarms filter on it), the log level is
+ * {@link FUNCTION_LOG_LEVEL}, and handlers that publish metrics get their {@link METRICS_NAMESPACES} entry.
+ */
+export function powertoolsEnvironment(functionName: string, entry: string): Record<string, string> {
+  const namespace = METRICS_NAMESPACES[entry];
+  return {
+    [POWERTOOLS_ENV.serviceName]: functionName,
+    [POWERTOOLS_ENV.logLevel]: FUNCTION_LOG_LEVEL,
+    ...(namespace ? { [POWERTOOLS_ENV.metricsNamespace]: namespace } : {}),
+  };
+}
 
 export interface NodeFunctionProps {
   readonly functionName: string;
@@ -15,6 +41,7 @@ export interface NodeFunctionProps {
   readonly entry: string;
   readonly memoryMiB: number;
   readonly timeoutSeconds: number;
+  /** The handler's own variables; Powertools' come from {@link powertoolsEnvironment} and may not be set here. */
   readonly environment: Readonly<Record<string, string>>;
   /** What the function's code calls, beyond writing its own logs (always granted). */
   readonly statements: readonly PolicyStatement[];
@@ -40,6 +67,10 @@ export class NodeFunction extends Construct {
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     super(scope, id);
     const tracing = props.tracing ?? true;
+    const ownPowertools = Object.keys(props.environment).filter((name) => (Object.values(POWERTOOLS_ENV) as string[]).includes(name));
+    if (ownPowertools.length > 0) {
+      throw new Error(`NodeFunction "${props.functionName}": environment sets ${ownPowertools.join(", ")}; NodeFunction sets Powertools' variables for every function (powertoolsEnvironment)`);
+    }
     const logGroupName = `/aws/lambda/${props.functionName}`;
     // Created by Terraform with retention; otherwise Lambda creates it with "never expire".
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
@@ -76,7 +107,7 @@ export class NodeFunction extends Construct {
       timeout: props.timeoutSeconds,
       publish: props.publish ?? false,
       tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
-      environment: { variables: { ...props.environment } },
+      environment: { variables: { ...props.environment, ...powertoolsEnvironment(props.functionName, props.entry) } },
       kmsKeyArn: props.kmsKeyArn,
       dependsOn: [this.logGroup, policy],
     });

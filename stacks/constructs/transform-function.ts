@@ -37,9 +37,6 @@ export class TransformFunction extends Construct {
       publish: true,
       environment: {
         [TRANSFORM_ENV.settings]: JSON.stringify(props.settings),
-        [TRANSFORM_ENV.serviceName]: props.functionName,
-        [TRANSFORM_ENV.metricsNamespace]: "DataLake/Transform",
-        [TRANSFORM_ENV.logLevel]: "INFO",
       },
       statements: [],
       logRetentionDays: props.logRetentionDays,
