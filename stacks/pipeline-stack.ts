@@ -169,6 +169,13 @@ export class PipelineStack extends TerraformStack {
         dayKey: config.partitioning.dayKey,
         accountId: ctx.accountId,
         region: config.region,
+        serviceRole: {
+          name: config.quicksight.serviceRoleName,
+          lakeBucketArn: this.storage.lakeBucket.arn,
+          resultsBucketArn: this.storage.resultsBucket.arn,
+          kmsKeyArn,
+          ctx,
+        },
       });
     }
 
