@@ -77,7 +77,12 @@ export class PipelineStack extends TerraformStack {
     };
 
     if (config.security.encryption === "customer-managed") {
-      this.encryptionKey = new EncryptionKey(this, "encryption", { alias: `${config.namePrefix}-${config.environment}-lake`, ctx });
+      this.encryptionKey = new EncryptionKey(this, "encryption", {
+        alias: `${config.namePrefix}-${config.environment}-lake`,
+        ctx,
+        // The batch state machine logs executions (level ERROR) under this key.
+        stateMachineLogging: config.batch.enabled,
+      });
     }
     const kmsKeyArn = this.encryptionKey?.key.arn;
 
@@ -165,6 +170,13 @@ export class PipelineStack extends TerraformStack {
         dayKey: config.partitioning.dayKey,
         accountId: ctx.accountId,
         region: config.region,
+        serviceRole: {
+          name: config.quicksight.serviceRoleName,
+          lakeBucketArn: this.storage.lakeBucket.arn,
+          resultsBucketArn: this.storage.resultsBucket.arn,
+          kmsKeyArn,
+          ctx,
+        },
       });
     }
 

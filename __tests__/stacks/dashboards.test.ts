@@ -16,7 +16,7 @@ import {
   quickSightColumnType,
   VISUAL_IDS,
 } from "../../stacks/constructs/dashboards-stage";
-import { addressOf, eventsTableAddress, referencedAddress, synthPipeline, Synthesized, wrap } from "../support/synth";
+import { addressOf, addressWhere, eventsTableAddress, referencedAddress, synthPipeline, Synthesized, wrap } from "../support/synth";
 
 const PRINCIPAL = "arn:aws:quicksight:us-east-1:123456789012:group/default/lake-analysts";
 
@@ -341,5 +341,74 @@ describe("QuickSight in the pipeline stack", () => {
 
   it("rejects a principal that is not a QuickSight user or group ARN", () => {
     expect(() => synthPipeline({ quicksight: { enabled: true, principalArn: "analyst" } })).toThrow(/quicksight\.principalArn: received "analyst"/);
+  });
+});
+
+/**
+ * QuickSight runs Athena queries with its own IAM role, and Athena reads the table and writes the
+ * results with the caller's rights; the role must read the data and the result location and, for
+ * SSE-KMS data, use the key (https://docs.aws.amazon.com/quicksight/latest/user/athena.html;
+ * https://docs.aws.amazon.com/quicksight/latest/user/troubleshoot-athena-insufficient-permissions.html).
+ */
+describe("QuickSight's service role", () => {
+  const principalArn = "arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst";
+  const grantOf = (stack: Synthesized) => {
+    const policies = stack.resources("aws_iam_role_policy").filter((p) => !String(p.role).includes("${"));
+    expect(policies).toHaveLength(1);
+    return { role: policies[0]!.role as string, statements: JSON.parse(policies[0]!.policy).Statement as { Sid: string; Action: string[]; Resource: string[]; Condition?: unknown }[] };
+  };
+  const plain = synthPipeline({ quicksight: { enabled: true, principalArn } });
+  const cmk = synthPipeline({ quicksight: { enabled: true, principalArn }, security: { encryption: "customer-managed" } });
+  const lake = `\${${addressWhere(plain, "aws_s3_bucket", (b) => /lake/.test(b.bucket ?? b.bucket_prefix ?? ""))}.arn}`;
+  const results = `\${${addressWhere(plain, "aws_s3_bucket", (b) => /results/.test(b.bucket ?? b.bucket_prefix ?? ""))}.arn}`;
+  const allowed = (statements: ReturnType<typeof grantOf>["statements"], action: string) => statements.filter((st) => st.Action.includes(action)).flatMap((st) => st.Resource);
+
+  it("gets no grant while QuickSight is off", () => {
+    expect(synthPipeline().resources("aws_iam_role_policy").filter((p) => !String(p.role).includes("${"))).toEqual([]);
+  });
+
+  it("is the existing role named by quicksight.serviceRoleName, aws-quicksight-service-role-v0 by default, attached by name", () => {
+    expect(grantOf(plain).role).toBe("aws-quicksight-service-role-v0");
+    expect(plain.resources("aws_iam_role").map((r) => r.name)).not.toContain("aws-quicksight-service-role-v0");
+    const custom = synthPipeline({ quicksight: { enabled: true, principalArn, serviceRoleName: "aws-quicksight-s3-consumers-role-v0" } });
+    expect(grantOf(custom).role).toBe("aws-quicksight-s3-consumers-role-v0");
+  });
+
+  it("may read the table's data and read and write the workgroup's result location, and nothing else of the buckets", () => {
+    const { statements } = grantOf(plain);
+    expect(allowed(statements, "s3:GetObject").sort()).toEqual([`${lake}/data/*`, `${results}/athena-results/*`].sort());
+    expect(allowed(statements, "s3:PutObject")).toEqual([`${results}/athena-results/*`]);
+    expect(statements.flatMap((st) => st.Action)).not.toContain("s3:DeleteObject");
+    const output = plain.only("aws_athena_workgroup").configuration.result_configuration.output_location;
+    expect(output).toMatch(/\/athena-results\/$/);
+  });
+
+  it("uses the customer-managed key only through S3, and only with that option", () => {
+    expect(grantOf(plain).statements.flatMap((st) => st.Action).filter((a) => a.startsWith("kms:"))).toEqual([]);
+    const kms = grantOf(cmk).statements.filter((st) => st.Action.some((a) => a.startsWith("kms:")));
+    expect(kms).toEqual([
+      {
+        Sid: "UseLakeKeyThroughS3",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: [expect.stringMatching(/^\$\{aws_kms_key\.[^.]+\.arn\}$/)],
+        Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+      },
+    ]);
+  });
+
+  it("is granted before the data source is created (creation tests the connection with the role)", () => {
+    const policyAddress = addressWhere(plain, "aws_iam_role_policy", (p) => !String(p.role).includes("${"));
+    expect(plain.only("aws_quicksight_data_source").depends_on).toContain(policyAddress);
+  });
+
+  it.each([
+    ["service-role/aws-quicksight-service-role-v0", "a path"],
+    ["r".repeat(65), "65 characters"],
+    ["", "an empty name"],
+  ])("rejects %s as quicksight.serviceRoleName (%s), naming the field, the value and the allowed form", (name) => {
+    expect(() => synthPipeline({ quicksight: { enabled: true, principalArn, serviceRoleName: name } })).toThrow(
+      new RegExp(`quicksight\\.serviceRoleName: received "${name.replace(/[/]/g, "\\/")}".*IAM role name of 1–64`),
+    );
   });
 });

@@ -11,6 +11,7 @@ import { referencedAddress, synthPipeline, Synthesized } from "../support/synth"
 const KEY = /^\$\{aws_kms_key\.[^.]+\.arn\}$/;
 const defaults = synthPipeline();
 const cmk = synthPipeline({ security: { encryption: "customer-managed" } });
+const cmkWithoutBatch = synthPipeline({ security: { encryption: "customer-managed" }, batch: { enabled: false } });
 const logged = synthPipeline({ security: { accessLogging: true } });
 
 const policiesOf = (s: Synthesized) => [...rolesOf(s).values()].flatMap((r) => r.statements.filter((st) => st.Effect === "Allow"));
@@ -311,13 +312,44 @@ describe("IAM", () => {
     }
   });
 
-  it("KMS.1 / KMS.2: no kms action on * and every key use goes through one named service (kms:ViaService)", () => {
+  it("KMS.1 / KMS.2: no kms action on *; every key use goes through one named service (kms:ViaService) or names its data's encryption context", () => {
     const kms = policiesOf(cmk).filter((st) => asList(st.Action).some((a) => a.startsWith("kms:")));
     expect(kms.length).toBeGreaterThan(0);
     for (const st of kms) {
       expect(asList(st.Resource)).toEqual([expect.stringMatching(KEY)]);
-      expect(st.Condition?.StringEquals?.["kms:ViaService"]).toMatch(/^[a-z0-9]+\.eu-west-1\.amazonaws\.com$/);
+      const equals = st.Condition?.StringEquals ?? {};
+      const context = Object.keys(equals).filter((k) => k.startsWith("kms:EncryptionContext:"));
+      if (equals["kms:ViaService"] !== undefined) expect(equals["kms:ViaService"]).toMatch(/^[a-z0-9]+\.eu-west-1\.amazonaws\.com$/);
+      else expect(context).toHaveLength(1);
     }
+  });
+
+  // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html: kms:ViaService on an
+  // execution role "can prevent a new execution from starting or cause a running execution to fail".
+  it("the state machine's execution role uses the key under its own encryption context, never with kms:ViaService (Step Functions encryption-at-rest)", () => {
+    const role = [...rolesOf(cmk).values()].find((r) => r.name.endsWith("-states"))!;
+    const kms = role.statements.filter((st) => asList(st.Action).some((a) => a.startsWith("kms:")));
+    const own = kms.filter((st) => st.Condition?.StringEquals?.["kms:EncryptionContext:aws:states:stateMachineArn"] !== undefined);
+    expect(own).toHaveLength(1);
+    expect(asList(own[0]!.Action).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
+    expect(own[0]!.Condition).toEqual({ StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": expect.stringMatching(/:states:eu-west-1:.*:stateMachine:/) } });
+  });
+
+  // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html, step 3: with execution
+  // logging, the execution role needs kms:GenerateDataKey under kms:EncryptionContext:SourceArn = arn:aws:logs:<region>:<account>:*.
+  it("the execution role may generate data keys for log delivery under the logs SourceArn context (Step Functions encryption-at-rest, step 3)", () => {
+    const role = [...rolesOf(cmk).values()].find((r) => r.name.endsWith("-states"))!;
+    const delivery = role.statements.filter((st) => st.Condition?.StringEquals?.["kms:EncryptionContext:SourceArn"] !== undefined);
+    expect(delivery).toHaveLength(1);
+    expect(asList(delivery[0]!.Action)).toEqual(["kms:GenerateDataKey"]);
+    expect(delivery[0]!.Condition!.StringEquals!["kms:EncryptionContext:SourceArn"]).toMatch(/^arn:\$\{data\.aws_partition\.[^}]+\}:logs:eu-west-1:\$\{data\.aws_caller_identity\.[^}]+\}:\*$/);
+  });
+
+  // The API caller table of the same page lists StartExecution with no kms permission ("--").
+  it("the scheduler role has no use of the key besides its encrypted dead-letter queue (StartExecution needs none)", () => {
+    const role = [...rolesOf(cmk).values()].find((r) => r.name.endsWith("-scheduler"))!;
+    const kms = role.statements.filter((st) => asList(st.Action).some((a) => a.startsWith("kms:")));
+    expect(kms.map((st) => st.Condition?.StringEquals?.["kms:ViaService"])).toEqual(["sqs.eu-west-1.amazonaws.com"]);
   });
 });
 
@@ -330,17 +362,50 @@ describe("KMS key (opt-in)", () => {
     expect(cmk.only("aws_kms_key").enable_key_rotation).toBe(true);
   });
 
-  it("CKV2_AWS_64 / CKV_AWS_33: the key has a policy with no unconditioned wildcard principal", () => {
-    const statements = JSON.parse(cmk.only("aws_kms_key").policy).Statement;
-    for (const st of statements) {
+  type KeyStatement = { Sid: string; Principal: { Service?: string | string[]; AWS?: string }; Action: string | string[]; Condition?: Record<string, Record<string, string>> };
+  const keyStatements = (s: Synthesized): KeyStatement[] => JSON.parse(s.only("aws_kms_key").policy).Statement;
+  const byService = (s: Synthesized, service: string) => keyStatements(s).filter((st) => asList(st.Principal.Service ?? []).includes(service));
+  /**
+   * Service principals AWS documents without any usable condition: EventBridge to encrypted topics
+   * (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services:
+   * aws:SourceAccount, aws:SourceArn and aws:SourceOrgID "not supported") and Step Functions log delivery
+   * (https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html, step 3: no condition).
+   */
+  const DOCUMENTED_UNCONDITIONED = ["delivery.logs.amazonaws.com", "events.amazonaws.com"];
+
+  it("CKV2_AWS_64 / CKV_AWS_33: the key has a policy with no wildcard principal; services are conditioned unless AWS documents no condition for them", () => {
+    for (const st of keyStatements(cmk)) {
       expect(st.Principal).not.toBe("*");
-      if ("Service" in st.Principal) expect(st.Condition).toBeDefined();
+      expect(st.Principal.AWS ?? "").not.toBe("*");
+      const services = asList(st.Principal.Service ?? []);
+      if (services.length > 0 && !services.every((svc) => DOCUMENTED_UNCONDITIONED.includes(svc))) expect(st.Condition).toBeDefined();
     }
   });
 
-  it("admits only CloudWatch Logs, CloudWatch alarms and EventBridge as services, each conditioned", () => {
-    const services = JSON.parse(cmk.only("aws_kms_key").policy).Statement.flatMap((st: { Principal: { Service?: string | string[] } }) => asList(st.Principal.Service ?? []));
-    expect(services.sort()).toEqual(["cloudwatch.amazonaws.com", "events.amazonaws.com", "logs.eu-west-1.amazonaws.com"]);
+  it("admits only CloudWatch Logs, CloudWatch alarms, EventBridge and (with the batch path) CloudWatch Logs delivery, one statement each", () => {
+    const services = (s: Synthesized) => keyStatements(s).flatMap((st) => asList(st.Principal.Service ?? [])).sort();
+    expect(services(cmk)).toEqual(["cloudwatch.amazonaws.com", "delivery.logs.amazonaws.com", "events.amazonaws.com", "logs.eu-west-1.amazonaws.com"]);
+    expect(services(cmkWithoutBatch)).toEqual(["cloudwatch.amazonaws.com", "events.amazonaws.com", "logs.eu-west-1.amazonaws.com"]);
+  });
+
+  it("EventBridge may publish to the encrypted alerts topic with no aws:Source* condition (SNS: not supported for EventBridge to encrypted topics)", () => {
+    const [st, ...more] = byService(cmk, "events.amazonaws.com");
+    expect(more).toEqual([]);
+    expect(asList(st!.Action).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey*"]);
+    expect(JSON.stringify(st!.Condition ?? {})).not.toMatch(/aws:Source/);
+  });
+
+  it("CloudWatch alarms publish under aws:SourceAccount = the account (SNS: add aws:SourceAccount for service event sources)", () => {
+    const [st, ...more] = byService(cmk, "cloudwatch.amazonaws.com");
+    expect(more).toEqual([]);
+    expect(st!.Condition).toEqual({ StringEquals: { "aws:SourceAccount": expect.stringMatching(/^\$\{data\.aws_caller_identity\./) } });
+  });
+
+  it("CloudWatch Logs delivery may decrypt, exactly as Step Functions encryption-at-rest step 3 shows", () => {
+    const [st, ...more] = byService(cmk, "delivery.logs.amazonaws.com");
+    expect(more).toEqual([]);
+    expect(st).toMatchObject({ Effect: "Allow", Action: "kms:Decrypt", Resource: "*" });
+    expect(st!.Condition).toBeUndefined();
   });
 });
 

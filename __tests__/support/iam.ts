@@ -16,6 +16,8 @@ export interface RoleWithPolicies {
   readonly name: string;
   readonly trust: { Statement: Statement[] };
   readonly statements: Statement[];
+  /** An existing role outside the stack that a policy of the stack is attached to by name. */
+  readonly external?: boolean;
 }
 
 export const asList = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
@@ -31,7 +33,12 @@ export function rolesOf(s: Synthesized): Map<string, RoleWithPolicies> {
   }
   for (const policy of s.resources("aws_iam_role_policy")) {
     const address = /^\$\{(aws_iam_role\.[^.]+)\.name\}$/.exec(policy.role)?.[1];
-    const role = address && byAddress.get(address);
+    let role = address && byAddress.get(address);
+    // A literal name: an existing role outside the stack that the stack grants to (QuickSight's).
+    if (!role && !String(policy.role).includes("${")) {
+      role = roles.get(policy.role) ?? { address: `external.${policy.role}`, name: policy.role, trust: { Statement: [] }, statements: [], external: true };
+      roles.set(policy.role, role);
+    }
     if (!role) throw new Error(`policy ${policy.name} is not attached to a role in this stack`);
     role.statements.push(...(JSON.parse(policy.policy).Statement as Statement[]));
   }

@@ -44,6 +44,8 @@ export interface ResolvedRole {
   readonly trust: PolicyDocument;
   /** Inline policies, `inline_policy` blocks and attached customer-managed policies, as one document. */
   readonly policy: PolicyDocument;
+  /** A role the stack does not create but attaches policies to by name (its trust policy is unknown). */
+  readonly external?: boolean;
 }
 
 /** An identity policy document and where it comes from (for messages). */
@@ -362,6 +364,20 @@ export function resolvedPolicies(s: Synthesized): Map<string, ResolvedRole> {
   }
   for (const [key, policy] of Object.entries(s.tf.resource.aws_iam_role_policy ?? {})) {
     const where = `aws_iam_role_policy.${key}`;
+    // A literal role name the stack does not create: an existing role the stack grants to.
+    if (!policy.role.includes("${") && ![...byAddress.values()].some((role) => role.name === policy.role)) {
+      const address = `external.${policy.role}`;
+      if (!byAddress.has(address)) {
+        byAddress.set(address, {
+          address,
+          name: policy.role,
+          arn: `arn:${r.partition}:iam::${r.account}:role/${policy.role}`,
+          trust: { Statement: [] },
+          policy: { Version: "2012-10-17", Statement: [] },
+          external: true,
+        });
+      }
+    }
     byAddress.get(roleAddressOf(policy.role, byAddress, r, where))!.policy.Statement.push(...parsePolicy(policy.policy, r, where).Statement);
   }
   for (const [key, attachment] of Object.entries(s.tf.resource.aws_iam_role_policy_attachment ?? {})) {

@@ -263,6 +263,7 @@ const settingsShape = z.strictObject({
     enabled: z.boolean(),
     principalArn: z.string().optional(),
     importMode: z.enum(["SPICE", "DIRECT_QUERY"]),
+    serviceRoleName: z.string(),
   }),
   terraformCloud: z.strictObject({
     organization: z.string().optional(),
@@ -697,6 +698,8 @@ function checkMonitoring(c: Checker, s: PipelineSettings): void {
 function checkQuickSight(c: Checker, s: PipelineSettings): void {
   const q = s.quicksight;
   if (!q.enabled) return;
+  // IAM role names: 1–64 of letters, digits and + = , . @ _ - (IAM CreateRole, RoleName).
+  c.pattern("quicksight.serviceRoleName", q.serviceRoleName, /^[\w+=,.@-]{1,64}$/, "an IAM role name of 1–64 letters, digits and + = , . @ _ - (no path)", "set the name of QuickSight's role as IAM shows it, e.g. aws-quicksight-service-role-v0");
   if (q.principalArn === undefined) {
     c.add("quicksight.principalArn", undefined, "the ARN of a QuickSight user or group when quicksight.enabled is true", "set quicksight.principalArn, e.g. arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst");
     return;

@@ -234,6 +234,12 @@ export interface QuickSightSettings {
   readonly principalArn?: string;
   /** SPICE imports data on a schedule; DIRECT_QUERY queries Athena each time. @default "DIRECT_QUERY" */
   readonly importMode: "SPICE" | "DIRECT_QUERY";
+  /**
+   * Name (no path) of the existing IAM role QuickSight queries Athena with; the stack attaches an
+   * inline policy to it for the lake, the results and the key. Accounts that have
+   * `aws-quicksight-s3-consumers-role-v0` use that one for Athena. @default "aws-quicksight-service-role-v0"
+   */
+  readonly serviceRoleName: string;
 }
 
 export interface LogSettings {
@@ -352,7 +358,7 @@ export const DEFAULT_SETTINGS: Omit<PipelineSettings, "namePrefix" | "region"> =
     failedRecordsMax: 0,
     lambdaErrorsMax: 0,
   },
-  quicksight: { enabled: false, importMode: "DIRECT_QUERY" },
+  quicksight: { enabled: false, importMode: "DIRECT_QUERY", serviceRoleName: "aws-quicksight-service-role-v0" },
   terraformCloud: { workspace: "{prefix}-{env}", hostname: "app.terraform.io" },
   names: {},
   tags: {},

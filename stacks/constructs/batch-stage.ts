@@ -10,7 +10,7 @@ import { BATCH_ENV, BATCH_PREFIXES, BatchSettings } from "../../handlers/shared/
 import { buildBatchWorkflow, type BatchWorkflowProps } from "../../state-machines/batch-workflow";
 import { batchTiming } from "../config/batch-timing";
 import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "../config";
-import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
+import { arn, AwsContext, grant, kmsForContext, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { LAKE_PREFIXES, RESULTS_PREFIX } from "./lake-storage";
 import { NodeFunction } from "./node-function";
 
@@ -238,11 +238,10 @@ export class BatchStage extends Construct {
         { sid: "StartBatchRun", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] },
         { sid: "DeadLetterUndeliveredStarts", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
       ];
+      // StartExecution needs no kms permission of its caller (Step Functions "Data at rest
+      // encryption", API caller table: StartExecution "--"); the execution role encrypts the input.
       if (props.kmsKeyArn) {
-        schedulerStatements.push(
-          this.stateMachineKey("EncryptExecutionInput", props.kmsKeyArn, ["kms:GenerateDataKey"], props),
-          kmsThrough("EncryptDeadLetters", props.kmsKeyArn, ["kms:GenerateDataKey", "kms:Decrypt"], "sqs", ctx),
-        );
+        schedulerStatements.push(kmsThrough("EncryptDeadLetters", props.kmsKeyArn, ["kms:GenerateDataKey", "kms:Decrypt"], "sqs", ctx));
       }
       const schedulerPolicy = grant(this, "start-batch", schedulerRole, schedulerStatements);
       this.schedule = new SchedulerSchedule(this, "schedule", {
@@ -264,22 +263,23 @@ export class BatchStage extends Construct {
     }
   }
 
-  /** Use of the key for this state machine's own data only (its encryption context). */
-  private stateMachineKey(sid: string, keyArn: string, actions: string[], props: BatchStageProps): PolicyStatement {
+  /**
+   * The execution role's use of the key, as Step Functions "Data at rest encryption" documents it:
+   * its own state data under the `aws:states:stateMachineArn` encryption context only (no
+   * `kms:ViaService`: the page warns it can stop executions from starting or make them fail), and
+   * `kms:GenerateDataKey` for execution-log delivery under the `SourceArn` context it gives.
+   */
+  private executionKeyStatements(keyArn: string, props: BatchStageProps): PolicyStatement[] {
     const { ctx } = props;
     // Built from the name: the state machine's own ARN attribute would make a dependency cycle.
-    const machineArn = `arn:${ctx.partition}:states:${ctx.region}:${ctx.accountId}:stateMachine:${props.stateMachineName}`;
-    return {
-      sid,
-      actions,
-      resources: [keyArn],
-      condition: {
-        StringEquals: {
-          "kms:EncryptionContext:aws:states:stateMachineArn": machineArn,
-          "kms:ViaService": `states.${ctx.region}.amazonaws.com`,
-        },
-      },
-    };
+    const machineArn = arn.stateMachine(ctx, props.stateMachineName);
+    return [
+      kmsForContext("UseOwnExecutionData", keyArn, ["kms:Decrypt", "kms:GenerateDataKey"], { key: "aws:states:stateMachineArn", value: machineArn }),
+      kmsForContext("EncryptExecutionLogDelivery", keyArn, ["kms:GenerateDataKey"], {
+        key: "SourceArn",
+        value: `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:*`,
+      }),
+    ];
   }
 
   /** Exactly what the definition's tasks call: the functions, the crawler, Athena with its reads, SNS. */
@@ -289,7 +289,7 @@ export class BatchStage extends Construct {
     const { database, table } = props.settings;
     const keyStatements: PolicyStatement[] = props.kmsKeyArn
       ? [
-          this.stateMachineKey("UseOwnExecutionData", props.kmsKeyArn, ["kms:Decrypt", "kms:GenerateDataKey"], props),
+          ...this.executionKeyStatements(props.kmsKeyArn, props),
           // Athena reads the lake and writes results with the caller's rights, through S3.
           kmsThrough("QueryEncryptedObjects", props.kmsKeyArn, ["kms:Decrypt", "kms:GenerateDataKey"], "s3", ctx),
           kmsThrough("PublishToEncryptedTopic", props.kmsKeyArn, ["kms:Decrypt", "kms:GenerateDataKey"], "sns", ctx),

@@ -1,3 +1,4 @@
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { QuicksightAnalysis } from "@cdktf/provider-aws/lib/quicksight-analysis";
 import { QuicksightDataSet } from "@cdktf/provider-aws/lib/quicksight-data-set";
 import { QuicksightDataSource } from "@cdktf/provider-aws/lib/quicksight-data-source";
@@ -5,6 +6,8 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { BATCH_ID_COLUMN } from "../../handlers/shared/batch-contract";
 import { DayKey, EventSchema, GlueType, parseDecimal, partitionKeys } from "../../handlers/shared/event-schema";
+import { AwsContext, kmsThrough, policyDocument, PolicyStatement } from "./iam";
+import { LAKE_PREFIXES, RESULTS_PREFIX } from "./lake-storage";
 
 /** How QuickSight reads a data set: imported into SPICE, or queried in Athena on every view. */
 export type QuickSightImportMode = "SPICE" | "DIRECT_QUERY";
@@ -94,6 +97,44 @@ export function quickSightColumnType(type: GlueType): QuickSightColumnType {
   }
 }
 
+/**
+ * QuickSight's own IAM role, through which it runs Athena queries (QuickSight "Authorizing
+ * connections to Amazon Athena"), and what it reads. The role exists before this stack: QuickSight
+ * creates it with the subscription.
+ */
+export interface QuickSightServiceRoleAccess {
+  /** Name of the role (no path), e.g. `aws-quicksight-service-role-v0`. */
+  readonly name: string;
+  readonly lakeBucketArn: string;
+  readonly resultsBucketArn: string;
+  /** Customer-managed key of the buckets; unset with S3-managed encryption. */
+  readonly kmsKeyArn?: string;
+  readonly ctx: AwsContext;
+}
+
+/**
+ * What Athena needs of the identity that queries through it (Athena reads the table and writes the
+ * results with the caller's rights): the table's data, the workgroup's result location, and the key
+ * under which both are encrypted.
+ */
+export function quickSightDataAccess(access: QuickSightServiceRoleAccess): PolicyStatement[] {
+  const { lakeBucketArn: lake, resultsBucketArn: results } = access;
+  const list = (prefix: string) => ({ StringLike: { "s3:prefix": [prefix, `${prefix}*`] } });
+  return [
+    { sid: "LocateLake", actions: ["s3:GetBucketLocation"], resources: [lake] },
+    { sid: "ListLakeData", actions: ["s3:ListBucket"], resources: [lake], condition: list(LAKE_PREFIXES.data) },
+    { sid: "ReadLakeData", actions: ["s3:GetObject"], resources: [`${lake}/${LAKE_PREFIXES.data}*`] },
+    { sid: "LocateResults", actions: ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], resources: [results] },
+    { sid: "ListQueryResults", actions: ["s3:ListBucket"], resources: [results], condition: list(RESULTS_PREFIX) },
+    {
+      sid: "WriteQueryResults",
+      actions: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+      resources: [`${results}/${RESULTS_PREFIX}*`],
+    },
+    ...(access.kmsKeyArn ? [kmsThrough("UseLakeKeyThroughS3", access.kmsKeyArn, ["kms:Decrypt", "kms:GenerateDataKey"], "s3", access.ctx)] : []),
+  ];
+}
+
 export interface DashboardsStageProps {
   /** Prefix of the QuickSight ids and names, e.g. "acme-dev"; letters, digits, `_` and `-`. */
   readonly namePrefix: string;
@@ -121,6 +162,8 @@ export interface DashboardsStageProps {
    * schema other than batch_id
    */
   readonly breakdownColumn?: string;
+  /** When set, an inline policy on QuickSight's existing role grants it {@link quickSightDataAccess}. */
+  readonly serviceRole?: QuickSightServiceRoleAccess;
 }
 
 const NAME_PREFIX = /^[\w-]{1,200}$/;
@@ -197,6 +240,16 @@ export class DashboardsStage extends Construct {
     // The data source queries Athena in its own region: keep it (and what uses it) with the workgroup.
     const common = { awsAccountId: props.accountId, region: props.region };
 
+    // Attached to the existing role by name: a role that does not exist fails `terraform apply`
+    // (NoSuchEntity) instead of a data source that cannot read the lake.
+    const access = props.serviceRole
+      ? new IamRolePolicy(this, "service-role-access", {
+          name: `${props.namePrefix}-quicksight-athena`,
+          role: props.serviceRole.name,
+          policy: policyDocument(quickSightDataAccess(props.serviceRole)),
+        })
+      : undefined;
+
     this.dataSource = new QuicksightDataSource(this, "data-source", {
       ...common,
       dataSourceId: `${props.namePrefix}-athena`,
@@ -204,6 +257,8 @@ export class DashboardsStage extends Construct {
       type: "ATHENA",
       parameters: { athena: { workGroup: props.workgroupName } },
       permission: [{ principal: props.principalArn, actions: [...DATA_SOURCE_OWNER_ACTIONS] }],
+      // Creating the data source tests the connection with the role's rights.
+      ...(access ? { dependsOn: [access] } : {}),
     });
 
     this.dataSet = new QuicksightDataSet(this, "data-set", {

@@ -50,14 +50,27 @@ export type ServicePrincipal =
   | "scheduler.amazonaws.com";
 
 /**
+ * Services whose trust policy keeps `aws:SourceAccount`: Step Functions and EventBridge Scheduler
+ * show it in their documented execution-role trust policies (EventBridge is kept as it was).
+ * Lambda and Glue document no such key for role assumption: a condition on a key the service does
+ * not send denies every AssumeRole, so their trust has none (a role is passed with iam:PassRole,
+ * which works only within the account).
+ */
+const SOURCE_ACCOUNT_IN_ASSUME_ROLE: ReadonlySet<ServicePrincipal> = new Set<ServicePrincipal>([
+  "states.amazonaws.com",
+  "events.amazonaws.com",
+  "scheduler.amazonaws.com",
+]);
+
+/**
  * Trust policy for exactly one service principal, with the confused-deputy guard that service
- * supports: `sts:ExternalId` = account for Firehose (AWS's documented form), `aws:SourceAccount`
- * for the others except Lambda, whose trust is function-scoped by the execution role itself.
+ * documents: `sts:ExternalId` = account for Firehose (AWS's documented form), `aws:SourceAccount`
+ * for the services in {@link SOURCE_ACCOUNT_IN_ASSUME_ROLE}, none for Lambda and Glue.
  */
 export function trustPolicy(service: ServicePrincipal, ctx: AwsContext): string {
   let condition: PolicyCondition | undefined;
   if (service === "firehose.amazonaws.com") condition = { StringEquals: { "sts:ExternalId": ctx.accountId } };
-  else if (service !== "lambda.amazonaws.com") condition = { StringEquals: { "aws:SourceAccount": ctx.accountId } };
+  else if (SOURCE_ACCOUNT_IN_ASSUME_ROLE.has(service)) condition = { StringEquals: { "aws:SourceAccount": ctx.accountId } };
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
@@ -95,6 +108,7 @@ export const arn = {
   glueCrawler: (ctx: AwsContext, name: string) => `arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:crawler/${name}`,
   athenaWorkgroup: (ctx: AwsContext, name: string) =>
     `arn:${ctx.partition}:athena:${ctx.region}:${ctx.accountId}:workgroup/${name}`,
+  stateMachine: (ctx: AwsContext, name: string) => `arn:${ctx.partition}:states:${ctx.region}:${ctx.accountId}:stateMachine:${name}`,
 } as const;
 
 /** X-Ray write actions: AWS offers no resource-level scoping for them, so they are granted on "*". */
@@ -115,4 +129,18 @@ export function kmsThrough(sid: string, keyArn: string, actions: readonly string
     resources: [keyArn],
     condition: { StringEquals: { "kms:ViaService": `${service}.${ctx.region}.amazonaws.com` } },
   };
+}
+
+/**
+ * Use of the customer-managed key only for data whose encryption context names `value` under `key`,
+ * without `kms:ViaService`: for callers that reach KMS in a way AWS does not document as "via" a
+ * service (a Step Functions execution role; CloudWatch Logs delivery for a state machine).
+ */
+export function kmsForContext(
+  sid: string,
+  keyArn: string,
+  actions: readonly string[],
+  context: { readonly key: string; readonly value: string },
+): PolicyStatement {
+  return { sid, actions, resources: [keyArn], condition: { StringEquals: { [`kms:EncryptionContext:${context.key}`]: context.value } } };
 }
