@@ -9,12 +9,14 @@ import { BATCH_ID_COLUMN, type BatchSettings } from "../../handlers/shared/batch
 import { EventSchema, isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } from "../../handlers/shared/event-schema";
 import { batchTiming } from "./batch-timing";
 import { cronProblem, minimumPeriodMinutes, rateProblem } from "./cron";
-import { LIMITS } from "./limits";
+import { LIMITS, NAME_LIMITS } from "./limits";
+import { derivedNames, nameProblem } from "./names";
 import { DEFAULT_SETTINGS, DEFAULT_SHARD_COUNT, PipelineConfigFile, PipelineSettings } from "./settings";
 import { workloadProblems } from "./workload";
 
 export * from "./settings";
-export { LIMITS } from "./limits";
+export { LIMITS, NAME_LIMITS, type NameKind, type NameLimit } from "./limits";
+export { BATCH_FUNCTION_NAMES, derivedNames, physicalName, type DerivedName } from "./names";
 
 /** Physical names of one environment, derived from `namePrefix` unless overridden in `names`. */
 export interface ResolvedNames {
@@ -399,7 +401,7 @@ function chooseBackend(
 /** Collects problems; every method adds at most one problem per field. */
 class Checker {
   readonly problems: ConfigProblem[] = [];
-  constructor(private readonly environment: string) {}
+  constructor(readonly environment: string) {}
 
   add(field: string, received: unknown, allowed: string, fix: string): void {
     this.problems.push({ environment: this.environment, field, received, allowed, fix });
@@ -551,8 +553,29 @@ function checkNames(c: Checker, s: PipelineSettings, n: ResolvedNames): void {
   c.name("names.database", n.database, LIMITS.glue.name, "Glue database name (lower-case letters, digits, underscores)", s.names.database === undefined);
   c.name("catalog.tableName", n.table, LIMITS.glue.name, "Glue table name (lower-case letters, digits, underscores)", false);
   c.name("names.workgroup", n.workgroup, LIMITS.athena.workgroup, "Athena workgroup name", s.names.workgroup === undefined);
-  c.name("names.crawler", n.crawler, { pattern: /^[\w.-]+$/, maxLength: 255 }, "Glue crawler name", s.names.crawler === undefined);
-  c.name("names.stateMachine", n.stateMachine, { pattern: /^[0-9A-Za-z_-]+$/, maxLength: 80 }, "Step Functions state machine name", s.names.stateMachine === undefined);
+  c.name("names.crawler", n.crawler, NAME_LIMITS.glueCrawler, "Glue crawler name", s.names.crawler === undefined);
+  c.name("names.stateMachine", n.stateMachine, NAME_LIMITS.stateMachine, "Step Functions state machine name", s.names.stateMachine === undefined);
+  checkDerivedNames(c, s, n);
+}
+
+/**
+ * Every name built from a template (roles, policies, log groups, alarms, …) against its AWS limit;
+ * one problem per field, naming the longest name that does not fit. Fields whose own value is
+ * already reported are skipped.
+ */
+function checkDerivedNames(c: Checker, s: PipelineSettings, n: ResolvedNames): void {
+  const reported = new Set(c.problems.map((p) => p.field));
+  const failures = new Map<string, { value: string; problem: string }>();
+  for (const name of derivedNames(s, c.environment, n)) {
+    if (reported.has(name.field) || reported.has("namePrefix")) continue;
+    const problem = nameProblem(name.kind, name.value);
+    const previous = failures.get(name.field);
+    if (problem && (!previous || name.value.length > previous.value.length)) failures.set(name.field, { value: name.value, problem });
+  }
+  for (const [field, { value, problem }] of failures) {
+    const origin = field === "namePrefix" ? "shorten namePrefix or the environment name" : `shorten ${field} (or namePrefix and the environment name it is derived from)`;
+    c.add(field, value, `names derived from ${field} within AWS's limits: "${value}" is ${problem}`, origin);
+  }
 }
 
 function checkSchema(c: Checker, s: PipelineSettings): void {

@@ -5,6 +5,7 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { BATCH_ID_COLUMN } from "../../handlers/shared/batch-contract";
 import { DayKey, EventSchema, GlueType, parseDecimal, partitionKeys } from "../../handlers/shared/event-schema";
+import { physicalName } from "../config/names";
 
 /** How QuickSight reads a data set: imported into SPICE, or queried in Athena on every view. */
 export type QuickSightImportMode = "SPICE" | "DIRECT_QUERY";
@@ -199,7 +200,7 @@ export class DashboardsStage extends Construct {
 
     this.dataSource = new QuicksightDataSource(this, "data-source", {
       ...common,
-      dataSourceId: `${props.namePrefix}-athena`,
+      dataSourceId: physicalName.quickSightDataSource(props.namePrefix),
       name: `${props.namePrefix} Athena (${props.workgroupName})`,
       type: "ATHENA",
       parameters: { athena: { workGroup: props.workgroupName } },
@@ -208,7 +209,7 @@ export class DashboardsStage extends Construct {
 
     this.dataSet = new QuicksightDataSet(this, "data-set", {
       ...common,
-      dataSetId: `${props.namePrefix}-events`,
+      dataSetId: physicalName.quickSightDataSet(props.namePrefix),
       name: `${props.namePrefix} events`,
       importMode: props.importMode,
       physicalTableMap: [
@@ -232,7 +233,7 @@ export class DashboardsStage extends Construct {
 
     this.analysis = new QuicksightAnalysis(this, "analysis", {
       ...common,
-      analysisId: `${props.namePrefix}-events-analysis`,
+      analysisId: physicalName.quickSightAnalysis(props.namePrefix),
       name: `${props.namePrefix} events`,
       definition: analysisDefinition({
         dataSetArn: this.dataSet.arn,

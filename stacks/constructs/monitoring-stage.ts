@@ -8,6 +8,7 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import type { MonitoringSettings } from "../config";
 import { AwsContext } from "./iam";
+import { physicalName } from "../config/names";
 
 export interface MonitoringStageProps {
   /** Prefix of every alarm, rule and dashboard name, e.g. `acme-test`; alarms are `<namePrefix>-<signal>`. */
@@ -283,7 +284,7 @@ export class MonitoringStage extends Construct {
       });
     }
 
-    const crawlerRuleName = `${props.namePrefix}-crawler-failed`;
+    const crawlerRuleName = physicalName.crawlerFailureRule(props.namePrefix);
     this.crawlerFailureRule = new CloudwatchEventRule(this, "crawler-failed", {
       name: crawlerRuleName,
       description: `Failed runs of Glue crawler ${props.crawlerName}, published to the alerts topic`,
@@ -329,7 +330,7 @@ export class MonitoringStage extends Construct {
     });
 
     this.dashboard = new CloudwatchDashboard(this, "dashboard", {
-      dashboardName: `${props.namePrefix}-pipeline`,
+      dashboardName: physicalName.dashboard(props.namePrefix),
       dashboardBody: JSON.stringify({
         widgets: layout(
           dashboardWidgets({ ...props, transformNamespace, freshnessMaxSeconds, stateMachine }),
@@ -342,7 +343,7 @@ export class MonitoringStage extends Construct {
 
   private alarm(spec: AlarmSpec, props: MonitoringStageProps): CloudwatchMetricAlarm {
     return new CloudwatchMetricAlarm(this, spec.id, {
-      alarmName: `${props.namePrefix}-${spec.id}`,
+      alarmName: physicalName.alarm(props.namePrefix, spec.id),
       alarmDescription: spec.description,
       namespace: spec.namespace,
       metricName: spec.metricName,

@@ -4,6 +4,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Construct } from "constructs";
 import { BundledHandler } from "./bundled-handler";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole, XRAY_WRITE } from "./iam";
+import { physicalName } from "../config/names";
 
 /** Node.js runtime of every function in the project. */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -40,14 +41,14 @@ export class NodeFunction extends Construct {
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     super(scope, id);
     const tracing = props.tracing ?? true;
-    const logGroupName = `/aws/lambda/${props.functionName}`;
+    const logGroupName = physicalName.lambdaLogGroup(props.functionName);
     // Created by Terraform with retention; otherwise Lambda creates it with "never expire".
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: logGroupName,
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.kmsKeyArn,
     });
-    this.role = serviceRole(this, "role", `${props.functionName}-role`, "lambda.amazonaws.com", props.ctx);
+    this.role = serviceRole(this, "role", physicalName.lambdaRole(props.functionName), "lambda.amazonaws.com", props.ctx);
     const statements: PolicyStatement[] = [
       {
         sid: "WriteOwnLogs",
@@ -60,7 +61,7 @@ export class NodeFunction extends Construct {
     if (props.kmsKeyArn) {
       statements.push(kmsThrough("DecryptEnvironment", props.kmsKeyArn, ["kms:Decrypt"], "lambda", props.ctx));
     }
-    const policy = grant(this, `${props.functionName}-runtime`, this.role, statements);
+    const policy = grant(this, physicalName.lambdaPolicy(props.functionName), this.role, statements);
 
     const code = new BundledHandler(this, "code", { entry: props.entry });
     this.fn = new LambdaFunction(this, "fn", {
