@@ -431,7 +431,7 @@ class Checker {
   name(field: string, value: string, rule: { pattern: RegExp; maxLength: number }, what: string, derived: boolean): void {
     const origin = derived ? ` (derived from namePrefix; shorten namePrefix or set ${field})` : "";
     if (value.length < 1 || value.length > rule.maxLength) {
-      this.add(field, value, `a ${what} of 1–${rule.maxLength} characters`, `use a name of at most ${rule.maxLength} characters${origin}`);
+      this.add(field, value, `${/^[AEIOU]/.test(what) ? "an" : "a"} ${what} of 1–${rule.maxLength} characters (it has ${value.length})`, `use a name of at most ${rule.maxLength} characters${origin}`);
     } else if (!rule.pattern.test(value)) {
       this.add(field, value, `a ${what} matching ${rule.pattern}`, `use only the characters ${rule.pattern}${origin}`);
     }
@@ -573,7 +573,10 @@ function checkDerivedNames(c: Checker, s: PipelineSettings, n: ResolvedNames): v
     if (problem && (!previous || name.value.length > previous.value.length)) failures.set(name.field, { value: name.value, problem });
   }
   for (const [field, { value, problem }] of failures) {
-    const origin = field === "namePrefix" ? "shorten namePrefix or the environment name" : `shorten ${field} (or namePrefix and the environment name it is derived from)`;
+    const origin =
+      field === "namePrefix"
+        ? "shorten namePrefix or the environment name"
+        : `shorten ${field}${field.startsWith("names.") ? ", or namePrefix and the environment name while it is unset" : ""}`;
     c.add(field, value, `names derived from ${field} within AWS's limits: "${value}" is ${problem}`, origin);
   }
 }
