@@ -384,6 +384,25 @@ describe("batch configuration validation", () => {
     expect(problemsFor({ batch: { scheduleTimezone: "Mars/Olympus" } }).message).toMatch(/batch\.scheduleTimezone: received "Mars\/Olympus"; allowed: an IANA time zone/);
   });
 
+  // The alarm compares the average of DeliveryToS3.Success (0–1) with LessThanThreshold: 0 could never fire.
+  it("rejects monitoring.deliverySuccessMin 0 with a configuration message, before any construct is built", () => {
+    expect(problemsFor({ monitoring: { deliverySuccessMin: 0 } }).message).toMatch(
+      /\[test\] monitoring\.deliverySuccessMin: received 0; allowed: a number greater than 0 and at most 1 .*Fix: set monitoring\.deliverySuccessMin above 0/,
+    );
+  });
+
+  it.each([0.0001, 0.99, 1])("accepts monitoring.deliverySuccessMin %p", (share) => {
+    expect(loadConfig(fileWith({ monitoring: { deliverySuccessMin: share } }), "test").monitoring.deliverySuccessMin).toBe(share);
+  });
+
+  it.each([-0.1, 1.01])("rejects monitoring.deliverySuccessMin %p", (share) => {
+    expect(problemsFor({ monitoring: { deliverySuccessMin: share } }).message).toMatch(/monitoring\.deliverySuccessMin: received -?[\d.]+; allowed: a number greater than 0 and at most 1/);
+  });
+
+  it.each([0, 289])("rejects monitoring.throttlePeriods %p (CloudWatch caps period × evaluation periods at one day)", (periods) => {
+    expect(problemsFor({ monitoring: { throttlePeriods: periods } }).message).toMatch(/monitoring\.throttlePeriods: received \d+; allowed: an integer from 1 to 288/);
+  });
+
   it("rejects a malformed notification email", () => {
     expect(problemsFor({ monitoring: { notificationEmail: "ops" } }).message).toMatch(/monitoring\.notificationEmail: received "ops"/);
   });

@@ -703,12 +703,16 @@ function checkMonitoring(c: Checker, s: PipelineSettings): void {
     c.add("monitoring.notificationEmail", m.notificationEmail, "an email address", "set a valid address, or remove monitoring.notificationEmail");
   }
   c.range("monitoring.iteratorAgeMaxSeconds", m.iteratorAgeMaxSeconds, 1, 7 * 24 * 3600, "seconds", "set monitoring.iteratorAgeMaxSeconds, e.g. 600");
+  // CloudWatch caps period × evaluation periods at one day: 288 five-minute periods.
   c.range("monitoring.throttlePeriods", m.throttlePeriods, 1, 288, "5-minute periods", "set monitoring.throttlePeriods between 1 and 288");
   if (m.deliveryFreshnessMaxSeconds !== undefined) {
     const floor = s.delivery.bufferIntervalSeconds + s.delivery.processorBufferIntervalSeconds;
     c.range("monitoring.deliveryFreshnessMaxSeconds", m.deliveryFreshnessMaxSeconds, Math.max(60, floor), 86_400, `seconds; below the buffering (${floor} s) it would alarm on normal operation`, `set it above ${floor}, or remove it for twice the buffering`);
   }
-  c.range("monitoring.deliverySuccessMin", m.deliverySuccessMin, 0, 1, "a share of records", "set monitoring.deliverySuccessMin between 0 and 1, e.g. 0.99", false);
+  // The alarm fires when the average of DeliveryToS3.Success (0–1) is below this: at 0 it never could.
+  if (!(Number.isFinite(m.deliverySuccessMin) && m.deliverySuccessMin > 0 && m.deliverySuccessMin <= 1)) {
+    c.add("monitoring.deliverySuccessMin", m.deliverySuccessMin, "a number greater than 0 and at most 1 (the share of S3 deliveries that must succeed; 0 would never alarm)", "set monitoring.deliverySuccessMin above 0, e.g. 0.99");
+  }
   c.range("monitoring.failedRecordsMax", m.failedRecordsMax, 0, 1_000_000_000, "records per 5 minutes", "set monitoring.failedRecordsMax to 0 to alarm on any failed record");
   c.range("monitoring.lambdaErrorsMax", m.lambdaErrorsMax, 0, 1_000_000, "errors per 5 minutes", "set monitoring.lambdaErrorsMax to 0 to alarm on any error");
 }

@@ -15,7 +15,7 @@ export interface MonitoringStageProps {
   readonly namePrefix: string;
   /** The topic every alarm (ALARM and OK) and the crawler-failure rule notify; this construct sets its policy. */
   readonly alerts: SnsTopic;
-  /** Thresholds; the caller creates this construct only when `enabled` is true. */
+  /** Thresholds, already validated by the configuration (stacks/config); created only when `enabled` is true. */
   readonly settings: MonitoringSettings;
   /** Firehose buffer interval in seconds, for the default freshness threshold. */
   readonly bufferIntervalSeconds: number;
@@ -123,7 +123,7 @@ export class MonitoringStage extends Construct {
     const freshnessMaxSeconds =
       props.settings.deliveryFreshnessMaxSeconds ??
       defaultFreshnessSeconds(props.bufferIntervalSeconds, props.processorBufferIntervalSeconds);
-    validate(id, props, freshnessMaxSeconds);
+    validate(id, props);
 
     const { settings, ctx } = props;
     const stream = { StreamName: props.streamName };
@@ -520,19 +520,15 @@ function shortName(functionName: string, namePrefix: string): string {
   return functionName.startsWith(`${namePrefix}-`) ? functionName.slice(namePrefix.length + 1) : functionName;
 }
 
-function validate(id: string, props: MonitoringStageProps, freshnessMaxSeconds: number): void {
+/**
+ * The wiring the stack passes in. The thresholds in `settings` are validated once, with the rest of
+ * the configuration (stacks/config, checkMonitoring), before any construct is built.
+ */
+function validate(id: string, props: MonitoringStageProps): void {
   const problems: string[] = [];
-  const s = props.settings;
   const check = (ok: boolean, prop: string, value: unknown, allowed: string) => {
     if (!ok) problems.push(`${prop} must be ${allowed}, got ${JSON.stringify(value)}`);
   };
-  check(s.iteratorAgeMaxSeconds > 0, "settings.iteratorAgeMaxSeconds", s.iteratorAgeMaxSeconds, "> 0");
-  // CloudWatch caps period × evaluation periods at one day.
-  check(Number.isInteger(s.throttlePeriods) && s.throttlePeriods >= 1 && s.throttlePeriods <= 288, "settings.throttlePeriods", s.throttlePeriods, "an integer 1..288");
-  check(freshnessMaxSeconds > 0, "deliveryFreshnessMaxSeconds", freshnessMaxSeconds, "> 0");
-  check(s.deliverySuccessMin > 0 && s.deliverySuccessMin <= 1, "settings.deliverySuccessMin", s.deliverySuccessMin, "in (0, 1]");
-  check(s.failedRecordsMax >= 0, "settings.failedRecordsMax", s.failedRecordsMax, ">= 0");
-  check(s.lambdaErrorsMax >= 0, "settings.lambdaErrorsMax", s.lambdaErrorsMax, ">= 0");
   // Function names become construct ids and alarm names, the prefix an ARN pattern: they must be literals.
   const tokens = [props.namePrefix, ...props.functionNames].filter((name) => Token.isUnresolved(name));
   check(tokens.length === 0, "namePrefix/functionNames", tokens, "literal names, not Terraform references");
