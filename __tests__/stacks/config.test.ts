@@ -310,6 +310,26 @@ describe("configuration validation", () => {
     expect(problemsFor({ stream: { kmsKeyArn: key } }).message).toMatch(/stream\.kmsKeyArn: .*a key in the stack's region eu-west-1/);
   });
 
+  describe("stream.kmsKeyArn with security.encryption", () => {
+    const key = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+
+    it("rejects a stream key together with the stack's customer-managed key (the stack's key encrypts the stream)", () => {
+      expect(problemsFor({ security: { encryption: "customer-managed" }, stream: { kmsKeyArn: key } }).message).toMatch(
+        /stream\.kmsKeyArn: received "arn:aws:kms:eu-west-1:123456789012:key\/[0-9a-f-]+"; allowed: unset when security\.encryption is customer-managed/,
+      );
+    });
+
+    it("does not require a stream key with customer-managed encryption", () => {
+      const config = loadConfig(fileWith({ security: { encryption: "customer-managed" } }), "test");
+      expect(config.stream.kmsKeyArn).toBeUndefined();
+      expect(config.security.encryption).toBe("customer-managed");
+    });
+
+    it("accepts a stream key with AWS-managed encryption", () => {
+      expect(loadConfig(fileWith({ stream: { kmsKeyArn: key } }), "test").stream.kmsKeyArn).toBe(key);
+    });
+  });
+
   it("rejects a malformed KMS key ARN", () => {
     expect(problemsFor({ stream: { kmsKeyArn: "my-key" } }).message).toMatch(/stream\.kmsKeyArn: received "my-key"; allowed: a KMS key ARN/);
   });
