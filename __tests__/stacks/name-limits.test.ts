@@ -97,8 +97,9 @@ describe("derived names are validated at config time", () => {
   it("rejects a prefix whose batch function role name would be 69 characters, naming the field, the name and the limit", () => {
     const prefix = "a".repeat(32);
     const message = problemsOf(prefix, { names: EXACT_BUCKETS });
-    expect(message).toContain(`[${LONGEST_ENVIRONMENT}] namePrefix: received "${prefix}-${LONGEST_ENVIRONMENT}-batch-delivery-check-role"`);
-    expect(message).toMatch(/is 69 characters; IAM role name allows 1–64/);
+    expect(message).toContain(`[${LONGEST_ENVIRONMENT}] namePrefix: received "${prefix}"; allowed: a value short enough for every name built from it:`);
+    expect(message).toContain(`the IAM role name "${prefix}-${LONGEST_ENVIRONMENT}-batch-delivery-check-role" has 69 characters, AWS allows 1–64`);
+    expect(message).toContain("Fix: shorten namePrefix or the environment name");
   });
 
   // With a 10-character environment the base may be at most 64 - 26 = 38 characters, so the prefix 27.
@@ -109,7 +110,7 @@ describe("derived names are validated at config time", () => {
   ])("with a 10-character environment, a %i-character prefix is accepted: %p", (length, accepted) => {
     const message = problemsOf("p".repeat(length), { names: EXACT_BUCKETS });
     if (accepted) expect(message).toBe("");
-    else expect(message).toMatch(/namePrefix: received "p{28}-abcdefghij-batch-delivery-check-role"; allowed: .*65 characters; IAM role name allows 1–64/);
+    else expect(message).toMatch(/namePrefix: received "p{28}"; allowed: .*"p{28}-abcdefghij-batch-delivery-check-role" has 65 characters, AWS allows 1–64/);
   });
 
   it("does not check the batch names when the batch path is off", () => {
@@ -118,17 +119,17 @@ describe("derived names are validated at config time", () => {
 
   // Each override's longest accepted value, worked out from the AWS limit of the longest name built from it.
   it.each([
-    ["transformFunction", 59, "IAM role name allows 1–64", "-role"], // role `<fn>-role` ≤ 64
-    ["deliveryStream", 55, "IAM role name allows 1–64", "-firehose"], // role `<stream>-firehose` ≤ 64
-    ["crawler", 56, "IAM role name allows 1–64", "-crawler"], // role `<crawler>-crawler` ≤ 64
-    ["stateMachine", 54, "IAM role name allows 1–64", "-scheduler"], // role `<machine>-scheduler` ≤ 64
+    ["transformFunction", 59, "IAM role name", "-role"], // role `<fn>-role` ≤ 64
+    ["deliveryStream", 55, "IAM role name", "-firehose"], // role `<stream>-firehose` ≤ 64
+    ["crawler", 56, "IAM role name", "-crawler"], // role `<crawler>-crawler` ≤ 64
+    ["stateMachine", 54, "IAM role name", "-scheduler"], // role `<machine>-scheduler` ≤ 64
   ] as const)("names.%s: %i characters pass, one more is rejected with the derived name and its limit", (field, max, limit, suffix) => {
     const at = (length: number) => problemsOf("acme", { names: { [field]: "n".repeat(length) } });
     expect(at(max - 1)).toBe("");
     expect(at(max)).toBe("");
     const message = at(max + 1);
-    expect(message).toContain(`names.${field}: received "${"n".repeat(max + 1)}${suffix}"`);
-    expect(message).toContain(`${max + 1 + suffix.length} characters; ${limit}`);
+    expect(message).toContain(`names.${field}: received "${"n".repeat(max + 1)}"; allowed: a value short enough for every name built from it:`);
+    expect(message).toContain(`the ${limit} "${"n".repeat(max + 1)}${suffix}" has ${max + 1 + suffix.length} characters, AWS allows 1–64`);
   });
 
   it.each([
@@ -148,13 +149,13 @@ describe("derived names are validated at config time", () => {
     const at = (length: number) => problemsOf("acme", { catalog: { tableName: "t".repeat(length) } });
     expect(at(247)).toBe("");
     expect(at(248)).toBe("");
-    expect(at(249)).toContain(`allowed: names derived from catalog.tableName within AWS's limits: "${"t".repeat(249)}_latest" is 256 characters; Glue table name allows 1–255`);
+    expect(at(249)).toContain(`the Glue table name "${"t".repeat(249)}_latest" has 256 characters, AWS allows 1–255`);
   });
 
   it("names.stateMachine may be longer when the batch has no schedule (no scheduler role)", () => {
     // Without a schedule the longest derived name is the role `<machine>-states`: 64 - 7 = 57.
     expect(problemsOf("acme", { batch: { schedule: null }, names: { stateMachine: "n".repeat(57) } })).toBe("");
-    expect(problemsOf("acme", { batch: { schedule: null }, names: { stateMachine: "n".repeat(58) } })).toMatch(/names\.stateMachine: received "n{58}-states"/);
+    expect(problemsOf("acme", { batch: { schedule: null }, names: { stateMachine: "n".repeat(58) } })).toMatch(/names\.stateMachine: received "n{58}"; .*"n{58}-states" has 65 characters/);
   });
 });
 

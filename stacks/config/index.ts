@@ -560,8 +560,8 @@ function checkNames(c: Checker, s: PipelineSettings, n: ResolvedNames): void {
 
 /**
  * Every name built from a template (roles, policies, log groups, alarms, …) against its AWS limit;
- * one problem per field, naming the longest name that does not fit. Fields whose own value is
- * already reported are skipped.
+ * one problem per field, received being the field's value and the longest name built from it that
+ * does not fit named in `allowed`. Fields whose own value is already reported are skipped.
  */
 function checkDerivedNames(c: Checker, s: PipelineSettings, n: ResolvedNames): void {
   const reported = new Set(c.problems.map((p) => p.field));
@@ -572,12 +572,17 @@ function checkDerivedNames(c: Checker, s: PipelineSettings, n: ResolvedNames): v
     const previous = failures.get(name.field);
     if (problem && (!previous || name.value.length > previous.value.length)) failures.set(name.field, { value: name.value, problem });
   }
-  for (const [field, { value, problem }] of failures) {
-    const origin =
+  const fieldValue = (field: string): string => {
+    if (field === "namePrefix") return s.namePrefix;
+    if (field === "catalog.tableName") return n.table;
+    return String(n[field.replace(/^names\./, "") as keyof ResolvedNames]);
+  };
+  for (const [field, { problem }] of failures) {
+    const fix =
       field === "namePrefix"
         ? "shorten namePrefix or the environment name"
-        : `shorten ${field}${field.startsWith("names.") ? ", or namePrefix and the environment name while it is unset" : ""}`;
-    c.add(field, value, `names derived from ${field} within AWS's limits: "${value}" is ${problem}`, origin);
+        : `shorten ${field}${field.startsWith("names.") ? " (derived from namePrefix and the environment name when unset)" : ""}`;
+    c.add(field, fieldValue(field), `a value short enough for every name built from it: ${problem}`, fix);
   }
 }
 

@@ -122,8 +122,8 @@ export function derivedNames(s: PipelineSettings, environment: string, names: Ba
 export function nameProblem(kind: NameKind, value: string): string | undefined {
   const rule = NAME_LIMITS[kind];
   if (value.length < rule.minLength || value.length > rule.maxLength) {
-    return `${value.length} characters; ${rule.what} allows ${rule.minLength}–${rule.maxLength}`;
+    return `the ${rule.what} "${value}" has ${value.length} characters, AWS allows ${rule.minLength}–${rule.maxLength}`;
   }
-  if (!rule.pattern.test(value)) return `${rule.what} must match ${rule.pattern}`;
+  if (!rule.pattern.test(value)) return `the ${rule.what} "${value}" must match ${rule.pattern}`;
   return undefined;
 }
