@@ -113,6 +113,18 @@ describe("derived names are validated at config time", () => {
     else expect(message).toMatch(/namePrefix: received "p{28}"; allowed: .*"p{28}-abcdefghij-batch-delivery-check-role" has 65 characters, AWS allows 1–64/);
   });
 
+  // internal/service/s3/bucket.go: bucket_prefix ≤ 63 - 26 = 37; `<base>-results-` is the longest derived one
+  // (without access logging), so the base may be 28 characters and, with a 10-character environment, the prefix 17.
+  it.each([
+    [16, true],
+    [17, true],
+    [18, false],
+  ])("with derived bucket names and a 10-character environment, a %i-character prefix is accepted: %p", (length, accepted) => {
+    const message = problemsOf("p".repeat(length), {});
+    if (accepted) expect(message).toBe("");
+    else expect(message).toMatch(/names\.resultsBucket: received "p{18}-abcdefghij-results-"; allowed: a derived bucket prefix of at most 37/);
+  });
+
   it("does not check the batch names when the batch path is off", () => {
     expect(problemsOf("p".repeat(32), { names: EXACT_BUCKETS, batch: { enabled: false } })).toBe("");
   });
