@@ -2,6 +2,7 @@ import { App } from "cdktf";
 import { pipelineConfig } from "./pipeline.config";
 import { capacityWarnings } from "./stacks/capacity";
 import { ConfigError, loadAllConfigs, PipelineConfig } from "./stacks/config";
+import { divergenceWarnings, previousDeliveryIdentity, replacementWarnings } from "./stacks/config/delivery-replacement";
 import { PipelineStack } from "./stacks/pipeline-stack";
 
 function describeBackend(config: PipelineConfig): string {
@@ -20,10 +21,14 @@ try {
 }
 
 const app = new App();
+const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
 for (const config of configs) {
   const stackId = `${config.namePrefix}-${config.environment}`;
+  const previous = previousDeliveryIdentity(outdir, stackId);
   new PipelineStack(app, stackId, { config });
   console.log(`stack ${stackId}: backend ${describeBackend(config)}`);
   for (const warning of capacityWarnings(config)) console.error(`warning: [${config.environment}] ${warning}`);
+  for (const warning of replacementWarnings(config, previous)) console.error(`warning: [${config.environment}] ${warning}`);
 }
+for (const { environment, warning } of divergenceWarnings(configs)) console.error(`warning: [${environment}] ${warning}`);
 app.synth();

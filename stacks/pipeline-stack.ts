@@ -3,7 +3,7 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { batchSettings, PipelineConfig, tableSchema, transformSettings } from "./config";
+import { batchSettings, physicalName, PipelineConfig, tableSchema, transformSettings } from "./config";
 import { AlertsTopic } from "./constructs/alerts-topic";
 import { BATCH_FUNCTION_NAMES, BatchStage } from "./constructs/batch-stage";
 import { CatalogStage } from "./constructs/catalog-stage";
@@ -78,7 +78,7 @@ export class PipelineStack extends TerraformStack {
 
     if (config.security.encryption === "customer-managed") {
       this.encryptionKey = new EncryptionKey(this, "encryption", {
-        alias: `${config.namePrefix}-${config.environment}-lake`,
+        alias: physicalName.keyAlias(`${config.namePrefix}-${config.environment}`),
         ctx,
         // The batch state machine logs executions (level ERROR) under this key.
         stateMachineLogging: config.batch.enabled,
@@ -181,7 +181,7 @@ export class PipelineStack extends TerraformStack {
     }
 
     this.alerts = new AlertsTopic(this, "alerts", {
-      name: `${config.namePrefix}-${config.environment}-alerts`,
+      name: physicalName.alertsTopic(`${config.namePrefix}-${config.environment}`),
       email: config.monitoring.notificationEmail,
       kmsKeyArn,
     });
@@ -207,7 +207,7 @@ export class PipelineStack extends TerraformStack {
 
     if (config.monitoring.enabled) {
       const base = `${config.namePrefix}-${config.environment}`;
-      const batchFunctions = this.batch ? BATCH_FUNCTION_NAMES.map((n) => `${base}-batch-${n}`) : [];
+      const batchFunctions = this.batch ? BATCH_FUNCTION_NAMES.map((n) => physicalName.batchFunction(base, n)) : [];
       this.monitoring = new MonitoringStage(this, "monitoring", {
         namePrefix: base,
         alerts: this.alerts.topic,
@@ -220,7 +220,7 @@ export class PipelineStack extends TerraformStack {
         transformFunctionName: names.transformFunction,
         stateMachineArn: this.batch?.stateMachine.arn,
         stateMachineName: this.batch ? names.stateMachine : undefined,
-        scheduleDeadLetterQueueName: this.batch ? `${base}-batch-schedule-dlq` : undefined,
+        scheduleDeadLetterQueueName: this.batch ? physicalName.scheduleDeadLetterQueue(base) : undefined,
         crawlerName: names.crawler,
         format: config.delivery.format,
         dynamicPartitioning: config.partitioning.partitionTime === "event",

@@ -310,6 +310,26 @@ describe("configuration validation", () => {
     expect(problemsFor({ stream: { kmsKeyArn: key } }).message).toMatch(/stream\.kmsKeyArn: .*a key in the stack's region eu-west-1/);
   });
 
+  describe("stream.kmsKeyArn with security.encryption", () => {
+    const key = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+
+    it("rejects a stream key together with the stack's customer-managed key (the stack's key encrypts the stream)", () => {
+      expect(problemsFor({ security: { encryption: "customer-managed" }, stream: { kmsKeyArn: key } }).message).toMatch(
+        /stream\.kmsKeyArn: received "arn:aws:kms:eu-west-1:123456789012:key\/[0-9a-f-]+"; allowed: unset when security\.encryption is customer-managed/,
+      );
+    });
+
+    it("does not require a stream key with customer-managed encryption", () => {
+      const config = loadConfig(fileWith({ security: { encryption: "customer-managed" } }), "test");
+      expect(config.stream.kmsKeyArn).toBeUndefined();
+      expect(config.security.encryption).toBe("customer-managed");
+    });
+
+    it("accepts a stream key with AWS-managed encryption", () => {
+      expect(loadConfig(fileWith({ stream: { kmsKeyArn: key } }), "test").stream.kmsKeyArn).toBe(key);
+    });
+  });
+
   it("rejects a malformed KMS key ARN", () => {
     expect(problemsFor({ stream: { kmsKeyArn: "my-key" } }).message).toMatch(/stream\.kmsKeyArn: received "my-key"; allowed: a KMS key ARN/);
   });
@@ -382,6 +402,25 @@ describe("batch configuration validation", () => {
 
   it("rejects an unknown time zone", () => {
     expect(problemsFor({ batch: { scheduleTimezone: "Mars/Olympus" } }).message).toMatch(/batch\.scheduleTimezone: received "Mars\/Olympus"; allowed: an IANA time zone/);
+  });
+
+  // The alarm compares the average of DeliveryToS3.Success (0–1) with LessThanThreshold: 0 could never fire.
+  it("rejects monitoring.deliverySuccessMin 0 with a configuration message, before any construct is built", () => {
+    expect(problemsFor({ monitoring: { deliverySuccessMin: 0 } }).message).toMatch(
+      /\[test\] monitoring\.deliverySuccessMin: received 0; allowed: a number greater than 0 and at most 1 .*Fix: set monitoring\.deliverySuccessMin above 0/,
+    );
+  });
+
+  it.each([0.0001, 0.99, 1])("accepts monitoring.deliverySuccessMin %p", (share) => {
+    expect(loadConfig(fileWith({ monitoring: { deliverySuccessMin: share } }), "test").monitoring.deliverySuccessMin).toBe(share);
+  });
+
+  it.each([-0.1, 1.01])("rejects monitoring.deliverySuccessMin %p", (share) => {
+    expect(problemsFor({ monitoring: { deliverySuccessMin: share } }).message).toMatch(/monitoring\.deliverySuccessMin: received -?[\d.]+; allowed: a number greater than 0 and at most 1/);
+  });
+
+  it.each([0, 289])("rejects monitoring.throttlePeriods %p (CloudWatch caps period × evaluation periods at one day)", (periods) => {
+    expect(problemsFor({ monitoring: { throttlePeriods: periods } }).message).toMatch(/monitoring\.throttlePeriods: received \d+; allowed: an integer from 1 to 288/);
   });
 
   it("rejects a malformed notification email", () => {

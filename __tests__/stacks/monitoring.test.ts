@@ -257,6 +257,13 @@ describe("alarms", () => {
     ).toThrow(/namePrefix\/functionNames must be literal names/);
   });
 
+  it("leaves threshold rules to the configuration: deliverySuccessMin 0 stops at config time with the config message", () => {
+    expect(() => synthPipeline({ monitoring: { deliverySuccessMin: 0 } })).toThrow(
+      /monitoring\.deliverySuccessMin: received 0; allowed: a number greater than 0 and at most 1/,
+    );
+    expect(() => synthPipeline({ monitoring: { deliverySuccessMin: 0 } })).not.toThrow(/MonitoringStage/);
+  });
+
   it("rejects a state machine ARN without its name", () => {
     expect(() => synthMonitoring({}, { stateMachineName: undefined })).toThrow(/stateMachineArn\/stateMachineName must be both set or both unset/);
   });

@@ -11,12 +11,14 @@ import { MAX_RECENT_DAYS } from "../../handlers/shared/sql/partition-filter";
 import { PROJECTED_YEARS } from "../../handlers/shared/sql/partition-projection";
 import { batchTiming } from "./batch-timing";
 import { cronProblem, minimumPeriodMinutes, rateProblem } from "./cron";
-import { LIMITS } from "./limits";
+import { LIMITS, NAME_LIMITS } from "./limits";
+import { derivedNames, nameProblem } from "./names";
 import { DEFAULT_SETTINGS, DEFAULT_SHARD_COUNT, PipelineConfigFile, PipelineSettings } from "./settings";
 import { workloadProblems } from "./workload";
 
 export * from "./settings";
-export { LIMITS } from "./limits";
+export { LIMITS, NAME_LIMITS, type NameKind, type NameLimit } from "./limits";
+export { BATCH_FUNCTION_NAMES, derivedNames, physicalName, type DerivedName } from "./names";
 
 /** Physical names of one environment, derived from `namePrefix` unless overridden in `names`. */
 export interface ResolvedNames {
@@ -406,7 +408,7 @@ function chooseBackend(
 /** Collects problems; every method adds at most one problem per field. */
 class Checker {
   readonly problems: ConfigProblem[] = [];
-  constructor(private readonly environment: string) {}
+  constructor(readonly environment: string) {}
 
   add(field: string, received: unknown, allowed: string, fix: string): void {
     this.problems.push({ environment: this.environment, field, received, allowed, fix });
@@ -436,7 +438,7 @@ class Checker {
   name(field: string, value: string, rule: { pattern: RegExp; maxLength: number }, what: string, derived: boolean): void {
     const origin = derived ? ` (derived from namePrefix; shorten namePrefix or set ${field})` : "";
     if (value.length < 1 || value.length > rule.maxLength) {
-      this.add(field, value, `a ${what} of 1–${rule.maxLength} characters`, `use a name of at most ${rule.maxLength} characters${origin}`);
+      this.add(field, value, `${/^[AEIOU]/.test(what) ? "an" : "a"} ${what} of 1–${rule.maxLength} characters (it has ${value.length})`, `use a name of at most ${rule.maxLength} characters${origin}`);
     } else if (!rule.pattern.test(value)) {
       this.add(field, value, `a ${what} matching ${rule.pattern}`, `use only the characters ${rule.pattern}${origin}`);
     }
@@ -558,8 +560,37 @@ function checkNames(c: Checker, s: PipelineSettings, n: ResolvedNames): void {
   c.name("names.database", n.database, LIMITS.glue.name, "Glue database name (lower-case letters, digits, underscores)", s.names.database === undefined);
   c.name("catalog.tableName", n.table, LIMITS.glue.name, "Glue table name (lower-case letters, digits, underscores)", false);
   c.name("names.workgroup", n.workgroup, LIMITS.athena.workgroup, "Athena workgroup name", s.names.workgroup === undefined);
-  c.name("names.crawler", n.crawler, { pattern: /^[\w.-]+$/, maxLength: 255 }, "Glue crawler name", s.names.crawler === undefined);
-  c.name("names.stateMachine", n.stateMachine, { pattern: /^[0-9A-Za-z_-]+$/, maxLength: 80 }, "Step Functions state machine name", s.names.stateMachine === undefined);
+  c.name("names.crawler", n.crawler, NAME_LIMITS.glueCrawler, "Glue crawler name", s.names.crawler === undefined);
+  c.name("names.stateMachine", n.stateMachine, NAME_LIMITS.stateMachine, "Step Functions state machine name", s.names.stateMachine === undefined);
+  checkDerivedNames(c, s, n);
+}
+
+/**
+ * Every name built from a template (roles, policies, log groups, alarms, …) against its AWS limit;
+ * one problem per field, received being the field's value and the longest name built from it that
+ * does not fit named in `allowed`. Fields whose own value is already reported are skipped.
+ */
+function checkDerivedNames(c: Checker, s: PipelineSettings, n: ResolvedNames): void {
+  const reported = new Set(c.problems.map((p) => p.field));
+  const failures = new Map<string, { value: string; problem: string }>();
+  for (const name of derivedNames(s, c.environment, n)) {
+    if (reported.has(name.field) || reported.has("namePrefix")) continue;
+    const problem = nameProblem(name.kind, name.value);
+    const previous = failures.get(name.field);
+    if (problem && (!previous || name.value.length > previous.value.length)) failures.set(name.field, { value: name.value, problem });
+  }
+  const fieldValue = (field: string): string => {
+    if (field === "namePrefix") return s.namePrefix;
+    if (field === "catalog.tableName") return n.table;
+    return String(n[field.replace(/^names\./, "") as keyof ResolvedNames]);
+  };
+  for (const [field, { problem }] of failures) {
+    const fix =
+      field === "namePrefix"
+        ? "shorten namePrefix or the environment name"
+        : `shorten ${field}${field.startsWith("names.") ? " (derived from namePrefix and the environment name when unset)" : ""}`;
+    c.add(field, fieldValue(field), `a value short enough for every name built from it: ${problem}`, fix);
+  }
 }
 
 function checkSchema(c: Checker, s: PipelineSettings): void {
@@ -685,12 +716,16 @@ function checkMonitoring(c: Checker, s: PipelineSettings): void {
     c.add("monitoring.notificationEmail", m.notificationEmail, "an email address", "set a valid address, or remove monitoring.notificationEmail");
   }
   c.range("monitoring.iteratorAgeMaxSeconds", m.iteratorAgeMaxSeconds, 1, 7 * 24 * 3600, "seconds", "set monitoring.iteratorAgeMaxSeconds, e.g. 600");
+  // CloudWatch caps period × evaluation periods at one day: 288 five-minute periods.
   c.range("monitoring.throttlePeriods", m.throttlePeriods, 1, 288, "5-minute periods", "set monitoring.throttlePeriods between 1 and 288");
   if (m.deliveryFreshnessMaxSeconds !== undefined) {
     const floor = s.delivery.bufferIntervalSeconds + s.delivery.processorBufferIntervalSeconds;
     c.range("monitoring.deliveryFreshnessMaxSeconds", m.deliveryFreshnessMaxSeconds, Math.max(60, floor), 86_400, `seconds; below the buffering (${floor} s) it would alarm on normal operation`, `set it above ${floor}, or remove it for twice the buffering`);
   }
-  c.range("monitoring.deliverySuccessMin", m.deliverySuccessMin, 0, 1, "a share of records", "set monitoring.deliverySuccessMin between 0 and 1, e.g. 0.99", false);
+  // The alarm fires when the average of DeliveryToS3.Success (0–1) is below this: at 0 it never could.
+  if (!(Number.isFinite(m.deliverySuccessMin) && m.deliverySuccessMin > 0 && m.deliverySuccessMin <= 1)) {
+    c.add("monitoring.deliverySuccessMin", m.deliverySuccessMin, "a number greater than 0 and at most 1 (the share of S3 deliveries that must succeed; 0 would never alarm)", "set monitoring.deliverySuccessMin above 0, e.g. 0.99");
+  }
   c.range("monitoring.failedRecordsMax", m.failedRecordsMax, 0, 1_000_000_000, "records per 5 minutes", "set monitoring.failedRecordsMax to 0 to alarm on any failed record");
   c.range("monitoring.lambdaErrorsMax", m.lambdaErrorsMax, 0, 1_000_000, "errors per 5 minutes", "set monitoring.lambdaErrorsMax to 0 to alarm on any error");
 }

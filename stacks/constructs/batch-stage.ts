@@ -13,6 +13,7 @@ import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "../c
 import { arn, AwsContext, grant, kmsForContext, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { LAKE_PREFIXES, RESULTS_PREFIX } from "./lake-storage";
 import { NodeFunction } from "./node-function";
+import { physicalName } from "../config/names";
 
 export interface BatchStageProps {
   /** Prefix of the physical names, e.g. `acme-dev`. */
@@ -39,8 +40,7 @@ export interface BatchStageProps {
   readonly ctx: AwsContext;
 }
 
-/** The batch functions; each is named `<prefix>-<env>-batch-<name>` and built from `handlers/<name>/`. */
-export const BATCH_FUNCTION_NAMES = ["extract", "push", "delivery-check", "finalize"] as const;
+export { BATCH_FUNCTION_NAMES } from "../config/names";
 
 /** Lambda timeouts of the batch functions, in seconds. */
 export const BATCH_FUNCTION_TIMEOUTS = { extract: 900, push: 300, deliveryCheck: 60, finalize: 300 } as const;
@@ -113,7 +113,7 @@ export class BatchStage extends Construct {
     });
     const fn = (name: string, description: string, memoryMiB: number, timeoutSeconds: number, statements: PolicyStatement[], extraEnv = {}) =>
       new NodeFunction(this, name, {
-        functionName: `${props.baseName}-batch-${name}`,
+        functionName: physicalName.batchFunction(props.baseName, name),
         description,
         entry: `handlers/${name}/index.ts`,
         memoryMiB,
@@ -206,13 +206,13 @@ export class BatchStage extends Construct {
       ),
     );
 
-    const logGroupName = `/aws/vendedlogs/states/${props.stateMachineName}`;
+    const logGroupName = physicalName.stateMachineLogGroup(props.stateMachineName);
     const logs = new CloudwatchLogGroup(this, "logs", {
       name: logGroupName,
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.kmsKeyArn,
     });
-    const role = serviceRole(this, "role", `${props.stateMachineName}-states`, "states.amazonaws.com", ctx);
+    const role = serviceRole(this, "role", physicalName.stateMachineRole(props.stateMachineName), "states.amazonaws.com", ctx);
     const policy = grant(this, "batch-workflow", role, this.workflowStatements(props));
     this.stateMachine = new SfnStateMachine(this, "state-machine", {
       name: props.stateMachineName,
@@ -228,12 +228,12 @@ export class BatchStage extends Construct {
     });
 
     this.deadLetterQueue = new SqsQueue(this, "schedule-dlq", {
-      name: `${props.baseName}-batch-schedule-dlq`,
+      name: physicalName.scheduleDeadLetterQueue(props.baseName),
       ...(props.kmsKeyArn ? { kmsMasterKeyId: props.kmsKeyArn } : { sqsManagedSseEnabled: true }),
       messageRetentionSeconds: 1_209_600,
     });
     if (batch.schedule !== null) {
-      const schedulerRole = serviceRole(this, "scheduler-role", `${props.stateMachineName}-scheduler`, "scheduler.amazonaws.com", ctx);
+      const schedulerRole = serviceRole(this, "scheduler-role", physicalName.schedulerRole(props.stateMachineName), "scheduler.amazonaws.com", ctx);
       const schedulerStatements: PolicyStatement[] = [
         { sid: "StartBatchRun", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] },
         { sid: "DeadLetterUndeliveredStarts", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
@@ -245,7 +245,7 @@ export class BatchStage extends Construct {
       }
       const schedulerPolicy = grant(this, "start-batch", schedulerRole, schedulerStatements);
       this.schedule = new SchedulerSchedule(this, "schedule", {
-        name: `${props.stateMachineName}-schedule`,
+        name: physicalName.schedule(props.stateMachineName),
         description: "Starts the batch workflow; the scheduled time becomes the batch id",
         scheduleExpression: batch.schedule,
         scheduleExpressionTimezone: batch.scheduleTimezone,

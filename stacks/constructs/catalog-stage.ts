@@ -12,6 +12,7 @@ import type { CatalogSettings } from "../config";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { LAKE_PREFIXES } from "./lake-storage";
 import { LatestView } from "./latest-view";
+import { physicalName } from "../config/names";
 
 export interface CatalogStageProps {
   readonly databaseName: string;
@@ -146,7 +147,7 @@ export class CatalogStage extends Construct {
     }
 
     const security = new GlueSecurityConfiguration(this, "security", {
-      name: `${props.crawlerName}-security`,
+      name: physicalName.crawlerSecurityConfiguration(props.crawlerName),
       encryptionConfiguration: props.kmsKeyArn
         ? {
             s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn: props.kmsKeyArn },
@@ -160,7 +161,7 @@ export class CatalogStage extends Construct {
           },
     });
 
-    const role = serviceRole(this, "crawler-role", `${props.crawlerName}-crawler`, "glue.amazonaws.com", ctx);
+    const role = serviceRole(this, "crawler-role", physicalName.crawlerRole(props.crawlerName), "glue.amazonaws.com", ctx);
     const policy = grant(this, "crawler-partitions", role, crawlerStatements(props));
 
     this.crawler = new GlueCrawler(this, "crawler", {

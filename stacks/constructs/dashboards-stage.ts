@@ -8,6 +8,7 @@ import { BATCH_ID_COLUMN } from "../../handlers/shared/batch-contract";
 import { DayKey, EventSchema, GlueType, parseDecimal, partitionKeys } from "../../handlers/shared/event-schema";
 import { AwsContext, kmsThrough, policyDocument, PolicyStatement } from "./iam";
 import { LAKE_PREFIXES, RESULTS_PREFIX } from "./lake-storage";
+import { physicalName } from "../config/names";
 
 /** How QuickSight reads a data set: imported into SPICE, or queried in Athena on every view. */
 export type QuickSightImportMode = "SPICE" | "DIRECT_QUERY";
@@ -244,7 +245,7 @@ export class DashboardsStage extends Construct {
     // (NoSuchEntity) instead of a data source that cannot read the lake.
     const access = props.serviceRole
       ? new IamRolePolicy(this, "service-role-access", {
-          name: `${props.namePrefix}-quicksight-athena`,
+          name: physicalName.quickSightServiceRolePolicy(props.namePrefix),
           role: props.serviceRole.name,
           policy: policyDocument(quickSightDataAccess(props.serviceRole)),
         })
@@ -252,7 +253,7 @@ export class DashboardsStage extends Construct {
 
     this.dataSource = new QuicksightDataSource(this, "data-source", {
       ...common,
-      dataSourceId: `${props.namePrefix}-athena`,
+      dataSourceId: physicalName.quickSightDataSource(props.namePrefix),
       name: `${props.namePrefix} Athena (${props.workgroupName})`,
       type: "ATHENA",
       parameters: { athena: { workGroup: props.workgroupName } },
@@ -263,7 +264,7 @@ export class DashboardsStage extends Construct {
 
     this.dataSet = new QuicksightDataSet(this, "data-set", {
       ...common,
-      dataSetId: `${props.namePrefix}-events`,
+      dataSetId: physicalName.quickSightDataSet(props.namePrefix),
       name: `${props.namePrefix} events`,
       importMode: props.importMode,
       physicalTableMap: [
@@ -287,7 +288,7 @@ export class DashboardsStage extends Construct {
 
     this.analysis = new QuicksightAnalysis(this, "analysis", {
       ...common,
-      analysisId: `${props.namePrefix}-events-analysis`,
+      analysisId: physicalName.quickSightAnalysis(props.namePrefix),
       name: `${props.namePrefix} events`,
       definition: analysisDefinition({
         dataSetArn: this.dataSet.arn,

@@ -11,6 +11,7 @@ import type { PartitionTime } from "../../handlers/shared/contract";
 import type { DeliverySettings } from "../config";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { LAKE_PREFIXES } from "./lake-storage";
+import { physicalName } from "../config/names";
 
 export interface DeliveryStageProps {
   readonly name: string;
@@ -99,7 +100,7 @@ export class DeliveryStage extends Construct {
   constructor(scope: Construct, id: string, props: DeliveryStageProps) {
     super(scope, id);
     const { ctx, delivery } = props;
-    const logGroupName = `/aws/kinesisfirehose/${props.name}`;
+    const logGroupName = physicalName.firehoseLogGroup(props.name);
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: logGroupName,
       retentionInDays: props.logRetentionDays,
@@ -111,7 +112,7 @@ export class DeliveryStage extends Construct {
     });
     const backupLogs = new CloudwatchLogStream(this, "backup-logs", { name: "BackupDelivery", logGroupName: this.logGroup.name });
 
-    const role = serviceRole(this, "role", `${props.name}-firehose`, "firehose.amazonaws.com", ctx);
+    const role = serviceRole(this, "role", physicalName.firehoseRole(props.name), "firehose.amazonaws.com", ctx);
     const policy = grant(this, "firehose-delivery", role, deliveryStatements(props, logGroupName));
 
     const prefixes = deliveryPrefixes(props.dayKey, props.partitionTime);

@@ -9,13 +9,14 @@ import { Construct } from "constructs";
 import type { MonitoringSettings } from "../config";
 import { AwsContext } from "./iam";
 import { TRANSFORM_METRICS_NAMESPACE } from "./node-function";
+import { physicalName } from "../config/names";
 
 export interface MonitoringStageProps {
   /** Prefix of every alarm, rule and dashboard name, e.g. `acme-test`; alarms are `<namePrefix>-<signal>`. */
   readonly namePrefix: string;
   /** The topic every alarm (ALARM and OK) and the crawler-failure rule notify; this construct sets its policy. */
   readonly alerts: SnsTopic;
-  /** Thresholds; the caller creates this construct only when `enabled` is true. */
+  /** Thresholds, already validated by the configuration (stacks/config); created only when `enabled` is true. */
   readonly settings: MonitoringSettings;
   /** Firehose buffer interval in seconds, for the default freshness threshold. */
   readonly bufferIntervalSeconds: number;
@@ -128,7 +129,7 @@ export class MonitoringStage extends Construct {
     const freshnessMaxSeconds =
       props.settings.deliveryFreshnessMaxSeconds ??
       defaultFreshnessSeconds(props.bufferIntervalSeconds, props.processorBufferIntervalSeconds);
-    validate(id, props, freshnessMaxSeconds);
+    validate(id, props);
 
     const { settings, ctx } = props;
     const stream = { StreamName: props.streamName };
@@ -307,7 +308,7 @@ export class MonitoringStage extends Construct {
       });
     }
 
-    const crawlerRuleName = `${props.namePrefix}-crawler-failed`;
+    const crawlerRuleName = physicalName.crawlerFailureRule(props.namePrefix);
     this.crawlerFailureRule = new CloudwatchEventRule(this, "crawler-failed", {
       name: crawlerRuleName,
       description: `Failed runs of Glue crawler ${props.crawlerName}, published to the alerts topic`,
@@ -353,7 +354,7 @@ export class MonitoringStage extends Construct {
     });
 
     this.dashboard = new CloudwatchDashboard(this, "dashboard", {
-      dashboardName: `${props.namePrefix}-pipeline`,
+      dashboardName: physicalName.dashboard(props.namePrefix),
       dashboardBody: JSON.stringify({
         widgets: layout(
           dashboardWidgets({ ...props, transformNamespace, freshnessMaxSeconds, stateMachine }),
@@ -366,7 +367,7 @@ export class MonitoringStage extends Construct {
 
   private alarm(spec: AlarmSpec, props: MonitoringStageProps): CloudwatchMetricAlarm {
     return new CloudwatchMetricAlarm(this, spec.id, {
-      alarmName: `${props.namePrefix}-${spec.id}`,
+      alarmName: physicalName.alarm(props.namePrefix, spec.id),
       alarmDescription: spec.description,
       namespace: spec.namespace,
       metricName: spec.metricName,
@@ -543,19 +544,15 @@ function shortName(functionName: string, namePrefix: string): string {
   return functionName.startsWith(`${namePrefix}-`) ? functionName.slice(namePrefix.length + 1) : functionName;
 }
 
-function validate(id: string, props: MonitoringStageProps, freshnessMaxSeconds: number): void {
+/**
+ * The wiring the stack passes in. The thresholds in `settings` are validated once, with the rest of
+ * the configuration (stacks/config, checkMonitoring), before any construct is built.
+ */
+function validate(id: string, props: MonitoringStageProps): void {
   const problems: string[] = [];
-  const s = props.settings;
   const check = (ok: boolean, prop: string, value: unknown, allowed: string) => {
     if (!ok) problems.push(`${prop} must be ${allowed}, got ${JSON.stringify(value)}`);
   };
-  check(s.iteratorAgeMaxSeconds > 0, "settings.iteratorAgeMaxSeconds", s.iteratorAgeMaxSeconds, "> 0");
-  // CloudWatch caps period × evaluation periods at one day.
-  check(Number.isInteger(s.throttlePeriods) && s.throttlePeriods >= 1 && s.throttlePeriods <= 288, "settings.throttlePeriods", s.throttlePeriods, "an integer 1..288");
-  check(freshnessMaxSeconds > 0, "deliveryFreshnessMaxSeconds", freshnessMaxSeconds, "> 0");
-  check(s.deliverySuccessMin > 0 && s.deliverySuccessMin <= 1, "settings.deliverySuccessMin", s.deliverySuccessMin, "in (0, 1]");
-  check(s.failedRecordsMax >= 0, "settings.failedRecordsMax", s.failedRecordsMax, ">= 0");
-  check(s.lambdaErrorsMax >= 0, "settings.lambdaErrorsMax", s.lambdaErrorsMax, ">= 0");
   // Function names become construct ids and alarm names, the prefix an ARN pattern: they must be literals.
   const tokens = [props.namePrefix, ...props.functionNames].filter((name) => Token.isUnresolved(name));
   check(tokens.length === 0, "namePrefix/functionNames", tokens, "literal names, not Terraform references");

@@ -5,6 +5,7 @@ import { Construct } from "constructs";
 import { POWERTOOLS_ENV } from "../../handlers/shared/contract";
 import { BundledHandler } from "./bundled-handler";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole, XRAY_WRITE } from "./iam";
+import { physicalName } from "../config/names";
 
 /** Node.js runtime of every function in the project. */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -71,14 +72,14 @@ export class NodeFunction extends Construct {
     if (ownPowertools.length > 0) {
       throw new Error(`NodeFunction "${props.functionName}": environment sets ${ownPowertools.join(", ")}; NodeFunction sets Powertools' variables for every function (powertoolsEnvironment)`);
     }
-    const logGroupName = `/aws/lambda/${props.functionName}`;
+    const logGroupName = physicalName.lambdaLogGroup(props.functionName);
     // Created by Terraform with retention; otherwise Lambda creates it with "never expire".
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: logGroupName,
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.kmsKeyArn,
     });
-    this.role = serviceRole(this, "role", `${props.functionName}-role`, "lambda.amazonaws.com", props.ctx);
+    this.role = serviceRole(this, "role", physicalName.lambdaRole(props.functionName), "lambda.amazonaws.com", props.ctx);
     const statements: PolicyStatement[] = [
       {
         sid: "WriteOwnLogs",
@@ -91,7 +92,7 @@ export class NodeFunction extends Construct {
     if (props.kmsKeyArn) {
       statements.push(kmsThrough("DecryptEnvironment", props.kmsKeyArn, ["kms:Decrypt"], "lambda", props.ctx));
     }
-    const policy = grant(this, `${props.functionName}-runtime`, this.role, statements);
+    const policy = grant(this, physicalName.lambdaPolicy(props.functionName), this.role, statements);
 
     const code = new BundledHandler(this, "code", { entry: props.entry });
     this.fn = new LambdaFunction(this, "fn", {
