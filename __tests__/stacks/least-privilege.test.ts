@@ -1381,6 +1381,29 @@ function keyServiceRequests(v: StackView): ServiceRequest[] {
   return out;
 }
 
+/** The sns:Publish requests alarms and rules make on the alerts topic, against the topic policy. */
+function topicPublishRequests(v: StackView): ServiceRequest[] {
+  const out: ServiceRequest[] = [];
+  const topicPolicy = v.blocks("aws_sns_topic_policy")[0];
+  if (!topicPolicy) return out;
+  const topicArn = v.r.resolveString(topicPolicy.block.arn);
+  const policy: PolicyDocument = JSON.parse(v.r.resolveString(topicPolicy.block.policy));
+  const push = (row: RequestRowId, source: string, why: string) => {
+    const values = v.values(topicArn, source);
+    out.push({ row, principal: requestPrincipal(row, values), action: SERVICE_REQUESTS[row].action, resource: topicArn, context: requestContext(row, values), policy, why });
+  };
+  for (const { address, block } of v.blocks("aws_cloudwatch_metric_alarm")) {
+    if ([...(block.alarm_actions ?? []), ...(block.ok_actions ?? [])].some((a: string) => v.r.resolveString(a) === topicArn)) {
+      push("cloudwatch.alarm-publish.publish", v.arn(address), `${address} notifies the alerts topic`);
+    }
+  }
+  for (const { address, block } of v.blocks("aws_cloudwatch_event_target")) {
+    const rule = v.blocks("aws_cloudwatch_event_rule").find(({ address: a }) => v.r.resolveReference(`${a}.name`) === v.r.resolveString(block.rule));
+    if (v.r.resolveString(block.arn) === topicArn) push("events.rule-publish.publish", rule ? v.arn(rule.address) : address, `${address} publishes to the alerts topic`);
+  }
+  return out;
+}
+
 /** What acts with each role, for `aws:SourceArn` in AssumeRole: the state machine or schedule that uses it. */
 function roleSources(v: StackView): Map<string, string> {
   const sources = new Map<string, string>();
@@ -1557,6 +1580,13 @@ describe.each(CONFIGURATIONS)("least privilege, $name configuration", (config) =
       expect(await serviceMismatches(keyRequests, "Allowed")).toEqual([]);
     });
 
+    it("the alerts topic policy admits every alarm and rule that publishes to it, with exactly the keys each sends", async () => {
+      const requests = topicPublishRequests(v);
+      const monitoring = v.blocks("aws_sns_topic_policy").length > 0;
+      if (monitoring) expect(new Set(requests.map((r) => r.row))).toEqual(new Set(["cloudwatch.alarm-publish.publish", "events.rule-publish.publish"]));
+      expect(await serviceMismatches(requests, "Allowed")).toEqual([]);
+    });
+
     it("the key policy refuses those requests on behalf of another account, where the service sends the account", async () => {
       const foreign = keyRequests.map(fromOtherAccount).filter((r): r is ServiceRequest => r !== undefined);
       expect(await serviceMismatches(foreign, "ImplicitlyDenied")).toEqual([]);
@@ -1646,6 +1676,18 @@ describe("conditions the real request would not satisfy are denied (customer-man
       principalIs(st, "events.amazonaws.com") ? { ...st, Condition: { StringEquals: { "aws:SourceAccount": FAKE_ACCOUNT_ID } } } : st,
     );
     expect(await serviceMismatches(requests.map((r) => ({ ...r, policy })), "ImplicitlyDenied")).toEqual([]);
+  });
+
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions: no
+  // Condition blocks in SNS topic policies for EventBridge.
+  it("a topic policy that requires aws:SourceArn of EventBridge (the earlier form) refuses the crawler-failure alert", async () => {
+    const requests = topicPublishRequests(v).filter((r) => r.principal === "events.amazonaws.com");
+    expect(requests).toHaveLength(1);
+    expect(await serviceMismatches(requests, "Allowed")).toEqual([]);
+    const policy = withStatements(requests[0]!.policy, (st) =>
+      principalIs(st, "events.amazonaws.com") ? { ...st, Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:events:eu-west-1:123456789012:rule/any" } } } : st,
+    );
+    expect(await serviceMismatches([{ ...requests[0]!, policy }], "ImplicitlyDenied")).toEqual([]);
   });
 
   // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html, step 3.

@@ -57,6 +57,8 @@ const DOCS = {
   glueRole: "https://docs.aws.amazon.com/glue/latest/dg/crawler-prereqs.html",
   sfnRole: "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html",
   schedulerRole: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role",
+  snsAlarmPublish: "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html",
+  eventBridgeSns: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions",
 } as const;
 
 /** A role's data-key use through a service that documents kms:ViaService and the given encryption context. */
@@ -184,6 +186,29 @@ export const SERVICE_REQUESTS = {
     on: "alerts topic",
     caller: service("events.amazonaws.com"),
     doc: DOCS.snsServices,
+  },
+
+  // ── sns:Publish by services, against the alerts topic policy ──────────────────────────────────
+  // CloudWatch alarms publish with the alarm as source (SNS access policy use cases, confused deputy).
+  "cloudwatch.alarm-publish.publish": {
+    ...NOTHING,
+    service: "cloudwatch",
+    action: "sns:Publish",
+    on: "alerts topic",
+    caller: service("cloudwatch.amazonaws.com"),
+    sourceAccount: true,
+    sourceArn: "{source}",
+    doc: DOCS.snsAlarmPublish,
+  },
+  // EventBridge guide, "Amazon SNS permissions": Condition blocks cannot be used in SNS topic policies
+  // for EventBridge, so no source key is taken as sent.
+  "events.rule-publish.publish": {
+    ...NOTHING,
+    service: "events",
+    action: "sns:Publish",
+    on: "alerts topic",
+    caller: service("events.amazonaws.com"),
+    doc: DOCS.eventBridgeSns,
   },
 
   // ── Services assuming our roles (trust policies) ──────────────────────────────────────────────

@@ -350,7 +350,7 @@ export class MonitoringStage extends Construct {
 
     this.topicPolicy = new SnsTopicPolicy(this, "alerts-policy", {
       arn: props.alerts.arn,
-      policy: alertsTopicPolicy(props.alerts.arn, this.crawlerFailureRule.arn, props.namePrefix, ctx),
+      policy: alertsTopicPolicy(props.alerts.arn, props.namePrefix, ctx),
     });
 
     this.dashboard = new CloudwatchDashboard(this, "dashboard", {
@@ -401,9 +401,9 @@ export const CRAWLER_ALERT_TEMPLATE = `{
 /**
  * The alerts topic policy. Replacing the default policy drops its owner statement, so the account
  * keeps the owner actions explicitly; CloudWatch may publish only for this prefix's alarms in this
- * account, EventBridge only for the crawler-failure rule.
+ * account; EventBridge (the crawler-failure rule) unconditioned, the only form it supports.
  */
-function alertsTopicPolicy(topicArn: string, ruleArn: string, namePrefix: string, ctx: AwsContext): string {
+function alertsTopicPolicy(topicArn: string, namePrefix: string, ctx: AwsContext): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
@@ -426,12 +426,14 @@ function alertsTopicPolicy(topicArn: string, ruleArn: string, namePrefix: string
         },
       },
       {
+        // No condition: EventBridge documents that SNS topic policies for it cannot use Condition
+        // blocks (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions);
+        // one would drop every crawler-failure alert.
         Sid: "CrawlerFailureRulePublishes",
         Effect: "Allow",
         Principal: { Service: "events.amazonaws.com" },
         Action: "sns:Publish",
         Resource: topicArn,
-        Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
       },
     ],
   });
