@@ -20,10 +20,12 @@ import {
   BATCH_ID_COLUMN,
   BATCH_PREFIXES,
   BatchError,
+  MAX_LISTED_EVENT_HOURS,
   REPLAY_BATCH_SUFFIX,
   type BatchSettings,
   type BatchValidation,
   type ExtractInput,
+  type EventHours,
   type ExtractOutput,
   type FirehoseErrorType,
   type ReplaySpec,
@@ -64,7 +66,7 @@ export type LandingFormat = (typeof LANDING_FORMATS)[keyof typeof LANDING_FORMAT
 
 /** An input error the workflow cannot retry away: a bad `scheduledTime`, `executionId` or `replay`. */
 export class InvalidBatchInputError extends Error {
-  override name = "InvalidBatchInput";
+  override name: string = BATCH_ERRORS.invalidBatchInput;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -589,6 +591,8 @@ export class BatchBuilder {
   };
   private minHour: string | undefined;
   private maxHour: string | undefined;
+  /** Distinct event hours, until there are more than MAX_LISTED_EVENT_HOURS (then undefined). */
+  private hours: Set<string> | undefined = new Set();
   private readonly dropRules: readonly { column: string; values: ReadonlySet<unknown> }[];
 
   constructor(private readonly batchId: string, private readonly settings: BatchSettings) {
@@ -682,8 +686,9 @@ export class BatchBuilder {
   }
 
   /** First and last UTC hour (`YYYY-MM-DDTHH`) of the accepted records' event times. */
-  eventHours(): { readonly first: string; readonly last: string } | undefined {
-    return this.minHour && this.maxHour ? { first: this.minHour, last: this.maxHour } : undefined;
+  eventHours(): EventHours | undefined {
+    if (!this.minHour || !this.maxHour) return undefined;
+    return { first: this.minHour, last: this.maxHour, ...(this.hours ? { hours: [...this.hours].sort() } : {}) };
   }
 
   /** Keys outside the schema (lower-cased, at most 20 names) and how often any appeared. */
@@ -732,6 +737,8 @@ export class BatchBuilder {
       const hour = time.slice(0, 13);
       if (this.minHour === undefined || hour < this.minHour) this.minHour = hour;
       if (this.maxHour === undefined || hour > this.maxHour) this.maxHour = hour;
+      this.hours?.add(hour);
+      if (this.hours && this.hours.size > MAX_LISTED_EVENT_HOURS) this.hours = undefined;
     }
     this.chunk.push(line);
     return undefined;
