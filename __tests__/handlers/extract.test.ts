@@ -193,7 +193,22 @@ describe("extractBatch: rejected lines", () => {
     // Act
     const output = await extractBatch(extractInput(), batchSettings(), deps(store));
     // Assess: 7,201 events one second apart from 01:00:00 end at 03:00:00
-    expect(output.eventHours).toEqual({ first: "2026-11-25T01", last: "2026-11-25T03" });
+    expect(output.eventHours).toEqual({ first: "2026-11-25T01", last: "2026-11-25T03", hours: ["2026-11-25T01", "2026-11-25T02", "2026-11-25T03"] });
+  });
+
+  it("lists only the event hours holding records, and drops the list past 168 hours", async () => {
+    const lines = (times: string[]) => times.map((t, i) => JSON.stringify({ event_id: `e${i}`, event_type: "x", event_time: t })).join("\n");
+    const gap = new MemoryStore();
+    gap.put("landing/gap.ndjson", lines(["2026-11-25T05:10:00Z", "2026-11-20T01:00:00Z", "2026-11-25T05:50:00Z"]));
+    const wide = new MemoryStore();
+    wide.put("landing/wide.ndjson", lines(Array.from({ length: 169 }, (_, h) => new Date(Date.UTC(2026, 10, 1, h)).toISOString())));
+
+    expect((await extractBatch(extractInput(), batchSettings(), deps(gap))).eventHours).toEqual({
+      first: "2026-11-20T01",
+      last: "2026-11-25T05",
+      hours: ["2026-11-20T01", "2026-11-25T05"],
+    });
+    expect((await extractBatch(extractInput(), batchSettings(), deps(wide))).eventHours).toEqual({ first: "2026-11-01T00", last: "2026-11-08T00" });
   });
 
   it("reports no event hours for an empty batch", async () => {
