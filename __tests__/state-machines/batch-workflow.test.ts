@@ -137,6 +137,17 @@ describe("batch workflow definition: validity and graph", () => {
     }
   });
 
+  it("ends FAILED only in BatchFailed, entered only from NotifyFailure: every failure the workflow can end in is notified once", () => {
+    for (const def of [definition, build({ crawlerName: null })]) {
+      const failStates = Object.entries(def.States).filter(([, st]) => st.Type === "Fail").map(([name]) => name);
+      const into = (target: string) => Object.entries(def.States).filter(([, st]) => successors(st).includes(target)).map(([name]) => name);
+
+      expect(failStates).toEqual([S.batchFailed]);
+      expect(into(S.batchFailed)).toEqual([S.notifyFailure]);
+      expect(into(S.notifyFailure)).toEqual([S.describeFailure]);
+    }
+  });
+
   it("sends a failing notification straight to BatchFailed", () => {
     const notify = definition.States[S.notifyFailure] as TaskState;
 
