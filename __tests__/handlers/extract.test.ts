@@ -604,15 +604,21 @@ describe("extractBatch: validation query", () => {
     );
   });
 
-  it("scans arrival hours from extraction through the run timeout", async () => {
+  it("scans arrival hours from 30 minutes before extraction through the run timeout", async () => {
     // Act
     const { query } = await validationOf(
       batchSettings({ partitionTime: "arrival", runTimeoutSeconds: 5400 }),
       clickLines(3),
       "2026-11-25T10:07:00Z",
     );
-    // Assess
-    expect(query).toContain(`("year" = '2026' AND "month" = '11' AND "date" = '25' AND "hour" IN ('10', '11'))`);
+    // Assess: a buffer opened by live traffic at 09:40 is filed under hour 09 and may hold the batch's first records
+    expect(query).toContain(`("year" = '2026' AND "month" = '11' AND "date" = '25' AND "hour" IN ('09', '10', '11'))`);
+  });
+
+  it("starts the arrival window in the extraction's hour when it ended more than 30 minutes into it", async () => {
+    const { query } = await validationOf(batchSettings({ partitionTime: "arrival", runTimeoutSeconds: 1800 }), clickLines(3), "2026-11-25T10:31:00Z");
+
+    expect(query).toContain(`"hour" IN ('10', '11')`);
   });
 
   it("caps the arrival window at 168 hours", async () => {
@@ -624,7 +630,7 @@ describe("extractBatch: validation query", () => {
     );
     // Assess
     expect(query).toContain(
-      `"date" = '02' AND "hour" IN (${Array.from({ length: 11 }, (_, h) => `'${String(h).padStart(2, "0")}'`).join(
+      `"date" = '02' AND "hour" IN (${Array.from({ length: 10 }, (_, h) => `'${String(h).padStart(2, "0")}'`).join(
         ", ",
       )})`,
     );

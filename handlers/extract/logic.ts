@@ -814,9 +814,19 @@ export function truncateUtf8(text: string, maxBytes: number): string {
 const HOUR_MS = 3_600_000;
 
 /**
- * The partition hours the validation scans. Arrival-time partitioning: Firehose files records by the
- * hour they arrive, so from the hour of `now` (the end of extraction, before the push) through
- * `now + runTimeoutSeconds`, capped at {@link MAX_WINDOW_HOURS}. Event-time partitioning: the first
+ * How long before the push a record sharing an object with a batch record can have arrived: Firehose
+ * buffers at most 900 s in the Lambda processor and 900 s for delivery
+ * (https://docs.aws.amazon.com/firehose/latest/dev/buffering.html), and names the object after its
+ * oldest record's arrival (https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html).
+ */
+export const ARRIVAL_LOOKBACK_MS = 1_800_000;
+
+/**
+ * The partition hours the validation scans. Arrival-time partitioning: Firehose files an object under
+ * the arrival hour of its OLDEST record, and a record of the batch can share an object with live records
+ * that arrived up to {@link ARRIVAL_LOOKBACK_MS} earlier (the longest delivery buffer plus the longest
+ * processor buffer), so from the hour of `now - ARRIVAL_LOOKBACK_MS` (`now`: the end of extraction,
+ * before the push) through `now + runTimeoutSeconds`, capped at {@link MAX_WINDOW_HOURS}. Event-time partitioning: the first
  * to the last event hour of the accepted records. Undefined when there is nothing to bound (no event
  * times) or the event hours span more than {@link MAX_WINDOW_HOURS}: a predicate that wide would be a
  * long OR list with little pruning benefit, and `batch_id` alone already selects exactly this batch,
@@ -828,7 +838,7 @@ export function validationWindow(
   eventHours: { readonly first: string; readonly last: string } | undefined,
 ): { readonly from: Date; readonly to: Date } | undefined {
   if (settings.partitionTime === "arrival") {
-    const fromHour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+    const fromHour = Math.floor((now.getTime() - ARRIVAL_LOOKBACK_MS) / HOUR_MS) * HOUR_MS;
     const to = Math.min(now.getTime() + settings.runTimeoutSeconds * 1000, fromHour + MAX_WINDOW_HOURS * HOUR_MS);
     return { from: new Date(fromHour), to: new Date(to) };
   }
