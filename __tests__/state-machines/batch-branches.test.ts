@@ -187,6 +187,14 @@ describe("partition projection: the workflow never crawls", () => {
   // https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html
   const taskNames = (states: Record<string, unknown>) => Object.keys(states);
 
+  it("is accepted by asl-validator", () => {
+    const validateAsl = require("asl-validator") as (definition: unknown) => { isValid: boolean; errors: unknown[] };
+    const result = validateAsl(JSON.parse(JSON.stringify(projected)));
+
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+
   it("has no crawler states", () => {
     for (const name of [S.prepareCrawl, S.prepareRecrawl, S.startCrawler, S.getCrawlerState, S.getLastCrawl, S.startCrawlerFailed]) {
       expect(taskNames(projected.States as Record<string, unknown>)).not.toContain(name);
