@@ -65,7 +65,15 @@ export async function runWorkflow(
   const machine = new StateMachine(JSON.parse(JSON.stringify(definition)));
   const execution = machine.run(input as any, {
     overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
-    context: { Execution: { Id: options.executionId, Name: options.executionName } },
+    // The engine does not fill `$$.State`: EnteredTime reads the clock when a state's Parameters ask for it.
+    context: {
+      Execution: { Id: options.executionId, Name: options.executionName },
+      State: {
+        get EnteredTime() {
+          return new Date().toISOString();
+        },
+      },
+    } as any,
   });
   const path: string[] = [];
   const following = (async () => {

@@ -155,6 +155,9 @@ export class PipelineStack extends TerraformStack {
       eventIdColumn: latestViewIdColumn(config),
       partitionProjection: config.catalog.partitionProjection,
       kmsKeyArn,
+      validationWorkgroup: config.batch.enabled
+        ? { name: names.batchValidationWorkgroup, bytesScannedCutoffPerQuery: config.batch.validationBytesScannedCutoff }
+        : undefined,
     });
 
     if (config.quicksight.enabled && config.quicksight.principalArn) {
@@ -196,8 +199,10 @@ export class PipelineStack extends TerraformStack {
         delivery: config.delivery,
         lakeBucket: this.storage.lakeBucket,
         resultsBucket: this.storage.resultsBucket,
-        crawlerName: names.crawler,
-        workgroupName: names.workgroup,
+        // Under partition projection Athena ignores the partitions a crawl registers: the workflow never crawls.
+        crawlerName: config.catalog.partitionProjection ? null : names.crawler,
+        // Its own workgroup (created by QueryStage): the validation never shares the user-facing scan cutoff.
+        workgroupName: names.batchValidationWorkgroup,
         alerts: this.alerts.topic,
         logRetentionDays: config.logs.retentionDays,
         kmsKeyArn,

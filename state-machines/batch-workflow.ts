@@ -6,12 +6,12 @@
  * State data, by path (every payload stays small; records live in S3):
  * - `$.extract`  the ExtractOutput (the execution input is dropped once it is known; it stays in `$$.Execution.Input`)
  * - `$.push`     `{ chunks }` once every chunk is pushed (per-chunk outputs are discarded)
- * - `$.delivery` `{ checks, last? }` while waiting for Firehose
- * - `$.crawler`  `{ polls, start: { started }, status?: { State }, outcome?: { LastCrawl } }`
- * - `$.check`    `{ runs, found?, missingRequired? }` while validating
+ * - `$.delivery` `{ checks, pushFinishedAt, last? }` while waiting for Firehose
+ * - `$.check`    `{ runs, found?, missingRequired? }` from delivery on (initialised before the first crawl)
+ * - `$.crawler`  `{ polls, start: { started }, status?: { State }, outcome?: { LastCrawl } }` (not under partition projection)
  * - `$.error`    the caught `{ Error, Cause }`; `$.failure` `{ failedState, batchId, error, message }` on the failure path
  */
-import type { BatchExecutionInput } from "../handlers/shared/batch-contract";
+import { BATCH_ERRORS, type BatchExecutionInput } from "../handlers/shared/batch-contract";
 import type { Catcher, PayloadTemplate, Retrier, State, StateMachineDefinition, TaskState } from "./asl";
 
 /** The execution input (from the contract): `{ scheduledTime, force?, replay? }`. */
@@ -29,13 +29,17 @@ export interface BatchWorkflowProps {
   readonly finalizeFunctionArn: string;
   /** Each function's configured timeout, in seconds (the Task timeout adds {@link TASK_TIMEOUTS.lambdaMarginSeconds}). */
   readonly lambdaTimeoutSeconds: { readonly extract: number; readonly push: number; readonly deliveryCheck: number; readonly finalize: number };
-  /** Glue crawler that registers the new partitions. */
-  readonly crawlerName: string;
-  /** Athena workgroup the validation query runs in. */
+  /**
+   * Glue crawler that registers the new partitions, or null under partition projection: Athena then
+   * computes the partitions from table properties and ignores those registered in Glue, so the workflow
+   * never crawls (https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html).
+   */
+  readonly crawlerName: string | null;
+  /** Athena workgroup the validation query runs in: the batch's own, with its own scan cutoff. */
   readonly workgroup: string;
   /** SNS topic that receives one message per failed execution. */
   readonly notificationTopicArn: string;
-  /** Chunks pushed at once (inline Map MaxConcurrency), 1–40. */
+  /** Chunks pushed at once (inline Map MaxConcurrency), 1–{@link INLINE_MAP_MAX_CONCURRENCY}. */
   readonly pushConcurrency: number;
   /** Seconds between delivery checks. */
   readonly deliveryPollSeconds: number;
@@ -43,7 +47,7 @@ export interface BatchWorkflowProps {
   readonly deliveryTimeoutSeconds: number;
   /** Seconds between GetCrawler polls. */
   readonly crawlerPollSeconds: number;
-  /** Total budget for crawler polls. */
+  /** Total budget for crawler polls over the whole run (the first crawl and every re-crawl share it). */
   readonly crawlerTimeoutSeconds: number;
   /** Validation query runs before a shortfall becomes CountMismatch, 1–10. */
   readonly validationAttempts: number;
@@ -73,6 +77,8 @@ export const BATCH_STATES = {
   deliveryChecksLeft: "DeliveryChecksLeft",
   deliveryTimedOut: "DeliveryTimedOut",
   prepareCrawl: "PrepareCrawl",
+  /** Before a re-validation: crawl again (not under projection), so partitions that landed late are registered. */
+  prepareRecrawl: "PrepareRecrawl",
   startCrawler: "StartCrawler",
   waitForCrawler: "WaitForCrawler",
   getCrawlerState: "GetCrawlerState",
@@ -142,6 +148,29 @@ export interface BatchLoadedOutput {
   readonly landingFilesMoved: number;
 }
 
+/**
+ * The most concurrent iterations an inline Map runs: "In this mode, the Map state supports up to 40
+ * concurrent iterations" (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html).
+ * The push concurrency is capped here: a larger MaxConcurrency would not push faster, and the
+ * distributed mode needed beyond it runs child executions this workflow does not use.
+ */
+export const INLINE_MAP_MAX_CONCURRENCY = 40;
+
+/**
+ * Function errors that can succeed when the task runs again: throttling and server-side failures of the
+ * AWS services the batch functions call, as the AWS SDK for JavaScript v3 names them (the error's
+ * `name`, which Lambda reports as the errorType and Step Functions matches in ErrorEquals). Everything
+ * else a function throws is either one of the permanent {@link BATCH_ERRORS} or unknown: not retried.
+ */
+export const TRANSIENT_FUNCTION_ERRORS = [
+  "SlowDown",
+  "InternalError",
+  "ServiceUnavailable",
+  "RequestTimeout",
+  "ThrottlingException",
+  "TimeoutError",
+] as const;
+
 /** Errors AWS recommends retrying on every Lambda task (bp-lambda-serviceexception). */
 export const LAMBDA_SERVICE_ERRORS = [
   "Lambda.ClientExecutionTimeoutException",
@@ -192,14 +221,17 @@ export function deliveryTimeoutSeconds(timing: DeliveryTiming): number {
 }
 
 /**
- * The longest the workflow may spend in its three loops (delivery checks, crawler polls, waits
- * between validation runs). The execution timeout must be at least this, or the loops' own
- * bounds never matter.
+ * The longest the workflow may spend in its three loops (delivery checks, crawler polls over every
+ * crawl of the run, waits between validation runs). The execution timeout must be at least this, or the
+ * loops' own bounds never matter. Without a crawler (`crawlerName: null`, partition projection) the
+ * crawler budget is not spent; when `crawlerName` is not given it is counted (the safe side).
  */
 export function loopBudgetSeconds(
-  props: Pick<BatchWorkflowProps, "deliveryTimeoutSeconds" | "crawlerTimeoutSeconds" | "validationAttempts" | "validationRetryWaitSeconds">,
+  props: Pick<BatchWorkflowProps, "deliveryTimeoutSeconds" | "crawlerTimeoutSeconds" | "validationAttempts" | "validationRetryWaitSeconds"> &
+    Partial<Pick<BatchWorkflowProps, "crawlerName">>,
 ): number {
-  return props.deliveryTimeoutSeconds + props.crawlerTimeoutSeconds + (props.validationAttempts - 1) * props.validationRetryWaitSeconds;
+  const crawling = props.crawlerName === null ? 0 : props.crawlerTimeoutSeconds;
+  return props.deliveryTimeoutSeconds + crawling + (props.validationAttempts - 1) * props.validationRetryWaitSeconds;
 }
 
 const S = BATCH_STATES;
@@ -208,16 +240,106 @@ const NO_BATCH_ID = "(none: the batch was not extracted)";
 
 /**
  * Builds the batch workflow: check input → ExtractBatch → (skipped? BatchSkipped) → PushToKinesis
- * (Map over chunks) → bounded delivery polling → StartCrawler and bounded crawler polling →
- * Athena validation with bounded re-runs → FinalizeBatch → BatchLoaded. Every task retries
- * transient errors and catches the rest into one NotifyFailure → BatchFailed path. Throws one
- * aggregated error naming every invalid prop.
+ * (Map over chunks) → bounded delivery polling until every expected partition has a new object →
+ * StartCrawler and bounded crawler polling (skipped under partition projection) → Athena validation
+ * with bounded re-runs, each re-run after a fresh crawl → FinalizeBatch → BatchLoaded. Every task
+ * retries transient errors, never retries the permanent {@link BATCH_ERRORS}, and catches the rest
+ * into one NotifyFailure → BatchFailed path; invalid input takes the same path. Throws one aggregated
+ * error naming every invalid prop.
  */
 export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefinition {
   validate(props);
   const maxDeliveryChecks = Math.ceil(props.deliveryTimeoutSeconds / props.deliveryPollSeconds);
   const maxCrawlerPolls = Math.ceil(props.crawlerTimeoutSeconds / props.crawlerPollSeconds);
   const lambdaTimeout = (seconds: number) => seconds + TASK_TIMEOUTS.lambdaMarginSeconds;
+  const crawlerName = props.crawlerName;
+  /** Where validation starts, and where a re-validation goes after its wait: crawl first unless projection makes crawling pointless. */
+  const beforeQuery = crawlerName === null ? S.runValidationQuery : S.prepareCrawl;
+  const beforeRequery = crawlerName === null ? S.runValidationQuery : S.prepareRecrawl;
+
+  /** The crawl and its bounded polling, for a workflow that crawls. */
+  const crawlStates = (name: string): Record<string, State> => ({
+    [S.prepareCrawl]: { Type: "Pass", Result: { polls: 0, start: { started: false } }, ResultPath: "$.crawler", Next: S.startCrawler },
+    [S.prepareRecrawl]: {
+      Type: "Pass",
+      Comment:
+        "A shortfall may be a partition that landed after the crawl: crawl again before re-running the query. The poll count is kept: one crawler budget covers every crawl of the run",
+      Result: { started: false },
+      ResultPath: "$.crawler.start",
+      Next: S.startCrawler,
+    },
+    [S.startCrawler]: {
+      Type: "Task",
+      Comment:
+        "If another crawl is running it may have listed S3 before this batch landed: poll until it ends, then start again (CrawlerPollsLeft), so the crawl we wait for is ours",
+      Resource: "arn:aws:states:::aws-sdk:glue:startCrawler",
+      Parameters: { Name: name },
+      ResultSelector: { started: true },
+      ResultPath: "$.crawler.start",
+      TimeoutSeconds: TASK_TIMEOUTS.sdkCallSeconds,
+      Retry: [glueRetrier()],
+      Catch: [
+        { ErrorEquals: ["Glue.CrawlerRunningException"], ResultPath: "$.crawler.busy", Next: S.waitForCrawler },
+        ...catchAll(S.startCrawlerFailed),
+      ],
+      Next: S.waitForCrawler,
+    },
+    [S.waitForCrawler]: { Type: "Wait", Seconds: props.crawlerPollSeconds, Next: S.getCrawlerState },
+    // The GetCrawler response is large, and LastCrawl is absent before a crawler's first crawl: keep State only.
+    [S.getCrawlerState]: getCrawlerTask(name, { "State.$": "$.Crawler.State" }, "$.crawler.status", S.getCrawlerStateFailed, S.isCrawlComplete),
+    [S.isCrawlComplete]: {
+      Type: "Choice",
+      Comment:
+        "READY after our own StartCrawler succeeded means our crawl has finished: a successful StartCrawler moves the crawler out of READY before it returns (a second start then fails with CrawlerRunningException), and the first poll comes crawlerPollSeconds later. Should a crawl still be missed, the validation re-runs catch the shortfall",
+      Choices: [
+        {
+          And: [
+            { Variable: "$.crawler.status.State", StringEquals: "READY" },
+            { Variable: "$.crawler.start.started", BooleanEquals: true },
+          ],
+          Next: S.getLastCrawl,
+        },
+      ],
+      Default: S.countCrawlerPoll,
+    },
+    [S.countCrawlerPoll]: {
+      Type: "Pass",
+      Parameters: {
+        "polls.$": "States.MathAdd($.crawler.polls, 1)",
+        "start.$": "$.crawler.start",
+        "status.$": "$.crawler.status",
+      },
+      ResultPath: "$.crawler",
+      Next: S.crawlerPollsLeft,
+    },
+    [S.crawlerPollsLeft]: {
+      Type: "Choice",
+      Comment: `At most ${maxCrawlerPolls} polls: ${props.crawlerTimeoutSeconds} s budget / ${props.crawlerPollSeconds} s interval. READY here means someone else's crawl ended: start ours`,
+      Choices: [
+        { Variable: "$.crawler.polls", NumericGreaterThanEquals: maxCrawlerPolls, Next: S.crawlerTimedOut },
+        { Variable: "$.crawler.status.State", StringEquals: "READY", Next: S.startCrawler },
+      ],
+      Default: S.waitForCrawler,
+    },
+    [S.crawlerTimedOut]: failure(S.getCrawlerState, "$.extract.batchId", E.crawlerTimedOut, {
+      "Cause.$": `States.Format('the crawler was still {} after {} polls (budget ${props.crawlerTimeoutSeconds} seconds)', $.crawler.status.State, $.crawler.polls)`,
+    }),
+    [S.getLastCrawl]: getCrawlerTask(name, { "LastCrawl.$": "$.Crawler.LastCrawl" }, "$.crawler.outcome", S.getLastCrawlFailed, S.didCrawlSucceed),
+    [S.didCrawlSucceed]: {
+      Type: "Choice",
+      Choices: [
+        { Variable: "$.crawler.outcome.LastCrawl.Status", StringEquals: "SUCCEEDED", Next: S.runValidationQuery },
+        { Variable: "$.crawler.outcome.LastCrawl.ErrorMessage", IsPresent: true, Next: S.crawlerFailed },
+      ],
+      Default: S.crawlNotSucceeded,
+    },
+    [S.crawlerFailed]: failure(S.getLastCrawl, "$.extract.batchId", E.crawlerFailed, {
+      "Cause.$": "States.Format('the crawl ended with status {}: {}', $.crawler.outcome.LastCrawl.Status, $.crawler.outcome.LastCrawl.ErrorMessage)",
+    }),
+    [S.crawlNotSucceeded]: failure(S.getLastCrawl, "$.extract.batchId", E.crawlerFailed, {
+      "Cause.$": "States.Format('the crawl ended with status {}', $.crawler.outcome.LastCrawl.Status)",
+    }),
+  });
 
   const states: Record<string, State> = {
     // ── input ────────────────────────────────────────────────────────────────────────────────
@@ -254,10 +376,23 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
       ],
       Default: S.invalidInput,
     },
-    [S.invalidInput]: failure(S.checkInput, NO_BATCH_ID, E.invalidInput, {
-      Cause:
-        "the execution input needs scheduledTime (an ISO-8601 string) and, optionally, a boolean force and a replay { from, errorType?, since, until } of strings",
-    }),
+    [S.invalidInput]: {
+      Type: "Pass",
+      Comment:
+        "No ResultPath: the result replaces the state. The input may be a string, an array or null, into which a ResultPath cannot merge (States.ResultPathMatchFailure, which a Pass state cannot catch)",
+      Parameters: {
+        failure: {
+          failedState: S.checkInput,
+          batchId: NO_BATCH_ID,
+          error: {
+            Error: E.invalidInput,
+            Cause:
+              "the execution input must be a JSON object with scheduledTime (an ISO-8601 string) and, optionally, a boolean force and a replay { from, errorType?, since, until } of strings",
+          },
+        },
+      },
+      Next: S.describeFailure,
+    },
     [S.addInputDefaults]: { Type: "Pass", Result: { force: false, replay: null }, ResultPath: "$.inputDefaults", Next: S.mergeInputDefaults },
     [S.mergeInputDefaults]: {
       Type: "Pass",
@@ -316,30 +451,36 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
       },
       ResultSelector: { "chunks.$": "States.ArrayLength($)" },
       ResultPath: "$.push",
-      Catch: catchAll(S.pushToKinesisFailed),
+      Catch: lambdaCatchers(S.pushToKinesisFailed),
       Next: S.startDeliveryChecks,
     },
 
     // ── wait for delivery (bounded) ──────────────────────────────────────────────────────────
-    [S.startDeliveryChecks]: { Type: "Pass", Result: { checks: 0 }, ResultPath: "$.delivery", Next: S.waitForDelivery },
+    [S.startDeliveryChecks]: {
+      Type: "Pass",
+      Comment: "Entered when the last chunk is pushed: every record of the batch reached Kinesis by then, so its arrival hours end at this time",
+      Parameters: { checks: 0, "pushFinishedAt.$": "$$.State.EnteredTime" },
+      ResultPath: "$.delivery",
+      Next: S.waitForDelivery,
+    },
     [S.waitForDelivery]: { Type: "Wait", Seconds: props.deliveryPollSeconds, Next: S.checkDelivery },
     [S.checkDelivery]: lambdaTask({
       functionArn: props.deliveryCheckFunctionArn,
-      payload: { "since.$": "$.extract.pushStartedAt", "eventHours.$": "$.extract.eventHours" },
+      payload: { "since.$": "$.extract.pushStartedAt", "until.$": "$.delivery.pushFinishedAt", "eventHours.$": "$.extract.eventHours" },
       timeoutSeconds: lambdaTimeout(props.lambdaTimeoutSeconds.deliveryCheck),
-      resultSelector: { "delivered.$": "$.Payload.delivered", "objects.$": "$.Payload.objects" },
+      resultSelector: { "delivered.$": "$.Payload.delivered", "objects.$": "$.Payload.objects", "missing.$": "States.JsonToString($.Payload.missing)" },
       resultPath: "$.delivery.last",
       next: S.isDelivered,
       failedState: S.checkDeliveryFailed,
     }),
     [S.isDelivered]: {
       Type: "Choice",
-      Choices: [{ Variable: "$.delivery.last.delivered", BooleanEquals: true, Next: S.prepareCrawl }],
+      Choices: [{ Variable: "$.delivery.last.delivered", BooleanEquals: true, Next: S.startValidation }],
       Default: S.countDeliveryCheck,
     },
     [S.countDeliveryCheck]: {
       Type: "Pass",
-      Parameters: { "checks.$": "States.MathAdd($.delivery.checks, 1)" },
+      Parameters: { "checks.$": "States.MathAdd($.delivery.checks, 1)", "pushFinishedAt.$": "$.delivery.pushFinishedAt", "last.$": "$.delivery.last" },
       ResultPath: "$.delivery",
       Next: S.deliveryChecksLeft,
     },
@@ -350,85 +491,21 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
       Default: S.waitForDelivery,
     },
     [S.deliveryTimedOut]: failure(S.checkDelivery, "$.extract.batchId", E.deliveryTimedOut, {
-      "Cause.$": `States.Format('no data object was delivered since {} after {} delivery checks (budget ${props.deliveryTimeoutSeconds} seconds)', $.extract.pushStartedAt, $.delivery.checks)`,
+      "Cause.$": `States.Format('expected partitions still had no data object written since {} after {} delivery checks (budget ${props.deliveryTimeoutSeconds} seconds): {}', $.extract.pushStartedAt, $.delivery.checks, $.delivery.last.missing)`,
     }),
 
-    // ── crawl (bounded) ──────────────────────────────────────────────────────────────────────
-    [S.prepareCrawl]: { Type: "Pass", Result: { polls: 0, start: { started: false } }, ResultPath: "$.crawler", Next: S.startCrawler },
-    [S.startCrawler]: {
-      Type: "Task",
-      Comment:
-        "If another crawl is running it may have listed S3 before this batch landed: poll until it ends, then start again (CrawlerPollsLeft), so the crawl we wait for is ours",
-      Resource: "arn:aws:states:::aws-sdk:glue:startCrawler",
-      Parameters: { Name: props.crawlerName },
-      ResultSelector: { started: true },
-      ResultPath: "$.crawler.start",
-      TimeoutSeconds: TASK_TIMEOUTS.sdkCallSeconds,
-      Retry: [glueRetrier()],
-      Catch: [
-        { ErrorEquals: ["Glue.CrawlerRunningException"], ResultPath: "$.crawler.busy", Next: S.waitForCrawler },
-        ...catchAll(S.startCrawlerFailed),
-      ],
-      Next: S.waitForCrawler,
-    },
-    [S.waitForCrawler]: { Type: "Wait", Seconds: props.crawlerPollSeconds, Next: S.getCrawlerState },
-    // The GetCrawler response is large, and LastCrawl is absent before a crawler's first crawl: keep State only.
-    [S.getCrawlerState]: getCrawlerTask(props.crawlerName, { "State.$": "$.Crawler.State" }, "$.crawler.status", S.getCrawlerStateFailed, S.isCrawlComplete),
-    [S.isCrawlComplete]: {
-      Type: "Choice",
-      Comment:
-        "READY after our own StartCrawler succeeded means our crawl has finished: a successful StartCrawler moves the crawler out of READY before it returns (a second start then fails with CrawlerRunningException), and the first poll comes crawlerPollSeconds later. Should a crawl still be missed, the validation re-runs catch the shortfall",
-      Choices: [
-        {
-          And: [
-            { Variable: "$.crawler.status.State", StringEquals: "READY" },
-            { Variable: "$.crawler.start.started", BooleanEquals: true },
-          ],
-          Next: S.getLastCrawl,
-        },
-      ],
-      Default: S.countCrawlerPoll,
-    },
-    [S.countCrawlerPoll]: {
+    // ── validation counter, then crawl (bounded; skipped under partition projection) ─────────
+    [S.startValidation]: {
       Type: "Pass",
-      Parameters: {
-        "polls.$": "States.MathAdd($.crawler.polls, 1)",
-        "start.$": "$.crawler.start",
-        "status.$": "$.crawler.status",
-      },
-      ResultPath: "$.crawler",
-      Next: S.crawlerPollsLeft,
+      Comment: "Initialised once, before the first crawl: re-validations re-crawl and must keep counting",
+      Result: { runs: 0 },
+      ResultPath: "$.check",
+      Next: beforeQuery,
     },
-    [S.crawlerPollsLeft]: {
-      Type: "Choice",
-      Comment: `At most ${maxCrawlerPolls} polls: ${props.crawlerTimeoutSeconds} s budget / ${props.crawlerPollSeconds} s interval. READY here means someone else's crawl ended: start ours`,
-      Choices: [
-        { Variable: "$.crawler.polls", NumericGreaterThanEquals: maxCrawlerPolls, Next: S.crawlerTimedOut },
-        { Variable: "$.crawler.status.State", StringEquals: "READY", Next: S.startCrawler },
-      ],
-      Default: S.waitForCrawler,
-    },
-    [S.crawlerTimedOut]: failure(S.getCrawlerState, "$.extract.batchId", E.crawlerTimedOut, {
-      "Cause.$": `States.Format('the crawler was still {} after {} polls (budget ${props.crawlerTimeoutSeconds} seconds)', $.crawler.status.State, $.crawler.polls)`,
-    }),
-    [S.getLastCrawl]: getCrawlerTask(props.crawlerName, { "LastCrawl.$": "$.Crawler.LastCrawl" }, "$.crawler.outcome", S.getLastCrawlFailed, S.didCrawlSucceed),
-    [S.didCrawlSucceed]: {
-      Type: "Choice",
-      Choices: [
-        { Variable: "$.crawler.outcome.LastCrawl.Status", StringEquals: "SUCCEEDED", Next: S.startValidation },
-        { Variable: "$.crawler.outcome.LastCrawl.ErrorMessage", IsPresent: true, Next: S.crawlerFailed },
-      ],
-      Default: S.crawlNotSucceeded,
-    },
-    [S.crawlerFailed]: failure(S.getLastCrawl, "$.extract.batchId", E.crawlerFailed, {
-      "Cause.$": "States.Format('the crawl ended with status {}: {}', $.crawler.outcome.LastCrawl.Status, $.crawler.outcome.LastCrawl.ErrorMessage)",
-    }),
-    [S.crawlNotSucceeded]: failure(S.getLastCrawl, "$.extract.batchId", E.crawlerFailed, {
-      "Cause.$": "States.Format('the crawl ended with status {}', $.crawler.outcome.LastCrawl.Status)",
-    }),
+
+    ...(crawlerName === null ? {} : crawlStates(crawlerName)),
 
     // ── validate (bounded re-runs) ───────────────────────────────────────────────────────────
-    [S.startValidation]: { Type: "Pass", Result: { runs: 0 }, ResultPath: "$.check", Next: S.runValidationQuery },
     [S.runValidationQuery]: {
       Type: "Task",
       Resource: "arn:aws:states:::athena:startQueryExecution.sync",
@@ -511,7 +588,7 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
       Choices: [{ Variable: "$.check.runs", NumericGreaterThanEquals: props.validationAttempts, Next: S.countMismatch }],
       Default: S.waitBeforeRevalidation,
     },
-    [S.waitBeforeRevalidation]: { Type: "Wait", Seconds: props.validationRetryWaitSeconds, Next: S.runValidationQuery },
+    [S.waitBeforeRevalidation]: { Type: "Wait", Seconds: props.validationRetryWaitSeconds, Next: beforeRequery },
     [S.countMismatch]: failure(S.getValidationResults, "$.extract.batchId", E.countMismatch, {
       "Cause.$": "States.Format('validation expected {} records but found {} after {} validation runs', $.extract.validation.expectedCount, $.check.found, $.check.runs)",
     }),
@@ -545,9 +622,13 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
     [S.extractBatchFailed]: taskFailed(S.extractBatch, NO_BATCH_ID),
     [S.pushToKinesisFailed]: taskFailed(S.pushToKinesis, "$.extract.batchId"),
     [S.checkDeliveryFailed]: taskFailed(S.checkDelivery, "$.extract.batchId"),
-    [S.startCrawlerFailed]: taskFailed(S.startCrawler, "$.extract.batchId"),
-    [S.getCrawlerStateFailed]: taskFailed(S.getCrawlerState, "$.extract.batchId"),
-    [S.getLastCrawlFailed]: taskFailed(S.getLastCrawl, "$.extract.batchId"),
+    ...(crawlerName === null
+      ? {}
+      : {
+          [S.startCrawlerFailed]: taskFailed(S.startCrawler, "$.extract.batchId"),
+          [S.getCrawlerStateFailed]: taskFailed(S.getCrawlerState, "$.extract.batchId"),
+          [S.getLastCrawlFailed]: taskFailed(S.getLastCrawl, "$.extract.batchId"),
+        }),
     [S.runValidationQueryFailed]: taskFailed(S.runValidationQuery, "$.extract.batchId"),
     [S.getValidationResultsFailed]: taskFailed(S.getValidationResults, "$.extract.batchId"),
     [S.finalizeBatchFailed]: taskFailed(S.finalizeBatch, "$.extract.batchId"),
@@ -599,8 +680,10 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
   return {
     Comment: [
       "Batch load: validates the input, extracts and claims the batch (skipping empty or already-claimed batches),",
-      "pushes its staged chunks into Kinesis, waits (bounded) for Firehose to deliver Parquet, runs the Glue crawler",
-      "and polls it (bounded), then proves with Athena that every pushed record is queryable (bounded re-runs)",
+      "pushes its staged chunks into Kinesis, waits (bounded) until Firehose wrote to every partition the batch expects,",
+      crawlerName === null
+        ? "then (partition projection: no crawl) proves with Athena that every pushed record is queryable (bounded re-runs)"
+        : "runs the Glue crawler and polls it (bounded), then proves with Athena that every pushed record is queryable (bounded re-runs, each after a new crawl)",
       "before finalizing. Every task retries transient errors; anything else is recorded, published to SNS and",
       "ends the execution in BatchFailed with the original error name.",
     ].join(" "),
@@ -630,7 +713,7 @@ function lambdaTask(o: LambdaTaskOptions): TaskState {
     ...(o.resultPath === undefined ? {} : { ResultPath: o.resultPath }),
     TimeoutSeconds: o.timeoutSeconds,
     Retry: lambdaRetriers(),
-    Catch: catchAll(o.failedState),
+    Catch: lambdaCatchers(o.failedState),
     Next: o.next,
   };
 }
@@ -650,11 +733,24 @@ function getCrawlerTask(crawlerName: string, resultSelector: PayloadTemplate, re
   };
 }
 
+/**
+ * Lambda service errors, Lambda throttling, and the functions' own transient errors are retried; the
+ * permanent {@link BATCH_ERRORS} never match a retrier (they are caught at once by {@link lambdaCatchers}).
+ */
 function lambdaRetriers(): Retrier[] {
   return [
     { ErrorEquals: [...LAMBDA_SERVICE_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: "FULL" },
     { ErrorEquals: ["Lambda.TooManyRequestsException"], IntervalSeconds: 5, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 120, JitterStrategy: "FULL" },
+    { ErrorEquals: [...TRANSIENT_FUNCTION_ERRORS], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: "FULL" },
   ];
+}
+
+/** Errors the batch functions throw that no retry can fix (bad input, a batch too large, records Kinesis kept refusing). */
+export const PERMANENT_FUNCTION_ERRORS: readonly string[] = Object.values(BATCH_ERRORS);
+
+/** A Lambda task's Catch: the permanent errors by name (never retried), then everything else. Both record the failure and notify. */
+function lambdaCatchers(failedState: string): Catcher[] {
+  return [{ ErrorEquals: [...PERMANENT_FUNCTION_ERRORS], ResultPath: "$.error", Next: failedState }, ...catchAll(failedState)];
 }
 
 function glueRetrier(): Retrier {
@@ -711,13 +807,16 @@ function validate(props: BatchWorkflowProps): void {
       problems.push(`${name} must be an integer ${min}..${max}${why}, got ${value}`);
     }
   };
-  for (const key of ["extractFunctionArn", "pushFunctionArn", "deliveryCheckFunctionArn", "finalizeFunctionArn", "crawlerName", "workgroup", "notificationTopicArn"] as const) {
+  for (const key of ["extractFunctionArn", "pushFunctionArn", "deliveryCheckFunctionArn", "finalizeFunctionArn", "workgroup", "notificationTopicArn"] as const) {
     if (typeof props[key] !== "string" || props[key].trim() === "") problems.push(`${key} must be a non-empty string, got ${JSON.stringify(props[key])}`);
+  }
+  if (props.crawlerName !== null && (typeof props.crawlerName !== "string" || props.crawlerName.trim() === "")) {
+    problems.push(`crawlerName must be a non-empty string, or null under partition projection, got ${JSON.stringify(props.crawlerName)}`);
   }
   for (const key of ["extract", "push", "deliveryCheck", "finalize"] as const) {
     int(`lambdaTimeoutSeconds.${key}`, props.lambdaTimeoutSeconds[key], 1, 900, " (Lambda's limit)");
   }
-  int("pushConcurrency", props.pushConcurrency, 1, 40, " (an inline Map runs at most 40 iterations at once)");
+  int("pushConcurrency", props.pushConcurrency, 1, INLINE_MAP_MAX_CONCURRENCY, ` (an inline Map runs at most ${INLINE_MAP_MAX_CONCURRENCY} iterations at once)`);
   int("deliveryPollSeconds", props.deliveryPollSeconds, 1, 3600);
   int("deliveryTimeoutSeconds", props.deliveryTimeoutSeconds, props.deliveryPollSeconds, 86_400, " (at least one poll interval)");
   int("crawlerPollSeconds", props.crawlerPollSeconds, 1, 3600);

@@ -5,12 +5,14 @@ import { handler } from "../../handlers/delivery-check";
 import {
   DATA_PREFIX,
   hourPrefixes,
+  checkDelivery,
+  expectedPartitions,
   isDelivered,
-  listingPlan,
   listPlanned,
   LISTING_LIMITS,
   parseDeliveryCheckSettings,
   parseSince,
+  parseUntil,
   type ListedPage,
 } from "../../handlers/delivery-check/logic";
 import { LAKE_PREFIXES } from "../../stacks/constructs/lake-storage";
@@ -62,51 +64,112 @@ describe("hourPrefixes", () => {
   });
 });
 
-describe("listingPlan", () => {
-  it("lists hourly prefixes for arrival-time partitions, starting a buffer interval before since", () => {
-    const plan = listingPlan({ dayKey: "day", partitionTime: "arrival" }, at("2025-01-01T12:05:00Z"), at("2025-01-01T13:20:00Z"));
-
-    expect(plan).toEqual({
-      prefixes: ["data/year=2025/month=01/day=01/hour=11/", "data/year=2025/month=01/day=01/hour=12/", "data/year=2025/month=01/day=01/hour=13/"],
-      maxPages: LISTING_LIMITS.maxPagesPerHour,
-    });
+describe("expectedPartitions", () => {
+  it("expects every arrival hour from the push's start through its end, across a day boundary", () => {
+    expect(expectedPartitions({ dayKey: "day", partitionTime: "arrival" }, at("2025-01-31T23:58:00Z"), at("2025-02-01T00:02:00Z"))).toEqual([
+      "data/year=2025/month=01/day=31/hour=23/",
+      "data/year=2025/month=02/day=01/hour=00/",
+    ]);
   });
 
-  it("lists exactly the batch's event hours for event-time partitions, across a day boundary", () => {
-    const plan = listingPlan({ dayKey: "date", partitionTime: "event" }, at("2025-01-03T12:05:00Z"), at("2025-01-03T13:20:00Z"), {
+  it("expects only the start hour without an end (or with an end before the start)", () => {
+    const settings = { dayKey: "day", partitionTime: "arrival" } as const;
+    expect(expectedPartitions(settings, at("2025-01-01T12:05:00Z"), undefined)).toEqual(["data/year=2025/month=01/day=01/hour=12/"]);
+    expect(expectedPartitions(settings, at("2025-01-01T12:05:00Z"), at("2025-01-01T11:00:00Z"))).toEqual(["data/year=2025/month=01/day=01/hour=12/"]);
+  });
+
+  it("expects exactly the event hours holding records with event-time partitions, skipping empty hours between them", () => {
+    const partitions = expectedPartitions({ dayKey: "date", partitionTime: "event" }, at("2025-01-03T12:05:00Z"), undefined, {
       first: "2024-12-31T23",
-      last: "2025-01-01T01",
+      last: "2025-01-01T05",
+      hours: ["2024-12-31T23", "2025-01-01T05"],
     });
-    expect(plan).toEqual({
-      prefixes: [
-        "data/year=2024/month=12/date=31/hour=23/",
-        "data/year=2025/month=01/date=01/hour=00/",
-        "data/year=2025/month=01/date=01/hour=01/",
-      ],
-      maxPages: LISTING_LIMITS.maxPagesPerHour,
-    });
+    expect(partitions).toEqual(["data/year=2024/month=12/date=31/hour=23/", "data/year=2025/month=01/date=01/hour=05/"]);
   });
 
-  it("falls back to a bounded listing of data/ when the event hours span more than a week", () => {
-    const plan = listingPlan({ dayKey: "day", partitionTime: "event" }, at("2025-01-03T12:05:00Z"), at("2025-01-03T13:20:00Z"), {
-      first: "2024-01-01T00",
-      last: "2025-01-01T00",
-    });
-    expect(plan).toEqual({ prefixes: ["data/"], maxPages: LISTING_LIMITS.maxPagesEventTime });
-  });
-
-  it("ignores malformed or reversed event hours", () => {
+  it("cannot know the event-time partitions without the list of hours, or with a malformed hour", () => {
     const settings = { dayKey: "day", partitionTime: "event" } as const;
-    const now = at("2025-01-03T13:20:00Z");
-    expect(listingPlan(settings, now, now, { first: "2025-01-01", last: "2025-01-01T02" }).prefixes).toEqual(["data/"]);
-    expect(listingPlan(settings, now, now, { first: "2025-01-01T05", last: "2025-01-01T02" }).prefixes).toEqual(["data/"]);
+    const since = at("2025-01-03T12:05:00Z");
+    expect(expectedPartitions(settings, since, undefined, { first: "2025-01-01T00", last: "2025-01-01T02" })).toBeUndefined();
+    expect(expectedPartitions(settings, since, undefined, { first: "2025-01-01T00", last: "2025-01-01T02", hours: ["2025-01-01"] })).toBeUndefined();
+    expect(expectedPartitions(settings, since, undefined, null)).toBeUndefined();
+  });
+});
+
+describe("checkDelivery", () => {
+  const arrival = { dayKey: "day", partitionTime: "arrival" } as const;
+  /** Lists `objects` by prefix, one page. */
+  const lister = (objects: ReturnType<typeof dataObject>[]) => async (prefix: string): Promise<ListedPage> => ({
+    Contents: objects.filter((o) => o.Key.startsWith(prefix)),
+  });
+  const push = { since: at("2025-01-01T12:58:30Z"), until: at("2025-01-01T13:00:20Z") };
+
+  it("is not delivered while an expected hour has no new object, however many objects other hours have", async () => {
+    const objects = [dataObject("2025-01-01T12:59:00Z", "live.parquet"), dataObject("2025-01-01T12:59:50Z", "batch.parquet")];
+
+    expect(await checkDelivery(arrival, push, lister(objects))).toEqual({
+      delivered: false,
+      objects: 2,
+      expected: 2,
+      missing: ["data/year=2025/month=01/day=01/hour=13/"],
+    });
   });
 
-  it("lists data/ for a bounded number of pages for event-time partitions when the hours are unknown", () => {
-    expect(listingPlan({ dayKey: "day", partitionTime: "event" }, at("2025-01-01T12:05:00Z"), at("2025-01-01T13:20:00Z"))).toEqual({
-      prefixes: ["data/"],
-      maxPages: 20,
+  it("does not count, for the last hour, an object written while the push was still running", async () => {
+    const objects = [dataObject("2025-01-01T12:59:50Z"), dataObject("2025-01-01T13:00:10Z", "live.parquet")];
+
+    expect((await checkDelivery(arrival, push, lister(objects))).missing).toEqual(["data/year=2025/month=01/day=01/hour=13/"]);
+  });
+
+  it("is delivered when the last hour has an object written after the push ended", async () => {
+    const objects = [dataObject("2025-01-01T12:59:50Z"), dataObject("2025-01-01T13:06:00Z")];
+
+    expect(await checkDelivery(arrival, push, lister(objects))).toEqual({ delivered: true, objects: 2, expected: 2, missing: [] });
+  });
+
+  // A buffer is filed under the arrival hour of its oldest record (https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html):
+  // one opened before 13:00 holds the records of 13:00–13:00:20 under hour 12.
+  it("accepts, for the last hour, an object of the hour before written after the push ended", async () => {
+    const objects = [dataObject("2025-01-01T13:04:50Z")].map((o) => ({ ...o, Key: o.Key.replace("hour=13", "hour=12") }));
+
+    expect(await checkDelivery(arrival, push, lister(objects))).toMatchObject({ delivered: true, missing: [] });
+  });
+
+  it("never counts objects written before the push began", async () => {
+    const objects = [dataObject("2025-01-01T12:40:00Z"), dataObject("2025-01-01T13:06:00Z")];
+
+    expect(await checkDelivery(arrival, push, lister(objects))).toMatchObject({ delivered: false, missing: ["data/year=2025/month=01/day=01/hour=12/"] });
+  });
+
+  it("needs a new object in every event hour of the batch with event-time partitions", async () => {
+    const event = { dayKey: "day", partitionTime: "event" } as const;
+    const eventHours = { first: "2024-06-01T00", last: "2024-06-03T00", hours: ["2024-06-01T00", "2024-06-03T00"] };
+    const old = dataObject("2024-06-01T00:10:00Z");
+    const fresh = (hour: string) => ({ ...dataObject("2024-06-01T00:10:00Z"), Key: `data/year=2024/month=06/day=${hour}/hour=00/x.parquet`, LastModified: at("2025-01-01T13:02:00Z") });
+
+    expect(await checkDelivery(event, { ...push, eventHours }, lister([old, fresh("01")]))).toMatchObject({ delivered: false, missing: ["data/year=2024/month=06/day=03/hour=00/"] });
+    expect(await checkDelivery(event, { ...push, eventHours }, lister([old, fresh("01"), fresh("03")]))).toEqual({ delivered: true, objects: 2, expected: 2, missing: [] });
+  });
+
+  it("summarises more than five missing partitions", async () => {
+    const long = { since: at("2025-01-01T00:00:00Z"), until: at("2025-01-01T07:30:00Z") };
+
+    expect((await checkDelivery(arrival, long, lister([]))).missing).toEqual([
+      ...["00", "01", "02", "03", "04"].map((h) => `data/year=2025/month=01/day=01/hour=${h}/`),
+      "… and 3 more",
+    ]);
+  });
+
+  it("falls back to a bounded listing of data/ when the event hours are unknown", async () => {
+    const event = { dayKey: "day", partitionTime: "event" } as const;
+    const prefixes: string[] = [];
+    const result = await checkDelivery(event, { since: at("2025-01-01T12:05:00Z") }, async (prefix) => {
+      prefixes.push(prefix);
+      return { Contents: [dataObject("2025-01-01T13:00:00Z")] };
     });
+
+    expect(prefixes).toEqual(["data/"]);
+    expect(result).toEqual({ delivered: true, objects: 1, expected: 0, missing: [] });
   });
 });
 
@@ -166,6 +229,13 @@ describe("settings and input", () => {
     expect(() => parseSince("yesterday")).toThrow('since must be an ISO-8601 time, got "yesterday"');
     expect(parseSince("2025-01-01T12:00:00Z").toISOString()).toBe("2025-01-01T12:00:00.000Z");
   });
+
+  it("reads an optional until, and rejects one that is not a time", () => {
+    expect(parseUntil(undefined)).toBeUndefined();
+    expect(parseUntil(null)).toBeUndefined();
+    expect(parseUntil("2025-01-01T12:00:20.123Z")?.toISOString()).toBe("2025-01-01T12:00:20.123Z");
+    expect(() => parseUntil(12)).toThrow("until must be an ISO-8601 time, got 12");
+  });
 });
 
 describe("delivery-check handler", () => {
@@ -182,28 +252,31 @@ describe("delivery-check handler", () => {
     process.env = ORIGINAL_ENV;
   });
 
-  it("lists the hourly prefixes since the push started and counts new objects", async () => {
+  it("lists the partitions of the push's hours and reports the batch delivered once each has a new object", async () => {
     // Prepare
     s3.on(ListObjectsV2Command).resolves({ Contents: [] });
     s3.on(ListObjectsV2Command, { Prefix: "data/year=2025/month=01/day=01/hour=12/" }).resolves({
       Contents: [dataObject("2025-01-01T12:01:00Z", "old.parquet"), dataObject("2025-01-01T12:09:00Z", "new.parquet")],
     });
+    s3.on(ListObjectsV2Command, { Prefix: "data/year=2025/month=01/day=01/hour=13/" }).resolves({
+      Contents: [dataObject("2025-01-01T13:10:00Z", "last.parquet")],
+    });
     // Act
-    const output = await handler({ since: "2025-01-01T12:05:00Z" });
+    const output = await handler({ since: "2025-01-01T12:05:00Z", until: "2025-01-01T13:01:00Z" });
     // Assess
     expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toEqual(
-      ["11", "12", "13"].map((hour) => expect.objectContaining({ Bucket: "acme-lake", Prefix: `data/year=2025/month=01/day=01/hour=${hour}/` })),
+      ["12", "13"].map((hour) => expect.objectContaining({ Bucket: "acme-lake", Prefix: `data/year=2025/month=01/day=01/hour=${hour}/` })),
     );
-    expect(output).toEqual({ delivered: true, objects: 1 });
+    expect(output).toEqual({ delivered: true, objects: 2, expected: 2, missing: [] });
   });
 
   it("reports not delivered while the partitions are empty", async () => {
     s3.on(ListObjectsV2Command).resolves({});
 
-    expect(await handler({ since: "2025-01-01T13:10:00Z" })).toEqual({ delivered: false, objects: 0 });
+    expect(await handler({ since: "2025-01-01T13:10:00Z" })).toEqual({ delivered: false, objects: 0, expected: 1, missing: ["data/year=2025/month=01/day=01/hour=13/"] });
   });
 
-  it("lists data/ page by page for event-time partitions", async () => {
+  it("lists data/ page by page for event-time partitions whose hours are unknown", async () => {
     process.env.BATCH_SETTINGS = JSON.stringify({ dayKey: "day", partitionTime: "event" });
     s3.on(ListObjectsV2Command)
       .resolvesOnce({ Contents: [dataObject("2024-06-01T00:00:00Z")], NextContinuationToken: "t1" })
@@ -213,7 +286,7 @@ describe("delivery-check handler", () => {
 
     expect(s3).toHaveReceivedCommandTimes(ListObjectsV2Command, 2);
     expect(s3).toHaveReceivedNthSpecificCommandWith(2, ListObjectsV2Command, { Bucket: "acme-lake", Prefix: "data/", ContinuationToken: "t1" });
-    expect(output).toEqual({ delivered: true, objects: 1 });
+    expect(output).toEqual({ delivered: true, objects: 1, expected: 0, missing: [] });
   });
 
   it("names the construct that sets a missing bucket", async () => {

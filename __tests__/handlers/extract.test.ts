@@ -193,7 +193,22 @@ describe("extractBatch: rejected lines", () => {
     // Act
     const output = await extractBatch(extractInput(), batchSettings(), deps(store));
     // Assess: 7,201 events one second apart from 01:00:00 end at 03:00:00
-    expect(output.eventHours).toEqual({ first: "2026-11-25T01", last: "2026-11-25T03" });
+    expect(output.eventHours).toEqual({ first: "2026-11-25T01", last: "2026-11-25T03", hours: ["2026-11-25T01", "2026-11-25T02", "2026-11-25T03"] });
+  });
+
+  it("lists only the event hours holding records, and drops the list past 168 hours", async () => {
+    const lines = (times: string[]) => times.map((t, i) => JSON.stringify({ event_id: `e${i}`, event_type: "x", event_time: t })).join("\n");
+    const gap = new MemoryStore();
+    gap.put("landing/gap.ndjson", lines(["2026-11-25T05:10:00Z", "2026-11-20T01:00:00Z", "2026-11-25T05:50:00Z"]));
+    const wide = new MemoryStore();
+    wide.put("landing/wide.ndjson", lines(Array.from({ length: 169 }, (_, h) => new Date(Date.UTC(2026, 10, 1, h)).toISOString())));
+
+    expect((await extractBatch(extractInput(), batchSettings(), deps(gap))).eventHours).toEqual({
+      first: "2026-11-20T01",
+      last: "2026-11-25T05",
+      hours: ["2026-11-20T01", "2026-11-25T05"],
+    });
+    expect((await extractBatch(extractInput(), batchSettings(), deps(wide))).eventHours).toEqual({ first: "2026-11-01T00", last: "2026-11-08T00" });
   });
 
   it("reports no event hours for an empty batch", async () => {
@@ -589,15 +604,21 @@ describe("extractBatch: validation query", () => {
     );
   });
 
-  it("scans arrival hours from extraction through the run timeout", async () => {
+  it("scans arrival hours from 30 minutes before extraction through the run timeout", async () => {
     // Act
     const { query } = await validationOf(
       batchSettings({ partitionTime: "arrival", runTimeoutSeconds: 5400 }),
       clickLines(3),
       "2026-11-25T10:07:00Z",
     );
-    // Assess
-    expect(query).toContain(`("year" = '2026' AND "month" = '11' AND "date" = '25' AND "hour" IN ('10', '11'))`);
+    // Assess: a buffer opened by live traffic at 09:40 is filed under hour 09 and may hold the batch's first records
+    expect(query).toContain(`("year" = '2026' AND "month" = '11' AND "date" = '25' AND "hour" IN ('09', '10', '11'))`);
+  });
+
+  it("starts the arrival window in the extraction's hour when it ended more than 30 minutes into it", async () => {
+    const { query } = await validationOf(batchSettings({ partitionTime: "arrival", runTimeoutSeconds: 1800 }), clickLines(3), "2026-11-25T10:31:00Z");
+
+    expect(query).toContain(`"hour" IN ('10', '11')`);
   });
 
   it("caps the arrival window at 168 hours", async () => {
@@ -609,7 +630,7 @@ describe("extractBatch: validation query", () => {
     );
     // Assess
     expect(query).toContain(
-      `"date" = '02' AND "hour" IN (${Array.from({ length: 11 }, (_, h) => `'${String(h).padStart(2, "0")}'`).join(
+      `"date" = '02' AND "hour" IN (${Array.from({ length: 10 }, (_, h) => `'${String(h).padStart(2, "0")}'`).join(
         ", ",
       )})`,
     );

@@ -133,7 +133,7 @@ describe("extractBatch: replay of errors/", () => {
     expect(expectedCount).toBe(5);
     expect(query).toContain('row_number() OVER (PARTITION BY "event_id" ORDER BY "year" DESC, "month" DESC, "day" DESC, "hour" DESC, "batch_id" DESC NULLS LAST)');
     expect(query).toContain(`WHERE "batch_id" = '${BATCH_ID}'`);
-    expect(query).toContain(`("year" = '2026' AND "month" = '11' AND "day" = '25' AND "hour" IN ('14', '15'))`);
+    expect(query).toContain(`("year" = '2026' AND "month" = '11' AND "day" = '25' AND "hour" IN ('13', '14', '15'))`);
     expect(trinoSyntaxErrors(query)).toEqual([]);
   });
 

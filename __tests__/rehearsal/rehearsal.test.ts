@@ -228,6 +228,28 @@ describe("rehearse", () => {
     });
   });
 
+  describe("partition projection", () => {
+    let report: RehearsalReport;
+
+    beforeAll(async () => {
+      const dev = CONFIG_FILE.environments.dev!;
+      const projected: PipelineConfigFile = {
+        ...CONFIG_FILE,
+        environments: { ...CONFIG_FILE.environments, dev: { ...dev, catalog: { ...dev.catalog, partitionProjection: true } } },
+      };
+      report = await rehearse({ servers, configFile: projected, records: 300, outDir: join(work, "projection"), output: quiet });
+    });
+
+    // Athena ignores partitions registered in Glue when projection is on:
+    // https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html
+    it("loads the batch without ever crawling: delivery check, then validation", () => {
+      expect(report.workflow.status).toBe("SUCCEEDED");
+      expect(report.workflow.path.filter((state) => /Crawl/.test(state))).toEqual([]);
+      const path = report.workflow.path;
+      expect(path.slice(path.indexOf("IsDelivered"), path.indexOf("IsDelivered") + 3)).toEqual(["IsDelivered", "StartValidation", "RunValidationQuery"]);
+    });
+  });
+
   describe("a table that declares duration_ms int while the data holds bigint values", () => {
     let report: RehearsalReport;
 

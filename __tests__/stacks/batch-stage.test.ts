@@ -1,6 +1,7 @@
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import "cdktf/lib/testing/adapters/jest";
 import { BATCH_PREFIXES } from "../../handlers/shared/batch-contract";
+import { pushConcurrency } from "../../stacks/constructs/batch-stage";
 import { BATCH_STATES } from "../../state-machines/batch-workflow";
 import { actionsOf, asList, resourcesFor, rolesOf } from "../support/iam";
 import { addressOf, addressWhere, referencedAddress, synthPipeline, Synthesized } from "../support/synth";
@@ -50,10 +51,11 @@ describe("batch state machine", () => {
     }
   });
 
-  it("crawls the pipeline's crawler and queries in its workgroup", () => {
+  it("crawls the pipeline's crawler and validates in the batch's own workgroup", () => {
     const text = machine().definition as string;
     expect(text).toContain('"Name":"acme-test-partitions"');
-    expect(text).toContain('"WorkGroup":"acme-test"');
+    expect(text).toContain('"WorkGroup":"acme-test-batch-validation"');
+    expect(text).not.toContain('"WorkGroup":"acme-test"');
     expect(text).toContain(`\${${addressOf(s, "aws_sns_topic")}.arn}`);
   });
 
@@ -93,7 +95,7 @@ describe("batch state machine", () => {
   it("scopes crawler and Athena actions to the pipeline's crawler and workgroup", () => {
     const role = roleNamed("acme-test-batch-states");
     expect(resourcesFor(role, "glue:StartCrawler")).toEqual([expect.stringMatching(/:crawler\/acme-test-partitions$/)]);
-    expect(resourcesFor(role, "athena:StartQueryExecution")).toEqual([expect.stringMatching(/:workgroup\/acme-test$/)]);
+    expect(resourcesFor(role, "athena:StartQueryExecution")).toEqual([expect.stringMatching(/:workgroup\/acme-test-batch-validation$/)]);
     expect(resourcesFor(role, "s3:PutObject")).toEqual([expect.stringMatching(/\}\/athena-results\/\*$/)]);
   });
 
@@ -102,6 +104,77 @@ describe("batch state machine", () => {
       Principal: { Service: "states.amazonaws.com" },
       Condition: { StringEquals: { "aws:SourceAccount": "${data.aws_caller_identity.account.account_id}" } },
     });
+  });
+});
+
+describe("batch validation workgroup", () => {
+  const workgroups = (synth: Synthesized) => synth.resources("aws_athena_workgroup");
+  const named = (synth: Synthesized, name: string) => workgroups(synth).find((w) => w.name === name);
+
+  it("is a second workgroup with the user workgroup's results location, encryption and enforcement", () => {
+    const user = named(s, "acme-test")!;
+    const batch = named(s, "acme-test-batch-validation")!;
+    expect(workgroups(s)).toHaveLength(2);
+    expect(batch.configuration.result_configuration).toEqual(user.configuration.result_configuration);
+    expect(batch.configuration).toMatchObject({
+      enforce_workgroup_configuration: true,
+      publish_cloudwatch_metrics_enabled: true,
+      engine_version: user.configuration.engine_version,
+    });
+    const cmk = synthPipeline({ security: { encryption: "customer-managed" } });
+    expect(named(cmk, "acme-test-batch-validation")!.configuration.result_configuration.encryption_configuration).toEqual(
+      named(cmk, "acme-test")!.configuration.result_configuration.encryption_configuration,
+    );
+    expect(named(cmk, "acme-test-batch-validation")!.configuration.result_configuration.encryption_configuration.encryption_option).toBe("SSE_KMS");
+  });
+
+  it("has its own scan cutoff, 10 GiB unless configured, independent of the user workgroup's", () => {
+    expect(named(s, "acme-test-batch-validation")!.configuration.bytes_scanned_cutoff_per_query).toBe(10_737_418_240);
+    expect(named(s, "acme-test")!.configuration.bytes_scanned_cutoff_per_query).toBe(1_073_741_824);
+    const tuned = synthPipeline({ batch: { validationBytesScannedCutoff: 10_485_760 }, query: { bytesScannedCutoffPerQuery: 20_000_000 } });
+    expect(named(tuned, "acme-test-batch-validation")!.configuration.bytes_scanned_cutoff_per_query).toBe(10_485_760);
+    expect(named(tuned, "acme-test")!.configuration.bytes_scanned_cutoff_per_query).toBe(20_000_000);
+  });
+
+  it("holds no named queries, and is not created without the batch path", () => {
+    for (const q of s.resources("aws_athena_named_query")) expect(q.workgroup).toBe(`\${${addressWhere(s, "aws_athena_workgroup", (w) => w.name === "acme-test")}.name}`);
+    expect(workgroups(synthPipeline({ batch: { enabled: false } })).map((w) => w.name)).toEqual(["acme-test"]);
+  });
+});
+
+describe("batch workflow under partition projection", () => {
+  const projected = synthPipeline({ catalog: { partitionProjection: true } });
+  const definitionOf = (synth: Synthesized) => JSON.parse(synth.only("aws_sfn_state_machine").definition);
+
+  it("never crawls: no crawler states and no crawler permissions for the workflow", () => {
+    const text = projected.only("aws_sfn_state_machine").definition as string;
+    expect(text).not.toContain("glue:startCrawler");
+    expect(text).not.toContain("glue:getCrawler");
+    expect(Object.keys(definitionOf(projected).States)).not.toContain(BATCH_STATES.startCrawler);
+    const role = rolesOf(projected).get("acme-test-batch-states")!;
+    expect(actionsOf(role)).not.toContain("glue:StartCrawler");
+    expect(actionsOf(role)).not.toContain("glue:GetCrawler");
+  });
+
+  it("goes from the delivery check straight to validation", () => {
+    const states = definitionOf(projected).States;
+    expect(states[BATCH_STATES.isDelivered].Choices[0].Next).toBe(BATCH_STATES.startValidation);
+    expect(states[BATCH_STATES.startValidation].Next).toBe(BATCH_STATES.runValidationQuery);
+    expect(states[BATCH_STATES.waitBeforeRevalidation].Next).toBe(BATCH_STATES.runValidationQuery);
+  });
+});
+
+describe("push concurrency", () => {
+  // An inline Map runs at most 40 iterations at once: https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html
+  it("is one chunk per shard up to 40 shards, and 40 beyond", () => {
+    const provisioned = (shardCount: number) => pushConcurrency({ mode: "PROVISIONED", shardCount, retentionHours: 24 });
+    expect([1, 39, 40, 41, 500].map(provisioned)).toEqual([1, 39, 40, 40, 40]);
+    expect(pushConcurrency({ mode: "ON_DEMAND", retentionHours: 24 })).toBe(4);
+  });
+
+  it("synthesizes a stream of 100 shards with MaxConcurrency 40", () => {
+    const wide = synthPipeline({ stream: { shardCount: 100 } }).only("aws_sfn_state_machine");
+    expect(JSON.parse(wide.definition).States[BATCH_STATES.pushToKinesis].MaxConcurrency).toBe(40);
   });
 });
 

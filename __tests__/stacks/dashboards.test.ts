@@ -16,7 +16,7 @@ import {
   quickSightColumnType,
   VISUAL_IDS,
 } from "../../stacks/constructs/dashboards-stage";
-import { addressOf, addressWhere, eventsTableAddress, referencedAddress, synthPipeline, Synthesized, wrap } from "../support/synth";
+import { addressWhere, eventsTableAddress, referencedAddress, synthPipeline, Synthesized, wrap } from "../support/synth";
 
 const PRINCIPAL = "arn:aws:quicksight:us-east-1:123456789012:group/default/lake-analysts";
 
@@ -330,7 +330,7 @@ describe("QuickSight in the pipeline stack", () => {
   it("binds the data source to the pipeline's workgroup and the data set to its table when enabled", () => {
     const stack = synthPipeline({ quicksight: { enabled: true, principalArn } });
     const source = stack.only("aws_quicksight_data_source");
-    expect(referencedAddress(source.parameters.athena.work_group)).toBe(addressOf(stack, "aws_athena_workgroup"));
+    expect(referencedAddress(source.parameters.athena.work_group)).toBe(addressWhere(stack, "aws_athena_workgroup", (w) => w.name === "acme-test"));
     const table = stack.only("aws_quicksight_data_set").physical_table_map[0].relational_table;
     expect(referencedAddress(table.name)).toBe(eventsTableAddress(stack));
   });
@@ -379,8 +379,9 @@ describe("QuickSight's service role", () => {
     expect(allowed(statements, "s3:GetObject").sort()).toEqual([`${lake}/data/*`, `${results}/athena-results/*`].sort());
     expect(allowed(statements, "s3:PutObject")).toEqual([`${results}/athena-results/*`]);
     expect(statements.flatMap((st) => st.Action)).not.toContain("s3:DeleteObject");
-    const output = plain.only("aws_athena_workgroup").configuration.result_configuration.output_location;
-    expect(output).toMatch(/\/athena-results\/$/);
+    const dataSourceWorkgroup = referencedAddress(plain.only("aws_quicksight_data_source").parameters.athena.work_group);
+    const workgroup = plain.tf.resource.aws_athena_workgroup[dataSourceWorkgroup.split(".")[1]!]!;
+    expect(workgroup.configuration.result_configuration.output_location).toMatch(/\/athena-results\/$/);
   });
 
   it("uses the customer-managed key only through S3, and only with that option", () => {

@@ -61,7 +61,6 @@ describe("alarms", () => {
     ["ExecuteProcessing.Success", "AWS/Firehose", { DeliveryStreamName: "acme-test-delivery" }, "Average", "LessThanThreshold"],
     ["FailedRecords", "DataLake/Transform", { service: "acme-test-transform" }, "Sum", "GreaterThanThreshold"],
     ["FailedConversion.Records", "AWS/Firehose", { DeliveryStreamName: "acme-test-delivery" }, "Sum", "GreaterThanThreshold"],
-    ["ExecutionsFailed", "AWS/States", { StateMachineArn: STATE_MACHINE_ARN }, "Sum", "GreaterThanThreshold"],
     ["ExecutionsTimedOut", "AWS/States", { StateMachineArn: STATE_MACHINE_ARN }, "Sum", "GreaterThanThreshold"],
     ["ExecutionThrottled", "AWS/States", { StateMachineArn: STATE_MACHINE_ARN }, "Sum", "GreaterThanThreshold"],
     ["ApproximateNumberOfMessagesVisible", "AWS/SQS", { QueueName: "acme-test-batch-schedule-dlq" }, "Maximum", "GreaterThanThreshold"],
@@ -522,7 +521,11 @@ describe("monitoring in the pipeline stack", () => {
   });
 
   it("watches the batch state machine and its schedule's dead-letter queue", () => {
-    expect(alarms.map((a) => a.metric_name)).toEqual(expect.arrayContaining(["ExecutionsFailed", "ExecutionsTimedOut", "ApproximateNumberOfMessagesVisible"]));
+    expect(alarms.map((a) => a.metric_name)).toEqual(expect.arrayContaining(["ExecutionsTimedOut", "ApproximateNumberOfMessagesVisible"]));
+  });
+
+  it("has no ExecutionsFailed alarm: a failed run is notified once, by the workflow's NotifyFailure", () => {
+    expect(alarms.map((a) => a.metric_name)).not.toContain("ExecutionsFailed");
   });
 
   it("creates no alarms, rule or dashboard when monitoring is off", () => {

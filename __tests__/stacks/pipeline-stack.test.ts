@@ -534,7 +534,7 @@ describe("query", () => {
   });
 
   it("writes encrypted results to the results bucket", () => {
-    const result = defaults.only("aws_athena_workgroup").configuration.result_configuration;
+    const result = defaults.resources("aws_athena_workgroup").find((w) => w.name === "acme-test")!.configuration.result_configuration;
     expect(result.encryption_configuration).toEqual({ encryption_option: "SSE_S3" });
     const results = Object.entries(defaults.tf.resource.aws_s3_bucket).find(([, b]) => b.bucket_prefix === "acme-test-results-")![0];
     expect(result.output_location).toBe(`s3://\${aws_s3_bucket.${results}.bucket}/athena-results/`);
@@ -544,7 +544,7 @@ describe("query", () => {
     const queries = defaults.resources("aws_athena_named_query");
     expect(queries.length).toBeGreaterThanOrEqual(3);
     for (const query of queries) {
-      expect(referencedAddress(query.workgroup)).toBe(addressOf(defaults, "aws_athena_workgroup"));
+      expect(referencedAddress(query.workgroup)).toBe(addressWhere(defaults, "aws_athena_workgroup", (w) => w.name === "acme-test"));
       expect(referencedAddress(query.database)).toBe(addressOf(defaults, "aws_glue_catalog_database"));
     }
     expect(defaults.json).toHaveResourceWithProperties(AthenaNamedQuery, { query: expect.stringContaining('FROM "acme_test"."events"') });

@@ -231,24 +231,30 @@ describe("Glue", () => {
 });
 
 describe("Athena", () => {
-  const config = (s: Synthesized) => s.only("aws_athena_workgroup").configuration;
+  // Every workgroup: the user-facing one and the batch validation one.
+  const configs = (s: Synthesized) => s.resources("aws_athena_workgroup").map((w) => w.configuration);
 
   it("CKV_AWS_159 / AVD-AWS-0006: query results are encrypted (SSE_S3, or SSE_KMS with the stack's key)", () => {
-    expect(config(defaults).result_configuration.encryption_configuration).toEqual({ encryption_option: "SSE_S3" });
-    expect(config(cmk).result_configuration.encryption_configuration).toEqual({ encryption_option: "SSE_KMS", kms_key_arn: expect.stringMatching(KEY) });
+    expect(configs(defaults)).toHaveLength(2);
+    for (const config of configs(defaults)) expect(config.result_configuration.encryption_configuration).toEqual({ encryption_option: "SSE_S3" });
+    for (const config of configs(cmk)) {
+      expect(config.result_configuration.encryption_configuration).toEqual({ encryption_option: "SSE_KMS", kms_key_arn: expect.stringMatching(KEY) });
+    }
   });
 
   it("CKV_AWS_82 / AVD-AWS-0007: the workgroup configuration is enforced", () => {
-    expect(config(defaults).enforce_workgroup_configuration).toBe(true);
+    for (const config of configs(defaults)) expect(config.enforce_workgroup_configuration).toBe(true);
   });
 
   it("Athena.4: CloudWatch metrics are published", () => {
-    expect(config(defaults).publish_cloudwatch_metrics_enabled).toBe(true);
+    for (const config of configs(defaults)) expect(config.publish_cloudwatch_metrics_enabled).toBe(true);
   });
 
   it("project rule (cost guard): a scan cutoff and a dedicated, expiring result location", () => {
-    expect(config(defaults).bytes_scanned_cutoff_per_query).toBeGreaterThanOrEqual(10_485_760);
-    expect(config(defaults).result_configuration.output_location).toMatch(/\/athena-results\/$/);
+    for (const config of configs(defaults)) {
+      expect(config.bytes_scanned_cutoff_per_query).toBeGreaterThanOrEqual(10_485_760);
+      expect(config.result_configuration.output_location).toMatch(/\/athena-results\/$/);
+    }
   });
 });
 

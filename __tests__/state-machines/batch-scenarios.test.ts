@@ -5,7 +5,18 @@
  */
 import type { ExtractOutput } from "../../handlers/shared/batch-contract";
 import { BATCH_STATES as S, BatchLoadedOutput, buildBatchWorkflow } from "../../state-machines/batch-workflow";
-import { awsError, lambda, lambdaError, LOCAL_EXECUTION, LocalHandler, LocalRun, runLocally, sequence, TEST_WORKFLOW_PROPS } from "../support/local-sfn";
+import {
+  awsError,
+  lambda,
+  lambdaError,
+  LOCAL_EXECUTION,
+  LOCAL_STATE_ENTERED_TIME,
+  LocalHandler,
+  LocalRun,
+  runLocally,
+  sequence,
+  TEST_WORKFLOW_PROPS,
+} from "../support/local-sfn";
 
 const definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
 const SCHEDULED_TIME = "2026-11-25T06:00:00Z";
@@ -36,13 +47,15 @@ const queryRows = (found: number, missingRequired = 0) => ({
   ResultSet: { Rows: [HEADER, { Data: [{ VarCharValue: String(found) }, { VarCharValue: String(missingRequired) }] }] },
 });
 
+const NOT_DELIVERED = { delivered: false, objects: 1, expected: 2, missing: ["data/year=2026/month=11/day=25/hour=06/"] };
+
 /** Handlers for a run that succeeds: one undelivered check, one RUNNING poll, counts that match. */
 function happyPath(overrides: Record<string, LocalHandler> = {}): Record<string, LocalHandler> {
   let query = 0;
   return {
     [S.extractBatch]: lambda(() => extractOutput()),
     [S.pushChunk]: lambda((payload) => ({ chunkKey: payload.chunkKey, pushed: 34, calls: 1 })),
-    [S.checkDelivery]: lambda(sequence({ delivered: false, objects: 0 }, { delivered: true, objects: 3 })),
+    [S.checkDelivery]: lambda(sequence(NOT_DELIVERED, { delivered: true, objects: 3, expected: 2, missing: [] })),
     [S.startCrawler]: sequence({}),
     [S.getCrawlerState]: sequence(crawler("RUNNING"), crawler("READY")),
     [S.getLastCrawl]: sequence(lastCrawl({ Status: "SUCCEEDED" })),
@@ -96,8 +109,8 @@ describe("batch workflow: happy path", () => {
     expect(result.inputsOf(S.pushChunk)).toHaveLength(CHUNK_KEYS.length);
   });
 
-  it("checks delivery since the push started, in the batch's event hours, until an object is delivered", () => {
-    const payload = { since: "2026-11-25T06:00:42.000Z", eventHours: { first: "2026-11-25T05", last: "2026-11-25T06" } };
+  it("checks delivery from the push's start to its end (the time the push Map ended), in the batch's event hours, until delivered", () => {
+    const payload = { since: "2026-11-25T06:00:42.000Z", until: LOCAL_STATE_ENTERED_TIME, eventHours: { first: "2026-11-25T05", last: "2026-11-25T06" } };
     expect(result.inputsOf(S.checkDelivery)).toEqual([
       { FunctionName: TEST_WORKFLOW_PROPS.deliveryCheckFunctionArn, Payload: payload },
       { FunctionName: TEST_WORKFLOW_PROPS.deliveryCheckFunctionArn, Payload: payload },
@@ -193,13 +206,15 @@ describe("batch workflow: push", () => {
 });
 
 describe("batch workflow: delivery", () => {
-  it("gives up with DeliveryTimedOut after ceil(480 s / 60 s) = 8 checks", async () => {
-    const result = await run(happyPath({ [S.checkDelivery]: lambda(() => ({ delivered: false, objects: 0 })) }));
+  it("gives up with DeliveryTimedOut after ceil(480 s / 60 s) = 8 checks, naming the partitions still missing", async () => {
+    const result = await run(happyPath({ [S.checkDelivery]: lambda(() => NOT_DELIVERED) }));
 
     expect(result).toMatchObject({ status: "FAILED", error: "DeliveryTimedOut" });
     expect(result.inputsOf(S.checkDelivery)).toHaveLength(8);
     expect(result.inputsOf(S.startCrawler)).toEqual([]);
-    expect(notification(result)).toContain("no data object was delivered since 2026-11-25T06:00:42.000Z after 8 delivery checks");
+    expect(notification(result)).toContain(
+      'expected partitions still had no data object written since 2026-11-25T06:00:42.000Z after 8 delivery checks (budget 480 seconds): ["data/year=2026/month=11/day=25/hour=06/"]',
+    );
   });
 });
 
@@ -265,11 +280,21 @@ describe("batch workflow: validation", () => {
     expect(result.inputsOf(S.finalizeBatch)).toEqual([]);
   });
 
-  it("re-runs the query after a shortfall and succeeds when the count catches up", async () => {
+  it("re-crawls before re-running the query after a shortfall, and succeeds when the count catches up", async () => {
     const result = await run(happyPath({ [S.getValidationResults]: sequence(queryRows(90), queryRows(100)) }));
 
     expect(result).toMatchObject({ status: "SUCCEEDED", output: expect.objectContaining({ found: 100, validationRuns: 2 }) });
     expect(result.inputsOf(S.runValidationQuery)).toHaveLength(2);
+    expect(taskOrder(result).slice(6)).toEqual([
+      S.runValidationQuery,
+      S.getValidationResults,
+      S.startCrawler,
+      S.getCrawlerState,
+      S.getLastCrawl,
+      S.runValidationQuery,
+      S.getValidationResults,
+      S.finalizeBatch,
+    ]);
   });
 
   it("uses a different ClientRequestToken for each validation run", async () => {
@@ -298,6 +323,7 @@ describe("batch workflow: validation", () => {
 
     expect(result).toMatchObject({ status: "FAILED", error: "CountMismatch" });
     expect(result.inputsOf(S.runValidationQuery)).toHaveLength(3);
+    expect(result.inputsOf(S.startCrawler)).toHaveLength(3);
     expect(notification(result)).toContain("validation expected 100 records but found 90 after 3 validation runs");
     expect(result.inputsOf(S.finalizeBatch)).toEqual([]);
   });

@@ -9,8 +9,10 @@ import {
   BatchWorkflowProps,
   buildBatchWorkflow,
   deliveryTimeoutSeconds,
+  INLINE_MAP_MAX_CONCURRENCY,
   LAMBDA_SERVICE_ERRORS,
   loopBudgetSeconds,
+  TRANSIENT_FUNCTION_ERRORS,
 } from "../../state-machines/batch-workflow";
 import { TEST_WORKFLOW_PROPS } from "../support/local-sfn";
 
@@ -135,6 +137,17 @@ describe("batch workflow definition: validity and graph", () => {
     }
   });
 
+  it("ends FAILED only in BatchFailed, entered only from NotifyFailure: every failure the workflow can end in is notified once", () => {
+    for (const def of [definition, build({ crawlerName: null })]) {
+      const failStates = Object.entries(def.States).filter(([, st]) => st.Type === "Fail").map(([name]) => name);
+      const into = (target: string) => Object.entries(def.States).filter(([, st]) => successors(st).includes(target)).map(([name]) => name);
+
+      expect(failStates).toEqual([S.batchFailed]);
+      expect(into(S.batchFailed)).toEqual([S.notifyFailure]);
+      expect(into(S.notifyFailure)).toEqual([S.describeFailure]);
+    }
+  });
+
   it("sends a failing notification straight to BatchFailed", () => {
     const notify = definition.States[S.notifyFailure] as TaskState;
 
@@ -188,12 +201,25 @@ describe("batch workflow definition: retries, catches and timeouts", () => {
     expect(pushMap.Catch?.at(-1)).toEqual({ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: S.pushToKinesisFailed });
   });
 
-  it("gives every Lambda task AWS's recommended service-exception retrier and a throttling retrier", () => {
+  it("gives every Lambda task AWS's recommended service-exception retrier, a throttling retrier and a transient-error retrier", () => {
     for (const [, task] of lambdaTasks) {
       expect(task.Retry).toEqual([
         { ErrorEquals: [...LAMBDA_SERVICE_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: "FULL" },
         expect.objectContaining({ ErrorEquals: ["Lambda.TooManyRequestsException"] }),
+        expect.objectContaining({ ErrorEquals: [...TRANSIENT_FUNCTION_ERRORS], MaxAttempts: 3 }),
       ]);
+    }
+  });
+
+  it("never retries a permanent batch error, and catches each by name ahead of States.ALL", () => {
+    const retried = everyState(definition.States).flatMap(([, s]) => ("Retry" in s && s.Retry ? s.Retry.flatMap((r) => r.ErrorEquals) : []));
+    const catchers = [...lambdaTasks.filter(([name]) => name !== S.pushChunk).map(([, s]) => s.Catch), pushMap.Catch];
+
+    for (const name of Object.values(BATCH_ERRORS)) expect(retried).not.toContain(name);
+    for (const catcher of catchers) {
+      expect(catcher?.[0]?.ErrorEquals).toEqual(Object.values(BATCH_ERRORS));
+      expect(catcher?.at(-1)?.ErrorEquals).toEqual(["States.ALL"]);
+      expect(catcher?.[0]?.Next).toBe(catcher?.at(-1)?.Next);
     }
   });
 
@@ -258,6 +284,14 @@ describe("batch workflow definition: payloads", () => {
 
   it("runs at most pushConcurrency chunks at once", () => {
     expect(build({ pushConcurrency: 7 }).States[S.pushToKinesis]).toMatchObject({ MaxConcurrency: 7 });
+  });
+
+  // "In this mode, the Map state supports up to 40 concurrent iterations":
+  // https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html
+  it("accepts a push concurrency of 40, an inline Map's most, and rejects 41", () => {
+    expect(INLINE_MAP_MAX_CONCURRENCY).toBe(40);
+    expect(build({ pushConcurrency: 40 }).States[S.pushToKinesis]).toMatchObject({ MaxConcurrency: 40 });
+    expect(() => build({ pushConcurrency: 41 })).toThrow(/pushConcurrency must be an integer 1\.\.40 \(an inline Map runs at most 40 iterations at once\), got 41/);
   });
 
   it("defaults force to false and replay to null, and hands both to ExtractBatch with JSONPath only", () => {
@@ -335,7 +369,7 @@ describe("batch workflow definition: choices", () => {
   });
 
   it("checks the crawl's LastCrawl.Status for SUCCEEDED", () => {
-    expect(rules(S.didCrawlSucceed)[0]).toEqual({ Variable: "$.crawler.outcome.LastCrawl.Status", StringEquals: "SUCCEEDED", Next: S.startValidation });
+    expect(rules(S.didCrawlSucceed)[0]).toEqual({ Variable: "$.crawler.outcome.LastCrawl.Status", StringEquals: "SUCCEEDED", Next: S.runValidationQuery });
   });
 });
 
@@ -354,8 +388,15 @@ describe("buildBatchWorkflow props validation", () => {
     expect(() => build({ lambdaTimeoutSeconds: { ...TEST_WORKFLOW_PROPS.lambdaTimeoutSeconds, push: 901 } })).toThrow(/lambdaTimeoutSeconds\.push must be an integer 1\.\.900.*got 901/);
   });
 
-  it("rejects an empty crawler name", () => {
-    expect(() => build({ crawlerName: " " })).toThrow(/crawlerName must be a non-empty string/);
+  it("rejects an empty crawler name, but accepts null (partition projection)", () => {
+    expect(() => build({ crawlerName: " " })).toThrow(/crawlerName must be a non-empty string, or null under partition projection/);
+    expect(() => build({ crawlerName: null })).not.toThrow();
+  });
+
+  it("leaves the crawler budget out of the loop budget without a crawler", () => {
+    expect(loopBudgetSeconds({ ...TEST_WORKFLOW_PROPS, crawlerName: null })).toBe(480 + 2 * 120);
+    expect(() => build({ crawlerName: null, executionTimeoutSeconds: 720 })).not.toThrow();
+    expect(() => build({ crawlerName: null, executionTimeoutSeconds: 719 })).toThrow(/executionTimeoutSeconds must be an integer 720\.\./);
   });
 });
 

@@ -50,7 +50,7 @@ function handlers(store: MemoryStore, lost: ReadonlySet<string> = new Set()): { 
         table.push(...rows.filter((row) => !lost.has(String(row.event_id))));
         return { chunkKey: payload.chunkKey, pushed: rows.length, calls: 1 };
       }),
-      [S.checkDelivery]: lambda(() => ({ delivered: true, objects: 1 })),
+      [S.checkDelivery]: lambda(() => ({ delivered: true, objects: 1, expected: 1, missing: [] })),
       [S.startCrawler]: sequence({}),
       [S.getCrawlerState]: sequence({ Crawler: { State: "READY" } }),
       [S.getLastCrawl]: sequence({ Crawler: { State: "READY", LastCrawl: { Status: "SUCCEEDED" } } }),

@@ -25,6 +25,12 @@ export const LOCAL_EXECUTION = {
   Name: "run-1",
 } as const;
 
+/**
+ * `$$.State.EnteredTime` in every state of a local run: the engine (3.0.0) does not fill the context's
+ * State, so runs pass one fixed time (the push Map ends then; see {@link RunOptions.stateEnteredTime}).
+ */
+export const LOCAL_STATE_ENTERED_TIME = "2026-11-25T06:03:00.000Z";
+
 /** Workflow props with literal ARNs, shared by the structure and scenario tests. */
 export const TEST_WORKFLOW_PROPS: BatchWorkflowProps = {
   extractFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:acme-test-batch-extract",
@@ -82,6 +88,8 @@ export interface RunOptions {
    * beyond ~100), so a test about hashed values passes a short id. @default LOCAL_EXECUTION.Id
    */
   readonly executionId?: string;
+  /** `$$.State.EnteredTime`, the same for every state. @default LOCAL_STATE_ENTERED_TIME */
+  readonly stateEnteredTime?: string;
 }
 
 /**
@@ -129,7 +137,10 @@ export async function runLocally(
   }
   const execution = machine.run(input as any, {
     overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
-    context: { Execution: { Id: options.executionId ?? LOCAL_EXECUTION.Id, Name: LOCAL_EXECUTION.Name } },
+    context: {
+      Execution: { Id: options.executionId ?? LOCAL_EXECUTION.Id, Name: LOCAL_EXECUTION.Name },
+      State: { EnteredTime: options.stateEnteredTime ?? LOCAL_STATE_ENTERED_TIME },
+    } as any,
   });
 
   let outcome: Pick<LocalRun, "status" | "output" | "error" | "cause">;

@@ -1,7 +1,7 @@
 /**
- * Has Firehose delivered anything since the push started? Decides which prefixes of the lake to list
- * and counts the data objects written since then. No SDK and no `process.env`: the adapter injects one
- * function that lists a page.
+ * Has Firehose delivered the batch? Decides which partitions of the lake the batch's records are
+ * expected in and checks that each holds an object written since the push began. No SDK and no
+ * `process.env`: the adapter injects one function that lists a page.
  */
 import type { BatchSettings, DeliveryCheckOutput, EventHours } from "../shared/batch-contract";
 import type { DayKey } from "../shared/event-schema";
@@ -19,12 +19,6 @@ export const LISTING_LIMITS = {
   maxEventHourPrefixes: 168,
   /** Pages listed under `data/` when partitions are by event time and the batch's hours are unknown. */
   maxPagesEventTime: 20,
-  /**
-   * How far before `since` the first hourly prefix starts: Firehose names an object after the arrival
-   * hour of its oldest record, and a buffer may hold records from up to 900 s (its longest buffering
-   * interval) before our first record arrived.
-   */
-  lookbackMs: 900_000,
 } as const;
 
 /** The part of {@link BatchSettings} the check uses. */
@@ -70,6 +64,14 @@ export function parseSince(since: unknown): Date {
   return new Date(time);
 }
 
+/** Parses the input's optional `until` (when the push ended); undefined when absent or null. */
+export function parseUntil(until: unknown): Date | undefined {
+  if (until === undefined || until === null) return undefined;
+  const time = typeof until === "string" ? Date.parse(until) : NaN;
+  if (Number.isNaN(time)) throw new Error(`until must be an ISO-8601 time, got ${JSON.stringify(until)}`);
+  return new Date(time);
+}
+
 /**
  * `data/year=YYYY/month=MM/<dayKey>=DD/hour=HH/` for every UTC hour from the hour of `since` through
  * the hour of `now`, oldest first, at most `max` of them (the hours right after `since` are where a
@@ -91,25 +93,96 @@ export function hourPrefixes(since: Date, now: Date, dayKey: DayKey, max: number
 }
 
 /**
- * What one check lists. Arrival-time partitions: the hourly prefixes from `since` (less the lookback)
- * to `now`. Event-time partitions: the hourly prefixes of the batch's event hours. Without them (an
- * older caller), or for a batch spanning more hours than can be listed, `data/` itself for a bounded
- * number of pages: S3 lists keys oldest partitions first, so on a large lake the newest objects may
- * not be reached, the check keeps answering "not yet", and the validation query has the final word.
+ * The partitions the batch's records are expected in, oldest first, or undefined when they cannot be
+ * known (then {@link checkDelivery} falls back to a bounded listing of data/).
+ *
+ * - Arrival-time partitions: Firehose files an object under the arrival hour of its oldest record
+ *   (https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html), and every record of the batch
+ *   arrived between `since` (push began) and `until` (push ended), so each UTC hour from `since` through
+ *   `until` is expected.
+ * - Event-time partitions (dynamic partitioning): each event hour holding a record of the batch
+ *   (`eventHours.hours`, reported by the extract); undefined without that list.
  */
-export function listingPlan(settings: DeliveryCheckSettings, since: Date, now: Date, eventHours?: EventHours | null): ListingPlan {
-  if (settings.partitionTime === "event") {
-    const range = eventHours ? eventHourRange(eventHours) : undefined;
-    if (range && hoursBetween(range.first, range.last) < LISTING_LIMITS.maxEventHourPrefixes) {
-      return {
-        prefixes: hourPrefixes(range.first, range.last, settings.dayKey, LISTING_LIMITS.maxEventHourPrefixes),
-        maxPages: LISTING_LIMITS.maxPagesPerHour,
-      };
-    }
-    return { prefixes: [DATA_PREFIX], maxPages: LISTING_LIMITS.maxPagesEventTime };
+export function expectedPartitions(
+  settings: DeliveryCheckSettings,
+  since: Date,
+  until: Date | undefined,
+  eventHours?: EventHours | null,
+): string[] | undefined {
+  if (settings.partitionTime === "arrival") {
+    const end = until && until > since ? until : since;
+    return hourPrefixes(since, end, settings.dayKey);
   }
-  const start = new Date(since.getTime() - LISTING_LIMITS.lookbackMs);
-  return { prefixes: hourPrefixes(start, now, settings.dayKey), maxPages: LISTING_LIMITS.maxPagesPerHour };
+  const hours = eventHours?.hours;
+  if (!hours || hours.length === 0 || hours.length > LISTING_LIMITS.maxEventHourPrefixes) return undefined;
+  const prefixes: string[] = [];
+  for (const hour of hours) {
+    const range = eventHourRange({ first: hour, last: hour });
+    if (!range) return undefined;
+    prefixes.push(...hourPrefixes(range.first, range.first, settings.dayKey, 1));
+  }
+  return [...new Set(prefixes)].sort();
+}
+
+/** What one check needs: when the push began and ended, and the batch's event hours. */
+export interface DeliveryCheckRequest {
+  readonly since: Date;
+  readonly until?: Date;
+  readonly eventHours?: EventHours | null;
+}
+
+/**
+ * Has Firehose written every partition the batch expects? Each expected partition needs an object last
+ * modified at or after the push began; objects written before it (earlier batches, earlier traffic)
+ * never count. With arrival-time partitions the LAST expected hour needs more: an object written at or
+ * after the push ended, in that hour's partition, or in the previous hour's when the push crossed an
+ * hour (a buffer opened before the hour turned is filed under the earlier hour and may hold the
+ * batch's last records). Firehose flushes one buffer after another, so an object written after the
+ * push ended is a buffer that held, or followed, the batch's last records; an object of live traffic
+ * written while the push was still running does not pass the check.
+ *
+ * Without expected partitions (event-time partitions whose hours are unknown or span more than a week)
+ * the check lists data/ for a bounded number of pages and passes on any new object: S3 lists oldest
+ * partitions first, so on a large lake the check may keep answering "not yet", and the validation
+ * re-runs (each after a new crawl) have the final word.
+ */
+export async function checkDelivery(settings: DeliveryCheckSettings, request: DeliveryCheckRequest, listPage: ListPage): Promise<DeliveryCheckOutput> {
+  const { since, until, eventHours } = request;
+  const expected = expectedPartitions(settings, since, until, eventHours);
+  if (!expected) {
+    const objects = await listPlanned({ prefixes: [DATA_PREFIX], maxPages: LISTING_LIMITS.maxPagesEventTime }, listPage);
+    const result = isDelivered(objects, since);
+    return { ...result, expected: 0, missing: result.delivered ? [] : [DATA_PREFIX] };
+  }
+  const from = wholeSecond(since);
+  const pushEnd = until && until > since ? wholeSecond(until) : from;
+  let objects = 0;
+  const newSince: boolean[] = [];
+  const newSinceEnd: boolean[] = [];
+  for (const prefix of expected) {
+    const listed = await listPlanned({ prefixes: [prefix], maxPages: LISTING_LIMITS.maxPagesPerHour }, listPage);
+    const times = listed.flatMap((o) => (o.LastModified ? [o.LastModified.getTime()] : []));
+    const fresh = times.filter((t) => t >= from).length;
+    objects += fresh;
+    newSince.push(fresh > 0);
+    newSinceEnd.push(times.some((t) => t >= pushEnd));
+  }
+  const last = expected.length - 1;
+  const delivered = expected.map((_, i) => {
+    if (settings.partitionTime === "event" || i < last) return newSince[i]!;
+    return newSinceEnd[i]! || (i > 0 && newSinceEnd[i - 1]!);
+  });
+  const missing = expected.filter((_, i) => !delivered[i]);
+  return { delivered: missing.length === 0, objects, expected: expected.length, missing: summarise(missing) };
+}
+
+/** At most 5 prefixes, then "… and N more". */
+function summarise(prefixes: readonly string[]): string[] {
+  return prefixes.length <= 5 ? [...prefixes] : [...prefixes.slice(0, 5), `… and ${prefixes.length - 5} more`];
+}
+
+function wholeSecond(time: Date): number {
+  return Math.floor(time.getTime() / 1000) * 1000;
 }
 
 /** Parses `YYYY-MM-DDTHH` hours; undefined when either is malformed or the range is reversed. */
@@ -121,16 +194,12 @@ export function eventHourRange(hours: EventHours): { first: Date; last: Date } |
   return { first, last };
 }
 
-function hoursBetween(first: Date, last: Date): number {
-  return Math.round((last.getTime() - first.getTime()) / 3_600_000);
-}
-
 /**
  * Counts the objects written at or after `since`. S3 reports LastModified in whole seconds, so `since`
  * is truncated to its second: an object written 300 ms after `since` must not be missed.
  */
-export function isDelivered(objects: readonly ListedObject[], since: Date): DeliveryCheckOutput {
-  const from = Math.floor(since.getTime() / 1000) * 1000;
+export function isDelivered(objects: readonly ListedObject[], since: Date): Pick<DeliveryCheckOutput, "delivered" | "objects"> {
+  const from = wholeSecond(since);
   const count = objects.filter((o) => o.LastModified !== undefined && o.LastModified.getTime() >= from).length;
   return { delivered: count > 0, objects: count };
 }

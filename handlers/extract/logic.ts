@@ -20,10 +20,12 @@ import {
   BATCH_ID_COLUMN,
   BATCH_PREFIXES,
   BatchError,
+  MAX_LISTED_EVENT_HOURS,
   REPLAY_BATCH_SUFFIX,
   type BatchSettings,
   type BatchValidation,
   type ExtractInput,
+  type EventHours,
   type ExtractOutput,
   type FirehoseErrorType,
   type ReplaySpec,
@@ -64,7 +66,7 @@ export type LandingFormat = (typeof LANDING_FORMATS)[keyof typeof LANDING_FORMAT
 
 /** An input error the workflow cannot retry away: a bad `scheduledTime`, `executionId` or `replay`. */
 export class InvalidBatchInputError extends Error {
-  override name = "InvalidBatchInput";
+  override name: string = BATCH_ERRORS.invalidBatchInput;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -589,6 +591,8 @@ export class BatchBuilder {
   };
   private minHour: string | undefined;
   private maxHour: string | undefined;
+  /** Distinct event hours, until there are more than MAX_LISTED_EVENT_HOURS (then undefined). */
+  private hours: Set<string> | undefined = new Set();
   private readonly dropRules: readonly { column: string; values: ReadonlySet<unknown> }[];
 
   constructor(private readonly batchId: string, private readonly settings: BatchSettings) {
@@ -682,8 +686,9 @@ export class BatchBuilder {
   }
 
   /** First and last UTC hour (`YYYY-MM-DDTHH`) of the accepted records' event times. */
-  eventHours(): { readonly first: string; readonly last: string } | undefined {
-    return this.minHour && this.maxHour ? { first: this.minHour, last: this.maxHour } : undefined;
+  eventHours(): EventHours | undefined {
+    if (!this.minHour || !this.maxHour) return undefined;
+    return { first: this.minHour, last: this.maxHour, ...(this.hours ? { hours: [...this.hours].sort() } : {}) };
   }
 
   /** Keys outside the schema (lower-cased, at most 20 names) and how often any appeared. */
@@ -732,6 +737,8 @@ export class BatchBuilder {
       const hour = time.slice(0, 13);
       if (this.minHour === undefined || hour < this.minHour) this.minHour = hour;
       if (this.maxHour === undefined || hour > this.maxHour) this.maxHour = hour;
+      this.hours?.add(hour);
+      if (this.hours && this.hours.size > MAX_LISTED_EVENT_HOURS) this.hours = undefined;
     }
     this.chunk.push(line);
     return undefined;
@@ -807,11 +814,22 @@ export function truncateUtf8(text: string, maxBytes: number): string {
 const HOUR_MS = 3_600_000;
 
 /**
- * The partition hours the validation scans. Arrival-time partitioning: Firehose files records by the
- * hour they arrive, so from the hour of `now` (the end of extraction, before the push) through
- * `now + runTimeoutSeconds`, capped at {@link MAX_WINDOW_HOURS}. Event-time partitioning: the first
- * to the last event hour of the accepted records, however far apart (a backfill of months scans those
- * months, never the whole table). Undefined only when there is nothing to bound (no accepted records).
+ * How long before the push a record sharing an object with a batch record can have arrived: Firehose
+ * buffers at most 900 s in the Lambda processor and 900 s for delivery
+ * (https://docs.aws.amazon.com/firehose/latest/dev/buffering.html), and names the object after its
+ * oldest record's arrival (https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html).
+ */
+export const ARRIVAL_LOOKBACK_MS = 1_800_000;
+
+/**
+ * The partition hours the validation scans. Arrival-time partitioning: Firehose files an object under
+ * the arrival hour of its OLDEST record, and a record of the batch can share an object with live records
+ * that arrived up to {@link ARRIVAL_LOOKBACK_MS} earlier (the longest delivery buffer plus the longest
+ * processor buffer), so from the hour of `now - ARRIVAL_LOOKBACK_MS` (`now`: the end of extraction,
+ * before the push) through `now + runTimeoutSeconds`, capped at {@link MAX_WINDOW_HOURS}. Event-time
+ * partitioning: the first to the last event hour of the accepted records, however far apart (a backfill
+ * of months scans those months, never the whole table). Undefined only when there is nothing to bound
+ * (no accepted records).
  */
 export function validationWindow(
   settings: Pick<BatchSettings, "partitionTime" | "runTimeoutSeconds">,
@@ -819,7 +837,7 @@ export function validationWindow(
   eventHours: { readonly first: string; readonly last: string } | undefined,
 ): { readonly from: Date; readonly to: Date } | undefined {
   if (settings.partitionTime === "arrival") {
-    const fromHour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+    const fromHour = Math.floor((now.getTime() - ARRIVAL_LOOKBACK_MS) / HOUR_MS) * HOUR_MS;
     const to = Math.min(now.getTime() + settings.runTimeoutSeconds * 1000, fromHour + MAX_WINDOW_HOURS * HOUR_MS);
     return { from: new Date(fromHour), to: new Date(to) };
   }

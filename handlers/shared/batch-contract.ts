@@ -178,21 +178,36 @@ export interface PushOutput {
 export interface EventHours {
   readonly first: string;
   readonly last: string;
+  /**
+   * Every hour holding at least one record, sorted; absent when there are more than
+   * {@link MAX_LISTED_EVENT_HOURS} (the delivery check then cannot list each partition).
+   */
+  readonly hours?: readonly string[];
 }
+
+/** Most distinct event hours an ExtractOutput lists (one week of hours). */
+export const MAX_LISTED_EVENT_HOURS = 168;
 
 /** Input of the delivery check polled by WaitForDelivery. */
 export interface DeliveryCheckInput {
-  /** Objects under data/ last modified at or after this ISO-8601 time count as delivered. */
+  /** When the push began (ExtractOutput.pushStartedAt): only objects last modified at or after it count. */
   readonly since: string;
+  /** When the push ended (the workflow's time after the push Map), ISO-8601; arrival hours run from `since` to it. @default since */
+  readonly until?: string | null;
   /** The batch's event hours; with event-time partitions only these partitions are listed. */
   readonly eventHours?: EventHours | null;
 }
 
 /** Output of the delivery check. */
 export interface DeliveryCheckOutput {
+  /** True when every expected partition holds an object written since the push began. */
   readonly delivered: boolean;
-  /** Data objects found written since `since`. */
+  /** Data objects found written since `since` in the expected partitions. */
   readonly objects: number;
+  /** Partitions the batch's records are expected in. */
+  readonly expected: number;
+  /** Prefixes of expected partitions still without a new object (at most 5, then a count of the rest). */
+  readonly missing: readonly string[];
 }
 
 /** Input of FinalizeBatch, run after a successful validation. */
@@ -211,14 +226,20 @@ export interface FinalizeOutput {
 }
 
 /**
- * Error names the state machine branches on. Handlers throw errors whose `name` is one of these;
- * Step Functions matches `ErrorEquals` against it.
+ * Error names the state machine branches on: errors that cannot succeed when the task runs again, so
+ * the workflow catches them at once and never retries them (transient errors are retried). Handlers
+ * throw errors whose `name` is one of these: Lambda reports a Node.js error's `name` as the errorType
+ * (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html) and Step Functions matches a
+ * Lambda function error's errorType in `ErrorEquals`
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
  */
 export const BATCH_ERRORS = {
   /** Records still failing after every PutRecords attempt; the message carries the count. */
   recordsUndelivered: "RecordsUndelivered",
   /** The batch has more chunks than one inline Map may carry. */
   batchTooLarge: "BatchTooLarge",
+  /** The ExtractBatch input is wrong (scheduledTime, executionId or replay): the same input fails again. */
+  invalidBatchInput: "InvalidBatchInput",
 } as const;
 
 /** A named error for the state machine to branch on. */

@@ -29,8 +29,18 @@ export const HAPPY_PATH = {
   startValidation: [S.startValidation],
   /** One validation query run. */
   validationRun: [S.runValidationQuery, S.getValidationResults, S.countValidationRun, S.hasValidationRow, S.parseValidationRow, S.compareCounts],
-  /** Between a short count and the next run. */
-  validationRetry: [S.validationRunsLeft, S.waitBeforeRevalidation],
+  /** Between a short count and the next run: a wait, then a new crawl (assumed to finish at its first poll). */
+  validationRetry: [
+    S.validationRunsLeft,
+    S.waitBeforeRevalidation,
+    S.prepareRecrawl,
+    S.startCrawler,
+    S.waitForCrawler,
+    S.getCrawlerState,
+    S.isCrawlComplete,
+    S.getLastCrawl,
+    S.didCrawlSucceed,
+  ],
   finish: [S.finalizeBatch, S.summariseBatch, S.batchLoaded],
 } as const;
 

@@ -397,13 +397,13 @@ export function athenaBilledBytes(scanned: number): number {
 /**
  * CloudWatch alarms `MonitoringStage` creates: stream throttling and iterator age, delivery freshness
  * and success, transform invocations and failed records, Parquet conversion failures, errors and
- * throttles of every function, three batch execution alarms and the schedule's dead letters, and the
+ * throttles of every function, two batch execution alarms (timed out, throttled) and the schedule's dead letters, and the
  * undelivered crawler alert. An estimate kept in step with that construct by hand.
  */
 export function estimatedAlarms(settings: PlannerSettings): number {
   if (!settings.monitoring.enabled) return 0;
   const functions = 1 + (settings.batch.enabled ? 4 : 0);
-  return 2 + 2 + 2 + (settings.delivery.format === "parquet" ? 1 : 0) + functions * 2 + (settings.batch.enabled ? 4 : 0) + 1;
+  return 2 + 2 + 2 + (settings.delivery.format === "parquet" ? 1 : 0) + functions * 2 + (settings.batch.enabled ? 3 : 0) + 1;
 }
 
 /** Memory of the batch functions in GB (as `BatchStage` configures them). */

@@ -12,7 +12,7 @@ import { PROJECTED_YEARS } from "../../handlers/shared/sql/partition-projection"
 import { batchTiming } from "./batch-timing";
 import { cronProblem, minimumPeriodMinutes, rateProblem } from "./cron";
 import { LIMITS, NAME_LIMITS } from "./limits";
-import { derivedNames, nameProblem } from "./names";
+import { derivedNames, nameProblem, physicalName } from "./names";
 import { DEFAULT_SETTINGS, DEFAULT_SHARD_COUNT, PipelineConfigFile, PipelineSettings } from "./settings";
 import { workloadProblems } from "./workload";
 
@@ -31,6 +31,8 @@ export interface ResolvedNames {
   readonly database: string;
   readonly table: string;
   readonly workgroup: string;
+  /** The batch validation query's own workgroup, `<prefix>-<env>-batch-validation`. */
+  readonly batchValidationWorkgroup: string;
   readonly crawler: string;
   readonly stateMachine: string;
 }
@@ -243,6 +245,7 @@ const settingsShape = z.strictObject({
     recordsPerChunk: z.number(),
     maxPushAttempts: z.number(),
     validationAttempts: z.number(),
+    validationBytesScannedCutoff: z.number(),
     runTimeoutMinutes: z.number(),
     stagingExpirationDays: z.number(),
   }),
@@ -386,6 +389,7 @@ function resolveNames(s: PipelineSettings, environment: string): ResolvedNames {
     database: s.names.database ?? base.replace(/-/g, "_"),
     table: s.catalog.tableName,
     workgroup: s.names.workgroup ?? base,
+    batchValidationWorkgroup: physicalName.batchValidationWorkgroup(base),
     crawler: s.names.crawler ?? `${base}-partitions`,
     stateMachine: s.names.stateMachine ?? `${base}-batch`,
   };
@@ -660,6 +664,7 @@ function checkBatch(c: Checker, s: PipelineSettings): void {
   c.range("batch.recordsPerChunk", b.recordsPerChunk, 100, 100_000, "records per staging chunk", "set batch.recordsPerChunk between 100 and 100000; 5000 suits ~1 KB records");
   c.range("batch.maxPushAttempts", b.maxPushAttempts, 1, 20, "PutRecords attempts", "set batch.maxPushAttempts between 1 and 20");
   c.range("batch.validationAttempts", b.validationAttempts, 1, 10, "attempts", "set batch.validationAttempts between 1 and 10");
+  c.range("batch.validationBytesScannedCutoff", b.validationBytesScannedCutoff, LIMITS.athena.bytesScannedCutoff.min, Number.MAX_SAFE_INTEGER, "bytes; Athena's minimum is 10 MB", "set batch.validationBytesScannedCutoff to at least 10485760 (10 MB), e.g. 10737418240 for 10 GiB");
   c.range("batch.stagingExpirationDays", b.stagingExpirationDays, 1, 36500, "days", "set batch.stagingExpirationDays to at least 1");
   const timeoutOk = checkRunTimeout(c, s);
   try {

@@ -27,6 +27,8 @@ export const physicalName = {
   schedulerRole: (stateMachine: string) => `${stateMachine}-scheduler`,
   schedule: (stateMachine: string) => `${stateMachine}-schedule`,
   scheduleDeadLetterQueue: (base: string) => `${base}-batch-schedule-dlq`,
+  /** The batch validation query's own Athena workgroup. */
+  batchValidationWorkgroup: (base: string) => `${base}-batch-validation`,
   alertsTopic: (base: string) => `${base}-alerts`,
   /** Alias name without `alias/`; the KMS alias resource is `alias/<this>`. */
   keyAlias: (base: string) => `${base}-lake`,
@@ -98,6 +100,7 @@ export function derivedNames(s: PipelineSettings, environment: string, names: Ba
     add("iamRole", physicalName.stateMachineRole(names.stateMachine), "names.stateMachine");
     add("logGroup", physicalName.stateMachineLogGroup(names.stateMachine), "names.stateMachine");
     add("sqsQueue", physicalName.scheduleDeadLetterQueue(base), "namePrefix");
+    add("athenaWorkgroup", physicalName.batchValidationWorkgroup(base), "namePrefix");
     if (s.batch.schedule !== null) {
       add("iamRole", physicalName.schedulerRole(names.stateMachine), "names.stateMachine");
       add("schedule", physicalName.schedule(names.stateMachine), "names.stateMachine");

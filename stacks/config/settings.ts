@@ -183,6 +183,12 @@ export interface BatchSettingsConfig {
   readonly maxPushAttempts: number;
   /** Validation query attempts before a shortfall fails the run (late delivery). @default 3 */
   readonly validationAttempts: number;
+  /**
+   * Scan cutoff of the batch's own Athena workgroup (`<prefix>-<env>-batch-validation`), in bytes; at
+   * least 10 MB. Separate from `query.bytesScannedCutoffPerQuery`, so a busy lake never cancels a batch
+   * validation. @default 10737418240 (10 GiB)
+   */
+  readonly validationBytesScannedCutoff: number;
   /** Longest a run may take; must be shorter than the schedule period so runs never overlap. @default 120 */
   readonly runTimeoutMinutes: number;
   /** Days before staging chunks expire. @default 7 */
@@ -346,6 +352,7 @@ export const DEFAULT_SETTINGS: Omit<PipelineSettings, "namePrefix" | "region"> =
     recordsPerChunk: 5000,
     maxPushAttempts: 8,
     validationAttempts: 3,
+    validationBytesScannedCutoff: 10_737_418_240,
     runTimeoutMinutes: 120,
     stagingExpirationDays: 7,
   },

@@ -7,7 +7,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
 import { BATCH_ENV, BATCH_PREFIXES, BatchSettings } from "../../handlers/shared/batch-contract";
-import { buildBatchWorkflow, type BatchWorkflowProps } from "../../state-machines/batch-workflow";
+import { buildBatchWorkflow, INLINE_MAP_MAX_CONCURRENCY, type BatchWorkflowProps } from "../../state-machines/batch-workflow";
 import { batchTiming } from "../config/batch-timing";
 import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "../config";
 import { arn, AwsContext, grant, kmsForContext, kmsThrough, PolicyStatement, serviceRole } from "./iam";
@@ -27,7 +27,9 @@ export interface BatchStageProps {
   readonly delivery: DeliverySettings;
   readonly lakeBucket: S3Bucket;
   readonly resultsBucket: S3Bucket;
-  readonly crawlerName: string;
+  /** The crawler the workflow runs, or null under partition projection (the workflow then never crawls). */
+  readonly crawlerName: string | null;
+  /** The batch validation workgroup (QueryStage's `validationWorkgroup`). */
   readonly workgroupName: string;
   /** Topic failed runs are published to. */
   readonly alerts: SnsTopic;
@@ -48,10 +50,12 @@ export const BATCH_FUNCTION_TIMEOUTS = { extract: 900, push: 300, deliveryCheck:
 /**
  * Map concurrency for pushing chunks: one chunk per shard at a time keeps a provisioned stream near
  * its write limit without flooding it; on-demand streams start at 4 MB/s, so four chunks at a time.
+ * Capped at {@link INLINE_MAP_MAX_CONCURRENCY} (40), the most an inline Map runs at once: a stream with
+ * more shards is pushed 40 chunks at a time.
  */
 export function pushConcurrency(stream: StreamSettings): number {
   if (stream.mode === "ON_DEMAND") return 4;
-  return Math.max(1, Math.min(stream.shardCount ?? 1, 40));
+  return Math.max(1, Math.min(stream.shardCount ?? 1, INLINE_MAP_MAX_CONCURRENCY));
 }
 
 /** The ARNs and names the batch workflow's tasks call. */
@@ -60,7 +64,8 @@ export interface BatchWorkflowTargets {
   readonly pushFunctionArn: string;
   readonly deliveryCheckFunctionArn: string;
   readonly finalizeFunctionArn: string;
-  readonly crawlerName: string;
+  /** null under partition projection. */
+  readonly crawlerName: string | null;
   readonly workgroup: string;
   readonly notificationTopicArn: string;
 }
@@ -298,7 +303,9 @@ export class BatchStage extends Construct {
     return [
       ...keyStatements,
       { sid: "InvokeBatchFunctions", actions: ["lambda:InvokeFunction"], resources: functionArns },
-      { sid: "RunCrawler", actions: ["glue:StartCrawler", "glue:GetCrawler"], resources: [arn.glueCrawler(ctx, props.crawlerName)] },
+      ...(props.crawlerName === null
+        ? []
+        : [{ sid: "RunCrawler", actions: ["glue:StartCrawler", "glue:GetCrawler"], resources: [arn.glueCrawler(ctx, props.crawlerName)] }]),
       {
         sid: "RunValidationQueries",
         actions: ["athena:StartQueryExecution", "athena:StopQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:GetWorkGroup"],

@@ -287,8 +287,10 @@ export class MonitoringStage extends Construct {
         treatMissingData: "notBreaching",
         description: `A run of batch workflow ${stateMachine.name} ${what} in the last 5 minutes: ${action}`,
       });
+      // No ExecutionsFailed alarm: every way the workflow ends FAILED passes its NotifyFailure state, which
+      // sends one message naming the state, the error and the cause; an alarm on the same failure would
+      // be a second message. A timed-out run never reaches NotifyFailure, so it has this alarm.
       specs.push(
-        executions("ExecutionsFailed", "failed", "failed", "open the execution's failed state and error, fix the cause, then re-run the batch window with the CLI."),
         executions("ExecutionsTimedOut", "timed-out", "hit its run timeout", "find the state it was stuck in, fix or raise that task's bound, then re-run the batch window."),
         executions("ExecutionThrottled", "throttled", "had state transitions throttled", "check the account's Step Functions transition quota and what else is running."),
       );

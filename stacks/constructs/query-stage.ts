@@ -25,11 +25,18 @@ export interface QueryStageProps {
   readonly partitionProjection?: boolean;
   /** Customer-managed key for query results; unset uses SSE-S3. */
   readonly kmsKeyArn?: string;
+  /**
+   * The batch validation query's own workgroup: the same results location, encryption and enforcement,
+   * its own scan cutoff, so user queries and batch validations never share a limit. @default none
+   */
+  readonly validationWorkgroup?: { readonly name: string; readonly bytesScannedCutoffPerQuery: number };
 }
 
 /** Query: an Athena workgroup with enforced, encrypted results and a scan cutoff, plus named queries. */
 export class QueryStage extends Construct {
   public readonly workgroup: AthenaWorkgroup;
+  /** The batch validation workgroup, when requested. */
+  public readonly validationWorkgroup?: AthenaWorkgroup;
   public readonly namedQueries: AthenaNamedQuery[];
   /** s3://results-bucket/athena-results/ */
   public readonly outputLocation: string;
@@ -37,26 +44,36 @@ export class QueryStage extends Construct {
   constructor(scope: Construct, id: string, props: QueryStageProps) {
     super(scope, id);
     this.outputLocation = `s3://${props.resultsBucket.bucket}/${RESULTS_PREFIX}`;
+    const configuration = (bytesScannedCutoffPerQuery: number) => ({
+      enforceWorkgroupConfiguration: true,
+      publishCloudwatchMetricsEnabled: true,
+      bytesScannedCutoffPerQuery,
+      engineVersion: { selectedEngineVersion: props.engineVersion },
+      resultConfiguration: {
+        outputLocation: this.outputLocation,
+        encryptionConfiguration: props.kmsKeyArn
+          ? { encryptionOption: "SSE_KMS", kmsKeyArn: props.kmsKeyArn }
+          : { encryptionOption: "SSE_S3" },
+        aclConfiguration: { s3AclOption: "BUCKET_OWNER_FULL_CONTROL" },
+      },
+    });
     this.workgroup = new AthenaWorkgroup(this, "workgroup", {
       name: props.workgroupName,
       description: "Data lake queries: results encrypted and expired, scans capped",
       state: "ENABLED",
       // The workgroup holds named queries; without this, destroy fails.
       forceDestroy: true,
-      configuration: {
-        enforceWorkgroupConfiguration: true,
-        publishCloudwatchMetricsEnabled: true,
-        bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery,
-        engineVersion: { selectedEngineVersion: props.engineVersion },
-        resultConfiguration: {
-          outputLocation: this.outputLocation,
-          encryptionConfiguration: props.kmsKeyArn
-            ? { encryptionOption: "SSE_KMS", kmsKeyArn: props.kmsKeyArn }
-            : { encryptionOption: "SSE_S3" },
-          aclConfiguration: { s3AclOption: "BUCKET_OWNER_FULL_CONTROL" },
-        },
-      },
+      configuration: configuration(props.bytesScannedCutoffPerQuery),
     });
+    if (props.validationWorkgroup) {
+      this.validationWorkgroup = new AthenaWorkgroup(this, "batch-validation-workgroup", {
+        name: props.validationWorkgroup.name,
+        description: "Batch validation queries only: own scan cutoff, same encrypted and expired results",
+        state: "ENABLED",
+        forceDestroy: true,
+        configuration: configuration(props.validationWorkgroup.bytesScannedCutoffPerQuery),
+      });
+    }
     this.namedQueries = namedQueries({
       database: props.databaseName,
       table: props.tableName,
