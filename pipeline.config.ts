@@ -3,7 +3,7 @@
  *
  * `defaults` applies to every environment; `environments.<name>` overrides any field for one
  * environment (objects merge, arrays replace). Every field, its default and its allowed range are
- * listed in the README ("Configuration reference") and in `stacks/config/settings.ts`.
+ * listed in docs/configuration.md ("Configuration reference") and in `stacks/config/settings.ts`.
  * `npm run synth` validates everything and reports all problems at once.
  */
 import type { PipelineConfigFile } from "./stacks/config/settings";

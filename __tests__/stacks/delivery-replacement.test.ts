@@ -34,13 +34,13 @@ describe("reading the delivery stream's replacement-forcing settings from a synt
 });
 
 describe("warning when a synth replaces the delivery stream", () => {
-  it("warns when partitioning.partitionTime changes, naming the stream, the change, LATEST and the README procedure", () => {
+  it("warns when partitioning.partitionTime changes, naming the stream, the change, LATEST and the documented procedure", () => {
     const [warning, ...rest] = replacementWarnings(testConfig({ partitioning: { partitionTime: "event" } }), previousOf());
     expect(rest).toEqual([]);
     expect(warning).toMatch(/replaces the Firehose delivery stream acme-test-delivery/);
     expect(warning).toMatch(/partitioning\.partitionTime changes \("arrival" → "event"\)/);
     expect(warning).toMatch(/starts reading the Kinesis stream at LATEST/);
-    expect(warning).toMatch(/README's "Changing partitioning or the stream without losing records"/);
+    expect(warning).toMatch(/"Changing partitioning or the stream without losing records" in docs\/batch-and-replay\.md/);
   });
 
   it("warns when event-time partitions are switched off again", () => {

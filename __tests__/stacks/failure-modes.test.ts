@@ -1,6 +1,6 @@
 /**
- * Failure modes of the reliability bar (§3) that no other test file covers. The README's "Failure
- * modes" table maps every mode to the tests that prove the design handles it.
+ * Failure modes of the reliability bar (§3) that no other test file covers. The "Failure modes" table
+ * in docs/operations.md maps every mode to the tests that prove the design handles it.
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { minimumPeriodMinutes } from "../../stacks/config/cron";

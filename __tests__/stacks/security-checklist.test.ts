@@ -1,7 +1,7 @@
 /**
  * The "block" checks of the security bar (Checkov / Trivy / Security Hub IDs in the test names) on the
  * default synth, and the opt-in checks in both settings. Checks that do not apply are listed in the
- * README ("Security checks") with the reason.
+ * docs/security.md ("Security checks") with the reason.
  */
 import "cdktf/lib/testing/adapters/jest";
 import { LIMITS } from "../../stacks/config";

@@ -72,7 +72,7 @@ function first(block: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
 }
 
-const PROCEDURE = 'follow the README\'s "Changing partitioning or the stream without losing records" before applying';
+const PROCEDURE = 'follow "Changing partitioning or the stream without losing records" in docs/batch-and-replay.md before applying';
 
 /** Warnings when applying `config` over the previously synthesized `previous` would replace the delivery stream. */
 export function replacementWarnings(config: PipelineConfig, previous: DeliveryIdentity | undefined): string[] {

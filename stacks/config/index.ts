@@ -321,7 +321,7 @@ function shapeProblems(environment: string, merged: unknown, error: z.ZodError):
         environment,
         field: field === "(root)" ? issue.keys.join(", ") : `${field}.${issue.keys.join(", ")}`,
         received: issue.keys,
-        allowed: "only the fields listed in the README's configuration reference",
+        allowed: "only the fields listed in the configuration reference (docs/configuration.md)",
         fix: "remove or correct the misspelled field",
       };
     }
@@ -638,7 +638,7 @@ function checkSchema(c: Checker, s: PipelineSettings): void {
 }
 
 function checkCatalog(c: Checker, s: PipelineSettings): void {
-  c.range("catalog.latestViewDays", s.catalog.latestViewDays, 1, MAX_RECENT_DAYS, "days of partitions the <table>_latest view reads", "set catalog.latestViewDays between 1 and 366, e.g. 7; deduplicate older history with an explicit job (README, \"Deduplicated view\")");
+  c.range("catalog.latestViewDays", s.catalog.latestViewDays, 1, MAX_RECENT_DAYS, "days of partitions the <table>_latest view reads", "set catalog.latestViewDays between 1 and 366, e.g. 7; deduplicate older history with an explicit job (docs/using-the-pipeline.md, \"Deduplicating all of history\")");
   const schedule = s.catalog.crawlerSchedule;
   if (schedule !== null) {
     const problem = cronProblem(schedule);

@@ -1,6 +1,6 @@
 /**
  * AWS limits the configuration is validated against. One place, imported by the validator and quoted
- * by the README, so a limit changes in one line. Sources: ../shared/aws-facts.md and the AWS API references.
+ * by docs/configuration.md, so a limit changes in one line. Sources: ../shared/aws-facts.md and the AWS API references.
  */
 
 /** The limit on one kind of physical name, with where it is documented. */

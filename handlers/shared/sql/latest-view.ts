@@ -15,7 +15,7 @@
  * The view reads a rolling window of days only ({@link latestViewSql}): `row_number()` needs every copy
  * of an event, so a filter on the view's output cannot be pushed below it, and an unbounded view would
  * read every partition of the table on every query. Deduplicating all of history is a separate,
- * explicit job (see the README, "Deduplicated view").
+ * explicit job (see docs/using-the-pipeline.md, "Deduplicating all of history").
  *
  * Pure, no cdktf: the stack builds the Glue view from it, the named queries and the batch validation
  * use the same SQL, and tests check it with the Trino grammar.
