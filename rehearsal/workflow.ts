@@ -40,40 +40,52 @@ export interface WorkflowRun {
 export interface WorkflowRunOptions {
   readonly executionId: string;
   readonly executionName: string;
+  /** `$$.State.EnteredTime`, the same in every state. @default the clock when a state reads it */
+  readonly stateEnteredTime?: string;
   /** Called when a top-level state is entered. */
   readonly onState?: (state: string, type: string) => void;
 }
 
-/** Executes `definition` on `input`, answering Tasks with `tasks`. */
+/** Executes `definition` on `input`, answering Tasks with `tasks`; a Task without an answer stops the run before it starts. */
 export async function runWorkflow(
   definition: StateMachineDefinition,
   input: unknown,
   tasks: Readonly<Record<string, TaskAnswer>>,
   options: WorkflowRunOptions,
 ): Promise<WorkflowRun> {
-  const all = collectStates(definition.States);
-  const unanswered = all.filter(([name, state]) => state.Type === "Task" && !tasks[name]).map(([name]) => name);
+  const unanswered = collectStates(definition.States)
+    .filter(([name, state]) => state.Type === "Task" && !tasks[name])
+    .map(([name]) => name);
   if (unanswered.length > 0) {
     throw new Error(`the state machine has Task state(s) the rehearsal does not stand in for: ${unanswered.join(", ")}; add an answer in rehearsal/rehearse.ts`);
   }
+  return executeLocally(definition, input, tasks, options);
+}
+
+/** One engine per definition object: the engine validates and copies a definition when it is created. */
+const machines = new WeakMap<StateMachineDefinition, StateMachine>();
+
+/**
+ * The run/collect loop the rehearsal and the tests share: executes `definition` on `input` in the
+ * engine with `tasks` answering Tasks by state name (the caller makes sure every Task has one: the
+ * engine would call AWS for the rest), every Wait and retry interval at 0, and returns how it ended
+ * with the top-level states entered.
+ */
+export async function executeLocally(
+  definition: StateMachineDefinition,
+  input: unknown,
+  tasks: Readonly<Record<string, TaskAnswer>>,
+  options: WorkflowRunOptions,
+): Promise<WorkflowRun> {
+  const all = collectStates(definition.States);
   const taskResourceLocalHandlers = Object.fromEntries(
     Object.entries(tasks).map(([name, answer]) => [name, async (taskInput: unknown) => (await answer(taskInput as Record<string, any>)) as any]),
   );
   const waitTimeOverrides = Object.fromEntries(all.filter(([, s]) => s.Type === "Wait").map(([name]) => [name, 0]));
   const retryIntervalOverrides = Object.fromEntries(all.filter(([, s]) => "Retry" in s && s.Retry).map(([name]) => [name, 0]));
-  // A JSON copy: the engine's validator writes defaults into the object it is given.
-  const machine = new StateMachine(JSON.parse(JSON.stringify(definition)));
-  const execution = machine.run(input as any, {
+  const execution = machineFor(definition).run(input as any, {
     overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
-    // The engine does not fill `$$.State`: EnteredTime reads the clock when a state's Parameters ask for it.
-    context: {
-      Execution: { Id: options.executionId, Name: options.executionName },
-      State: {
-        get EnteredTime() {
-          return new Date().toISOString();
-        },
-      },
-    } as any,
+    context: { Execution: { Id: options.executionId, Name: options.executionName }, State: stateContext(options.stateEnteredTime) } as any,
   });
   const path: string[] = [];
   const following = (async () => {
@@ -94,6 +106,28 @@ export async function runWorkflow(
   }
   await following;
   return { ...outcome, path };
+}
+
+function machineFor(definition: StateMachineDefinition): StateMachine {
+  let machine = machines.get(definition);
+  if (!machine) {
+    // A JSON copy: the engine's asl-validator writes QueryLanguage defaults into the object it validates.
+    // (Not structuredClone: under jest it returns objects of another realm, which the engine's
+    // plain-object checks reject.)
+    machine = new StateMachine(JSON.parse(JSON.stringify(definition)));
+    machines.set(definition, machine);
+  }
+  return machine;
+}
+
+/** The engine does not fill `$$.State`: a fixed EnteredTime, or the clock when a state's Parameters ask for it. */
+function stateContext(enteredTime: string | undefined): { readonly EnteredTime: string } {
+  if (enteredTime !== undefined) return { EnteredTime: enteredTime };
+  return {
+    get EnteredTime() {
+      return new Date().toISOString();
+    },
+  };
 }
 
 /**

@@ -8,10 +8,8 @@ import {
   BATCH_STATES as S,
   BatchWorkflowProps,
   buildBatchWorkflow,
-  deliveryTimeoutSeconds,
   INLINE_MAP_MAX_CONCURRENCY,
   LAMBDA_SERVICE_ERRORS,
-  loopBudgetSeconds,
   TRANSIENT_FUNCTION_ERRORS,
 } from "../../state-machines/batch-workflow";
 import { TEST_WORKFLOW_PROPS } from "../support/local-sfn";
@@ -348,7 +346,6 @@ describe("batch workflow definition: bounded loops", () => {
   it("sets the top-level TimeoutSeconds to the execution timeout, at least the sum of the loop budgets", () => {
     expect(definition.TimeoutSeconds).toBe(7200);
     expect(definition.TimeoutSeconds).toBeGreaterThanOrEqual(480 + 1800 + 2 * 120);
-    expect(loopBudgetSeconds(TEST_WORKFLOW_PROPS)).toBe(480 + 1800 + 2 * 120);
   });
 });
 
@@ -394,28 +391,7 @@ describe("buildBatchWorkflow props validation", () => {
   });
 
   it("leaves the crawler budget out of the loop budget without a crawler", () => {
-    expect(loopBudgetSeconds({ ...TEST_WORKFLOW_PROPS, crawlerName: null })).toBe(480 + 2 * 120);
     expect(() => build({ crawlerName: null, executionTimeoutSeconds: 720 })).not.toThrow();
     expect(() => build({ crawlerName: null, executionTimeoutSeconds: 719 })).toThrow(/executionTimeoutSeconds must be an integer 720\.\./);
-  });
-});
-
-describe("deliveryTimeoutSeconds", () => {
-  it("adds the processor interval, the buffer interval and a 120 s margin", () => {
-    expect(deliveryTimeoutSeconds({ bufferIntervalSeconds: 300, processorBufferIntervalSeconds: 60, dynamicPartitioning: false })).toBe(480);
-  });
-
-  it("allows 1.5× the buffer interval with dynamic partitioning", () => {
-    expect(deliveryTimeoutSeconds({ bufferIntervalSeconds: 300, processorBufferIntervalSeconds: 60, dynamicPartitioning: true })).toBe(630);
-  });
-
-  it("rounds up to whole seconds", () => {
-    expect(deliveryTimeoutSeconds({ bufferIntervalSeconds: 61, processorBufferIntervalSeconds: 60, dynamicPartitioning: true })).toBe(272);
-  });
-
-  it("rejects a negative interval", () => {
-    expect(() => deliveryTimeoutSeconds({ bufferIntervalSeconds: -1, processorBufferIntervalSeconds: 60, dynamicPartitioning: false })).toThrow(
-      /bufferIntervalSeconds must be a number ≥ 0, got -1/,
-    );
   });
 });

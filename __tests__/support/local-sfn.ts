@@ -1,7 +1,7 @@
 /**
- * Runs a real state machine definition in aws-local-stepfunctions 3.0.0, with every Task answered by a
- * local handler, every Wait and every retry interval overridden to 0 ms, and the task calls and
- * entered states recorded for assertions.
+ * Runs a real state machine definition in aws-local-stepfunctions 3.0.0 through the rehearsal's
+ * run/collect loop (`executeLocally` in rehearsal/workflow.ts: every Wait and every retry interval at
+ * 0 ms), with every Task answered by a local handler and the task calls recorded for assertions.
  *
  * Loading: the package ships CommonJS (`build/main.node.cjs`, picked by its `exports.require`), so
  * jest requires it directly; no bundling is needed (unlike dt-sql-parser in trino-syntax.ts).
@@ -12,12 +12,9 @@
  * Lambda, so every Task name gets a handler here (an unexpected call fails the test afterwards);
  * JSONata is ignored silently, so definitions must be JSONPath.
  */
-import { StateMachine } from "aws-local-stepfunctions";
 import type { StateMachineDefinition } from "../../state-machines/asl";
 import type { BatchWorkflowProps } from "../../state-machines/batch-workflow";
-import { collectStates, installPromiseWithResolvers } from "../../rehearsal/workflow";
-
-installPromiseWithResolvers();
+import { collectStates, executeLocally, named } from "../../rehearsal/workflow";
 
 /** The `$$.Execution` the runs see. */
 export const LOCAL_EXECUTION = {
@@ -79,8 +76,6 @@ export interface LocalRun {
   inputsOf(state: string): TaskInput[];
 }
 
-const machines = new WeakMap<StateMachineDefinition, StateMachine>();
-
 /** Options of {@link runLocally}. */
 export interface RunOptions {
   /**
@@ -112,51 +107,24 @@ export async function runLocally(
   const taskResourceLocalHandlers = Object.fromEntries(
     taskNames.map((name) => [
       name,
-      async (taskInput: unknown) => {
-        calls.push({ state: name, input: taskInput as TaskInput });
+      (taskInput: TaskInput) => {
+        calls.push({ state: name, input: taskInput });
         const handler = handlers[name];
         if (!handler) {
           missing.add(name);
           throw named("LocalHandlerMissing", `no local handler for ${name}`);
         }
-        return (await handler(taskInput as TaskInput)) as any;
+        return handler(taskInput);
       },
     ]),
   );
-  const waitTimeOverrides = Object.fromEntries(all.filter(([, s]) => s.Type === "Wait").map(([name]) => [name, 0]));
-  const retryIntervalOverrides = Object.fromEntries(all.filter(([, s]) => "Retry" in s && s.Retry).map(([name]) => [name, 0]));
-
-  let machine = machines.get(definition);
-  if (!machine) {
-    // A JSON copy: the engine's asl-validator writes QueryLanguage defaults into the object it validates.
-    // (Not structuredClone: under jest it returns objects of another realm, which the engine's
-    // plain-object checks reject.)
-    const copy = JSON.parse(JSON.stringify(definition)) as ConstructorParameters<typeof StateMachine>[0];
-    machine = new StateMachine(copy);
-    machines.set(definition, machine);
-  }
-  const execution = machine.run(input as any, {
-    overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
-    context: {
-      Execution: { Id: options.executionId ?? LOCAL_EXECUTION.Id, Name: LOCAL_EXECUTION.Name },
-      State: { EnteredTime: options.stateEnteredTime ?? LOCAL_STATE_ENTERED_TIME },
-    } as any,
+  const run = await executeLocally(definition, input, taskResourceLocalHandlers, {
+    executionId: options.executionId ?? LOCAL_EXECUTION.Id,
+    executionName: LOCAL_EXECUTION.Name,
+    stateEnteredTime: options.stateEnteredTime ?? LOCAL_STATE_ENTERED_TIME,
   });
-
-  let outcome: Pick<LocalRun, "status" | "output" | "error" | "cause">;
-  try {
-    outcome = { status: "SUCCEEDED", output: await execution.result };
-  } catch (thrown) {
-    const reason = (thrown as Error & { cause?: Error }).cause;
-    if (!reason) throw thrown;
-    outcome = { status: "FAILED", error: reason.name, cause: reason.message };
-  }
-  const path: string[] = [];
-  for await (const event of execution.eventLogs) {
-    if (event.type === "StateEntered" && event.index === undefined) path.push(event.state.name);
-  }
   if (missing.size > 0) throw new Error(`runLocally: the run called ${[...missing].join(", ")} but the scenario gave no handler`);
-  return { ...outcome, calls, path, inputsOf: (state) => calls.filter((c) => c.state === state).map((c) => c.input) };
+  return { ...run, calls, inputsOf: (state) => calls.filter((c) => c.state === state).map((c) => c.input) };
 }
 
 /**
@@ -192,10 +160,3 @@ export function awsError(name: string, message: string): Error {
 export function lambdaError(errorType: string, errorMessage: string): Error {
   return named(errorType, JSON.stringify({ errorType, errorMessage, trace: [] }));
 }
-
-function named(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
-}
-
