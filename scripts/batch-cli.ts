@@ -19,7 +19,7 @@ import {
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { decodeReplayObject, errorTypeOfKey, eventHourReader, planReplay, ReplayTally, type ReplayPlan } from "../handlers/extract/replay";
-import { REPLAY_SOURCE_PREFIXES, type BatchExecutionInput, type ReplaySpec } from "../handlers/shared/batch-contract";
+import { REPLAY_SOURCE_PREFIXES, type BatchExecutionInput, type ReplaySpec } from "../contract/batch";
 import { pipelineConfig } from "../pipeline.config";
 import { loadConfig, PipelineConfigFile } from "../stacks/config";
 import { Command, parseArgs, toSchedulerTime, USAGE } from "./cli/args";

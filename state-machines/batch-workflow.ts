@@ -11,7 +11,7 @@
  * - `$.crawler`  `{ polls, start: { started }, status?: { State }, outcome?: { LastCrawl } }` (not under partition projection)
  * - `$.error`    the caught `{ Error, Cause }`; `$.failure` `{ failedState, batchId, error, message }` on the failure path
  */
-import { BATCH_ERRORS, type BatchExecutionInput } from "../handlers/shared/batch-contract";
+import { BATCH_ERRORS, type BatchExecutionInput } from "../contract/batch";
 import type { Catcher, PayloadTemplate, Retrier, State, StateMachineDefinition, TaskState } from "./asl";
 
 /** The execution input (from the contract): `{ scheduledTime, force?, replay? }`. */

@@ -23,7 +23,7 @@ import {
   BATCH_ID_COLUMN,
   type BatchSettings,
   type ExtractInput,
-} from "../../handlers/shared/batch-contract";
+} from "../../contract/batch";
 import { MemoryStore } from "../support/memory-store";
 import { testBatchSettings } from "../support/schema";
 import { trinoSyntaxErrors } from "../support/trino-syntax";

@@ -15,7 +15,7 @@ import {
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { mockClient } from "aws-sdk-client-mock";
-import type { PushInput, PushOutput } from "../../handlers/shared/batch-contract";
+import type { PushInput, PushOutput } from "../../contract/batch";
 import { type RunningKinesisEngine, startKinesisEngine } from "../../rehearsal/local-servers";
 
 const STREAM = "clicks-it";

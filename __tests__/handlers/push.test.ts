@@ -4,7 +4,7 @@ import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-jest";
 import { handler } from "../../handlers/push";
-import { BATCH_ERRORS } from "../../handlers/shared/batch-contract";
+import { BATCH_ERRORS } from "../../contract/batch";
 import {
   backoffCeiling,
   chunkEntries,

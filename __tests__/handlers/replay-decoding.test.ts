@@ -16,7 +16,7 @@ import {
   type ReplayItem,
   type ReplayPlan,
 } from "../../handlers/extract/replay";
-import { REPLAY_SOURCE_PREFIXES } from "../../handlers/shared/batch-contract";
+import { REPLAY_SOURCE_PREFIXES } from "../../contract/batch";
 import { transformRecords } from "../../handlers/transform/logic";
 import { firehoseEvent } from "../support/firehose-events";
 import { TEST_SCHEMA, testSettings } from "../support/schema";

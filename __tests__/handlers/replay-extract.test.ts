@@ -11,7 +11,7 @@ import {
   type RunMarker,
 } from "../../handlers/extract/logic";
 import { finalizeBatch, replayedProcessedKey, type FinalizeDeps } from "../../handlers/finalize/logic";
-import { BATCH_ID_COLUMN, type ExtractInput, type ReplaySpec } from "../../handlers/shared/batch-contract";
+import { BATCH_ID_COLUMN, type ExtractInput, type ReplaySpec } from "../../contract/batch";
 import { MemoryStore } from "../support/memory-store";
 import {
   click,

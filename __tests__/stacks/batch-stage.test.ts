@@ -1,6 +1,6 @@
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import "cdktf/lib/testing/adapters/jest";
-import { BATCH_PREFIXES } from "../../handlers/shared/batch-contract";
+import { BATCH_PREFIXES } from "../../contract/batch";
 import { pushConcurrency } from "../../stacks/constructs/batch-stage";
 import { BATCH_STATES } from "../../state-machines/batch-workflow";
 import { actionsOf, asList, resourcesFor, rolesOf } from "../support/iam";

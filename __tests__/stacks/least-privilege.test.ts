@@ -13,7 +13,7 @@
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import * as path from "node:path";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
-import { BATCH_ENV, BATCH_PREFIXES } from "../../handlers/shared/batch-contract";
+import { BATCH_ENV, BATCH_PREFIXES } from "../../contract/batch";
 import { LAKE_PREFIXES } from "../../stacks/constructs/lake-storage";
 import {
   ArnResolver,
@@ -706,7 +706,7 @@ interface HandlerUse {
 const P = BATCH_PREFIXES;
 const copy = (from: string, to: string): Target => `${from}→${to}`;
 
-/** Which resources each handler's commands touch (from `handlers/shared/batch-contract.ts`). */
+/** Which resources each handler's commands touch (from `contract/batch.ts`). */
 const HANDLER_USES: Readonly<Record<string, HandlerUse>> = {
   transform: { functionName: /-transform$/, commands: {} },
   extract: {

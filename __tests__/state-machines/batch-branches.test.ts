@@ -6,7 +6,7 @@
  */
 import { checkDelivery, type ListedObject } from "../../handlers/delivery-check/logic";
 import { InvalidBatchInputError, replayPlanOf } from "../../handlers/extract/logic";
-import { BATCH_ERRORS, type ExtractOutput } from "../../handlers/shared/batch-contract";
+import { BATCH_ERRORS, type ExtractOutput } from "../../contract/batch";
 import { lambdaInvoke } from "../../rehearsal/workflow";
 import {
   BATCH_STATES as S,

@@ -2,7 +2,7 @@
  * Structural rules of the batch workflow definition, asserted on the built ASL object: validity,
  * graph shape, retries and catches, bounded loops, payload trimming, and the delivery budget.
  */
-import { BATCH_ERRORS } from "../../handlers/shared/batch-contract";
+import { BATCH_ERRORS } from "../../contract/batch";
 import type { ChoiceCondition, MapState, State, TaskState } from "../../state-machines/asl";
 import {
   BATCH_STATES as S,

@@ -3,8 +3,8 @@
  * expected in and checks that each holds an object written since the push began. No SDK and no
  * `process.env`: the adapter injects one function that lists a page.
  */
-import type { BatchSettings, DeliveryCheckOutput, EventHours } from "../shared/batch-contract";
-import type { DayKey } from "../shared/event-schema";
+import type { BatchSettings, DeliveryCheckOutput, EventHours } from "../../contract/batch";
+import type { DayKey } from "../../contract/event-schema";
 
 /** Firehose's data prefix; equals `LAKE_PREFIXES.data` of the stack (a test keeps them equal). */
 export const DATA_PREFIX = "data/";

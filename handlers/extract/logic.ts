@@ -29,8 +29,8 @@ import {
   type ExtractOutput,
   type FirehoseErrorType,
   type ReplaySpec,
-} from "../shared/batch-contract";
-import type { EventSchema } from "../shared/event-schema";
+} from "../../contract/batch";
+import type { EventSchema } from "../../contract/event-schema";
 import {
   compileRecordValidator,
   isJsonObject,
@@ -40,9 +40,9 @@ import {
   type JsonObject,
   type RecordValidator,
 } from "../shared/record-validation";
-import { quoteIdentifier, sqlString } from "../shared/sql/identifiers";
-import { latestRowsSql } from "../shared/sql/latest-view";
-import { hourPartitionPredicate, hourRangePredicate, MAX_WINDOW_HOURS } from "../shared/sql/partition-filter";
+import { quoteIdentifier, sqlString } from "../../contract/sql/identifiers";
+import { latestRowsSql } from "../../contract/sql/latest-view";
+import { hourPartitionPredicate, hourRangePredicate, MAX_WINDOW_HOURS } from "../../contract/sql/partition-filter";
 import { decodeLandingFile, MAX_LANDING_FILE_BYTES } from "./object-text";
 import { decodeReplayObject, planReplay, type ReplayPlan } from "./replay";
 

@@ -31,10 +31,10 @@ import {
   REPLAY_SOURCE_PREFIXES,
   type FirehoseErrorType,
   type ReplaySpec,
-} from "../shared/batch-contract";
-import { partitionKeys, type DayKey, type EventSchema } from "../shared/event-schema";
+} from "../../contract/batch";
+import { partitionKeys, type DayKey, type EventSchema } from "../../contract/event-schema";
 import { compileRecordValidator, isJsonObject, preview } from "../shared/record-validation";
-import { hourPartitionValues } from "../shared/sql/partition-filter";
+import { hourPartitionValues } from "../../contract/sql/partition-filter";
 import type { SourceItem } from "./logic";
 import { decodeLandingFile, isGzip, MAX_LANDING_FILE_BYTES } from "./object-text";
 

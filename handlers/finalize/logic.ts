@@ -7,7 +7,7 @@
  *
  * No SDK and no `process.env`: the adapter injects a {@link FinalizeStore}, the clock and a logger.
  */
-import { BATCH_PREFIXES, REPLAY_SOURCE_PREFIXES, type FinalizeInput, type FinalizeOutput } from "../shared/batch-contract";
+import { BATCH_PREFIXES, REPLAY_SOURCE_PREFIXES, type FinalizeInput, type FinalizeOutput } from "../../contract/batch";
 import {
   readJson,
   type BatchLog,

@@ -9,7 +9,7 @@
  * separable if anything downstream concatenates them; the Firehose transform re-serialises anyway.
  */
 import { createHash } from "node:crypto";
-import { BATCH_ERRORS, BatchError, type BatchSettings, type PushOutput } from "../shared/batch-contract";
+import { BATCH_ERRORS, BatchError, type BatchSettings, type PushOutput } from "../../contract/batch";
 
 /** PutRecords limits (record size = data bytes + partition key bytes). */
 export const PUT_RECORDS_LIMITS = {

@@ -4,7 +4,7 @@
  * (numeric strings, epoch timestamps, "true"/"false", …) and report the first problem as a reason.
  * Pure: no SDK, no `process.env`, no I/O.
  */
-import { isSupportedGlueType, parseDecimal, type EventSchema, type GlueType } from "./event-schema";
+import { isSupportedGlueType, parseDecimal, type EventSchema, type GlueType } from "../../contract/event-schema";
 
 /** Firehose's record size limit, 1,000 KiB, applied to the decoded record. */
 export const MAX_RECORD_BYTES = 1_024_000;

@@ -9,8 +9,8 @@ import type {
   FirehoseTransformationMetadata,
   FirehoseTransformationResultRecord,
 } from "aws-lambda";
-import { TRANSFORM_ENV, type DropRule, type TransformSettings } from "../shared/contract";
-import { partitionKeys } from "../shared/event-schema";
+import { TRANSFORM_ENV, type DropRule, type TransformSettings } from "../../contract/environment";
+import { partitionKeys } from "../../contract/event-schema";
 import {
   isJsonObject,
   MAX_RECORD_BYTES,

@@ -2,7 +2,7 @@
  * Argument parsing for the batch CLI: argv in, a typed command out. Pure; every mistake becomes a
  * {@link UsageError} whose message names the flag and the value received.
  */
-import { FIREHOSE_ERROR_TYPES, type FirehoseErrorType, type ReplaySpec } from "../../handlers/shared/batch-contract";
+import { FIREHOSE_ERROR_TYPES, type FirehoseErrorType, type ReplaySpec } from "../../contract/batch";
 import { planReplay } from "../../handlers/extract/replay";
 import { UsageError } from "./errors";
 

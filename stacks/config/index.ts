@@ -4,11 +4,11 @@
  * the field, the value received, what is allowed and how to fix it.
  */
 import { z } from "zod";
-import { TransformSettings } from "../../handlers/shared/contract";
-import { BATCH_ID_COLUMN, type BatchSettings } from "../../handlers/shared/batch-contract";
-import { EventSchema, isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } from "../../handlers/shared/event-schema";
-import { MAX_RECENT_DAYS } from "../../handlers/shared/sql/partition-filter";
-import { PROJECTED_YEARS } from "../../handlers/shared/sql/partition-projection";
+import { TransformSettings } from "../../contract/environment";
+import { BATCH_ID_COLUMN, type BatchSettings } from "../../contract/batch";
+import { EventSchema, isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } from "../../contract/event-schema";
+import { MAX_RECENT_DAYS } from "../../contract/sql/partition-filter";
+import { PROJECTED_YEARS } from "../../contract/sql/partition-projection";
 import { batchTiming } from "./batch-timing";
 import { cronProblem, minimumPeriodMinutes, rateProblem } from "./cron";
 import { LIMITS, NAME_LIMITS } from "./limits";

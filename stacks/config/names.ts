@@ -3,7 +3,7 @@
  * constructs and the configuration check use the same text. `derivedNames` lists every name a
  * configuration produces, with the AWS limit it must meet (NAME_LIMITS) and the field that sets it.
  */
-import { latestViewName } from "../../handlers/shared/sql/latest-view";
+import { latestViewName } from "../../contract/sql/latest-view";
 import { NAME_LIMITS, NameKind } from "./limits";
 import type { PipelineSettings } from "./settings";
 

@@ -6,7 +6,7 @@ import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
-import { BATCH_ENV, BATCH_PREFIXES, BatchSettings } from "../../handlers/shared/batch-contract";
+import { BATCH_ENV, BATCH_PREFIXES, BatchSettings } from "../../contract/batch";
 import { buildBatchWorkflow, INLINE_MAP_MAX_CONCURRENCY, type BatchWorkflowProps } from "../../state-machines/batch-workflow";
 import { batchTiming } from "../config/batch-timing";
 import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "../config";

@@ -10,7 +10,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
-import { BATCH_PREFIXES } from "../../handlers/shared/batch-contract";
+import { BATCH_PREFIXES } from "../../contract/batch";
 import type { BucketName, LakeSettings } from "../config";
 
 /**

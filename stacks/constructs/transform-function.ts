@@ -1,6 +1,6 @@
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Construct } from "constructs";
-import { TRANSFORM_ENV, TransformSettings } from "../../handlers/shared/contract";
+import { TRANSFORM_ENV, TransformSettings } from "../../contract/environment";
 import { AwsContext } from "./iam";
 import { NodeFunction } from "./node-function";
 

@@ -4,7 +4,7 @@
  * `state-machines/`, `handlers/` and the operator CLI alike. Every payload is small: records live in S3,
  * states pass keys and counts (a Step Functions payload is at most 256 KiB).
  */
-import type { DropRule } from "./contract";
+import type { DropRule } from "./environment";
 import type { DayKey, EventSchema } from "./event-schema";
 
 /** Batch folders in the lake bucket; disjoint from each other and from data/, raw/ and errors/. */
