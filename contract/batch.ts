@@ -7,23 +7,6 @@
 import type { DropRule } from "./environment";
 import type { DayKey, EventSchema } from "./event-schema";
 
-/** Batch folders in the lake bucket; disjoint from each other and from data/, raw/ and errors/. */
-export const BATCH_PREFIXES = {
-  /** Upstream systems drop batch files here. */
-  landing: "landing/",
-  /** NDJSON chunks of a batch, ready to push: staging/<batchId>/chunk-00000.ndjson, manifest.json. */
-  staging: "staging/",
-  /** Rejected lines with line numbers and reasons: rejected/<batchId>/<n>.ndjson. */
-  rejected: "rejected/",
-  /** One claim marker per batch: _runs/<batchId>.json (written with If-None-Match: *). */
-  runs: "_runs/",
-  /**
-   * Landing files of a successful batch are moved here: processed/<batchId>/<key without landing/>;
-   * replayed error objects go to processed/<batchId>/<key> (so processed/<batchId>/errors/…).
-   */
-  processed: "processed/",
-} as const;
-
 /** Environment variables of the batch functions, set by `BatchStage`. */
 export const BATCH_ENV = {
   /** The lake bucket holding every batch prefix and the data/ prefix. */
@@ -33,6 +16,9 @@ export const BATCH_ENV = {
   /** JSON of {@link BatchSettings}. */
   settings: "BATCH_SETTINGS",
 } as const;
+
+/** Lambda timeouts of the batch functions, in seconds. */
+export const BATCH_FUNCTION_TIMEOUTS = { extract: 900, push: 300, deliveryCheck: 60, finalize: 300 } as const;
 
 /** What the batch handlers need to know about the pipeline, passed as JSON in BATCH_SETTINGS. */
 export interface BatchSettings {
@@ -61,17 +47,6 @@ export interface BatchSettings {
 
 /** Name of the column the batch id is stamped into; added to the table by the stack. */
 export const BATCH_ID_COLUMN = "batch_id";
-
-/**
- * Lake folders Firehose writes and a replay reads (the same strings as `LAKE_PREFIXES` in
- * `stacks/constructs/lake-storage.ts`; handlers may not import stacks, a test keeps them equal).
- */
-export const REPLAY_SOURCE_PREFIXES = {
-  /** Firehose error objects: errors/<error type>/year=YYYY/month=MM/<dayKey>=DD/hour=HH/. */
-  errors: "errors/",
-  /** Raw backup of every source record: raw/year=YYYY/month=MM/<dayKey>=DD/hour=HH/. */
-  backup: "raw/",
-} as const;
 
 /**
  * The error output types Firehose writes under errors/ that a replay can read (`!{firehose:error-output-type}`):

@@ -3,7 +3,6 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-jest";
 import { handler } from "../../handlers/delivery-check";
 import {
-  DATA_PREFIX,
   hourPrefixes,
   checkDelivery,
   expectedPartitions,
@@ -15,7 +14,6 @@ import {
   parseUntil,
   type ListedPage,
 } from "../../handlers/delivery-check/logic";
-import { LAKE_PREFIXES } from "../../stacks/constructs/lake-storage";
 
 const at = (iso: string) => new Date(iso);
 
@@ -57,10 +55,6 @@ describe("hourPrefixes", () => {
     expect(hourPrefixes(at("2025-01-01T12:10:00Z"), at("2025-01-01T11:59:00Z"), "day")).toEqual([
       "data/year=2025/month=01/day=01/hour=12/",
     ]);
-  });
-
-  it("lives under the stack's data prefix", () => {
-    expect(DATA_PREFIX).toBe(LAKE_PREFIXES.data);
   });
 });
 

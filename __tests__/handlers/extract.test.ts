@@ -18,12 +18,7 @@ import {
   type RunMarker,
   type SourceItem,
 } from "../../handlers/extract/logic";
-import {
-  BATCH_ERRORS,
-  BATCH_ID_COLUMN,
-  type BatchSettings,
-  type ExtractInput,
-} from "../../contract/batch";
+import { BATCH_ERRORS, BATCH_ID_COLUMN, type BatchSettings, type ExtractInput } from "../../contract/batch";
 import { MemoryStore } from "../support/memory-store";
 import { testBatchSettings } from "../support/schema";
 import { trinoSyntaxErrors } from "../support/trino-syntax";

@@ -16,12 +16,9 @@ import {
   type ReplayItem,
   type ReplayPlan,
 } from "../../handlers/extract/replay";
-import { REPLAY_SOURCE_PREFIXES } from "../../contract/batch";
 import { transformRecords } from "../../handlers/transform/logic";
 import { firehoseEvent } from "../support/firehose-events";
 import { TEST_SCHEMA, testSettings } from "../support/schema";
-import { deliveryPrefixes } from "../../stacks/constructs/delivery-stage";
-import { LAKE_PREFIXES } from "../../stacks/constructs/lake-storage";
 import {
   base64,
   click,
@@ -31,6 +28,7 @@ import {
   processingFailedEnvelope,
   rawBackupObject,
 } from "../support/replay-objects";
+import { deliveryPrefixes } from "../../contract/lake-layout";
 
 const values = (items: Iterable<ReplayItem>) => [...items].filter((i) => i.kind === "value").map((i) => (i as { value: unknown }).value);
 const invalid = (items: Iterable<ReplayItem>) =>
@@ -316,12 +314,11 @@ describe("planReplay: the window", () => {
     const p = plan({ from: "backup", since: "2026-12-31T23:00:00Z", until: "2027-01-01T00:00:01Z" }, "date");
 
     expect(p.prefixes).toEqual(["raw/year=2026/month=12/date=31/hour=23/", "raw/year=2027/month=01/date=01/hour=00/"]);
-    // Same shape as DeliveryStage's prefixes (handlers cannot import stacks, so the test ties them).
+    // The Firehose prefixes of the same layout (contract/lake-layout.ts).
     expect(deliveryPrefixes("date", "event").raw).toBe("raw/year=!{timestamp:yyyy}/month=!{timestamp:MM}/date=!{timestamp:dd}/hour=!{timestamp:HH}/");
     expect(deliveryPrefixes("day", "arrival").errors).toBe(
       "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/",
     );
-    expect(REPLAY_SOURCE_PREFIXES).toEqual({ errors: LAKE_PREFIXES.errors, backup: LAKE_PREFIXES.raw });
   });
 
   it("accepts exactly 7 days and lists 168 hours per type", () => {

@@ -13,8 +13,7 @@
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import * as path from "node:path";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
-import { BATCH_ENV, BATCH_PREFIXES } from "../../contract/batch";
-import { LAKE_PREFIXES } from "../../stacks/constructs/lake-storage";
+import { BATCH_ENV } from "../../contract/batch";
 import {
   ArnResolver,
   FAKE_ACCOUNT_ID,
@@ -34,6 +33,7 @@ import {
   SERVICE_REQUESTS,
 } from "../support/service-request-contexts";
 import { synthPipeline, Synthesized } from "../support/synth";
+import { BATCH_PREFIXES, LAKE_PREFIXES } from "../../contract/lake-layout";
 
 // ── the reviewed list ────────────────────────────────────────────────────────────────────────────
 

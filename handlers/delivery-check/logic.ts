@@ -5,9 +5,10 @@
  */
 import type { BatchSettings, DeliveryCheckOutput, EventHours } from "../../contract/batch";
 import type { DayKey } from "../../contract/event-schema";
+import { LAKE_PREFIXES } from "../../contract/lake-layout";
 
-/** Firehose's data prefix; equals `LAKE_PREFIXES.data` of the stack (a test keeps them equal). */
-export const DATA_PREFIX = "data/";
+/** Firehose's data prefix, the table location. */
+const DATA_PREFIX = LAKE_PREFIXES.data;
 
 /** Bounds of a check, so one poll stays fast on a big lake. */
 export const LISTING_LIMITS = {

@@ -14,22 +14,7 @@
  * Chunks are written as soon as they are full, so the batch as a whole never sits in memory.
  */
 import { createHash } from "node:crypto";
-import {
-  BATCH_ENV,
-  BATCH_ERRORS,
-  BATCH_ID_COLUMN,
-  BATCH_PREFIXES,
-  BatchError,
-  MAX_LISTED_EVENT_HOURS,
-  REPLAY_BATCH_SUFFIX,
-  type BatchSettings,
-  type BatchValidation,
-  type ExtractInput,
-  type EventHours,
-  type ExtractOutput,
-  type FirehoseErrorType,
-  type ReplaySpec,
-} from "../../contract/batch";
+import { BATCH_ENV, BATCH_ERRORS, BATCH_ID_COLUMN, BatchError, MAX_LISTED_EVENT_HOURS, REPLAY_BATCH_SUFFIX, type BatchSettings, type BatchValidation, type ExtractInput, type EventHours, type ExtractOutput, type FirehoseErrorType, type ReplaySpec } from "../../contract/batch";
 import type { EventSchema } from "../../contract/event-schema";
 import {
   compileRecordValidator,
@@ -45,6 +30,7 @@ import { latestRowsSql } from "../../contract/sql/latest-view";
 import { hourPartitionPredicate, hourRangePredicate, MAX_WINDOW_HOURS } from "../../contract/sql/partition-filter";
 import { decodeLandingFile, MAX_LANDING_FILE_BYTES } from "./object-text";
 import { decodeReplayObject, planReplay, type ReplayPlan } from "./replay";
+import { BATCH_PREFIXES } from "../../contract/lake-layout";
 
 export { decodeLandingFile, MAX_LANDING_FILE_BYTES };
 

@@ -25,18 +25,13 @@
  */
 import { isUtf8 } from "node:buffer";
 import { gunzipSync } from "node:zlib";
-import {
-  FIREHOSE_ERROR_TYPES,
-  MAX_REPLAY_WINDOW_HOURS,
-  REPLAY_SOURCE_PREFIXES,
-  type FirehoseErrorType,
-  type ReplaySpec,
-} from "../../contract/batch";
+import { FIREHOSE_ERROR_TYPES, MAX_REPLAY_WINDOW_HOURS, type FirehoseErrorType, type ReplaySpec } from "../../contract/batch";
 import { partitionKeys, type DayKey, type EventSchema } from "../../contract/event-schema";
 import { compileRecordValidator, isJsonObject, preview } from "../shared/record-validation";
 import { hourPartitionValues } from "../../contract/sql/partition-filter";
 import type { SourceItem } from "./logic";
 import { decodeLandingFile, isGzip, MAX_LANDING_FILE_BYTES } from "./object-text";
+import { REPLAY_SOURCE_PREFIXES } from "../../contract/lake-layout";
 
 const HOUR_MS = 3_600_000;
 

@@ -7,7 +7,7 @@
  *
  * No SDK and no `process.env`: the adapter injects a {@link FinalizeStore}, the clock and a logger.
  */
-import { BATCH_PREFIXES, REPLAY_SOURCE_PREFIXES, type FinalizeInput, type FinalizeOutput } from "../../contract/batch";
+import { type FinalizeInput, type FinalizeOutput } from "../../contract/batch";
 import {
   readJson,
   type BatchLog,
@@ -16,6 +16,7 @@ import {
   type RunMarker,
   type StoredObject,
 } from "../extract/logic";
+import { BATCH_PREFIXES, REPLAY_SOURCE_PREFIXES } from "../../contract/lake-layout";
 
 /** CopyObject copies at most 5 GiB in one request; larger files are left in landing/ with a reason. */
 export const MAX_COPY_BYTES = 5 * 1024 ** 3;

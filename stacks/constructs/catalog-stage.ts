@@ -10,9 +10,9 @@ import { TIMESTAMP_TEXT_FORMATS } from "../../handlers/shared/record-validation"
 import { PROJECTED_YEARS } from "../../contract/sql/partition-projection";
 import type { CatalogSettings } from "../config";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
-import { LAKE_PREFIXES } from "./lake-storage";
 import { LatestView } from "./latest-view";
-import { physicalName } from "../config/names";
+import { physicalName } from "../../contract/names";
+import { LAKE_PREFIXES } from "../../contract/lake-layout";
 
 export interface CatalogStageProps {
   readonly databaseName: string;
