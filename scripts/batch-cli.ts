@@ -18,7 +18,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { decodeReplayObject, errorTypeOfKey, eventHourReader, planReplay, ReplayTally, type ReplayPlan } from "../handlers/extract/replay";
+import { decodeReplayObject, eventHourReader, ReplayTally } from "../handlers/extract/replay";
 import { type BatchExecutionInput, type ReplaySpec } from "../contract/batch";
 import { pipelineConfig } from "../pipeline.config";
 import { loadConfig, PipelineConfigFile } from "../stacks/config";
@@ -29,6 +29,7 @@ import { confirmReplayLines, describeReplay, formatDryRun } from "./cli/replay-r
 import { describeExecution, describeFailure, describeOutcome, FAILED_STATUSES, formatExecutionTable } from "./cli/summary";
 import { chooseEnvironment, chooseLakeBucket, consoleUrl, executionName, nameOfArn, regionOfArn, stateMachineNotFoundMessage } from "./cli/target";
 import { REPLAY_SOURCE_PREFIXES } from "../contract/lake-layout";
+import { errorTypeOfKey, planReplay, type ReplayPlan } from "../contract/replay";
 
 /** Somewhere to write text. */
 export interface Output {

@@ -3,19 +3,7 @@
  * objects back into the original records; malformed parts reported and skipped; the replay window.
  */
 import { gzipSync } from "node:zlib";
-import {
-  decodeErrorObject,
-  decodeRawBackupObject,
-  envelopeError,
-  errorTypeOfKey,
-  eventHourReader,
-  parseInstant,
-  planReplay,
-  ReplayTally,
-  splitJsonValues,
-  type ReplayItem,
-  type ReplayPlan,
-} from "../../handlers/extract/replay";
+import { decodeErrorObject, decodeRawBackupObject, envelopeError, eventHourReader, ReplayTally, splitJsonValues, type ReplayItem } from "../../handlers/extract/replay";
 import { transformRecords } from "../../handlers/transform/logic";
 import { firehoseEvent } from "../support/firehose-events";
 import { TEST_SCHEMA, testSettings } from "../support/schema";
@@ -29,6 +17,7 @@ import {
   rawBackupObject,
 } from "../support/replay-objects";
 import { deliveryPrefixes } from "../../contract/lake-layout";
+import { errorTypeOfKey, parseInstant, planReplay, type ReplayPlan } from "../../contract/replay";
 
 const values = (items: Iterable<ReplayItem>) => [...items].filter((i) => i.kind === "value").map((i) => (i as { value: unknown }).value);
 const invalid = (items: Iterable<ReplayItem>) =>

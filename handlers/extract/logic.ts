@@ -16,21 +16,15 @@
 import { createHash } from "node:crypto";
 import { BATCH_ENV, BATCH_ERRORS, BATCH_ID_COLUMN, BatchError, MAX_LISTED_EVENT_HOURS, REPLAY_BATCH_SUFFIX, type BatchSettings, type BatchValidation, type ExtractInput, type EventHours, type ExtractOutput, type FirehoseErrorType, type ReplaySpec } from "../../contract/batch";
 import type { EventSchema } from "../../contract/event-schema";
-import {
-  compileRecordValidator,
-  isJsonObject,
-  MAX_RECORD_BYTES,
-  preview,
-  schemaProblems,
-  type JsonObject,
-  type RecordValidator,
-} from "../shared/record-validation";
+import { compileRecordValidator, MAX_RECORD_BYTES, schemaProblems, type RecordValidator } from "../shared/record-validation";
 import { quoteIdentifier, sqlString } from "../../contract/sql/identifiers";
 import { latestRowsSql } from "../../contract/sql/latest-view";
 import { hourPartitionPredicate, hourRangePredicate, MAX_WINDOW_HOURS } from "../../contract/sql/partition-filter";
 import { decodeLandingFile, MAX_LANDING_FILE_BYTES } from "./object-text";
-import { decodeReplayObject, planReplay, type ReplayPlan } from "./replay";
+import { decodeReplayObject } from "./replay";
 import { BATCH_PREFIXES } from "../../contract/lake-layout";
+import { isJsonObject, preview, type JsonObject } from "../../contract/json";
+import { planReplay, type ReplayPlan } from "../../contract/replay";
 
 export { decodeLandingFile, MAX_LANDING_FILE_BYTES };
 

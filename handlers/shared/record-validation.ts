@@ -5,15 +5,13 @@
  * Pure: no SDK, no `process.env`, no I/O.
  */
 import { isSupportedGlueType, parseDecimal, type EventSchema, type GlueType } from "../../contract/event-schema";
+import { isJsonObject, preview, type JsonObject } from "../../contract/json";
 
 /** Firehose's record size limit, 1,000 KiB, applied to the decoded record. */
 export const MAX_RECORD_BYTES = 1_024_000;
 
 /** Cap on the distinct unknown key names reported per invocation. */
 export const MAX_REPORTED_UNKNOWN_KEYS = 20;
-
-/** A parsed JSON object. */
-export type JsonObject = Record<string, unknown>;
 
 /** A record that passed validation: keys lower-cased, values coerced to the column types. */
 export interface ValidRecord {
@@ -43,7 +41,6 @@ interface CompiledColumn {
   readonly inherited: boolean;
 }
 
-const VALUE_PREVIEW_CHARS = 80;
 const COLUMN_NAME = /^[a-z][a-z0-9_]*$/;
 
 /**
@@ -152,23 +149,6 @@ export function schemaProblems(schema: unknown): string[] {
   return problems;
 }
 
-/** True for a non-null, non-array object. */
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** JSON text of a value for a failure reason, cut to about 80 characters. */
-export function preview(value: unknown): string {
-  if (value === undefined) return "nothing";
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > VALUE_PREVIEW_CHARS ? `${text.slice(0, VALUE_PREVIEW_CHARS)}…` : text;
-}
-
 function typeMismatch(column: CompiledColumn, value: unknown, detail = ""): string {
   return `column ${column.name}: expected ${column.type}, got ${preview(value)}${detail ? ` (${detail})` : ""}`;
 }
@@ -213,18 +193,6 @@ function normaliseKeys(
   }
   return { record, renamed: true };
 }
-
-/**
- * Every text form the coercer writes for a `timestamp` column, as Joda-Time patterns: ISO 8601 in UTC
- * with a literal `Z`, without a fraction (a producer's `…:ss'Z'` passes unchanged) or with 1–9 fraction
- * digits (a producer's `…:ss.f'Z'` passes unchanged; every other accepted form is rewritten with
- * `Date.toISOString`, 3 digits). Joda parses `S` repeated n times as 1 to n digits. The JSON table
- * declares these as its Hive JSON SerDe's `timestamp.formats`: Athena reads a timestamp with the first
- * pattern that consumes the whole value, and otherwise falls back to `yyyy-MM-dd HH:mm:ss[.f]`, which
- * does not accept the `T` … `Z` form (https://docs.aws.amazon.com/athena/latest/ug/hive-json-serde.html;
- * Trino lib/trino-hive-formats HiveFormatUtils.createTimestampParser).
- */
-export const TIMESTAMP_TEXT_FORMATS = ["yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'"] as const;
 
 const INTEGER_RANGES = {
   tinyint: [-128, 127],

@@ -11,14 +11,8 @@ import type {
 } from "aws-lambda";
 import { TRANSFORM_ENV, type DropRule, type TransformSettings } from "../../contract/environment";
 import { partitionKeys } from "../../contract/event-schema";
-import {
-  isJsonObject,
-  MAX_RECORD_BYTES,
-  preview,
-  RecordValidator,
-  schemaProblems,
-  type JsonObject,
-} from "../shared/record-validation";
+import { MAX_RECORD_BYTES, RecordValidator, schemaProblems } from "../shared/record-validation";
+import { isJsonObject, preview, type JsonObject } from "../../contract/json";
 
 export { MAX_RECORD_BYTES, MAX_REPORTED_UNKNOWN_KEYS } from "../shared/record-validation";
 

@@ -3,8 +3,8 @@
  * {@link UsageError} whose message names the flag and the value received.
  */
 import { FIREHOSE_ERROR_TYPES, type FirehoseErrorType, type ReplaySpec } from "../../contract/batch";
-import { planReplay } from "../../handlers/extract/replay";
 import { UsageError } from "./errors";
+import { planReplay } from "../../contract/replay";
 
 /** Largest page ListExecutions returns. */
 export const MAX_LIST_LIMIT = 1000;

@@ -5,8 +5,7 @@ import { GlueSecurityConfiguration } from "@cdktf/provider-aws/lib/glue-security
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import { DayKey, EventSchema, partitionKeys } from "../../contract/event-schema";
-import { TIMESTAMP_TEXT_FORMATS } from "../../handlers/shared/record-validation";
+import { DayKey, EventSchema, partitionKeys, TIMESTAMP_TEXT_FORMATS } from "../../contract/event-schema";
 import { PROJECTED_YEARS } from "../../contract/sql/partition-projection";
 import type { CatalogSettings } from "../config";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
