@@ -199,31 +199,3 @@ export interface FinalizeOutput {
   /** Of `moved`, replayed error objects (absent for a landing batch). */
   readonly replayedObjectsMoved?: number;
 }
-
-/**
- * Error names the state machine branches on: errors that cannot succeed when the task runs again, so
- * the workflow catches them at once and never retries them (transient errors are retried). Handlers
- * throw errors whose `name` is one of these: Lambda reports a Node.js error's `name` as the errorType
- * (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html) and Step Functions matches a
- * Lambda function error's errorType in `ErrorEquals`
- * (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
- */
-export const BATCH_ERRORS = {
-  /** Records still failing after every PutRecords attempt; the message carries the count. */
-  recordsUndelivered: "RecordsUndelivered",
-  /** The batch has more chunks than one inline Map may carry. */
-  batchTooLarge: "BatchTooLarge",
-  /** The ExtractBatch input is wrong (scheduledTime, executionId or replay): the same input fails again. */
-  invalidBatchInput: "InvalidBatchInput",
-} as const;
-
-/** A named error for the state machine to branch on. */
-export class BatchError extends Error {
-  constructor(
-    name: (typeof BATCH_ERRORS)[keyof typeof BATCH_ERRORS],
-    message: string,
-  ) {
-    super(message);
-    this.name = name;
-  }
-}

@@ -11,8 +11,9 @@
  * - `$.crawler`  `{ polls, start: { started }, status?: { State }, outcome?: { LastCrawl } }` (not under partition projection)
  * - `$.error`    the caught `{ Error, Cause }`; `$.failure` `{ failedState, batchId, error, message }` on the failure path
  */
-import { BATCH_ERRORS, type BatchExecutionInput } from "../contract/batch";
+import type { BatchExecutionInput } from "../contract/batch";
 import type { Catcher, PayloadTemplate, Retrier, State, StateMachineDefinition, TaskState } from "./asl";
+import { BATCH_ERRORS } from "../contract/errors";
 
 /** The execution input (from the contract): `{ scheduledTime, force?, replay? }`. */
 export type { BatchExecutionInput };

@@ -4,24 +4,12 @@ import "aws-sdk-client-mock-jest";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { extractHandler } from "../../handlers/extract";
-import {
-  batchIdFor,
-  csvItems,
-  decodeLandingFile,
-  extractBatch,
-  jsonItems,
-  MAX_CHUNKS,
-  MAX_REJECTED_RAW_BYTES,
-  type BatchManifest,
-  type ExtractDeps,
-  type RejectedEntry,
-  type RunMarker,
-  type SourceItem,
-} from "../../handlers/extract/logic";
-import { BATCH_ERRORS, BATCH_ID_COLUMN, type BatchSettings, type ExtractInput } from "../../contract/batch";
+import { batchIdFor, csvItems, decodeLandingFile, extractBatch, jsonItems, MAX_CHUNKS, MAX_REJECTED_RAW_BYTES, type BatchManifest, type ExtractDeps, type RejectedEntry, type RunMarker, type SourceItem } from "../../handlers/extract/logic";
+import { BATCH_ID_COLUMN, type BatchSettings, type ExtractInput } from "../../contract/batch";
 import { MemoryStore } from "../support/memory-store";
 import { testBatchSettings } from "../support/schema";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
+import { BATCH_ERRORS } from "../../contract/errors";
 
 const FIXTURES = join(__dirname, "..", "fixtures", "landing");
 const BATCH_ID = "20261125T0200Z";

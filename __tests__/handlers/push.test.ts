@@ -4,7 +4,6 @@ import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-jest";
 import { handler } from "../../handlers/push";
-import { BATCH_ERRORS } from "../../contract/batch";
 import {
   backoffCeiling,
   chunkEntries,
@@ -21,6 +20,7 @@ import {
   type PutRecordsResult,
   type SenderDeps,
 } from "../../handlers/push/logic";
+import { BATCH_ERRORS } from "../../contract/errors";
 
 const CHUNK_KEY = "staging/2025-01-01T12/chunk-00000.ndjson";
 const SETTINGS: PushSettings = { partitionKeyField: "user_id", eventIdColumn: "event_id", maxPushAttempts: 5 };

@@ -14,7 +14,8 @@
  * Chunks are written as soon as they are full, so the batch as a whole never sits in memory.
  */
 import { createHash } from "node:crypto";
-import { BATCH_ENV, BATCH_ERRORS, BATCH_ID_COLUMN, BatchError, MAX_LISTED_EVENT_HOURS, REPLAY_BATCH_SUFFIX, type BatchSettings, type BatchValidation, type ExtractInput, type EventHours, type ExtractOutput, type FirehoseErrorType, type ReplaySpec } from "../../contract/batch";
+import { BATCH_ENV, BATCH_ID_COLUMN, MAX_LISTED_EVENT_HOURS, REPLAY_BATCH_SUFFIX, type BatchSettings, type BatchValidation, type ExtractInput, type EventHours, type ExtractOutput, type FirehoseErrorType, type ReplaySpec } from "../../contract/batch";
+import { BatchTooLarge, InvalidBatchInput } from "../../contract/errors";
 import type { EventSchema } from "../../contract/event-schema";
 import { compileRecordValidator, MAX_RECORD_BYTES, schemaProblems, type RecordValidator } from "../shared/record-validation";
 import { quoteIdentifier, sqlString } from "../../contract/sql/identifiers";
@@ -43,11 +44,6 @@ export const LANDING_FORMATS = { ".ndjson": "ndjson", ".jsonl": "ndjson", ".json
 
 /** How a landing file is parsed. */
 export type LandingFormat = (typeof LANDING_FORMATS)[keyof typeof LANDING_FORMATS];
-
-/** An input error the workflow cannot retry away: a bad `scheduledTime`, `executionId` or `replay`. */
-export class InvalidBatchInputError extends Error {
-  override name: string = BATCH_ERRORS.invalidBatchInput;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // I/O the orchestration needs
@@ -213,12 +209,12 @@ const SCHEDULED_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.
 
 /**
  * The batch id of a run: its scheduled time in UTC to the minute, `YYYYMMDDTHHmmZ` (e.g. `20261125T0200Z`).
- * Seconds are dropped: schedules fire on whole minutes. Throws {@link InvalidBatchInputError} unless
+ * Seconds are dropped: schedules fire on whole minutes. Throws {@link InvalidBatchInput} unless
  * `scheduledTime` is an ISO-8601 date-time with a zone designator (`Z` or `±hh:mm`) naming a real instant.
  */
 export function batchIdFor(scheduledTime: unknown): string {
   const invalid = () =>
-    new InvalidBatchInputError(
+    new InvalidBatchInput(
       `scheduledTime must be an ISO-8601 date-time with a time zone, such as 2026-11-25T02:00:00Z (the schedule's event time), got ${preview(
         scheduledTime,
       )}`,
@@ -620,8 +616,7 @@ export class BatchBuilder {
   takeChunk(final = false): PendingObject | undefined {
     if (this.chunk.length === 0 || (!final && this.chunk.length < this.settings.recordsPerChunk)) return undefined;
     if (this.chunkCount >= MAX_CHUNKS) {
-      throw new BatchError(
-        BATCH_ERRORS.batchTooLarge,
+      throw new BatchTooLarge(
         `batch ${this.batchId} needs more than ${MAX_CHUNKS} staging chunks of ${
           this.settings.recordsPerChunk
         } records (over ${
@@ -895,7 +890,7 @@ export async function extractBatch(
   const replay = replayPlanOf(input, settings);
   const batchId = batchIdFor(input?.scheduledTime) + (replay ? REPLAY_BATCH_SUFFIX : "");
   if (typeof input.executionId !== "string" || input.executionId === "") {
-    throw new InvalidBatchInputError(`executionId must be the execution ARN, got ${preview(input.executionId)}`);
+    throw new InvalidBatchInput(`executionId must be the execution ARN, got ${preview(input.executionId)}`);
   }
   const { store, now, log } = deps;
   const keys = batchKeys(batchId);
@@ -931,7 +926,7 @@ export async function extractBatch(
   try {
     return await stageBatch(input, settings, deps, batchId, marker, replay);
   } catch (error) {
-    if (error instanceof BatchError) {
+    if (error instanceof BatchTooLarge) {
       const failed: RunMarker = {
         ...marker,
         status: "failed",
@@ -946,12 +941,12 @@ export async function extractBatch(
 
 /**
  * The replay plan of the input, or undefined for a landing batch (`replay` absent or null, as the state
- * machine passes it). Throws {@link InvalidBatchInputError} naming every problem of a bad replay.
+ * machine passes it). Throws {@link InvalidBatchInput} naming every problem of a bad replay.
  */
 export function replayPlanOf(input: Pick<ExtractInput, "replay">, settings: Pick<BatchSettings, "dayKey">): ReplayPlan | undefined {
   if (input?.replay === undefined || input.replay === null) return undefined;
   const planned = planReplay(input.replay, settings.dayKey);
-  if ("problems" in planned) throw new InvalidBatchInputError(`invalid replay: ${planned.problems.join("; ")}`);
+  if ("problems" in planned) throw new InvalidBatchInput(`invalid replay: ${planned.problems.join("; ")}`);
   return planned.plan;
 }
 
