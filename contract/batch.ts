@@ -1,11 +1,9 @@
 /**
- * The batch workflow's contract: lake prefixes, environment variables, and the input and output of
+ * The batch workflow's contract: environment variables, function timeouts, and the input and output of
  * every batch handler and of the state machine. No cdktf, no SDK: imported by `stacks/`,
  * `state-machines/`, `handlers/` and the operator CLI alike. Every payload is small: records live in S3,
  * states pass keys and counts (a Step Functions payload is at most 256 KiB).
  */
-import type { DropRule } from "./environment";
-import type { DayKey, EventSchema } from "./event-schema";
 
 /** Environment variables of the batch functions, set by `BatchStage`. */
 export const BATCH_ENV = {
@@ -19,31 +17,6 @@ export const BATCH_ENV = {
 
 /** Lambda timeouts of the batch functions, in seconds. */
 export const BATCH_FUNCTION_TIMEOUTS = { extract: 900, push: 300, deliveryCheck: 60, finalize: 300 } as const;
-
-/** What the batch handlers need to know about the pipeline, passed as JSON in BATCH_SETTINGS. */
-export interface BatchSettings {
-  readonly schema: EventSchema;
-  readonly dayKey: DayKey;
-  readonly partitionTime: "arrival" | "event";
-  /** Column holding the event id (a string column of the schema). */
-  readonly eventIdColumn: string;
-  /** Field whose value is the Kinesis partition key (falls back to the event id when empty). */
-  readonly partitionKeyField: string;
-  /** Records per staging chunk (one Map iteration pushes one chunk). */
-  readonly recordsPerChunk: number;
-  /** PutRecords attempts per request before the push fails with RecordsUndelivered. */
-  readonly maxPushAttempts: number;
-  /** Glue database and table the validation query reads. */
-  readonly database: string;
-  readonly table: string;
-  /** Longest a run may take, in seconds: bounds the arrival-time partition window of the validation query. */
-  readonly runTimeoutSeconds: number;
-  /**
-   * The stream transform's drop rules. Batch records matching one are rejected with that reason instead
-   * of pushed, so the transform never drops a record the validation expects. @default []
-   */
-  readonly dropRules?: readonly DropRule[];
-}
 
 /** Name of the column the batch id is stamped into; added to the table by the stack. */
 export const BATCH_ID_COLUMN = "batch_id";

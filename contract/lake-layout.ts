@@ -3,8 +3,8 @@
  * that write them. The one source of these strings for the stacks, the handlers, the operator CLI
  * and the rehearsal.
  */
-import type { PartitionTime } from "./environment";
 import { partitionKeys, type DayKey } from "./event-schema";
+import { type PartitionTime } from "./settings";
 
 /**
  * Top-level folders of the lake bucket. They are disjoint, and only `data/` is the table location,

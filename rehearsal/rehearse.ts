@@ -20,7 +20,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { BATCH_ENV, type BatchSettings, type ExtractOutput, BATCH_FUNCTION_TIMEOUTS } from "../contract/batch";
+import { BATCH_ENV, type ExtractOutput, BATCH_FUNCTION_TIMEOUTS } from "../contract/batch";
 import { TRANSFORM_ENV } from "../contract/environment";
 import { partitionKeys } from "../contract/event-schema";
 import type { BatchFunctionName } from "../contract/names";
@@ -39,6 +39,7 @@ import { generateLandingFiles, type SampleData } from "./sample-data";
 import { lambdaInvoke, runWorkflow, type TaskAnswer } from "./workflow";
 import { BATCH_PREFIXES, LAKE_PREFIXES } from "../contract/lake-layout";
 import { batchWorkflowProps } from "../stacks/config/batch-workflow-props";
+import { type BatchSettings } from "../contract/settings";
 
 /** Options of {@link rehearse}. */
 export interface RehearsalOptions {

@@ -14,10 +14,10 @@
  * Chunks are written as soon as they are full, so the batch as a whole never sits in memory.
  */
 import { createHash } from "node:crypto";
-import { BATCH_ENV, BATCH_ID_COLUMN, MAX_LISTED_EVENT_HOURS, REPLAY_BATCH_SUFFIX, type BatchSettings, type BatchValidation, type ExtractInput, type EventHours, type ExtractOutput, type FirehoseErrorType, type ReplaySpec } from "../../contract/batch";
+import { BATCH_ENV, BATCH_ID_COLUMN, MAX_LISTED_EVENT_HOURS, REPLAY_BATCH_SUFFIX, type BatchValidation, type ExtractInput, type EventHours, type ExtractOutput, type FirehoseErrorType, type ReplaySpec } from "../../contract/batch";
 import { BatchTooLarge, InvalidBatchInput } from "../../contract/errors";
 import type { EventSchema } from "../../contract/event-schema";
-import { compileRecordValidator, MAX_RECORD_BYTES, schemaProblems, type RecordValidator } from "../shared/record-validation";
+import { compileRecordValidator, MAX_RECORD_BYTES, type RecordValidator } from "../shared/record-validation";
 import { quoteIdentifier, sqlString } from "../../contract/sql/identifiers";
 import { latestRowsSql } from "../../contract/sql/latest-view";
 import { hourPartitionPredicate, hourRangePredicate, MAX_WINDOW_HOURS } from "../../contract/sql/partition-filter";
@@ -26,6 +26,7 @@ import { decodeReplayObject } from "./replay";
 import { BATCH_PREFIXES } from "../../contract/lake-layout";
 import { isJsonObject, preview, type JsonObject } from "../../contract/json";
 import { planReplay, type ReplayPlan } from "../../contract/replay";
+import { batchSettingsSchema, parseSettings, type BatchSettings } from "../../contract/settings";
 
 export { decodeLandingFile, MAX_LANDING_FILE_BYTES };
 
@@ -168,41 +169,9 @@ export interface BatchCounts {
 // ---------------------------------------------------------------------------------------------------
 // Settings and input
 
-/** Parses and checks BATCH_SETTINGS for what the extract uses; throws with every problem found. */
+/** Parses and checks BATCH_SETTINGS; throws with every problem found. */
 export function parseBatchSettings(text: string): BatchSettings {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${BATCH_ENV.settings} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (!isJsonObject(raw)) throw new Error(`${BATCH_ENV.settings} is invalid: settings must be a JSON object`);
-  const problems = schemaProblems(raw.schema);
-  if (raw.dayKey !== "day" && raw.dayKey !== "date")
-    problems.push(`dayKey must be "day" or "date", got ${preview(raw.dayKey)}`);
-  if (raw.partitionTime !== "arrival" && raw.partitionTime !== "event") {
-    problems.push(`partitionTime must be "arrival" or "event", got ${preview(raw.partitionTime)}`);
-  }
-  const columns =
-    isJsonObject(raw.schema) && Array.isArray(raw.schema.columns) ? (raw.schema.columns as unknown[]) : [];
-  const idColumn = columns.find((column) => isJsonObject(column) && column.name === raw.eventIdColumn);
-  if (typeof raw.eventIdColumn !== "string" || !isJsonObject(idColumn) || idColumn.type !== "string") {
-    problems.push(`eventIdColumn must name a string column of the schema, got ${preview(raw.eventIdColumn)}`);
-  }
-  for (const name of ["recordsPerChunk", "runTimeoutSeconds"] as const) {
-    const value = raw[name];
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
-      problems.push(`${name} must be an integer ≥ 1, got ${preview(value)}`);
-  }
-  if (raw.dropRules !== undefined && !Array.isArray(raw.dropRules)) {
-    problems.push(`dropRules must be an array, got ${preview(raw.dropRules)}`);
-  }
-  for (const name of ["database", "table"] as const) {
-    if (typeof raw[name] !== "string" || raw[name] === "")
-      problems.push(`${name} must be a non-empty string, got ${preview(raw[name])}`);
-  }
-  if (problems.length > 0) throw new Error(`${BATCH_ENV.settings} is invalid: ${problems.join("; ")}`);
-  return raw as unknown as BatchSettings;
+  return parseSettings(batchSettingsSchema, BATCH_ENV.settings, text);
 }
 
 const SCHEDULED_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;

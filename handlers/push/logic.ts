@@ -9,8 +9,9 @@
  * separable if anything downstream concatenates them; the Firehose transform re-serialises anyway.
  */
 import { createHash } from "node:crypto";
-import type { BatchSettings, PushOutput } from "../../contract/batch";
+import { BATCH_ENV, type PushOutput } from "../../contract/batch";
 import { InvalidChunk, RecordsUndelivered, RecordTooLarge } from "../../contract/errors";
+import { batchSettingsSchema, parseSettings, type BatchSettings } from "../../contract/settings";
 
 /** PutRecords limits (record size = data bytes + partition key bytes). */
 export const PUT_RECORDS_LIMITS = {
@@ -77,17 +78,10 @@ export interface SendOptions {
   readonly maxDelayMs?: number;
 }
 
-/** Picks and checks the push settings from the BATCH_SETTINGS JSON. */
+/** Parses BATCH_SETTINGS (every batch function checks all of it) and picks the push fields. */
 export function parsePushSettings(json: string): PushSettings {
-  const raw = JSON.parse(json) as Partial<BatchSettings>;
-  const problems: string[] = [];
-  if (typeof raw.partitionKeyField !== "string" || raw.partitionKeyField === "") problems.push("partitionKeyField must be a non-empty string");
-  if (typeof raw.eventIdColumn !== "string" || raw.eventIdColumn === "") problems.push("eventIdColumn must be a non-empty string");
-  if (!Number.isInteger(raw.maxPushAttempts) || (raw.maxPushAttempts as number) < 1) {
-    problems.push(`maxPushAttempts must be an integer ≥ 1, got ${String(raw.maxPushAttempts)}`);
-  }
-  if (problems.length > 0) throw new Error(`invalid batch settings: ${problems.join("; ")}`);
-  return { partitionKeyField: raw.partitionKeyField!, eventIdColumn: raw.eventIdColumn!, maxPushAttempts: raw.maxPushAttempts! };
+  const { partitionKeyField, eventIdColumn, maxPushAttempts } = parseSettings(batchSettingsSchema, BATCH_ENV.settings, json);
+  return { partitionKeyField, eventIdColumn, maxPushAttempts };
 }
 
 /**

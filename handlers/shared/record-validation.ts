@@ -4,8 +4,9 @@
  * (numeric strings, epoch timestamps, "true"/"false", …) and report the first problem as a reason.
  * Pure: no SDK, no `process.env`, no I/O.
  */
-import { isSupportedGlueType, parseDecimal, type EventSchema, type GlueType } from "../../contract/event-schema";
-import { isJsonObject, preview, type JsonObject } from "../../contract/json";
+import { parseDecimal, type EventSchema, type GlueType } from "../../contract/event-schema";
+import { preview, type JsonObject } from "../../contract/json";
+import { eventSchemaProblems } from "../../contract/settings";
 
 /** Firehose's record size limit, 1,000 KiB, applied to the decoded record. */
 export const MAX_RECORD_BYTES = 1_024_000;
@@ -40,8 +41,6 @@ interface CompiledColumn {
   /** The name is also an `Object.prototype` member, so a missing key must be told apart with `hasOwn`. */
   readonly inherited: boolean;
 }
-
-const COLUMN_NAME = /^[a-z][a-z0-9_]*$/;
 
 /**
  * Validates and coerces parsed JSON objects against one schema. Build it once with
@@ -103,50 +102,11 @@ export class RecordValidator {
   }
 }
 
-/** Checks the schema (see {@link schemaProblems}) and compiles a {@link RecordValidator}; throws with every problem found. */
+/** Checks the schema (see `eventSchemaProblems`) and compiles a {@link RecordValidator}; throws with every problem found. */
 export function compileRecordValidator(schema: EventSchema): RecordValidator {
-  const problems = schemaProblems(schema);
+  const problems = eventSchemaProblems(schema);
   if (problems.length > 0) throw new Error(`invalid event schema: ${problems.join("; ")}`);
   return new RecordValidator(schema);
-}
-
-/**
- * Problems with an event schema read from JSON: columns named `[a-z][a-z0-9_]*` (≤ 255 characters),
- * declared once, with a supported Glue type and a boolean `required`, and an event-time column of
- * type `timestamp`. Messages name the `schema.` path. Empty when the schema is valid.
- */
-export function schemaProblems(schema: unknown): string[] {
-  const problems: string[] = [];
-  const columnTypes = new Map<string, unknown>();
-  if (!isJsonObject(schema) || !Array.isArray(schema.columns) || schema.columns.length === 0) {
-    problems.push("schema.columns must be a non-empty array");
-    return problems;
-  }
-  for (const [index, column] of (schema.columns as unknown[]).entries()) {
-    if (!isJsonObject(column)) {
-      problems.push(`schema.columns[${index}] must be an object`);
-      continue;
-    }
-    const name = column.name;
-    if (typeof name !== "string" || !COLUMN_NAME.test(name) || name.length > 255) {
-      problems.push(
-        `schema.columns[${index}].name must match ${COLUMN_NAME.source} (≤ 255 characters), got ${preview(name)}`,
-      );
-    } else if (columnTypes.has(name)) {
-      problems.push(`schema.columns[${index}].name ${name} is declared twice`);
-    } else {
-      columnTypes.set(name, column.type);
-    }
-    if (typeof column.type !== "string" || !isSupportedGlueType(column.type)) {
-      problems.push(`schema.columns[${index}].type must be a supported Glue type, got ${preview(column.type)}`);
-    }
-    if (typeof column.required !== "boolean") problems.push(`schema.columns[${index}].required must be a boolean`);
-  }
-  const eventTime = schema.eventTimeColumn;
-  if (typeof eventTime !== "string" || columnTypes.get(eventTime) !== "timestamp") {
-    problems.push(`schema.eventTimeColumn must name a timestamp column, got ${preview(eventTime)}`);
-  }
-  return problems;
 }
 
 function typeMismatch(column: CompiledColumn, value: unknown, detail = ""): string {

@@ -4,8 +4,7 @@
  * the field, the value received, what is allowed and how to fix it.
  */
 import { z } from "zod";
-import { TransformSettings } from "../../contract/environment";
-import { BATCH_ID_COLUMN, type BatchSettings } from "../../contract/batch";
+import { BATCH_ID_COLUMN } from "../../contract/batch";
 import { EventSchema, isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } from "../../contract/event-schema";
 import { MAX_RECENT_DAYS } from "../../contract/sql/partition-filter";
 import { PROJECTED_YEARS } from "../../contract/sql/partition-projection";
@@ -16,6 +15,7 @@ import { physicalName, type BatchFunctionName } from "../../contract/names";
 import { derivedNames, nameProblem } from "./names";
 import { DEFAULT_SETTINGS, DEFAULT_SHARD_COUNT, PipelineConfigFile, PipelineSettings } from "./settings";
 import { workloadProblems } from "./workload";
+import { TransformSettings, type BatchSettings } from "../../contract/settings";
 
 export * from "./settings";
 export { LIMITS, NAME_LIMITS, type NameKind, type NameLimit } from "./limits";

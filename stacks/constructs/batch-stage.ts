@@ -6,7 +6,7 @@ import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
-import { BATCH_ENV, BATCH_FUNCTION_TIMEOUTS, BatchSettings } from "../../contract/batch";
+import { BATCH_ENV, BATCH_FUNCTION_TIMEOUTS } from "../../contract/batch";
 import { buildBatchWorkflow } from "../../state-machines/batch-workflow";
 import { batchWorkflowProps } from "../config/batch-workflow-props";
 import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "../config";
@@ -14,6 +14,7 @@ import { arn, AwsContext, grant, kmsForContext, kmsThrough, PolicyStatement, ser
 import { NodeFunction } from "./node-function";
 import { physicalName, type BatchFunctionName } from "../../contract/names";
 import { BATCH_PREFIXES, LAKE_PREFIXES, RESULTS_PREFIX } from "../../contract/lake-layout";
+import { BatchSettings } from "../../contract/settings";
 
 export interface BatchStageProps {
   /** The batch functions' names (`ResolvedNames.batchFunctions`). */

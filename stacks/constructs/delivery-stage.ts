@@ -8,10 +8,10 @@ import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Construct } from "constructs";
 import { DayKey } from "../../contract/event-schema";
 import { deliveryPrefixes, LAKE_PREFIXES } from "../../contract/lake-layout";
-import type { PartitionTime } from "../../contract/environment";
 import type { DeliverySettings } from "../config";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { physicalName } from "../../contract/names";
+import { type PartitionTime } from "../../contract/settings";
 
 export interface DeliveryStageProps {
   readonly name: string;
