@@ -43,6 +43,7 @@ describe("the functions' settings schemas", () => {
     ]);
     expect(eventSchemaProblems({ columns: columns.slice(0, 2).concat([{ name: "when", type: "string", required: false }]), eventTimeColumn: "when" })).toEqual([
       'schema.columns[0].name must match ^[a-z][a-z0-9_]*$ (≤ 255 characters), got "Event_id"',
+      "schema.columns[2].name when is declared twice",
     ]);
     expect(eventSchemaProblems({ columns: [{ name: "a", type: "string", required: true }, { name: "a", type: "timestamp", required: true }], eventTimeColumn: "b" })).toEqual([
       "schema.columns[1].name a is declared twice",
