@@ -68,7 +68,7 @@ export function planReplay(spec: unknown, dayKey: DayKey): { readonly plan: Repl
 
 /**
  * The hourly prefixes overlapping [since, until), in the arrival-hour layout Firehose writes errors/
- * and raw/ in whatever the table's partitioning (`DeliveryStage` `deliveryPrefixes`):
+ * and raw/ in whatever the table's partitioning (`deliveryPrefixes` in ./lake-layout.ts):
  * `errors/<type>/year=YYYY/month=MM/<dayKey>=DD/hour=HH/` or `raw/year=…/hour=HH/`, UTC.
  */
 export function replayHourPrefixes(
