@@ -5,7 +5,7 @@
  * nothing but scripts/, rehearsal/ and the tests imports scripts/ or rehearsal/.
  */
 const PROJECT = "^(main\\.ts|pipeline\\.config\\.ts|contract/|handlers/|stacks/|state-machines/|scripts/|rehearsal/|__tests__/)";
-const CDKTF = "^node_modules/(cdktf|@cdktf/[^/]+|constructs)/";
+const CDKTF = "(^|/)node_modules/(cdktf|@cdktf/[^/]+|constructs)/";
 
 /** @type {import("dependency-cruiser").IConfiguration} */
 module.exports = {
@@ -66,6 +66,13 @@ module.exports = {
       to: { path: "^stacks/constructs/" },
     },
     {
+      name: "rehearsal-never-reaches-cdktf",
+      comment: "The local stand-ins load the handlers and the workflow builder, never cdktf (not even through stacks/config).",
+      severity: "error",
+      from: { path: "^rehearsal/" },
+      to: { path: CDKTF, reachable: true },
+    },
+    {
       name: "nothing-imports-tools",
       comment: "scripts/ and rehearsal/ are entry points: only they and the tests import them.",
       severity: "error",
@@ -77,6 +84,6 @@ module.exports = {
     doNotFollow: { path: "node_modules" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    exclude: { path: "^(node_modules|cdktf\\.out|dist|\\.build)/" },
+    exclude: { path: "^(cdktf\\.out|dist|\\.build)/" },
   },
 };

@@ -39,6 +39,10 @@ describe("the dependency rules", () => {
       "state-machines/workflow.ts": 'import { stack } from "../stacks/stack";\nexport const workflow = stack;\n',
       "scripts/cli.ts": 'import { stage } from "../stacks/constructs/stage";\nexport const run = stage;\n',
       "rehearsal/rehearse.ts": 'import { stage } from "../stacks/constructs/stage";\nexport const rehearse = stage;\n',
+      "handlers/fn/infra.ts": 'import { Fn } from "cdktf";\nexport const infra = Fn;\n',
+      "rehearsal/standin.ts": 'import { infra } from "../handlers/fn/infra";\nexport const standin = infra;\n',
+      "node_modules/cdktf/package.json": '{ "name": "cdktf", "main": "index.js" }\n',
+      "node_modules/cdktf/index.js": "exports.Fn = {};\n",
     };
     try {
       for (const [path, text] of Object.entries(files)) {
@@ -53,6 +57,8 @@ describe("the dependency rules", () => {
       expect(found("state-machines/workflow.ts")).toEqual(["state-machines-import-contract-only"]);
       expect(found("scripts/cli.ts")).toEqual(["tools-never-load-constructs"]);
       expect(found("rehearsal/rehearse.ts")).toEqual(["tools-never-load-constructs"]);
+      expect(found("handlers/fn/infra.ts")).toEqual(["handlers-have-no-cdktf"]);
+      expect(found("rehearsal/standin.ts")).toEqual(["rehearsal-never-reaches-cdktf"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
