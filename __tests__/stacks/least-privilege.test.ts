@@ -706,7 +706,7 @@ interface HandlerUse {
 const P = BATCH_PREFIXES;
 const copy = (from: string, to: string): Target => `${from}→${to}`;
 
-/** Which resources each handler's commands touch (from `contract/batch.ts`). */
+/** Which resources each handler's commands touch (from `contract/lake-layout.ts`). */
 const HANDLER_USES: Readonly<Record<string, HandlerUse>> = {
   transform: { functionName: /-transform$/, commands: {} },
   extract: {
