@@ -36,9 +36,9 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult, FirehoseTransformationResultRecord } from "aws-lambda";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import type { PipelineConfig } from "../stacks/config";
-import { deliveryPrefixes } from "../stacks/constructs/delivery-stage";
 import { castFailure, duckDbType, MALFORMED_DATA, prepareRecord, type TableColumn } from "./format-conversion";
 import { evaluatePrefix, objectName, prefixProblems } from "./prefix-expressions";
+import { deliveryPrefixes } from "../contract/lake-layout";
 
 /** Lambda's synchronous response limit as Lambda enforces it. */
 const LAMBDA_RESPONSE_LIMIT = 6_291_556;

@@ -11,7 +11,7 @@
  * record's error message: a number with a fraction in an integer column, a JSON object or array in a
  * scalar column, and a value out of range are failures here (Hive may round, stringify or null them).
  */
-import { parseDecimal, type GlueType } from "../handlers/shared/event-schema";
+import { parseDecimal, type GlueType } from "../contract/event-schema";
 
 /** One column of the Glue table as the conversion sees it. */
 export interface TableColumn {

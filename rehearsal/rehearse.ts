@@ -20,13 +20,12 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { BATCH_ENV, BATCH_PREFIXES, type BatchSettings, type ExtractOutput } from "../handlers/shared/batch-contract";
-import { TRANSFORM_ENV } from "../handlers/shared/contract";
-import { partitionKeys } from "../handlers/shared/event-schema";
+import { BATCH_ENV, type ExtractOutput, BATCH_FUNCTION_TIMEOUTS } from "../contract/batch";
+import { TRANSFORM_ENV } from "../contract/environment";
+import { partitionKeys } from "../contract/event-schema";
+import type { BatchFunctionName } from "../contract/names";
 import { pipelineConfig } from "../pipeline.config";
 import { batchSettings, loadConfig, tableSchema, transformSettings, type PipelineConfig, type PipelineConfigFile } from "../stacks/config";
-import { BATCH_FUNCTION_TIMEOUTS, batchWorkflowProps } from "../stacks/constructs/batch-stage";
-import { LAKE_PREFIXES } from "../stacks/constructs/lake-storage";
 import { BATCH_STATES, buildBatchWorkflow } from "../state-machines/batch-workflow";
 import { AthenaStandIn } from "./athena-standin";
 import { CrawlerStandIn } from "./crawler-standin";
@@ -38,6 +37,9 @@ import { findProjectRoot, SERVER_LIMITS, startLocalServers, type KinesisEngine, 
 import { formatReport, Progress, topReasons, type Output, type RehearsalReport } from "./report";
 import { generateLandingFiles, type SampleData } from "./sample-data";
 import { lambdaInvoke, runWorkflow, type TaskAnswer } from "./workflow";
+import { BATCH_PREFIXES, LAKE_PREFIXES } from "../contract/lake-layout";
+import { batchWorkflowProps } from "../stacks/config/batch-workflow-props";
+import { type BatchSettings } from "../contract/settings";
 
 /** Options of {@link rehearse}. */
 export interface RehearsalOptions {
@@ -118,7 +120,6 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
   const tmpDir = join(outDir, "tmp");
   mkdirSync(outDir, { recursive: true });
   const names = config.resolvedNames;
-  const base = `${config.namePrefix}-${config.environment}`;
   const suffix = runIndex === 1 ? "" : `-${runIndex}`;
   const bucket = `${"name" in names.lakeBucket ? names.lakeBucket.name : `${names.lakeBucket.prefix}local`}${suffix}`;
   const streamName = `${names.stream}${suffix}`;
@@ -215,7 +216,7 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     });
 
     // ── the workflow ─────────────────────────────────────────────────────────────────────────
-    const functionArn = (name: string) => arn("lambda", `function:${base}-batch-${name}`);
+    const functionArn = (name: BatchFunctionName) => arn("lambda", `function:${names.batchFunctions[name]}`);
     const definition = buildBatchWorkflow(
       batchWorkflowProps(
         {
@@ -225,7 +226,7 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
           finalizeFunctionArn: functionArn("finalize"),
           crawlerName: config.catalog.partitionProjection ? null : names.crawler,
           workgroup: names.batchValidationWorkgroup,
-          notificationTopicArn: arn("sns", `${base}-alerts`),
+          notificationTopicArn: arn("sns", names.alertsTopic),
         },
         { batch: config.batch, delivery: config.delivery, stream: config.stream, partitionTime: config.partitioning.partitionTime },
       ),

@@ -12,8 +12,8 @@
  * values beyond int's range, so a table that declares such a column `int` is caught by the conversion.
  */
 import { gzipSync } from "node:zlib";
-import type { EventColumn, EventSchema } from "../handlers/shared/event-schema";
-import { parseDecimal } from "../handlers/shared/event-schema";
+import type { EventColumn, EventSchema } from "../contract/event-schema";
+import { parseDecimal } from "../contract/event-schema";
 
 /** One generated landing file. */
 export interface LandingFile {

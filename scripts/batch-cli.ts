@@ -18,8 +18,8 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { decodeReplayObject, errorTypeOfKey, eventHourReader, planReplay, ReplayTally, type ReplayPlan } from "../handlers/extract/replay";
-import { REPLAY_SOURCE_PREFIXES, type BatchExecutionInput, type ReplaySpec } from "../handlers/shared/batch-contract";
+import { decodeReplayObject, eventHourReader, ReplayTally } from "../handlers/extract/replay";
+import { type BatchExecutionInput, type ReplaySpec } from "../contract/batch";
 import { pipelineConfig } from "../pipeline.config";
 import { loadConfig, PipelineConfigFile } from "../stacks/config";
 import { Command, parseArgs, toSchedulerTime, USAGE } from "./cli/args";
@@ -28,6 +28,8 @@ import { isFinalEvent, ProgressView } from "./cli/progress";
 import { confirmReplayLines, describeReplay, formatDryRun } from "./cli/replay-report";
 import { describeExecution, describeFailure, describeOutcome, FAILED_STATUSES, formatExecutionTable } from "./cli/summary";
 import { chooseEnvironment, chooseLakeBucket, consoleUrl, executionName, nameOfArn, regionOfArn, stateMachineNotFoundMessage } from "./cli/target";
+import { REPLAY_SOURCE_PREFIXES } from "../contract/lake-layout";
+import { errorTypeOfKey, planReplay, type ReplayPlan } from "../contract/replay";
 
 /** Somewhere to write text. */
 export interface Output {

@@ -3,9 +3,10 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Aspects, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { batchSettings, physicalName, PipelineConfig, tableSchema, transformSettings } from "./config";
+import { BATCH_FUNCTION_NAMES } from "../contract/names";
+import { batchSettings, PipelineConfig, tableSchema, transformSettings } from "./config";
 import { AlertsTopic } from "./constructs/alerts-topic";
-import { BATCH_FUNCTION_NAMES, BatchStage } from "./constructs/batch-stage";
+import { BatchStage } from "./constructs/batch-stage";
 import { CatalogStage } from "./constructs/catalog-stage";
 import { DashboardsStage } from "./constructs/dashboards-stage";
 import { DeliveryStage } from "./constructs/delivery-stage";
@@ -81,7 +82,7 @@ export class PipelineStack extends TerraformStack {
 
     if (config.security.encryption === "customer-managed") {
       this.encryptionKey = new EncryptionKey(this, "encryption", {
-        alias: physicalName.keyAlias(`${config.namePrefix}-${config.environment}`),
+        alias: names.keyAlias,
         ctx,
         // The batch state machine logs executions (level ERROR) under this key.
         stateMachineLogging: config.batch.enabled,
@@ -165,7 +166,7 @@ export class PipelineStack extends TerraformStack {
 
     if (config.quicksight.enabled && config.quicksight.principalArn) {
       this.dashboards = new DashboardsStage(this, "dashboards", {
-        namePrefix: `${config.namePrefix}-${config.environment}`,
+        namePrefix: names.base,
         principalArn: config.quicksight.principalArn,
         importMode: config.quicksight.importMode,
         // Resource references, so Terraform creates the workgroup, database and table first.
@@ -187,13 +188,14 @@ export class PipelineStack extends TerraformStack {
     }
 
     this.alerts = new AlertsTopic(this, "alerts", {
-      name: physicalName.alertsTopic(`${config.namePrefix}-${config.environment}`),
+      name: names.alertsTopic,
       email: config.monitoring.notificationEmail,
       kmsKeyArn,
     });
     if (config.batch.enabled) {
       this.batch = new BatchStage(this, "batch", {
-        baseName: `${config.namePrefix}-${config.environment}`,
+        functionNames: names.batchFunctions,
+        scheduleDeadLetterQueueName: names.scheduleDeadLetterQueue,
         stateMachineName: names.stateMachine,
         batch: config.batch,
         settings: batchSettings(config),
@@ -214,10 +216,9 @@ export class PipelineStack extends TerraformStack {
     }
 
     if (config.monitoring.enabled) {
-      const base = `${config.namePrefix}-${config.environment}`;
-      const batchFunctions = this.batch ? BATCH_FUNCTION_NAMES.map((n) => physicalName.batchFunction(base, n)) : [];
+      const batchFunctions = this.batch ? BATCH_FUNCTION_NAMES.map((n) => names.batchFunctions[n]) : [];
       this.monitoring = new MonitoringStage(this, "monitoring", {
-        namePrefix: base,
+        namePrefix: names.base,
         alerts: this.alerts.topic,
         settings: config.monitoring,
         bufferIntervalSeconds: config.delivery.bufferIntervalSeconds,
@@ -228,7 +229,7 @@ export class PipelineStack extends TerraformStack {
         transformFunctionName: names.transformFunction,
         stateMachineArn: this.batch?.stateMachine.arn,
         stateMachineName: this.batch ? names.stateMachine : undefined,
-        scheduleDeadLetterQueueName: this.batch ? physicalName.scheduleDeadLetterQueue(base) : undefined,
+        scheduleDeadLetterQueueName: this.batch ? names.scheduleDeadLetterQueue : undefined,
         crawlerName: names.crawler,
         format: config.delivery.format,
         dynamicPartitioning: config.partitioning.partitionTime === "event",

@@ -11,7 +11,7 @@
  * - `$.crawler`  `{ polls, start: { started }, status?: { State }, outcome?: { LastCrawl } }` (not under partition projection)
  * - `$.error`    the caught `{ Error, Cause }`; `$.failure` `{ failedState, batchId, error, message }` on the failure path
  */
-import type { BatchExecutionInput } from "../handlers/shared/batch-contract";
+import type { BatchExecutionInput } from "../contract/batch";
 import type { State, StateMachineDefinition } from "./asl";
 import { crawlPhase } from "./batch/crawl";
 import { deliveryPhase } from "./batch/delivery";

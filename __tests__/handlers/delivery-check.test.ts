@@ -3,7 +3,6 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-jest";
 import { handler } from "../../handlers/delivery-check";
 import {
-  DATA_PREFIX,
   hourPrefixes,
   checkDelivery,
   expectedPartitions,
@@ -15,7 +14,7 @@ import {
   parseUntil,
   type ListedPage,
 } from "../../handlers/delivery-check/logic";
-import { LAKE_PREFIXES } from "../../stacks/constructs/lake-storage";
+import { testBatchSettings } from "../support/schema";
 
 const at = (iso: string) => new Date(iso);
 
@@ -57,10 +56,6 @@ describe("hourPrefixes", () => {
     expect(hourPrefixes(at("2025-01-01T12:10:00Z"), at("2025-01-01T11:59:00Z"), "day")).toEqual([
       "data/year=2025/month=01/day=01/hour=12/",
     ]);
-  });
-
-  it("lives under the stack's data prefix", () => {
-    expect(DATA_PREFIX).toBe(LAKE_PREFIXES.data);
   });
 });
 
@@ -216,12 +211,12 @@ describe("listPlanned", () => {
 
 describe("settings and input", () => {
   it("reads dayKey and partitionTime from BATCH_SETTINGS", () => {
-    expect(parseDeliveryCheckSettings(JSON.stringify({ dayKey: "date", partitionTime: "event", maxPushAttempts: 8 }))).toEqual({
+    expect(parseDeliveryCheckSettings(JSON.stringify(testBatchSettings({ dayKey: "date", partitionTime: "event", maxPushAttempts: 8 })))).toEqual({
       dayKey: "date",
       partitionTime: "event",
     });
-    expect(() => parseDeliveryCheckSettings(JSON.stringify({ dayKey: "dt" }))).toThrow(
-      /dayKey must be "day" or "date", got "dt"; partitionTime must be "arrival" or "event", got undefined/,
+    expect(() => parseDeliveryCheckSettings(JSON.stringify({ ...testBatchSettings(), dayKey: "dt", partitionTime: undefined }))).toThrow(
+      /dayKey must be "day" or "date", got "dt"; partitionTime must be "arrival" or "event", got nothing/,
     );
   });
 
@@ -245,7 +240,7 @@ describe("delivery-check handler", () => {
   beforeEach(() => {
     s3.reset();
     jest.useFakeTimers({ now: at("2025-01-01T13:20:00Z"), doNotFake: ["setTimeout", "setImmediate", "nextTick", "queueMicrotask"] });
-    process.env = { ...ORIGINAL_ENV, LAKE_BUCKET: "acme-lake", BATCH_SETTINGS: JSON.stringify({ dayKey: "day", partitionTime: "arrival" }) };
+    process.env = { ...ORIGINAL_ENV, LAKE_BUCKET: "acme-lake", BATCH_SETTINGS: JSON.stringify(testBatchSettings({ dayKey: "day", partitionTime: "arrival" })) };
   });
   afterEach(() => jest.useRealTimers());
   afterAll(() => {
@@ -277,7 +272,7 @@ describe("delivery-check handler", () => {
   });
 
   it("lists data/ page by page for event-time partitions whose hours are unknown", async () => {
-    process.env.BATCH_SETTINGS = JSON.stringify({ dayKey: "day", partitionTime: "event" });
+    process.env.BATCH_SETTINGS = JSON.stringify(testBatchSettings({ dayKey: "day", partitionTime: "event" }));
     s3.on(ListObjectsV2Command)
       .resolvesOnce({ Contents: [dataObject("2024-06-01T00:00:00Z")], NextContinuationToken: "t1" })
       .resolvesOnce({ Contents: [dataObject("2025-01-01T13:00:00Z")] });

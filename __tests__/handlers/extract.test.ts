@@ -4,29 +4,13 @@ import "aws-sdk-client-mock-jest";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { extractHandler } from "../../handlers/extract";
-import {
-  batchIdFor,
-  csvItems,
-  decodeLandingFile,
-  extractBatch,
-  jsonItems,
-  MAX_CHUNKS,
-  MAX_REJECTED_RAW_BYTES,
-  type BatchManifest,
-  type ExtractDeps,
-  type RejectedEntry,
-  type RunMarker,
-  type SourceItem,
-} from "../../handlers/extract/logic";
-import {
-  BATCH_ERRORS,
-  BATCH_ID_COLUMN,
-  type BatchSettings,
-  type ExtractInput,
-} from "../../handlers/shared/batch-contract";
+import { batchIdFor, csvItems, decodeLandingFile, extractBatch, jsonItems, MAX_CHUNKS, MAX_REJECTED_RAW_BYTES, type BatchManifest, type ExtractDeps, type RejectedEntry, type RunMarker, type SourceItem } from "../../handlers/extract/logic";
+import { BATCH_ID_COLUMN, type ExtractInput } from "../../contract/batch";
 import { MemoryStore } from "../support/memory-store";
 import { testBatchSettings } from "../support/schema";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
+import { BATCH_ERRORS } from "../../contract/errors";
+import { type BatchSettings } from "../../contract/settings";
 
 const FIXTURES = join(__dirname, "..", "fixtures", "landing");
 const BATCH_ID = "20261125T0200Z";
@@ -811,7 +795,7 @@ describe("extract handler (S3 adapter)", () => {
     const run = handler(extractInput());
     // Assess
     await expect(run).rejects.toThrow(
-      /BATCH_SETTINGS is invalid: eventIdColumn must name a string column of the schema, got "nope"; recordsPerChunk must be an integer ≥ 1, got 0; table must be a non-empty string/,
+      /BATCH_SETTINGS is invalid: recordsPerChunk must be an integer ≥ 1, got 0; table must be a non-empty string, got ""; eventIdColumn must name a string column of the schema, got "nope"/,
     );
   });
 

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { extractBatch, type BatchManifest, type RunMarker } from "../../handlers/extract/logic";
 import { finalizeHandler } from "../../handlers/finalize";
 import { finalizeBatch, processedKey, type FinalizeDeps } from "../../handlers/finalize/logic";
-import { type FinalizeInput } from "../../handlers/shared/batch-contract";
+import { type FinalizeInput } from "../../contract/batch";
 import { MemoryStore } from "../support/memory-store";
 import { testBatchSettings } from "../support/schema";
 

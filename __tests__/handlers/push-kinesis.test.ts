@@ -15,8 +15,9 @@ import {
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { mockClient } from "aws-sdk-client-mock";
-import type { PushInput, PushOutput } from "../../handlers/shared/batch-contract";
+import type { PushInput, PushOutput } from "../../contract/batch";
 import { type RunningKinesisEngine, startKinesisEngine } from "../../rehearsal/local-servers";
+import { testBatchSettings } from "../support/schema";
 
 const STREAM = "clicks-it";
 const SHARDS = 4;
@@ -41,7 +42,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: "local",
     LAKE_BUCKET: "acme-lake",
     STREAM_NAME: STREAM,
-    BATCH_SETTINGS: JSON.stringify({ partitionKeyField: "user_id", eventIdColumn: "event_id", maxPushAttempts: 8 }),
+    BATCH_SETTINGS: JSON.stringify(testBatchSettings({ partitionKeyField: "user_id", eventIdColumn: "event_id", maxPushAttempts: 8 })),
   };
   kinesis = new KinesisClient({ endpoint, region: REGION, credentials: { accessKeyId: "local", secretAccessKey: "local" }, requestHandler: new NodeHttpHandler() });
   await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: SHARDS }));

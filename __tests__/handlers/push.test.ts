@@ -4,7 +4,6 @@ import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-jest";
 import { handler } from "../../handlers/push";
-import { BATCH_ERRORS } from "../../handlers/shared/batch-contract";
 import {
   backoffCeiling,
   chunkEntries,
@@ -21,6 +20,8 @@ import {
   type PutRecordsResult,
   type SenderDeps,
 } from "../../handlers/push/logic";
+import { BATCH_ERRORS } from "../../contract/errors";
+import { testBatchSettings } from "../support/schema";
 
 const CHUNK_KEY = "staging/2025-01-01T12/chunk-00000.ndjson";
 const SETTINGS: PushSettings = { partitionKeyField: "user_id", eventIdColumn: "event_id", maxPushAttempts: 5 };
@@ -356,12 +357,12 @@ describe("sendRequests and pushChunk", () => {
 
 describe("parsePushSettings", () => {
   it("reads the push fields of BATCH_SETTINGS", () => {
-    expect(parsePushSettings(JSON.stringify({ ...SETTINGS, dayKey: "day", recordsPerChunk: 5000 }))).toEqual(SETTINGS);
+    expect(parsePushSettings(JSON.stringify(testBatchSettings(SETTINGS)))).toEqual(SETTINGS);
   });
 
   it("reports every bad field at once", () => {
-    expect(() => parsePushSettings(JSON.stringify({ partitionKeyField: "", maxPushAttempts: 0 }))).toThrow(
-      /partitionKeyField must be a non-empty string; eventIdColumn must be a non-empty string; maxPushAttempts must be an integer ≥ 1, got 0/,
+    expect(() => parsePushSettings(JSON.stringify(testBatchSettings({ partitionKeyField: "", eventIdColumn: "", maxPushAttempts: 0 })))).toThrow(
+      /BATCH_SETTINGS is invalid: partitionKeyField must be a non-empty string, got ""; maxPushAttempts must be an integer ≥ 1, got 0; eventIdColumn must name a string column of the schema, got ""/,
     );
   });
 });
@@ -377,7 +378,7 @@ describe("push handler", () => {
       ...ORIGINAL_ENV,
       LAKE_BUCKET: "acme-lake",
       STREAM_NAME: "clicks",
-      BATCH_SETTINGS: JSON.stringify(SETTINGS),
+      BATCH_SETTINGS: JSON.stringify(testBatchSettings(SETTINGS)),
     };
   });
   afterAll(() => {

@@ -3,25 +3,10 @@
  * objects back into the original records; malformed parts reported and skipped; the replay window.
  */
 import { gzipSync } from "node:zlib";
-import {
-  decodeErrorObject,
-  decodeRawBackupObject,
-  envelopeError,
-  errorTypeOfKey,
-  eventHourReader,
-  parseInstant,
-  planReplay,
-  ReplayTally,
-  splitJsonValues,
-  type ReplayItem,
-  type ReplayPlan,
-} from "../../handlers/extract/replay";
-import { REPLAY_SOURCE_PREFIXES } from "../../handlers/shared/batch-contract";
+import { decodeErrorObject, decodeRawBackupObject, envelopeError, eventHourReader, ReplayTally, splitJsonValues, type ReplayItem } from "../../handlers/extract/replay";
 import { transformRecords } from "../../handlers/transform/logic";
 import { firehoseEvent } from "../support/firehose-events";
 import { TEST_SCHEMA, testSettings } from "../support/schema";
-import { deliveryPrefixes } from "../../stacks/constructs/delivery-stage";
-import { LAKE_PREFIXES } from "../../stacks/constructs/lake-storage";
 import {
   base64,
   click,
@@ -31,6 +16,8 @@ import {
   processingFailedEnvelope,
   rawBackupObject,
 } from "../support/replay-objects";
+import { deliveryPrefixes } from "../../contract/lake-layout";
+import { errorTypeOfKey, parseInstant, planReplay, type ReplayPlan } from "../../contract/replay";
 
 const values = (items: Iterable<ReplayItem>) => [...items].filter((i) => i.kind === "value").map((i) => (i as { value: unknown }).value);
 const invalid = (items: Iterable<ReplayItem>) =>
@@ -316,12 +303,11 @@ describe("planReplay: the window", () => {
     const p = plan({ from: "backup", since: "2026-12-31T23:00:00Z", until: "2027-01-01T00:00:01Z" }, "date");
 
     expect(p.prefixes).toEqual(["raw/year=2026/month=12/date=31/hour=23/", "raw/year=2027/month=01/date=01/hour=00/"]);
-    // Same shape as DeliveryStage's prefixes (handlers cannot import stacks, so the test ties them).
+    // The Firehose prefixes of the same layout (contract/lake-layout.ts).
     expect(deliveryPrefixes("date", "event").raw).toBe("raw/year=!{timestamp:yyyy}/month=!{timestamp:MM}/date=!{timestamp:dd}/hour=!{timestamp:HH}/");
     expect(deliveryPrefixes("day", "arrival").errors).toBe(
       "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/",
     );
-    expect(REPLAY_SOURCE_PREFIXES).toEqual({ errors: LAKE_PREFIXES.errors, backup: LAKE_PREFIXES.raw });
   });
 
   it("accepts exactly 7 days and lists 168 hours per type", () => {

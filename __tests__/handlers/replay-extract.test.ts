@@ -2,16 +2,9 @@
  * A replay run end to end on the in-memory lake: ExtractBatch reading errors/ or raw/ for a window,
  * then FinalizeBatch moving only the replayed error objects.
  */
-import {
-  extractBatch,
-  generatedEventId,
-  type BatchManifest,
-  type ExtractDeps,
-  type RejectedEntry,
-  type RunMarker,
-} from "../../handlers/extract/logic";
+import { extractBatch, generatedEventId, type BatchManifest, type ExtractDeps, type RejectedEntry, type RunMarker } from "../../handlers/extract/logic";
 import { finalizeBatch, replayedProcessedKey, type FinalizeDeps } from "../../handlers/finalize/logic";
-import { BATCH_ID_COLUMN, type ExtractInput, type ReplaySpec } from "../../handlers/shared/batch-contract";
+import { BATCH_ID_COLUMN, type ExtractInput, type ReplaySpec } from "../../contract/batch";
 import { MemoryStore } from "../support/memory-store";
 import {
   click,

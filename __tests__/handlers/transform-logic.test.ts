@@ -501,7 +501,7 @@ describe("compileSchema and parseTransformSettings", () => {
     // Prepare
     const settings = testSettings({ schema: { ...TEST_SCHEMA, eventTimeColumn: "event_id" } });
     // Act, Assess
-    expect(() => compileSchema(settings)).toThrow(/eventTimeColumn must name a timestamp column, got "event_id"/);
+    expect(() => parseTransformSettings(JSON.stringify(settings))).toThrow(/schema\.eventTimeColumn must name a timestamp column, got "event_id"/);
   });
 
   it("reports every problem in the settings at once", () => {

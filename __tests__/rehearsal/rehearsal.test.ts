@@ -11,7 +11,6 @@ import { gunzipSync } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { pipelineConfig } from "../../pipeline.config";
 import { loadConfig, type PipelineConfigFile } from "../../stacks/config";
-import { deliveryPrefixes } from "../../stacks/constructs/delivery-stage";
 import { AthenaStandIn } from "../../rehearsal/athena-standin";
 import { duckDbType } from "../../rehearsal/format-conversion";
 import { LakeFolder, listFiles } from "../../rehearsal/lake-folder";
@@ -19,6 +18,7 @@ import { startLocalServers, type LocalServers } from "../../rehearsal/local-serv
 import { evaluatePrefix, prefixProblems } from "../../rehearsal/prefix-expressions";
 import type { RehearsalReport } from "../../rehearsal/report";
 import { rehearse, tableColumns } from "../../rehearsal/rehearse";
+import { deliveryPrefixes } from "../../contract/lake-layout";
 
 const at = (iso: string) => new Date(iso);
 const RANDOM_STRING = "[0-9a-z]{11}";

@@ -15,7 +15,7 @@ import "aws-sdk-client-mock-jest";
 import { CliDeps, main } from "../../scripts/batch-cli";
 import { parseArgs } from "../../scripts/cli/args";
 import type { PipelineConfigFile } from "../../stacks/config";
-import { FIREHOSE_ERROR_TYPES } from "../../handlers/shared/batch-contract";
+import { FIREHOSE_ERROR_TYPES } from "../../contract/batch";
 import {
   click,
   conversionFailedEnvelope,

@@ -1,10 +1,9 @@
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import "cdktf/lib/testing/adapters/jest";
-import { BATCH_PREFIXES } from "../../handlers/shared/batch-contract";
-import { pushConcurrency } from "../../stacks/constructs/batch-stage";
 import { BATCH_STATES } from "../../state-machines/batch-workflow";
 import { actionsOf, asList, resourcesFor, rolesOf } from "../support/iam";
 import { addressOf, addressWhere, referencedAddress, synthPipeline, Synthesized } from "../support/synth";
+import { pushConcurrency } from "../../stacks/config/batch-workflow-props";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const validateAsl = require("asl-validator") as (definition: unknown) => { isValid: boolean; errors: unknown[] };
@@ -279,12 +278,6 @@ describe("batch functions", () => {
     // The existing grants keep their Sids.
     for (const name of ["ListLandingFiles", "ReadLandingFiles", "ReadClaimMarker", "WriteChunksRejectsAndMarker"]) expect(sid("acme-test-batch-extract-role", name)).toBeDefined();
     for (const name of ["ReadManifestAndMarker", "ListLandingAndProcessedFiles", "MoveLandingFiles", "WriteProcessedAndMarker"]) expect(sid("acme-test-batch-finalize-role", name)).toBeDefined();
-  });
-
-  it("keep batch folders out of the table location", () => {
-    for (const prefix of Object.values(BATCH_PREFIXES)) {
-      expect(["data/", "raw/", "errors/"].some((p) => prefix.startsWith(p) || p.startsWith(prefix))).toBe(false);
-    }
   });
 
   it("expire staging chunks after the configured days", () => {

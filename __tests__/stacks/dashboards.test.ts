@@ -5,7 +5,7 @@ import { Testing } from "cdktf";
 import "cdktf/lib/testing/adapters/jest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EventSchema, GlueType } from "../../handlers/shared/event-schema";
+import { EventSchema, GlueType } from "../../contract/event-schema";
 import {
   ANALYSIS_OWNER_ACTIONS,
   DashboardsStage,

@@ -4,7 +4,7 @@
  */
 import { DuckDBInstance } from "@duckdb/node-api";
 import { buildValidation } from "../../handlers/extract/logic";
-import type { EventSchema } from "../../handlers/shared/event-schema";
+import type { EventSchema } from "../../contract/event-schema";
 import {
   decodePrestoViewOriginalText,
   DEFAULT_LATEST_VIEW_DAYS,
@@ -14,8 +14,8 @@ import {
   latestViewSql,
   prestoType,
   prestoViewOriginalText,
-} from "../../handlers/shared/sql/latest-view";
-import { recentDaysPredicate } from "../../handlers/shared/sql/partition-filter";
+} from "../../contract/sql/latest-view";
+import { recentDaysPredicate } from "../../contract/sql/partition-filter";
 import { ConfigError, tableSchema } from "../../stacks/config";
 import { namedQueries } from "../../stacks/sql/named-queries";
 import { TEST_SCHEMA } from "../support/schema";

@@ -1,8 +1,8 @@
-import { DayKey, EventSchema } from "../../handlers/shared/event-schema";
-import { qualifiedTable, quoteIdentifier, sqlString } from "../../handlers/shared/sql/identifiers";
+import { DayKey, EventSchema } from "../../contract/event-schema";
+import { qualifiedTable, quoteIdentifier, sqlString } from "../../contract/sql/identifiers";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { LAST_DAY_HOURS, LATEST_PARTITIONS_HOURS, namedQueries, NamedQuerySpec } from "../../stacks/sql/named-queries";
-import { hourPartitionPredicate, hourRangePredicate, MAX_RECENT_DAYS, recentDaysPredicate, recentHoursPredicate } from "../../handlers/shared/sql/partition-filter";
+import { hourPartitionPredicate, hourRangePredicate, MAX_RECENT_DAYS, recentDaysPredicate, recentHoursPredicate } from "../../contract/sql/partition-filter";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
 
 const SCHEMA: EventSchema = {

@@ -5,8 +5,8 @@
  * definition in aws-local-stepfunctions.
  */
 import { checkDelivery, type ListedObject } from "../../handlers/delivery-check/logic";
-import { InvalidBatchInputError, replayPlanOf } from "../../handlers/extract/logic";
-import { BATCH_ERRORS, type ExtractOutput } from "../../handlers/shared/batch-contract";
+import { replayPlanOf } from "../../handlers/extract/logic";
+import { type ExtractOutput } from "../../contract/batch";
 import { lambdaInvoke } from "../../rehearsal/workflow";
 import {
   BATCH_STATES as S,
@@ -15,6 +15,7 @@ import {
   TRANSIENT_FUNCTION_ERRORS,
 } from "../../state-machines/batch-workflow";
 import { awsError, lambda, lambdaError, LocalHandler, LocalRun, runLocally, sequence, TEST_WORKFLOW_PROPS } from "../support/local-sfn";
+import { InvalidBatchInput, BATCH_ERRORS } from "../../contract/errors";
 
 const definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
 const projected = buildBatchWorkflow({ ...TEST_WORKFLOW_PROPS, crawlerName: null });
@@ -87,7 +88,7 @@ describe("error branches: permanent errors are never retried, transient ones are
   });
 
   it("gets InvalidBatchInput from the extract's own error for a bad replay, named as documented", () => {
-    expect(new InvalidBatchInputError("x").name).toBe(BATCH_ERRORS.invalidBatchInput);
+    expect(new InvalidBatchInput("x").name).toBe(BATCH_ERRORS.invalidBatchInput);
     expect(() => replayPlanOf({ replay: { from: "errors", since: "yesterday", until: "today" } }, { dayKey: "day" })).toThrow(
       expect.objectContaining({ name: BATCH_ERRORS.invalidBatchInput }),
     );
@@ -95,7 +96,7 @@ describe("error branches: permanent errors are never retried, transient ones are
 
   it("fails at once with InvalidBatchInput: the real error, through the Lambda error shape, is called once and notified", async () => {
     const extract = jest.fn(async () => {
-      throw new InvalidBatchInputError("scheduledTime must be an ISO-8601 date-time");
+      throw new InvalidBatchInput("scheduledTime must be an ISO-8601 date-time");
     });
 
     const result = await runLocally(definition, { scheduledTime: "soon" }, handlers({ [S.extractBatch]: lambdaInvoke(extract) }));

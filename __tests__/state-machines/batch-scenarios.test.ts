@@ -3,7 +3,7 @@
  * run in 0 ms, every Task is answered per scenario, and each test asserts the outcome together with
  * the calls the workflow made.
  */
-import type { ExtractOutput } from "../../handlers/shared/batch-contract";
+import type { ExtractOutput } from "../../contract/batch";
 import { BATCH_STATES as S, BatchLoadedOutput, buildBatchWorkflow } from "../../state-machines/batch-workflow";
 import {
   awsError,

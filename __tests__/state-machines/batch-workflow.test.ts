@@ -2,7 +2,6 @@
  * Structural rules of the batch workflow definition, asserted on the built ASL object: validity,
  * graph shape, retries and catches, bounded loops, payload trimming, and the delivery budget.
  */
-import { BATCH_ERRORS } from "../../handlers/shared/batch-contract";
 import type { ChoiceCondition, MapState, State, TaskState } from "../../state-machines/asl";
 import {
   BATCH_STATES as S,
@@ -13,6 +12,7 @@ import {
   TRANSIENT_FUNCTION_ERRORS,
 } from "../../state-machines/batch-workflow";
 import { TEST_WORKFLOW_PROPS } from "../support/local-sfn";
+import { BATCH_ERRORS } from "../../contract/errors";
 
 const validateAsl = require("asl-validator") as (definition: unknown) => { isValid: boolean; errors: unknown[] };
 

@@ -6,7 +6,7 @@
  */
 import { extractBatch, type BatchManifest } from "../../handlers/extract/logic";
 import { finalizeBatch } from "../../handlers/finalize/logic";
-import { BATCH_ID_COLUMN, type ExtractOutput } from "../../handlers/shared/batch-contract";
+import { BATCH_ID_COLUMN, type ExtractOutput } from "../../contract/batch";
 import { BATCH_STATES as S, buildBatchWorkflow } from "../../state-machines/batch-workflow";
 import { lambda, LOCAL_EXECUTION, type LocalHandler, runLocally, sequence, TEST_WORKFLOW_PROPS } from "../support/local-sfn";
 import { MemoryStore } from "../support/memory-store";

@@ -5,9 +5,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { BATCH_ENV, BATCH_PREFIXES } from "../../handlers/shared/batch-contract";
+import { BATCH_ENV } from "../../contract/batch";
+import { BATCH_PREFIXES } from "../../contract/lake-layout";
 import { UNSCOPABLE_ALLOWLIST } from "../../stacks/iam-rules";
-import { LAKE_PREFIXES } from "../../stacks/constructs/lake-storage";
+import { LAKE_PREFIXES } from "../../contract/lake-layout";
 import { kindOf, OWN_LOGS, XRAY_WRITE } from "./reviewed-roles";
 import { KMS_ROWS_FOR, RequestRowId, SERVICE_REQUESTS } from "./service-request-contexts";
 import { Block, Derivation, Need, Pair, SAMPLE_OBJECT, StackView, unique } from "./stack-view";
@@ -159,7 +160,7 @@ export interface HandlerUse {
 export const P = BATCH_PREFIXES;
 export const copy = (from: string, to: string): Target => `${from}→${to}`;
 
-/** Which resources each handler's commands touch (from `handlers/shared/batch-contract.ts`). */
+/** Which resources each handler's commands touch (from `contract/lake-layout.ts`). */
 export const HANDLER_USES: Readonly<Record<string, HandlerUse>> = {
   transform: { functionName: /-transform$/, commands: {} },
   extract: {

@@ -1,5 +1,5 @@
 /** What each role must not be able to do, and the KMS requests through other services it must be denied. */
-import { LAKE_PREFIXES } from "../../stacks/constructs/lake-storage";
+import { LAKE_PREFIXES } from "../../contract/lake-layout";
 import { HANDLER_USES, P } from "./iam-needs";
 import { RoleKind } from "./reviewed-roles";
 import { Need, Pair, SAMPLE_OBJECT, StackView, unique, viaService } from "./stack-view";

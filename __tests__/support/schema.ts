@@ -1,7 +1,7 @@
 /** A clickstream event schema, and transform and batch settings over it, shared by the tests. */
-import { BATCH_ID_COLUMN, type BatchSettings } from "../../handlers/shared/batch-contract";
-import type { TransformSettings } from "../../handlers/shared/contract";
-import type { EventSchema } from "../../handlers/shared/event-schema";
+import { BATCH_ID_COLUMN } from "../../contract/batch";
+import type { EventSchema } from "../../contract/event-schema";
+import { type BatchSettings, type TransformSettings } from "../../contract/settings";
 
 /** Clickstream event: three required columns, `event_time` is the event-time column. */
 export const TEST_SCHEMA: EventSchema = {

@@ -4,8 +4,8 @@
  */
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { BATCH_ENV, type DeliveryCheckInput, type DeliveryCheckOutput } from "../shared/batch-contract";
-import { readEnv } from "../shared/contract";
+import { BATCH_ENV, type DeliveryCheckInput, type DeliveryCheckOutput } from "../../contract/batch";
+import { readEnv } from "../../contract/environment";
 import { checkDelivery, parseDeliveryCheckSettings, parseSince, parseUntil } from "./logic";
 
 const s3 = new S3Client({ requestHandler: new NodeHttpHandler() });

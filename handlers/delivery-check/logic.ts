@@ -3,11 +3,13 @@
  * expected in and checks that each holds an object written since the push began. No SDK and no
  * `process.env`: the adapter injects one function that lists a page.
  */
-import type { BatchSettings, DeliveryCheckOutput, EventHours } from "../shared/batch-contract";
-import type { DayKey } from "../shared/event-schema";
+import { BATCH_ENV, type DeliveryCheckOutput, type EventHours } from "../../contract/batch";
+import type { DayKey } from "../../contract/event-schema";
+import { LAKE_PREFIXES } from "../../contract/lake-layout";
+import { batchSettingsSchema, parseSettings, type BatchSettings } from "../../contract/settings";
 
-/** Firehose's data prefix; equals `LAKE_PREFIXES.data` of the stack (a test keeps them equal). */
-export const DATA_PREFIX = "data/";
+/** Firehose's data prefix, the table location. */
+const DATA_PREFIX = LAKE_PREFIXES.data;
 
 /** Bounds of a check, so one poll stays fast on a big lake. */
 export const LISTING_LIMITS = {
@@ -45,16 +47,10 @@ export interface ListedPage {
 /** Lists one page of `prefix`, continuing from `continuationToken`. */
 export type ListPage = (prefix: string, continuationToken: string | undefined) => Promise<ListedPage>;
 
-/** Picks and checks the check's settings from the BATCH_SETTINGS JSON. */
+/** Parses BATCH_SETTINGS (every batch function checks all of it) and picks the check's fields. */
 export function parseDeliveryCheckSettings(json: string): DeliveryCheckSettings {
-  const raw = JSON.parse(json) as Partial<BatchSettings>;
-  const problems: string[] = [];
-  if (raw.dayKey !== "day" && raw.dayKey !== "date") problems.push(`dayKey must be "day" or "date", got ${JSON.stringify(raw.dayKey)}`);
-  if (raw.partitionTime !== "arrival" && raw.partitionTime !== "event") {
-    problems.push(`partitionTime must be "arrival" or "event", got ${JSON.stringify(raw.partitionTime)}`);
-  }
-  if (problems.length > 0) throw new Error(`invalid batch settings: ${problems.join("; ")}`);
-  return { dayKey: raw.dayKey!, partitionTime: raw.partitionTime! };
+  const { dayKey, partitionTime } = parseSettings(batchSettingsSchema, BATCH_ENV.settings, json);
+  return { dayKey, partitionTime };
 }
 
 /** Parses the input's `since`; throws when it is not a date-time. */

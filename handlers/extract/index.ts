@@ -4,8 +4,8 @@
  */
 import { paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { BATCH_ENV, type ExtractInput, type ExtractOutput } from "../shared/batch-contract";
-import { readEnv } from "../shared/contract";
+import { BATCH_ENV, type ExtractInput, type ExtractOutput } from "../../contract/batch";
+import { readEnv } from "../../contract/environment";
 import { getObject, hasStatus, putObject } from "../shared/s3-objects";
 import { extractBatch, parseBatchSettings, type BatchLog, type ExtractStore } from "./logic";
 

@@ -14,37 +14,19 @@
  * Chunks are written as soon as they are full, so the batch as a whole never sits in memory.
  */
 import { createHash } from "node:crypto";
-import {
-  BATCH_ENV,
-  BATCH_ERRORS,
-  BATCH_ID_COLUMN,
-  BATCH_PREFIXES,
-  BatchError,
-  MAX_LISTED_EVENT_HOURS,
-  REPLAY_BATCH_SUFFIX,
-  type BatchSettings,
-  type BatchValidation,
-  type ExtractInput,
-  type EventHours,
-  type ExtractOutput,
-  type FirehoseErrorType,
-  type ReplaySpec,
-} from "../shared/batch-contract";
-import type { EventSchema } from "../shared/event-schema";
-import {
-  compileRecordValidator,
-  isJsonObject,
-  MAX_RECORD_BYTES,
-  preview,
-  schemaProblems,
-  type JsonObject,
-  type RecordValidator,
-} from "../shared/record-validation";
-import { quoteIdentifier, sqlString } from "../shared/sql/identifiers";
-import { latestRowsSql } from "../shared/sql/latest-view";
-import { hourPartitionPredicate, hourRangePredicate, MAX_WINDOW_HOURS } from "../shared/sql/partition-filter";
+import { BATCH_ENV, BATCH_ID_COLUMN, MAX_LISTED_EVENT_HOURS, REPLAY_BATCH_SUFFIX, type BatchValidation, type ExtractInput, type EventHours, type ExtractOutput, type FirehoseErrorType, type ReplaySpec } from "../../contract/batch";
+import { BatchTooLarge, InvalidBatchInput } from "../../contract/errors";
+import type { EventSchema } from "../../contract/event-schema";
+import { compileRecordValidator, MAX_RECORD_BYTES, type RecordValidator } from "../shared/record-validation";
+import { quoteIdentifier, sqlString } from "../../contract/sql/identifiers";
+import { latestRowsSql } from "../../contract/sql/latest-view";
+import { hourPartitionPredicate, hourRangePredicate, MAX_WINDOW_HOURS } from "../../contract/sql/partition-filter";
 import { decodeLandingFile, MAX_LANDING_FILE_BYTES } from "./object-text";
-import { decodeReplayObject, planReplay, type ReplayPlan } from "./replay";
+import { decodeReplayObject } from "./replay";
+import { BATCH_PREFIXES } from "../../contract/lake-layout";
+import { isJsonObject, preview, type JsonObject } from "../../contract/json";
+import { planReplay, type ReplayPlan } from "../../contract/replay";
+import { batchSettingsSchema, parseSettings, type BatchSettings } from "../../contract/settings";
 
 export { decodeLandingFile, MAX_LANDING_FILE_BYTES };
 
@@ -63,11 +45,6 @@ export const LANDING_FORMATS = { ".ndjson": "ndjson", ".jsonl": "ndjson", ".json
 
 /** How a landing file is parsed. */
 export type LandingFormat = (typeof LANDING_FORMATS)[keyof typeof LANDING_FORMATS];
-
-/** An input error the workflow cannot retry away: a bad `scheduledTime`, `executionId` or `replay`. */
-export class InvalidBatchInputError extends Error {
-  override name: string = BATCH_ERRORS.invalidBatchInput;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // I/O the orchestration needs
@@ -192,53 +169,21 @@ export interface BatchCounts {
 // ---------------------------------------------------------------------------------------------------
 // Settings and input
 
-/** Parses and checks BATCH_SETTINGS for what the extract uses; throws with every problem found. */
+/** Parses and checks BATCH_SETTINGS; throws with every problem found. */
 export function parseBatchSettings(text: string): BatchSettings {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${BATCH_ENV.settings} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (!isJsonObject(raw)) throw new Error(`${BATCH_ENV.settings} is invalid: settings must be a JSON object`);
-  const problems = schemaProblems(raw.schema);
-  if (raw.dayKey !== "day" && raw.dayKey !== "date")
-    problems.push(`dayKey must be "day" or "date", got ${preview(raw.dayKey)}`);
-  if (raw.partitionTime !== "arrival" && raw.partitionTime !== "event") {
-    problems.push(`partitionTime must be "arrival" or "event", got ${preview(raw.partitionTime)}`);
-  }
-  const columns =
-    isJsonObject(raw.schema) && Array.isArray(raw.schema.columns) ? (raw.schema.columns as unknown[]) : [];
-  const idColumn = columns.find((column) => isJsonObject(column) && column.name === raw.eventIdColumn);
-  if (typeof raw.eventIdColumn !== "string" || !isJsonObject(idColumn) || idColumn.type !== "string") {
-    problems.push(`eventIdColumn must name a string column of the schema, got ${preview(raw.eventIdColumn)}`);
-  }
-  for (const name of ["recordsPerChunk", "runTimeoutSeconds"] as const) {
-    const value = raw[name];
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
-      problems.push(`${name} must be an integer ≥ 1, got ${preview(value)}`);
-  }
-  if (raw.dropRules !== undefined && !Array.isArray(raw.dropRules)) {
-    problems.push(`dropRules must be an array, got ${preview(raw.dropRules)}`);
-  }
-  for (const name of ["database", "table"] as const) {
-    if (typeof raw[name] !== "string" || raw[name] === "")
-      problems.push(`${name} must be a non-empty string, got ${preview(raw[name])}`);
-  }
-  if (problems.length > 0) throw new Error(`${BATCH_ENV.settings} is invalid: ${problems.join("; ")}`);
-  return raw as unknown as BatchSettings;
+  return parseSettings(batchSettingsSchema, BATCH_ENV.settings, text);
 }
 
 const SCHEDULED_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /**
  * The batch id of a run: its scheduled time in UTC to the minute, `YYYYMMDDTHHmmZ` (e.g. `20261125T0200Z`).
- * Seconds are dropped: schedules fire on whole minutes. Throws {@link InvalidBatchInputError} unless
+ * Seconds are dropped: schedules fire on whole minutes. Throws {@link InvalidBatchInput} unless
  * `scheduledTime` is an ISO-8601 date-time with a zone designator (`Z` or `±hh:mm`) naming a real instant.
  */
 export function batchIdFor(scheduledTime: unknown): string {
   const invalid = () =>
-    new InvalidBatchInputError(
+    new InvalidBatchInput(
       `scheduledTime must be an ISO-8601 date-time with a time zone, such as 2026-11-25T02:00:00Z (the schedule's event time), got ${preview(
         scheduledTime,
       )}`,
@@ -640,8 +585,7 @@ export class BatchBuilder {
   takeChunk(final = false): PendingObject | undefined {
     if (this.chunk.length === 0 || (!final && this.chunk.length < this.settings.recordsPerChunk)) return undefined;
     if (this.chunkCount >= MAX_CHUNKS) {
-      throw new BatchError(
-        BATCH_ERRORS.batchTooLarge,
+      throw new BatchTooLarge(
         `batch ${this.batchId} needs more than ${MAX_CHUNKS} staging chunks of ${
           this.settings.recordsPerChunk
         } records (over ${
@@ -915,7 +859,7 @@ export async function extractBatch(
   const replay = replayPlanOf(input, settings);
   const batchId = batchIdFor(input?.scheduledTime) + (replay ? REPLAY_BATCH_SUFFIX : "");
   if (typeof input.executionId !== "string" || input.executionId === "") {
-    throw new InvalidBatchInputError(`executionId must be the execution ARN, got ${preview(input.executionId)}`);
+    throw new InvalidBatchInput(`executionId must be the execution ARN, got ${preview(input.executionId)}`);
   }
   const { store, now, log } = deps;
   const keys = batchKeys(batchId);
@@ -951,7 +895,7 @@ export async function extractBatch(
   try {
     return await stageBatch(input, settings, deps, batchId, marker, replay);
   } catch (error) {
-    if (error instanceof BatchError) {
+    if (error instanceof BatchTooLarge) {
       const failed: RunMarker = {
         ...marker,
         status: "failed",
@@ -966,12 +910,12 @@ export async function extractBatch(
 
 /**
  * The replay plan of the input, or undefined for a landing batch (`replay` absent or null, as the state
- * machine passes it). Throws {@link InvalidBatchInputError} naming every problem of a bad replay.
+ * machine passes it). Throws {@link InvalidBatchInput} naming every problem of a bad replay.
  */
 export function replayPlanOf(input: Pick<ExtractInput, "replay">, settings: Pick<BatchSettings, "dayKey">): ReplayPlan | undefined {
   if (input?.replay === undefined || input.replay === null) return undefined;
   const planned = planReplay(input.replay, settings.dayKey);
-  if ("problems" in planned) throw new InvalidBatchInputError(`invalid replay: ${planned.problems.join("; ")}`);
+  if ("problems" in planned) throw new InvalidBatchInput(`invalid replay: ${planned.problems.join("; ")}`);
   return planned.plan;
 }
 

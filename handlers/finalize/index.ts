@@ -9,8 +9,8 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { BATCH_ENV, type FinalizeInput, type FinalizeOutput } from "../shared/batch-contract";
-import { readEnv } from "../shared/contract";
+import { BATCH_ENV, type FinalizeInput, type FinalizeOutput } from "../../contract/batch";
+import { readEnv } from "../../contract/environment";
 import { getObject, hasStatus, putObject } from "../shared/s3-objects";
 import type { BatchLog } from "../extract/logic";
 import { finalizeBatch, type FinalizeStore } from "./logic";

@@ -7,15 +7,9 @@
  *
  * No SDK and no `process.env`: the adapter injects a {@link FinalizeStore}, the clock and a logger.
  */
-import { BATCH_PREFIXES, REPLAY_SOURCE_PREFIXES, type FinalizeInput, type FinalizeOutput } from "../shared/batch-contract";
-import {
-  readJson,
-  type BatchLog,
-  type BatchManifest,
-  type ManifestFile,
-  type RunMarker,
-  type StoredObject,
-} from "../extract/logic";
+import type { FinalizeInput, FinalizeOutput } from "../../contract/batch";
+import { readJson, type BatchLog, type BatchManifest, type ManifestFile, type RunMarker, type StoredObject } from "../extract/logic";
+import { BATCH_PREFIXES, REPLAY_SOURCE_PREFIXES } from "../../contract/lake-layout";
 
 /** CopyObject copies at most 5 GiB in one request; larger files are left in landing/ with a reason. */
 export const MAX_COPY_BYTES = 5 * 1024 ** 3;

@@ -7,9 +7,10 @@
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { BATCH_ENV, BATCH_PREFIXES, type PushInput, type PushOutput } from "../shared/batch-contract";
-import { readEnv } from "../shared/contract";
+import { BATCH_ENV, type PushInput, type PushOutput } from "../../contract/batch";
+import { readEnv } from "../../contract/environment";
 import { parsePushSettings, pushChunk, type PutRecordsRequest } from "./logic";
+import { BATCH_PREFIXES } from "../../contract/lake-layout";
 
 const s3 = new S3Client({ requestHandler: new NodeHttpHandler() });
 const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });

@@ -9,7 +9,9 @@
  * separable if anything downstream concatenates them; the Firehose transform re-serialises anyway.
  */
 import { createHash } from "node:crypto";
-import { BATCH_ERRORS, BatchError, type BatchSettings, type PushOutput } from "../shared/batch-contract";
+import { BATCH_ENV, type PushOutput } from "../../contract/batch";
+import { InvalidChunk, RecordsUndelivered, RecordTooLarge } from "../../contract/errors";
+import { batchSettingsSchema, parseSettings, type BatchSettings } from "../../contract/settings";
 
 /** PutRecords limits (record size = data bytes + partition key bytes). */
 export const PUT_RECORDS_LIMITS = {
@@ -76,27 +78,10 @@ export interface SendOptions {
   readonly maxDelayMs?: number;
 }
 
-/** A record that can never be accepted by PutRecords; the extract step should have rejected it. */
-export class RecordTooLargeError extends Error {
-  override name = "RecordTooLarge";
-}
-
-/** A staging chunk line that is not a JSON object; the extract step only writes objects. */
-export class InvalidChunkError extends Error {
-  override name = "InvalidChunk";
-}
-
-/** Picks and checks the push settings from the BATCH_SETTINGS JSON. */
+/** Parses BATCH_SETTINGS (every batch function checks all of it) and picks the push fields. */
 export function parsePushSettings(json: string): PushSettings {
-  const raw = JSON.parse(json) as Partial<BatchSettings>;
-  const problems: string[] = [];
-  if (typeof raw.partitionKeyField !== "string" || raw.partitionKeyField === "") problems.push("partitionKeyField must be a non-empty string");
-  if (typeof raw.eventIdColumn !== "string" || raw.eventIdColumn === "") problems.push("eventIdColumn must be a non-empty string");
-  if (!Number.isInteger(raw.maxPushAttempts) || (raw.maxPushAttempts as number) < 1) {
-    problems.push(`maxPushAttempts must be an integer ≥ 1, got ${String(raw.maxPushAttempts)}`);
-  }
-  if (problems.length > 0) throw new Error(`invalid batch settings: ${problems.join("; ")}`);
-  return { partitionKeyField: raw.partitionKeyField!, eventIdColumn: raw.eventIdColumn!, maxPushAttempts: raw.maxPushAttempts! };
+  const { partitionKeyField, eventIdColumn, maxPushAttempts } = parseSettings(batchSettingsSchema, BATCH_ENV.settings, json);
+  return { partitionKeyField, eventIdColumn, maxPushAttempts };
 }
 
 /**
@@ -122,10 +107,10 @@ export function chunkEntries(ndjson: string, settings: PushSettings, chunkKey: s
     try {
       record = JSON.parse(line);
     } catch (error) {
-      throw new InvalidChunkError(`${chunkKey} line ${i + 1} is not JSON: ${(error as Error).message}`);
+      throw new InvalidChunk(`${chunkKey} line ${i + 1} is not JSON: ${(error as Error).message}`);
     }
     if (typeof record !== "object" || record === null || Array.isArray(record)) {
-      throw new InvalidChunkError(`${chunkKey} line ${i + 1} is not a JSON object`);
+      throw new InvalidChunk(`${chunkKey} line ${i + 1} is not a JSON object`);
     }
     const data = Buffer.from(`${line}\n`, "utf8");
     entries.push({ Data: data, PartitionKey: partitionKeyFor(record as Record<string, unknown>, settings, data) });
@@ -140,7 +125,7 @@ export function entryBytes(entry: PushEntry): number {
 
 /**
  * Splits entries, in order, into requests of at most 500 records and 5 MiB.
- * Throws {@link RecordTooLargeError} for an entry over 1 MiB (data plus key).
+ * Throws {@link RecordTooLarge} for an entry over 1 MiB (data plus key).
  */
 export function planRequests(entries: readonly PushEntry[]): PushEntry[][] {
   const { maxRecordsPerRequest, maxRequestBytes, maxRecordBytes } = PUT_RECORDS_LIMITS;
@@ -150,7 +135,7 @@ export function planRequests(entries: readonly PushEntry[]): PushEntry[][] {
   entries.forEach((entry, index) => {
     const bytes = entryBytes(entry);
     if (bytes > maxRecordBytes) {
-      throw new RecordTooLargeError(
+      throw new RecordTooLarge(
         `record ${index + 1} is ${bytes} bytes with its partition key; PutRecords accepts at most ${maxRecordBytes}`,
       );
     }
@@ -175,7 +160,7 @@ export function backoffCeiling(attempt: number, baseDelayMs: number, maxDelayMs:
  * Sends the planned requests one after another. After each call, only the entries with an `ErrorCode`
  * are sent again; a thrown throttling error (see {@link RETRYABLE_ERRORS}) resends the whole remainder;
  * any other thrown error propagates. Each request gets `maxAttempts` calls. When entries are still
- * failing, throws `BatchError(RecordsUndelivered)` counting every record not accepted, later requests
+ * failing, throws `RecordsUndelivered` counting every record not accepted, later requests
  * included; it never returns with records unsent.
  */
 export async function sendRequests(
@@ -261,11 +246,10 @@ function undelivered(
   options: SendOptions,
   lastErrors: ReadonlyMap<string, number>,
   notAttempted: number,
-): BatchError {
+): RecordsUndelivered {
   const codes = [...lastErrors].map(([code, count]) => `${code} ×${count}`).join(", ");
   const later = notAttempted > 0 ? ` (${notAttempted} of them in later requests, not sent)` : "";
-  return new BatchError(
-    BATCH_ERRORS.recordsUndelivered,
+  return new RecordsUndelivered(
     `${missing} of ${total} records of ${options.chunkKey} were not accepted by Kinesis after ${options.maxAttempts} attempts: ${codes}${later}`,
   );
 }

@@ -4,16 +4,15 @@
  * (numeric strings, epoch timestamps, "true"/"false", …) and report the first problem as a reason.
  * Pure: no SDK, no `process.env`, no I/O.
  */
-import { isSupportedGlueType, parseDecimal, type EventSchema, type GlueType } from "./event-schema";
+import { parseDecimal, type EventSchema, type GlueType } from "../../contract/event-schema";
+import { preview, type JsonObject } from "../../contract/json";
+import { eventSchemaProblems } from "../../contract/settings";
 
 /** Firehose's record size limit, 1,000 KiB, applied to the decoded record. */
 export const MAX_RECORD_BYTES = 1_024_000;
 
 /** Cap on the distinct unknown key names reported per invocation. */
 export const MAX_REPORTED_UNKNOWN_KEYS = 20;
-
-/** A parsed JSON object. */
-export type JsonObject = Record<string, unknown>;
 
 /** A record that passed validation: keys lower-cased, values coerced to the column types. */
 export interface ValidRecord {
@@ -42,9 +41,6 @@ interface CompiledColumn {
   /** The name is also an `Object.prototype` member, so a missing key must be told apart with `hasOwn`. */
   readonly inherited: boolean;
 }
-
-const VALUE_PREVIEW_CHARS = 80;
-const COLUMN_NAME = /^[a-z][a-z0-9_]*$/;
 
 /**
  * Validates and coerces parsed JSON objects against one schema. Build it once with
@@ -106,67 +102,11 @@ export class RecordValidator {
   }
 }
 
-/** Checks the schema (see {@link schemaProblems}) and compiles a {@link RecordValidator}; throws with every problem found. */
+/** Checks the schema (see `eventSchemaProblems`) and compiles a {@link RecordValidator}; throws with every problem found. */
 export function compileRecordValidator(schema: EventSchema): RecordValidator {
-  const problems = schemaProblems(schema);
+  const problems = eventSchemaProblems(schema);
   if (problems.length > 0) throw new Error(`invalid event schema: ${problems.join("; ")}`);
   return new RecordValidator(schema);
-}
-
-/**
- * Problems with an event schema read from JSON: columns named `[a-z][a-z0-9_]*` (≤ 255 characters),
- * declared once, with a supported Glue type and a boolean `required`, and an event-time column of
- * type `timestamp`. Messages name the `schema.` path. Empty when the schema is valid.
- */
-export function schemaProblems(schema: unknown): string[] {
-  const problems: string[] = [];
-  const columnTypes = new Map<string, unknown>();
-  if (!isJsonObject(schema) || !Array.isArray(schema.columns) || schema.columns.length === 0) {
-    problems.push("schema.columns must be a non-empty array");
-    return problems;
-  }
-  for (const [index, column] of (schema.columns as unknown[]).entries()) {
-    if (!isJsonObject(column)) {
-      problems.push(`schema.columns[${index}] must be an object`);
-      continue;
-    }
-    const name = column.name;
-    if (typeof name !== "string" || !COLUMN_NAME.test(name) || name.length > 255) {
-      problems.push(
-        `schema.columns[${index}].name must match ${COLUMN_NAME.source} (≤ 255 characters), got ${preview(name)}`,
-      );
-    } else if (columnTypes.has(name)) {
-      problems.push(`schema.columns[${index}].name ${name} is declared twice`);
-    } else {
-      columnTypes.set(name, column.type);
-    }
-    if (typeof column.type !== "string" || !isSupportedGlueType(column.type)) {
-      problems.push(`schema.columns[${index}].type must be a supported Glue type, got ${preview(column.type)}`);
-    }
-    if (typeof column.required !== "boolean") problems.push(`schema.columns[${index}].required must be a boolean`);
-  }
-  const eventTime = schema.eventTimeColumn;
-  if (typeof eventTime !== "string" || columnTypes.get(eventTime) !== "timestamp") {
-    problems.push(`schema.eventTimeColumn must name a timestamp column, got ${preview(eventTime)}`);
-  }
-  return problems;
-}
-
-/** True for a non-null, non-array object. */
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** JSON text of a value for a failure reason, cut to about 80 characters. */
-export function preview(value: unknown): string {
-  if (value === undefined) return "nothing";
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > VALUE_PREVIEW_CHARS ? `${text.slice(0, VALUE_PREVIEW_CHARS)}…` : text;
 }
 
 function typeMismatch(column: CompiledColumn, value: unknown, detail = ""): string {
@@ -213,18 +153,6 @@ function normaliseKeys(
   }
   return { record, renamed: true };
 }
-
-/**
- * Every text form the coercer writes for a `timestamp` column, as Joda-Time patterns: ISO 8601 in UTC
- * with a literal `Z`, without a fraction (a producer's `…:ss'Z'` passes unchanged) or with 1–9 fraction
- * digits (a producer's `…:ss.f'Z'` passes unchanged; every other accepted form is rewritten with
- * `Date.toISOString`, 3 digits). Joda parses `S` repeated n times as 1 to n digits. The JSON table
- * declares these as its Hive JSON SerDe's `timestamp.formats`: Athena reads a timestamp with the first
- * pattern that consumes the whole value, and otherwise falls back to `yyyy-MM-dd HH:mm:ss[.f]`, which
- * does not accept the `T` … `Z` form (https://docs.aws.amazon.com/athena/latest/ug/hive-json-serde.html;
- * Trino lib/trino-hive-formats HiveFormatUtils.createTimestampParser).
- */
-export const TIMESTAMP_TEXT_FORMATS = ["yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'"] as const;
 
 const INTEGER_RANGES = {
   tinyint: [-128, 127],

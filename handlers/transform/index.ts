@@ -5,7 +5,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from "aws-lambda";
-import { readEnv, TRANSFORM_ENV } from "../shared/contract";
+import { readEnv, TRANSFORM_ENV } from "../../contract/environment";
 import { compileSchema, parseTransformSettings } from "./logic";
 
 const logger = new Logger();

@@ -9,16 +9,11 @@ import type {
   FirehoseTransformationMetadata,
   FirehoseTransformationResultRecord,
 } from "aws-lambda";
-import { TRANSFORM_ENV, type DropRule, type TransformSettings } from "../shared/contract";
-import { partitionKeys } from "../shared/event-schema";
-import {
-  isJsonObject,
-  MAX_RECORD_BYTES,
-  preview,
-  RecordValidator,
-  schemaProblems,
-  type JsonObject,
-} from "../shared/record-validation";
+import { TRANSFORM_ENV } from "../../contract/environment";
+import { partitionKeys } from "../../contract/event-schema";
+import { MAX_RECORD_BYTES, RecordValidator } from "../shared/record-validation";
+import type { JsonObject } from "../../contract/json";
+import { parseSettings, transformSettingsSchema, type DropRule, type TransformSettings } from "../../contract/settings";
 
 export { MAX_RECORD_BYTES, MAX_REPORTED_UNKNOWN_KEYS } from "../shared/record-validation";
 
@@ -109,24 +104,13 @@ function cachedCompile(settings: TransformSettings): CompiledTransform {
   return compiled;
 }
 
-/** Parses and validates the JSON settings the stack passes in `TRANSFORM_SETTINGS`. */
+/** Parses and validates the JSON settings the stack passes in `TRANSFORM_SETTINGS`; throws with every problem found. */
 export function parseTransformSettings(text: string): TransformSettings {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${TRANSFORM_ENV.settings} is not valid JSON: ${messageOf(error)}`);
-  }
-  const problems = settingsProblems(raw);
-  if (problems.length > 0) throw new Error(`${TRANSFORM_ENV.settings} is invalid: ${problems.join("; ")}`);
-  return raw as TransformSettings;
+  return parseSettings(transformSettingsSchema, TRANSFORM_ENV.settings, text);
 }
 
-/** Validates the settings and precomputes one coercer per column; throws with every problem found. */
+/** Precomputes one coercer per column of settings parsed by {@link parseTransformSettings}. */
 export function compileSchema(settings: TransformSettings): CompiledTransform {
-  const problems = settingsProblems(settings);
-  if (problems.length > 0) throw new Error(`invalid transform settings: ${problems.join("; ")}`);
-
   const validator = new RecordValidator(settings.schema);
   const dropRules = settings.dropRules.map((rule) => compileDropRule(rule, validator));
   const eventTime = settings.partitionTime === "event" ? settings.schema.eventTimeColumn : undefined;
@@ -332,41 +316,6 @@ export function appendNewlineBase64(base64: string, bytes: Uint8Array): string {
 function compileDropRule(rule: DropRule, validator: RecordValidator): CompiledDropRule {
   const column = rule.column.toLowerCase();
   return { column, values: new Set(rule.equals.map((value) => validator.coerceOrKeep(column, value))) };
-}
-
-function settingsProblems(raw: unknown): string[] {
-  if (!isJsonObject(raw)) return ["settings must be a JSON object"];
-  const problems: string[] = [];
-  problems.push(...schemaProblems(raw.schema));
-  if (raw.dayKey !== "day" && raw.dayKey !== "date")
-    problems.push(`dayKey must be "day" or "date", got ${preview(raw.dayKey)}`);
-  if (raw.partitionTime !== "arrival" && raw.partitionTime !== "event") {
-    problems.push(`partitionTime must be "arrival" or "event", got ${preview(raw.partitionTime)}`);
-  }
-  if (raw.projectedYears !== undefined) {
-    const years = raw.projectedYears;
-    const valid =
-      isJsonObject(years) &&
-      Number.isInteger(years.from) &&
-      Number.isInteger(years.to) &&
-      (years.from as number) <= (years.to as number);
-    if (!valid) problems.push(`projectedYears must be { from: integer, to: integer } with from ≤ to, got ${preview(years)}`);
-  }
-  if (!Array.isArray(raw.dropRules)) {
-    problems.push("dropRules must be an array");
-  } else {
-    for (const [index, rule] of (raw.dropRules as unknown[]).entries()) {
-      const valid =
-        isJsonObject(rule) &&
-        typeof rule.column === "string" &&
-        rule.column.length > 0 &&
-        Array.isArray(rule.equals) &&
-        rule.equals.every((value) => ["string", "number", "boolean"].includes(typeof value));
-      if (!valid)
-        problems.push(`dropRules[${index}] must be { column: string, equals: (string | number | boolean)[] }`);
-    }
-  }
-  return problems;
 }
 
 function messageOf(error: unknown): string {

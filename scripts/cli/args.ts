@@ -2,9 +2,9 @@
  * Argument parsing for the batch CLI: argv in, a typed command out. Pure; every mistake becomes a
  * {@link UsageError} whose message names the flag and the value received.
  */
-import { FIREHOSE_ERROR_TYPES, type FirehoseErrorType, type ReplaySpec } from "../../handlers/shared/batch-contract";
-import { planReplay } from "../../handlers/extract/replay";
+import { FIREHOSE_ERROR_TYPES, type FirehoseErrorType, type ReplaySpec } from "../../contract/batch";
 import { UsageError } from "./errors";
+import { planReplay } from "../../contract/replay";
 
 /** Largest page ListExecutions returns. */
 export const MAX_LIST_LIMIT = 1000;

@@ -2,11 +2,11 @@
  * Text the batch CLI prints about replays: the dry-run report and how to confirm a replay in Athena.
  * Pure: counts in, lines out.
  */
-import { BATCH_ID_COLUMN, FIREHOSE_ERROR_TYPES, type ReplaySpec } from "../../handlers/shared/batch-contract";
-import { DEFAULT_ACTIVE_PARTITION_LIMIT, type ReplayPlan, type ReplayReport } from "../../handlers/extract/replay";
-import { qualifiedTable, quoteIdentifier, sqlString } from "../../handlers/shared/sql/identifiers";
-import { latestViewName } from "../../handlers/shared/sql/latest-view";
+import { BATCH_ID_COLUMN, FIREHOSE_ERROR_TYPES, type ReplaySpec } from "../../contract/batch";
+import { qualifiedTable, quoteIdentifier, sqlString } from "../../contract/sql/identifiers";
+import { latestViewName } from "../../contract/sql/latest-view";
 import { oneLine } from "./summary";
+import { DEFAULT_ACTIVE_PARTITION_LIMIT, type ReplayPlan, type ReplayReport } from "../../contract/replay";
 
 /** How a replay is described on one line: `errors (processing-failed) from … until …`. */
 export function describeReplay(replay: ReplaySpec): string {

@@ -4,24 +4,28 @@
  * the field, the value received, what is allowed and how to fix it.
  */
 import { z } from "zod";
-import { TransformSettings } from "../../handlers/shared/contract";
-import { BATCH_ID_COLUMN, type BatchSettings } from "../../handlers/shared/batch-contract";
-import { EventSchema, isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } from "../../handlers/shared/event-schema";
-import { MAX_RECENT_DAYS } from "../../handlers/shared/sql/partition-filter";
-import { PROJECTED_YEARS } from "../../handlers/shared/sql/partition-projection";
+import { BATCH_ID_COLUMN } from "../../contract/batch";
+import { EventSchema, isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } from "../../contract/event-schema";
+import { MAX_RECENT_DAYS } from "../../contract/sql/partition-filter";
+import { PROJECTED_YEARS } from "../../contract/sql/partition-projection";
 import { batchTiming } from "./batch-timing";
 import { cronProblem, minimumPeriodMinutes, rateProblem } from "./cron";
 import { LIMITS, NAME_LIMITS } from "./limits";
-import { derivedNames, nameProblem, physicalName } from "./names";
+import { physicalName, type BatchFunctionName } from "../../contract/names";
+import { derivedNames, nameProblem } from "./names";
 import { DEFAULT_SETTINGS, DEFAULT_SHARD_COUNT, PipelineConfigFile, PipelineSettings } from "./settings";
 import { workloadProblems } from "./workload";
+import { TransformSettings, type BatchSettings } from "../../contract/settings";
 
 export * from "./settings";
 export { LIMITS, NAME_LIMITS, type NameKind, type NameLimit } from "./limits";
-export { BATCH_FUNCTION_NAMES, derivedNames, physicalName, type DerivedName } from "./names";
+export { BATCH_FUNCTION_NAMES, physicalName } from "../../contract/names";
+export { derivedNames, type DerivedName } from "./names";
 
 /** Physical names of one environment, derived from `namePrefix` unless overridden in `names`. */
 export interface ResolvedNames {
+  /** `<namePrefix>-<environment>`: the start of every name built from a template. */
+  readonly base: string;
   readonly stream: string;
   readonly deliveryStream: string;
   readonly transformFunction: string;
@@ -35,6 +39,14 @@ export interface ResolvedNames {
   readonly batchValidationWorkgroup: string;
   readonly crawler: string;
   readonly stateMachine: string;
+  /** The batch functions' names, `<base>-batch-<name>` (the functions exist only with `batch.enabled`). */
+  readonly batchFunctions: Readonly<Record<BatchFunctionName, string>>;
+  /** The alerts topic, `<base>-alerts`. */
+  readonly alertsTopic: string;
+  /** The batch schedule's dead-letter queue, `<base>-batch-schedule-dlq`. */
+  readonly scheduleDeadLetterQueue: string;
+  /** The stack key's alias without `alias/` (used with `security.encryption: customer-managed`). */
+  readonly keyAlias: string;
 }
 
 /** An exact bucket name, or a prefix Terraform completes with a unique suffix. */
@@ -380,6 +392,7 @@ function resolveNames(s: PipelineSettings, environment: string): ResolvedNames {
   const bucket = (exact: string | undefined, role: string): BucketName =>
     exact !== undefined ? { name: exact } : { prefix: `${base}-${role}-` };
   return {
+    base,
     stream: s.names.stream ?? `${base}-events`,
     deliveryStream: s.names.deliveryStream ?? `${base}-delivery`,
     transformFunction: s.names.transformFunction ?? `${base}-transform`,
@@ -392,6 +405,15 @@ function resolveNames(s: PipelineSettings, environment: string): ResolvedNames {
     batchValidationWorkgroup: physicalName.batchValidationWorkgroup(base),
     crawler: s.names.crawler ?? `${base}-partitions`,
     stateMachine: s.names.stateMachine ?? `${base}-batch`,
+    batchFunctions: {
+      extract: physicalName.batchFunction(base, "extract"),
+      push: physicalName.batchFunction(base, "push"),
+      "delivery-check": physicalName.batchFunction(base, "delivery-check"),
+      finalize: physicalName.batchFunction(base, "finalize"),
+    },
+    alertsTopic: physicalName.alertsTopic(base),
+    scheduleDeadLetterQueue: physicalName.scheduleDeadLetterQueue(base),
+    keyAlias: physicalName.keyAlias(base),
   };
 }
 

@@ -1,46 +1,11 @@
 /**
- * Physical names: every name the stack gives an AWS resource is built by a template here, so the
- * constructs and the configuration check use the same text. `derivedNames` lists every name a
- * configuration produces, with the AWS limit it must meet (NAME_LIMITS) and the field that sets it.
+ * The name check: `derivedNames` lists every name a configuration produces (templates in
+ * `contract/names.ts`), with the AWS limit it must meet (NAME_LIMITS) and the field that sets it.
  */
-import { latestViewName } from "../../handlers/shared/sql/latest-view";
+import { latestViewName } from "../../contract/sql/latest-view";
+import { BATCH_FUNCTION_NAMES, physicalName } from "../../contract/names";
 import { NAME_LIMITS, NameKind } from "./limits";
 import type { PipelineSettings } from "./settings";
-
-/** The batch functions; each is named `<prefix>-<env>-batch-<name>` and built from `handlers/<name>/`. */
-export const BATCH_FUNCTION_NAMES = ["extract", "push", "delivery-check", "finalize"] as const;
-
-/** Name templates. The argument is the name (or `<prefix>-<env>` base) the resource belongs to. */
-export const physicalName = {
-  /** Execution role of a Lambda function. */
-  lambdaRole: (functionName: string) => `${functionName}-role`,
-  /** Inline runtime policy of a Lambda function's role. */
-  lambdaPolicy: (functionName: string) => `${functionName}-runtime`,
-  lambdaLogGroup: (functionName: string) => `/aws/lambda/${functionName}`,
-  batchFunction: (base: string, name: string) => `${base}-batch-${name}`,
-  firehoseRole: (deliveryStream: string) => `${deliveryStream}-firehose`,
-  firehoseLogGroup: (deliveryStream: string) => `/aws/kinesisfirehose/${deliveryStream}`,
-  crawlerRole: (crawler: string) => `${crawler}-crawler`,
-  crawlerSecurityConfiguration: (crawler: string) => `${crawler}-security`,
-  stateMachineRole: (stateMachine: string) => `${stateMachine}-states`,
-  stateMachineLogGroup: (stateMachine: string) => `/aws/vendedlogs/states/${stateMachine}`,
-  schedulerRole: (stateMachine: string) => `${stateMachine}-scheduler`,
-  schedule: (stateMachine: string) => `${stateMachine}-schedule`,
-  scheduleDeadLetterQueue: (base: string) => `${base}-batch-schedule-dlq`,
-  /** The batch validation query's own Athena workgroup. */
-  batchValidationWorkgroup: (base: string) => `${base}-batch-validation`,
-  alertsTopic: (base: string) => `${base}-alerts`,
-  /** Alias name without `alias/`; the KMS alias resource is `alias/<this>`. */
-  keyAlias: (base: string) => `${base}-lake`,
-  alarm: (base: string, signal: string) => `${base}-${signal}`,
-  crawlerFailureRule: (base: string) => `${base}-crawler-failed`,
-  dashboard: (base: string) => `${base}-pipeline`,
-  quickSightDataSource: (base: string) => `${base}-athena`,
-  quickSightDataSet: (base: string) => `${base}-events`,
-  quickSightAnalysis: (base: string) => `${base}-events-analysis`,
-  /** Inline policy the stack attaches to QuickSight's existing service role. */
-  quickSightServiceRolePolicy: (base: string) => `${base}-quicksight-athena`,
-} as const;
 
 /** The longest alarm signal other than the per-function ones (`lambda-<function>-throttles`). */
 const LONGEST_FIXED_ALARM_SIGNAL = "batch-schedule-dead-letters";

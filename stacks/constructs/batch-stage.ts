@@ -6,18 +6,21 @@ import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
-import { BATCH_ENV, BATCH_PREFIXES, BatchSettings } from "../../handlers/shared/batch-contract";
-import { buildBatchWorkflow, INLINE_MAP_MAX_CONCURRENCY, type BatchWorkflowProps } from "../../state-machines/batch-workflow";
-import { batchTiming } from "../config/batch-timing";
+import { BATCH_ENV, BATCH_FUNCTION_TIMEOUTS } from "../../contract/batch";
+import { buildBatchWorkflow } from "../../state-machines/batch-workflow";
+import { batchWorkflowProps } from "../config/batch-workflow-props";
 import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "../config";
 import { arn, AwsContext, grant, kmsForContext, kmsThrough, PolicyStatement, serviceRole } from "./iam";
-import { LAKE_PREFIXES, RESULTS_PREFIX } from "./lake-storage";
 import { NodeFunction } from "./node-function";
-import { physicalName } from "../config/names";
+import { physicalName, type BatchFunctionName } from "../../contract/names";
+import { BATCH_PREFIXES, LAKE_PREFIXES, RESULTS_PREFIX } from "../../contract/lake-layout";
+import { BatchSettings } from "../../contract/settings";
 
 export interface BatchStageProps {
-  /** Prefix of the physical names, e.g. `acme-dev`. */
-  readonly baseName: string;
+  /** The batch functions' names (`ResolvedNames.batchFunctions`). */
+  readonly functionNames: Readonly<Record<BatchFunctionName, string>>;
+  /** The schedule's dead-letter queue (`ResolvedNames.scheduleDeadLetterQueue`). */
+  readonly scheduleDeadLetterQueueName: string;
   readonly stateMachineName: string;
   readonly batch: BatchSettingsConfig;
   /** What the batch functions receive as `BATCH_SETTINGS` (see `batchSettings(config)`). */
@@ -40,53 +43,6 @@ export interface BatchStageProps {
    */
   readonly kmsKeyArn?: string;
   readonly ctx: AwsContext;
-}
-
-export { BATCH_FUNCTION_NAMES } from "../config/names";
-
-/** Lambda timeouts of the batch functions, in seconds. */
-export const BATCH_FUNCTION_TIMEOUTS = { extract: 900, push: 300, deliveryCheck: 60, finalize: 300 } as const;
-
-/**
- * Map concurrency for pushing chunks: one chunk per shard at a time keeps a provisioned stream near
- * its write limit without flooding it; on-demand streams start at 4 MB/s, so four chunks at a time.
- * Capped at {@link INLINE_MAP_MAX_CONCURRENCY} (40), the most an inline Map runs at once: a stream with
- * more shards is pushed 40 chunks at a time.
- */
-export function pushConcurrency(stream: StreamSettings): number {
-  if (stream.mode === "ON_DEMAND") return 4;
-  return Math.max(1, Math.min(stream.shardCount ?? 1, INLINE_MAP_MAX_CONCURRENCY));
-}
-
-/** The ARNs and names the batch workflow's tasks call. */
-export interface BatchWorkflowTargets {
-  readonly extractFunctionArn: string;
-  readonly pushFunctionArn: string;
-  readonly deliveryCheckFunctionArn: string;
-  readonly finalizeFunctionArn: string;
-  /** null under partition projection. */
-  readonly crawlerName: string | null;
-  readonly workgroup: string;
-  readonly notificationTopicArn: string;
-}
-
-/**
- * The batch workflow's props for a configuration: its targets plus the timeouts, poll budgets and
- * push concurrency derived from the stream, the buffering and the batch settings. Pure, so the local
- * rehearsal builds exactly the definition the stack deploys.
- */
-export function batchWorkflowProps(
-  targets: BatchWorkflowTargets,
-  config: { readonly batch: BatchSettingsConfig; readonly delivery: DeliverySettings; readonly stream: StreamSettings; readonly partitionTime: "arrival" | "event" },
-): BatchWorkflowProps {
-  const { minimumRunSeconds: _minimum, ...timing } = batchTiming(config.batch, config.delivery, config.partitionTime === "event");
-  return {
-    ...targets,
-    lambdaTimeoutSeconds: BATCH_FUNCTION_TIMEOUTS,
-    pushConcurrency: pushConcurrency(config.stream),
-    ...timing,
-    executionTimeoutSeconds: config.batch.runTimeoutMinutes * 60,
-  };
 }
 
 /**
@@ -116,9 +72,9 @@ export class BatchStage extends Construct {
       resources: [lakeBucket.arn],
       condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } },
     });
-    const fn = (name: string, description: string, memoryMiB: number, timeoutSeconds: number, statements: PolicyStatement[], extraEnv = {}) =>
+    const fn = (name: BatchFunctionName, description: string, memoryMiB: number, timeoutSeconds: number, statements: PolicyStatement[], extraEnv = {}) =>
       new NodeFunction(this, name, {
-        functionName: physicalName.batchFunction(props.baseName, name),
+        functionName: props.functionNames[name],
         description,
         entry: `handlers/${name}/index.ts`,
         memoryMiB,
@@ -233,7 +189,7 @@ export class BatchStage extends Construct {
     });
 
     this.deadLetterQueue = new SqsQueue(this, "schedule-dlq", {
-      name: physicalName.scheduleDeadLetterQueue(props.baseName),
+      name: props.scheduleDeadLetterQueueName,
       ...(props.kmsKeyArn ? { kmsMasterKeyId: props.kmsKeyArn } : { sqsManagedSseEnabled: true }),
       messageRetentionSeconds: 1_209_600,
     });

@@ -5,14 +5,13 @@ import { GlueSecurityConfiguration } from "@cdktf/provider-aws/lib/glue-security
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import { DayKey, EventSchema, partitionKeys } from "../../handlers/shared/event-schema";
-import { TIMESTAMP_TEXT_FORMATS } from "../../handlers/shared/record-validation";
-import { PROJECTED_YEARS } from "../../handlers/shared/sql/partition-projection";
+import { DayKey, EventSchema, partitionKeys, TIMESTAMP_TEXT_FORMATS } from "../../contract/event-schema";
+import { PROJECTED_YEARS } from "../../contract/sql/partition-projection";
 import type { CatalogSettings } from "../config";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
-import { LAKE_PREFIXES } from "./lake-storage";
 import { LatestView } from "./latest-view";
-import { physicalName } from "../config/names";
+import { physicalName } from "../../contract/names";
+import { LAKE_PREFIXES } from "../../contract/lake-layout";
 
 export interface CatalogStageProps {
   readonly databaseName: string;

@@ -4,11 +4,11 @@ import { QuicksightDataSet } from "@cdktf/provider-aws/lib/quicksight-data-set";
 import { QuicksightDataSource } from "@cdktf/provider-aws/lib/quicksight-data-source";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { BATCH_ID_COLUMN } from "../../handlers/shared/batch-contract";
-import { DayKey, EventSchema, GlueType, parseDecimal, partitionKeys } from "../../handlers/shared/event-schema";
+import { BATCH_ID_COLUMN } from "../../contract/batch";
+import { DayKey, EventSchema, GlueType, parseDecimal, partitionKeys } from "../../contract/event-schema";
 import { AwsContext, kmsThrough, policyDocument, PolicyStatement } from "./iam";
-import { LAKE_PREFIXES, RESULTS_PREFIX } from "./lake-storage";
-import { physicalName } from "../config/names";
+import { physicalName } from "../../contract/names";
+import { LAKE_PREFIXES, RESULTS_PREFIX } from "../../contract/lake-layout";
 
 /** How QuickSight reads a data set: imported into SPICE, or queried in Athena on every view. */
 export type QuickSightImportMode = "SPICE" | "DIRECT_QUERY";

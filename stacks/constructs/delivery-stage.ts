@@ -6,12 +6,12 @@ import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Construct } from "constructs";
-import { DayKey, partitionKeys } from "../../handlers/shared/event-schema";
-import type { PartitionTime } from "../../handlers/shared/contract";
+import { DayKey } from "../../contract/event-schema";
+import { deliveryPrefixes, LAKE_PREFIXES } from "../../contract/lake-layout";
 import type { DeliverySettings } from "../config";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
-import { LAKE_PREFIXES } from "./lake-storage";
-import { physicalName } from "../config/names";
+import { physicalName } from "../../contract/names";
+import { type PartitionTime } from "../../contract/settings";
 
 export interface DeliveryStageProps {
   readonly name: string;
@@ -30,31 +30,6 @@ export interface DeliveryStageProps {
   /** Customer-managed key of the lake bucket and the log group; unset uses SSE-S3 and AWS-managed keys. */
   readonly kmsKeyArn?: string;
   readonly ctx: AwsContext;
-}
-
-/** `year=!{timestamp:yyyy}/month=…/<dayKey>=…/hour=…/` for arrival-time partitions. */
-export function arrivalTimePartitions(dayKey: DayKey): string {
-  const patterns = ["yyyy", "MM", "dd", "HH"];
-  return partitionKeys(dayKey)
-    .map((key, i) => `${key}=!{timestamp:${patterns[i]}}/`)
-    .join("");
-}
-
-/** `year=!{partitionKeyFromLambda:year}/…` for event-time partitions returned by the transform. */
-export function eventTimePartitions(dayKey: DayKey): string {
-  return partitionKeys(dayKey)
-    .map((key) => `${key}=!{partitionKeyFromLambda:${key}}/`)
-    .join("");
-}
-
-/** The Firehose S3 prefixes for a configuration. */
-export function deliveryPrefixes(dayKey: DayKey, partitionTime: PartitionTime) {
-  const arrival = arrivalTimePartitions(dayKey);
-  return {
-    data: `${LAKE_PREFIXES.data}${partitionTime === "event" ? eventTimePartitions(dayKey) : arrival}`,
-    errors: `${LAKE_PREFIXES.errors}!{firehose:error-output-type}/${arrival}`,
-    raw: `${LAKE_PREFIXES.raw}${arrival}`,
-  };
 }
 
 /**

@@ -10,17 +10,8 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
-import { BATCH_PREFIXES } from "../../handlers/shared/batch-contract";
 import type { BucketName, LakeSettings } from "../config";
-
-/**
- * Top-level folders of the lake bucket. They are disjoint, and only `data/` is the table location,
- * so the crawler and Athena never read raw or error JSON.
- */
-export const LAKE_PREFIXES = { data: "data/", raw: "raw/", errors: "errors/" } as const;
-
-/** Folder of Athena query results in the results bucket. */
-export const RESULTS_PREFIX = "athena-results/";
+import { BATCH_PREFIXES, LAKE_PREFIXES } from "../../contract/lake-layout";
 
 export interface LakeStorageProps {
   readonly lakeBucket: BucketName;

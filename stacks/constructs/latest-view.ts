@@ -1,7 +1,7 @@
 import { GlueCatalogDatabase } from "@cdktf/provider-aws/lib/glue-catalog-database";
 import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
 import { Construct } from "constructs";
-import type { DayKey, EventSchema } from "../../handlers/shared/event-schema";
+import type { DayKey, EventSchema } from "../../contract/event-schema";
 import {
   latestViewColumns,
   latestViewName,
@@ -9,7 +9,7 @@ import {
   latestViewSql,
   prestoViewOriginalText,
   type PrestoViewDefinition,
-} from "../../handlers/shared/sql/latest-view";
+} from "../../contract/sql/latest-view";
 
 /**
  * The view's SerDe: placeholders, as widely used Terraform view modules set them
@@ -41,7 +41,7 @@ export interface LatestViewProps {
 
 /**
  * The Athena view `"<db>"."<table>_latest"`: the latest row per event id (see
- * `handlers/shared/sql/latest-view.ts` for the ordering) over a rolling window of days, generated from
+ * `contract/sql/latest-view.ts` for the ordering) over a rolling window of days, generated from
  * the schema.
  *
  * Athena keeps a view as a Glue table of type VIRTUAL_VIEW whose `ViewOriginalText` is

@@ -9,7 +9,7 @@ import { Construct } from "constructs";
 import type { MonitoringSettings } from "../config";
 import { AwsContext } from "./iam";
 import { TRANSFORM_METRICS_NAMESPACE } from "./node-function";
-import { physicalName } from "../config/names";
+import { physicalName } from "../../contract/names";
 
 export interface MonitoringStageProps {
   /** Prefix of every alarm, rule and dashboard name, e.g. `acme-test`; alarms are `<namePrefix>-<signal>`. */

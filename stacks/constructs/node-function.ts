@@ -2,10 +2,10 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Construct } from "constructs";
-import { POWERTOOLS_ENV } from "../../handlers/shared/contract";
+import { POWERTOOLS_ENV } from "../../contract/environment";
 import { BundledHandler } from "./bundled-handler";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole, XRAY_WRITE } from "./iam";
-import { physicalName } from "../config/names";
+import { physicalName } from "../../contract/names";
 
 /** Node.js runtime of every function in the project. */
 export const LAMBDA_RUNTIME = "nodejs22.x";

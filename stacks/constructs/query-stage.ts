@@ -3,9 +3,9 @@ import { AthenaWorkgroup } from "@cdktf/provider-aws/lib/athena-workgroup";
 import { GlueCatalogDatabase } from "@cdktf/provider-aws/lib/glue-catalog-database";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Construct } from "constructs";
-import { DayKey, EventSchema } from "../../handlers/shared/event-schema";
+import { DayKey, EventSchema } from "../../contract/event-schema";
 import { namedQueries } from "../sql/named-queries";
-import { RESULTS_PREFIX } from "./lake-storage";
+import { RESULTS_PREFIX } from "../../contract/lake-layout";
 
 export interface QueryStageProps {
   readonly workgroupName: string;

@@ -1,8 +1,9 @@
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Construct } from "constructs";
-import { TRANSFORM_ENV, TransformSettings } from "../../handlers/shared/contract";
+import { TRANSFORM_ENV } from "../../contract/environment";
 import { AwsContext } from "./iam";
 import { NodeFunction } from "./node-function";
+import { TransformSettings } from "../../contract/settings";
 
 export interface TransformFunctionProps {
   readonly functionName: string;

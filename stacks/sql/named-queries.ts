@@ -3,10 +3,10 @@
  * SELECT (or WITH … SELECT) statement without a trailing semicolon, for Athena engine v3 (Trino),
  * that quotes every identifier and reads only the partitions it needs.
  */
-import { DayKey, EventSchema, partitionKeys } from "../../handlers/shared/event-schema";
-import { qualifiedTable, quoteIdentifier } from "../../handlers/shared/sql/identifiers";
-import { latestRowsSql, latestViewName } from "../../handlers/shared/sql/latest-view";
-import { recentHoursPredicate } from "../../handlers/shared/sql/partition-filter";
+import { DayKey, EventSchema, partitionKeys } from "../../contract/event-schema";
+import { qualifiedTable, quoteIdentifier } from "../../contract/sql/identifiers";
+import { latestRowsSql, latestViewName } from "../../contract/sql/latest-view";
+import { recentHoursPredicate } from "../../contract/sql/partition-filter";
 
 /** What the named queries are generated from. */
 export interface NamedQueriesProps {

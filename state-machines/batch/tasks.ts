@@ -2,7 +2,7 @@
  * Building blocks the phases share: the phase shape, Lambda and Glue tasks with their retriers and
  * catchers, and the two ways a failure is recorded before the notification path.
  */
-import { BATCH_ERRORS } from "../../handlers/shared/batch-contract";
+import { BATCH_ERRORS } from "../../contract/errors";
 import type { Catcher, PayloadTemplate, Retrier, State, TaskState } from "../asl";
 import { TASK_TIMEOUTS } from "../timing";
 import { BATCH_STATES as S } from "./names";

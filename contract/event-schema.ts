@@ -66,3 +66,15 @@ export function parseDecimal(type: string): { precision: number; scale: number }
 export function isSupportedGlueType(type: string): type is GlueType {
   return (SCALAR_GLUE_TYPES as readonly string[]).includes(type) || parseDecimal(type) !== undefined;
 }
+
+/**
+ * Every text form the coercer writes for a `timestamp` column, as Joda-Time patterns: ISO 8601 in UTC
+ * with a literal `Z`, without a fraction (a producer's `…:ss'Z'` passes unchanged) or with 1–9 fraction
+ * digits (a producer's `…:ss.f'Z'` passes unchanged; every other accepted form is rewritten with
+ * `Date.toISOString`, 3 digits). Joda parses `S` repeated n times as 1 to n digits. The JSON table
+ * declares these as its Hive JSON SerDe's `timestamp.formats`: Athena reads a timestamp with the first
+ * pattern that consumes the whole value, and otherwise falls back to `yyyy-MM-dd HH:mm:ss[.f]`, which
+ * does not accept the `T` … `Z` form (https://docs.aws.amazon.com/athena/latest/ug/hive-json-serde.html;
+ * Trino lib/trino-hive-formats HiveFormatUtils.createTimestampParser).
+ */
+export const TIMESTAMP_TEXT_FORMATS = ["yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'"] as const;

@@ -20,7 +20,7 @@
  * Pure, no cdktf: the stack builds the Glue view from it, the named queries and the batch validation
  * use the same SQL, and tests check it with the Trino grammar.
  */
-import { BATCH_ID_COLUMN } from "../batch-contract";
+import { BATCH_ID_COLUMN } from "../batch";
 import { partitionKeys, type DayKey, type EventSchema } from "../event-schema";
 import { qualifiedTable, quoteIdentifier } from "./identifiers";
 import { recentDaysPredicate } from "./partition-filter";

@@ -1,8 +1,7 @@
 /**
- * What crosses the infrastructure/runtime boundary: environment variable names and the settings the
- * stack hands to each handler. No cdktf, no SDK: safe to import from `stacks/` and `handlers/`.
+ * The environment variables the stack sets on the functions (the settings JSON they carry is
+ * described in ./settings.ts). No cdktf, no SDK: safe to import from `stacks/` and `handlers/`.
  */
-import type { DayKey, EventSchema } from "./event-schema";
 
 /** Powertools' environment variables; `NodeFunction` sets them on every function, from one table. */
 export const POWERTOOLS_ENV = {
@@ -25,30 +24,6 @@ export const TRANSFORM_ENV = {
   /** Powertools: log level. */
   logLevel: POWERTOOLS_ENV.logLevel,
 } as const;
-
-/** A documented filter rule: records whose `column` equals one of `values` are returned as `Dropped`. */
-export interface DropRule {
-  readonly column: string;
-  readonly equals: readonly (string | number | boolean)[];
-}
-
-/** Where a record's hour partition comes from. */
-export type PartitionTime = "arrival" | "event";
-
-/** Everything the transform needs to validate, coerce and (optionally) partition records. */
-export interface TransformSettings {
-  readonly schema: EventSchema;
-  readonly dayKey: DayKey;
-  /** `event`: return `partitionKeys` from the event time for dynamic partitioning. */
-  readonly partitionTime: PartitionTime;
-  readonly dropRules: readonly DropRule[];
-  /**
-   * Set with event-time partitions under Athena partition projection: the projected years. An event whose
-   * year is outside them is returned as `ProcessingFailed` (error prefix, with a reason) instead of landing
-   * in a partition Athena never reads. @default no check
-   */
-  readonly projectedYears?: { readonly from: number; readonly to: number };
-}
 
 /** Reads an environment variable set by a construct, failing with the construct that sets it. */
 export function readEnv(env: NodeJS.ProcessEnv, name: string, setBy: string): string {

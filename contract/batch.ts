@@ -1,28 +1,9 @@
 /**
- * The batch workflow's contract: lake prefixes, environment variables, and the input and output of
+ * The batch workflow's contract: environment variables, function timeouts, and the input and output of
  * every batch handler and of the state machine. No cdktf, no SDK: imported by `stacks/`,
  * `state-machines/`, `handlers/` and the operator CLI alike. Every payload is small: records live in S3,
  * states pass keys and counts (a Step Functions payload is at most 256 KiB).
  */
-import type { DropRule } from "./contract";
-import type { DayKey, EventSchema } from "./event-schema";
-
-/** Batch folders in the lake bucket; disjoint from each other and from data/, raw/ and errors/. */
-export const BATCH_PREFIXES = {
-  /** Upstream systems drop batch files here. */
-  landing: "landing/",
-  /** NDJSON chunks of a batch, ready to push: staging/<batchId>/chunk-00000.ndjson, manifest.json. */
-  staging: "staging/",
-  /** Rejected lines with line numbers and reasons: rejected/<batchId>/<n>.ndjson. */
-  rejected: "rejected/",
-  /** One claim marker per batch: _runs/<batchId>.json (written with If-None-Match: *). */
-  runs: "_runs/",
-  /**
-   * Landing files of a successful batch are moved here: processed/<batchId>/<key without landing/>;
-   * replayed error objects go to processed/<batchId>/<key> (so processed/<batchId>/errors/…).
-   */
-  processed: "processed/",
-} as const;
 
 /** Environment variables of the batch functions, set by `BatchStage`. */
 export const BATCH_ENV = {
@@ -34,44 +15,11 @@ export const BATCH_ENV = {
   settings: "BATCH_SETTINGS",
 } as const;
 
-/** What the batch handlers need to know about the pipeline, passed as JSON in BATCH_SETTINGS. */
-export interface BatchSettings {
-  readonly schema: EventSchema;
-  readonly dayKey: DayKey;
-  readonly partitionTime: "arrival" | "event";
-  /** Column holding the event id (a string column of the schema). */
-  readonly eventIdColumn: string;
-  /** Field whose value is the Kinesis partition key (falls back to the event id when empty). */
-  readonly partitionKeyField: string;
-  /** Records per staging chunk (one Map iteration pushes one chunk). */
-  readonly recordsPerChunk: number;
-  /** PutRecords attempts per request before the push fails with RecordsUndelivered. */
-  readonly maxPushAttempts: number;
-  /** Glue database and table the validation query reads. */
-  readonly database: string;
-  readonly table: string;
-  /** Longest a run may take, in seconds: bounds the arrival-time partition window of the validation query. */
-  readonly runTimeoutSeconds: number;
-  /**
-   * The stream transform's drop rules. Batch records matching one are rejected with that reason instead
-   * of pushed, so the transform never drops a record the validation expects. @default []
-   */
-  readonly dropRules?: readonly DropRule[];
-}
+/** Lambda timeouts of the batch functions, in seconds. */
+export const BATCH_FUNCTION_TIMEOUTS = { extract: 900, push: 300, deliveryCheck: 60, finalize: 300 } as const;
 
 /** Name of the column the batch id is stamped into; added to the table by the stack. */
 export const BATCH_ID_COLUMN = "batch_id";
-
-/**
- * Lake folders Firehose writes and a replay reads (the same strings as `LAKE_PREFIXES` in
- * `stacks/constructs/lake-storage.ts`; handlers may not import stacks, a test keeps them equal).
- */
-export const REPLAY_SOURCE_PREFIXES = {
-  /** Firehose error objects: errors/<error type>/year=YYYY/month=MM/<dayKey>=DD/hour=HH/. */
-  errors: "errors/",
-  /** Raw backup of every source record: raw/year=YYYY/month=MM/<dayKey>=DD/hour=HH/. */
-  backup: "raw/",
-} as const;
 
 /**
  * The error output types Firehose writes under errors/ that a replay can read (`!{firehose:error-output-type}`):
@@ -223,32 +171,4 @@ export interface FinalizeOutput {
   readonly moved: number;
   /** Of `moved`, replayed error objects (absent for a landing batch). */
   readonly replayedObjectsMoved?: number;
-}
-
-/**
- * Error names the state machine branches on: errors that cannot succeed when the task runs again, so
- * the workflow catches them at once and never retries them (transient errors are retried). Handlers
- * throw errors whose `name` is one of these: Lambda reports a Node.js error's `name` as the errorType
- * (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html) and Step Functions matches a
- * Lambda function error's errorType in `ErrorEquals`
- * (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
- */
-export const BATCH_ERRORS = {
-  /** Records still failing after every PutRecords attempt; the message carries the count. */
-  recordsUndelivered: "RecordsUndelivered",
-  /** The batch has more chunks than one inline Map may carry. */
-  batchTooLarge: "BatchTooLarge",
-  /** The ExtractBatch input is wrong (scheduledTime, executionId or replay): the same input fails again. */
-  invalidBatchInput: "InvalidBatchInput",
-} as const;
-
-/** A named error for the state machine to branch on. */
-export class BatchError extends Error {
-  constructor(
-    name: (typeof BATCH_ERRORS)[keyof typeof BATCH_ERRORS],
-    message: string,
-  ) {
-    super(message);
-    this.name = name;
-  }
 }

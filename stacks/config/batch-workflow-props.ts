@@ -1,0 +1,50 @@
+/**
+ * The batch workflow's props for a configuration, pure (no cdktf): `BatchStage` builds the deployed
+ * definition with it and the local rehearsal builds exactly the same one.
+ */
+import { BATCH_FUNCTION_TIMEOUTS } from "../../contract/batch";
+import { INLINE_MAP_MAX_CONCURRENCY, type BatchWorkflowProps } from "../../state-machines/batch-workflow";
+import { batchTiming } from "./batch-timing";
+import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "./settings";
+
+/**
+ * Map concurrency for pushing chunks: one chunk per shard at a time keeps a provisioned stream near
+ * its write limit without flooding it; on-demand streams start at 4 MB/s, so four chunks at a time.
+ * Capped at {@link INLINE_MAP_MAX_CONCURRENCY} (40), the most an inline Map runs at once: a stream with
+ * more shards is pushed 40 chunks at a time.
+ */
+export function pushConcurrency(stream: StreamSettings): number {
+  if (stream.mode === "ON_DEMAND") return 4;
+  return Math.max(1, Math.min(stream.shardCount ?? 1, INLINE_MAP_MAX_CONCURRENCY));
+}
+
+/** The ARNs and names the batch workflow's tasks call. */
+export interface BatchWorkflowTargets {
+  readonly extractFunctionArn: string;
+  readonly pushFunctionArn: string;
+  readonly deliveryCheckFunctionArn: string;
+  readonly finalizeFunctionArn: string;
+  /** null under partition projection. */
+  readonly crawlerName: string | null;
+  readonly workgroup: string;
+  readonly notificationTopicArn: string;
+}
+
+/**
+ * The batch workflow's props for a configuration: its targets plus the timeouts, poll budgets and
+ * push concurrency derived from the stream, the buffering and the batch settings. Pure, so the local
+ * rehearsal builds exactly the definition the stack deploys.
+ */
+export function batchWorkflowProps(
+  targets: BatchWorkflowTargets,
+  config: { readonly batch: BatchSettingsConfig; readonly delivery: DeliverySettings; readonly stream: StreamSettings; readonly partitionTime: "arrival" | "event" },
+): BatchWorkflowProps {
+  const { minimumRunSeconds: _minimum, ...timing } = batchTiming(config.batch, config.delivery, config.partitionTime === "event");
+  return {
+    ...targets,
+    lambdaTimeoutSeconds: BATCH_FUNCTION_TIMEOUTS,
+    pushConcurrency: pushConcurrency(config.stream),
+    ...timing,
+    executionTimeoutSeconds: config.batch.runTimeoutMinutes * 60,
+  };
+}
