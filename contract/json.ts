@@ -21,3 +21,12 @@ export function preview(value: unknown): string {
   }
   return text.length > VALUE_PREVIEW_CHARS ? `${text.slice(0, VALUE_PREVIEW_CHARS)}…` : text;
 }
+
+/** The value of JSON `text`, or undefined when it does not parse. */
+export function tryParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

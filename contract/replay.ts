@@ -8,7 +8,7 @@ import { isJsonObject, preview } from "./json";
 import { REPLAY_SOURCE_PREFIXES } from "./lake-layout";
 import { hourPartitionValues } from "./sql/partition-filter";
 
-const HOUR_MS = 3_600_000;
+import { HOUR_MS } from "./time";
 
 /** A checked replay: what to read, and the hourly prefixes to list, in order. */
 export interface ReplayPlan {

@@ -9,7 +9,8 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-jest";
 import { join } from "node:path";
-import { extractBatch, type BatchManifest, type RunMarker } from "../../handlers/extract/logic";
+import { extractBatch } from "../../handlers/extract/extract-batch";
+import type { BatchManifest, RunMarker } from "../../handlers/shared/batch-records";
 import { finalizeHandler } from "../../handlers/finalize";
 import { finalizeBatch, processedKey, type FinalizeDeps } from "../../handlers/finalize/logic";
 import { type FinalizeInput } from "../../contract/batch";

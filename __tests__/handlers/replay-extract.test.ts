@@ -2,7 +2,10 @@
  * A replay run end to end on the in-memory lake: ExtractBatch reading errors/ or raw/ for a window,
  * then FinalizeBatch moving only the replayed error objects.
  */
-import { extractBatch, generatedEventId, type BatchManifest, type ExtractDeps, type RejectedEntry, type RunMarker } from "../../handlers/extract/logic";
+import type { RejectedEntry } from "../../handlers/extract/batch-builder";
+import { generatedEventId } from "../../handlers/extract/event-id";
+import { extractBatch, type ExtractDeps } from "../../handlers/extract/extract-batch";
+import type { BatchManifest, RunMarker } from "../../handlers/shared/batch-records";
 import { finalizeBatch, replayedProcessedKey, type FinalizeDeps } from "../../handlers/finalize/logic";
 import { BATCH_ID_COLUMN, type ExtractInput, type ReplaySpec } from "../../contract/batch";
 import { MemoryStore } from "../support/memory-store";

@@ -3,7 +3,7 @@
  * run in DuckDB), its Glue encoding as an Athena "Presto view", and the named query built on it.
  */
 import { DuckDBInstance } from "@duckdb/node-api";
-import { buildValidation } from "../../handlers/extract/logic";
+import { buildValidation } from "../../handlers/extract/validation-sql";
 import type { EventSchema } from "../../contract/event-schema";
 import {
   decodePrestoViewOriginalText,

@@ -5,7 +5,7 @@
  * definition in aws-local-stepfunctions.
  */
 import { checkDelivery, type ListedObject } from "../../handlers/delivery-check/logic";
-import { replayPlanOf } from "../../handlers/extract/logic";
+import { replayPlanOf } from "../../handlers/extract/extract-batch";
 import { type ExtractOutput } from "../../contract/batch";
 import { lambdaInvoke } from "../../rehearsal/workflow";
 import {

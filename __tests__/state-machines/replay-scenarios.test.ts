@@ -4,7 +4,8 @@
  * are pushed, the validation query selects the replay batch by id, and the error objects move only when
  * the run succeeds.
  */
-import { extractBatch, type BatchManifest } from "../../handlers/extract/logic";
+import { extractBatch } from "../../handlers/extract/extract-batch";
+import type { BatchManifest } from "../../handlers/shared/batch-records";
 import { finalizeBatch } from "../../handlers/finalize/logic";
 import { BATCH_ID_COLUMN, type ExtractOutput } from "../../contract/batch";
 import { BATCH_STATES as S, buildBatchWorkflow } from "../../state-machines/batch-workflow";

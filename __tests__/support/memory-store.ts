@@ -7,7 +7,8 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ExtractStore, ObjectSummary, StoredObject } from "../../handlers/extract/logic";
+import type { ExtractStore } from "../../handlers/extract/extract-batch";
+import type { ObjectSummary, StoredObject } from "../../handlers/shared/object-store";
 import type { CopyResult, FinalizeStore } from "../../handlers/finalize/logic";
 
 /** One successful mutation of the store. */

@@ -5,7 +5,7 @@
 import { DayKey, partitionKeys } from "../event-schema";
 import { quoteIdentifier, sqlString } from "./identifiers";
 
-const HOUR_MS = 3_600_000;
+import { HOUR_MS } from "../time";
 
 /** Longest span, in hours between the first and the last hour, that a partition predicate may cover (7 days). */
 export const MAX_WINDOW_HOURS = 7 * 24;

@@ -3,6 +3,7 @@
  * expected in and checks that each holds an object written since the push began. No SDK and no
  * `process.env`: the adapter injects one function that lists a page.
  */
+import { HOUR_MS } from "../../contract/time";
 import { BATCH_ENV, type DeliveryCheckOutput, type EventHours } from "../../contract/batch";
 import type { DayKey } from "../../contract/event-schema";
 import { LAKE_PREFIXES } from "../../contract/lake-layout";
@@ -74,12 +75,11 @@ export function parseUntil(until: unknown): Date | undefined {
  * push lands). A `since` after `now` (clock skew) still yields its own hour.
  */
 export function hourPrefixes(since: Date, now: Date, dayKey: DayKey, max: number = LISTING_LIMITS.maxHourPrefixes): string[] {
-  const hourMs = 3_600_000;
-  const first = Math.floor(since.getTime() / hourMs);
-  const last = Math.max(first, Math.floor(now.getTime() / hourMs));
+  const first = Math.floor(since.getTime() / HOUR_MS);
+  const last = Math.max(first, Math.floor(now.getTime() / HOUR_MS));
   const prefixes: string[] = [];
   for (let hour = first; hour <= last && prefixes.length < max; hour++) {
-    const t = new Date(hour * hourMs);
+    const t = new Date(hour * HOUR_MS);
     const [year, month, day, hh] = [t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate(), t.getUTCHours()].map(
       (n, i) => String(n).padStart(i === 0 ? 4 : 2, "0"),
     );

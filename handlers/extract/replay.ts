@@ -2,7 +2,7 @@
  * Replay sources of the batch workflow: decoders of Firehose error objects under errors/<error type>/
  * and raw backup objects under raw/ (the window and its hourly prefixes are planned by
  * `contract/replay.ts`). Pure and synchronous (no SDK,
- * no `process.env`): ExtractBatch (`logic.ts`) lists and reads the objects and feeds the items below to
+ * no `process.env`): ExtractBatch (`sources.ts`) lists and reads the objects and feeds the items below to
  * its BatchBuilder; the operator CLI's `replay --dry-run` reuses the same decoders and {@link ReplayTally}.
  *
  * What the objects hold:
@@ -20,7 +20,7 @@
  *   under any of the three spellings. An envelope without `rawData` is reported in rejected/, not dropped.
  * - raw/: the source records exactly as Kinesis delivered them, gzipped and concatenated without a
  *   delimiter unless producers ended records with a newline (the batch push does).
- * Both are split with {@link splitJsonValues}, a bracket- and string-aware scanner, so `{…}{…}`,
+ * Both are split with {@link splitJsonValues}, over the bracket- and string-aware scanner of `json-scan.ts`, so `{…}{…}`,
  * `{…}\n{…}` and envelopes written back to back all come apart. Anything malformed becomes an
  * `invalid` item (reported in rejected/<batchId>/ with the object key and reason) and is skipped.
  */
@@ -31,7 +31,8 @@ import type { EventSchema } from "../../contract/event-schema";
 import { isJsonObject } from "../../contract/json";
 import { errorTypeOfKey, type ReplayCounts, type ReplayReport } from "../../contract/replay";
 import { compileRecordValidator } from "../shared/record-validation";
-import type { SourceItem } from "./logic";
+import type { SourceItem } from "./formats";
+import { scanJsonExtent } from "./json-scan";
 import { decodeLandingFile, isGzip, MAX_LANDING_FILE_BYTES } from "./object-text";
 
 // ---------------------------------------------------------------------------------------------------
@@ -84,26 +85,10 @@ function* scanJson(text: string, firstLine: number, retryByLine: boolean): Gener
       yield { kind: "invalid", line: startLine, raw: text.slice(start, i).trim(), reason: "not a JSON object: unexpected text between records" };
       continue;
     }
-    let depth = 0;
-    let inString = false;
-    let closed = false;
-    for (; i < length; i++) {
-      const ch = text.charCodeAt(i);
-      if (ch === 0x0a) line++;
-      if (inString) {
-        if (ch === 0x5c) i++;
-        else if (ch === 0x22) inString = false;
-      } else if (ch === 0x22) inString = true;
-      else if (ch === 0x7b || ch === 0x5b) depth++;
-      else if (ch === 0x7d || ch === 0x5d) {
-        depth--;
-        if (depth === 0) {
-          i++;
-          closed = true;
-          break;
-        }
-      }
-    }
+    const extent = scanJsonExtent(text, i, "value");
+    i = extent.end;
+    line += extent.newlines;
+    const closed = extent.complete;
     let raw = text.slice(start, i);
     let piece: JsonPiece;
     if (!closed) piece = { kind: "invalid", line: startLine, raw, reason: "truncated JSON: the data ends inside this object" };

@@ -8,7 +8,8 @@
  * No SDK and no `process.env`: the adapter injects a {@link FinalizeStore}, the clock and a logger.
  */
 import type { FinalizeInput, FinalizeOutput } from "../../contract/batch";
-import { readJson, type BatchLog, type BatchManifest, type ManifestFile, type RunMarker, type StoredObject } from "../extract/logic";
+import type { BatchManifest, ManifestFile, RunMarker } from "../shared/batch-records";
+import { readJson, type BatchLog, type StoredObject } from "../shared/object-store";
 import { BATCH_PREFIXES, REPLAY_SOURCE_PREFIXES } from "../../contract/lake-layout";
 
 /** CopyObject copies at most 5 GiB in one request; larger files are left in landing/ with a reason. */

@@ -3,12 +3,7 @@
  * expected errors apart. Thin wrappers over AWS SDK v3 commands; no other logic.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-
-/** An object's bytes and ETag. */
-export interface StoredObject {
-  readonly body: Uint8Array;
-  readonly etag: string;
-}
+import type { StoredObject } from "./object-store";
 
 /** True when `error` is S3's `name` error or carries HTTP `status`. */
 export function hasStatus(error: unknown, status: number, name: string): boolean {

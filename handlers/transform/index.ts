@@ -1,24 +1,17 @@
 /**
  * Firehose transformation processor: validates and coerces each record against the event schema.
- * Thin adapter over `logic.ts`: reads the settings once, logs each failed record, publishes counts.
+ * Thin adapter over `logic.ts`: parses its settings once, at load, logs each failed record, publishes counts.
  */
-import { Logger } from "@aws-lambda-powertools/logger";
-import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from "aws-lambda";
-import { readEnv, TRANSFORM_ENV } from "../../contract/environment";
-import { compileSchema, parseTransformSettings } from "./logic";
+import { logger, metrics } from "../shared/powertools";
+import { transformSettings } from "../shared/settings";
+import { compileSchema } from "./logic";
 
-const logger = new Logger();
-const metrics = new Metrics();
-const transformer = compileSchema(
-  parseTransformSettings(readEnv(process.env, TRANSFORM_ENV.settings, "TransformFunction")),
-);
+const transformer = compileSchema(transformSettings());
 
 /** Returns one Firehose result per input record; throws only at load when `TRANSFORM_SETTINGS` is missing or invalid. */
-export const handler = async (
-  event: FirehoseTransformationEvent,
-  context?: Context,
-): Promise<FirehoseTransformationResult> => {
+export const handler = async (event: FirehoseTransformationEvent, context?: Context): Promise<FirehoseTransformationResult> => {
   if (context) logger.addContext(context);
   const { records, failures, counts, unknownKeys } = transformer.transform(event);
   for (const { recordId, reason } of failures) logger.warn("record failed processing", { recordId, reason });
