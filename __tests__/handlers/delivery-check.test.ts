@@ -9,7 +9,6 @@ import {
   isDelivered,
   listPlanned,
   LISTING_LIMITS,
-  parseDeliveryCheckSettings,
   parseSince,
   parseUntil,
   type ListedPage,
@@ -210,16 +209,6 @@ describe("listPlanned", () => {
 });
 
 describe("settings and input", () => {
-  it("reads dayKey and partitionTime from BATCH_SETTINGS", () => {
-    expect(parseDeliveryCheckSettings(JSON.stringify(testBatchSettings({ dayKey: "date", partitionTime: "event", maxPushAttempts: 8 })))).toEqual({
-      dayKey: "date",
-      partitionTime: "event",
-    });
-    expect(() => parseDeliveryCheckSettings(JSON.stringify({ ...testBatchSettings(), dayKey: "dt", partitionTime: undefined }))).toThrow(
-      /dayKey must be "day" or "date", got "dt"; partitionTime must be "arrival" or "event", got nothing/,
-    );
-  });
-
   it("rejects a since that is not a time", () => {
     expect(() => parseSince("yesterday")).toThrow('since must be an ISO-8601 time, got "yesterday"');
     expect(parseSince("2025-01-01T12:00:00Z").toISOString()).toBe("2025-01-01T12:00:00.000Z");

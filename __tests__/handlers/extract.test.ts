@@ -5,10 +5,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { extractHandler } from "../../handlers/extract";
 import { MAX_CHUNKS, MAX_REJECTED_RAW_BYTES, type RejectedEntry } from "../../handlers/extract/batch-builder";
-import { batchIdFor } from "../../handlers/extract/batch-id";
 import { extractBatch, type ExtractDeps } from "../../handlers/extract/extract-batch";
-import { csvItems, jsonItems, type SourceItem } from "../../handlers/extract/formats";
-import { decodeLandingFile } from "../../handlers/extract/object-text";
 import type { BatchManifest, RunMarker } from "../../handlers/shared/batch-records";
 import { BATCH_ID_COLUMN, type ExtractInput } from "../../contract/batch";
 import { MemoryStore } from "../support/memory-store";
@@ -664,64 +661,6 @@ describe("extractBatch: validation query", () => {
     const { expectedCount } = await validationOf(batchSettings(), landing);
     // Assess
     expect(expectedCount).toBe(2);
-  });
-});
-
-describe("batchIdFor", () => {
-  it.each([
-    ["2026-11-25T02:00:00Z", "20261125T0200Z"],
-    ["2026-11-25T02:00:59.999Z", "20261125T0200Z"],
-    ["2026-11-25T03:00:00+01:00", "20261125T0200Z"],
-  ])("turns %s into %s", (scheduledTime, batchId) => {
-    expect(batchIdFor(scheduledTime)).toBe(batchId);
-  });
-
-  it.each(["", "yesterday", "2026-11-25T02:00:00", "2026-02-30T02:00:00Z", "2026-11-25T24:00:00Z", 1_795_572_000_000])(
-    "rejects %p with a message showing the expected form",
-    (scheduledTime) => {
-      expect(() => batchIdFor(scheduledTime)).toThrow(
-        /scheduledTime must be an ISO-8601 date-time with a time zone, such as 2026-11-25T02:00:00Z/,
-      );
-    },
-  );
-});
-
-describe("landing parsers", () => {
-  const kinds = (items: Iterable<SourceItem>) =>
-    [...items].map((item) => (item.kind === "file-invalid" ? item.kind : `${item.kind}@${item.line}`));
-
-  it("reads a .json file that does not start with [ as NDJSON", () => {
-    expect(kinds(jsonItems('{"a":1}\n\n{"a":2}\n'))).toEqual(["value@1", "value@3"]);
-  });
-
-  it("reads a .json file holding one pretty-printed object as one record", () => {
-    expect(kinds(jsonItems('\n{\n  "a": 1\n}\n'))).toEqual(["value@2"]);
-  });
-
-  it("rejects the rest of a JSON array that never closes", () => {
-    expect(kinds(jsonItems('[{"a":1},\n{"a":'))).toEqual(["value@1", "invalid@2"]);
-  });
-
-  it("rejects a CSV row with an unterminated quote", () => {
-    expect(kinds(csvItems('a,b\n1,2\n3,"open\n'))).toEqual(["value@2", "invalid@3"]);
-  });
-
-  it("rejects a CSV file whose header repeats a column", () => {
-    expect(kinds(csvItems("a,A\n1,2\n"))).toEqual(["file-invalid"]);
-  });
-
-  it("reads CRLF line endings", () => {
-    expect([...csvItems("a,b\r\n1,2\r\n")]).toEqual([
-      { kind: "value", line: 2, position: "2", raw: "1,2", value: { a: "1", b: "2" } },
-    ]);
-  });
-
-  it("reads a .gz-named file without the gzip magic as plain text", () => {
-    expect(decodeLandingFile(Buffer.from('{"a":1}\n'))).toEqual({ text: '{"a":1}\n' });
-  });
-
-  it("rejects a file that is not UTF-8", () => {
-    expect(decodeLandingFile(Buffer.from([0x7b, 0xff, 0x7d]))).toEqual({ reason: "not valid UTF-8 text" });
   });
 });
 

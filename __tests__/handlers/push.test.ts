@@ -8,7 +8,6 @@ import {
   backoffCeiling,
   chunkEntries,
   entryBytes,
-  parsePushSettings,
   partitionKeyFor,
   planRequests,
   pushChunk,
@@ -352,18 +351,6 @@ describe("sendRequests and pushChunk", () => {
     expect(output.calls).toBe(requests.length);
     expect(output.calls).toBeGreaterThan(20);
     expect(nowMs).toBeGreaterThanOrEqual(2_000);
-  });
-});
-
-describe("parsePushSettings", () => {
-  it("reads the push fields of BATCH_SETTINGS", () => {
-    expect(parsePushSettings(JSON.stringify(testBatchSettings(SETTINGS)))).toEqual(SETTINGS);
-  });
-
-  it("reports every bad field at once", () => {
-    expect(() => parsePushSettings(JSON.stringify(testBatchSettings({ partitionKeyField: "", eventIdColumn: "", maxPushAttempts: 0 })))).toThrow(
-      /BATCH_SETTINGS is invalid: partitionKeyField must be a non-empty string, got ""; maxPushAttempts must be an integer ≥ 1, got 0; eventIdColumn must name a string column of the schema, got ""/,
-    );
   });
 });
 

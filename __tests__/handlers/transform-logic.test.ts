@@ -6,11 +6,13 @@ import {
   LAMBDA_RESPONSE_LIMIT_BYTES,
   MAX_RECORD_BYTES,
   OVER_BUDGET_REASON,
-  parseTransformSettings,
   transformRecords,
 } from "../../handlers/transform/logic";
 import { clickEvent, decodeData, decodeJson, firehoseEvent, toBase64 } from "../support/firehose-events";
 import { TEST_SCHEMA, testSettings } from "../support/schema";
+import { transformSettings } from "../../handlers/shared/settings";
+
+const parseTransformSettings = (text: string) => transformSettings({ TRANSFORM_SETTINGS: text });
 
 const transformer = compileSchema(testSettings());
 

@@ -4,10 +4,10 @@
  * `process.env`: the adapter injects one function that lists a page.
  */
 import { HOUR_MS } from "../../contract/time";
-import { BATCH_ENV, type DeliveryCheckOutput, type EventHours } from "../../contract/batch";
+import { type DeliveryCheckOutput, type EventHours } from "../../contract/batch";
 import type { DayKey } from "../../contract/event-schema";
 import { LAKE_PREFIXES } from "../../contract/lake-layout";
-import { batchSettingsSchema, parseSettings, type BatchSettings } from "../../contract/settings";
+import type { BatchSettings } from "../../contract/settings";
 
 /** Firehose's data prefix, the table location. */
 const DATA_PREFIX = LAKE_PREFIXES.data;
@@ -47,12 +47,6 @@ export interface ListedPage {
 
 /** Lists one page of `prefix`, continuing from `continuationToken`. */
 export type ListPage = (prefix: string, continuationToken: string | undefined) => Promise<ListedPage>;
-
-/** Parses BATCH_SETTINGS (every batch function checks all of it) and picks the check's fields. */
-export function parseDeliveryCheckSettings(json: string): DeliveryCheckSettings {
-  const { dayKey, partitionTime } = parseSettings(batchSettingsSchema, BATCH_ENV.settings, json);
-  return { dayKey, partitionTime };
-}
 
 /** Parses the input's `since`; throws when it is not a date-time. */
 export function parseSince(since: unknown): Date {

@@ -1,7 +1,7 @@
 /**
  * The text of a stored object (a landing file, a Firehose error object, a raw backup object): gunzipped
  * when it starts with the gzip magic, checked to be UTF-8. Pure; shared by the landing parsers and the
- * replay decoders (`replay.ts`), and re-exported by `logic.ts`.
+ * replay decoders (`replay.ts`).
  */
 import { isUtf8 } from "node:buffer";
 import { gunzipSync } from "node:zlib";

@@ -9,9 +9,9 @@
  * separable if anything downstream concatenates them; the Firehose transform re-serialises anyway.
  */
 import { createHash } from "node:crypto";
-import { BATCH_ENV, type PushOutput } from "../../contract/batch";
+import type { PushOutput } from "../../contract/batch";
 import { InvalidChunk, RecordsUndelivered, RecordTooLarge } from "../../contract/errors";
-import { batchSettingsSchema, parseSettings, type BatchSettings } from "../../contract/settings";
+import type { BatchSettings } from "../../contract/settings";
 
 /** PutRecords limits (record size = data bytes + partition key bytes). */
 export const PUT_RECORDS_LIMITS = {
@@ -76,12 +76,6 @@ export interface SendOptions {
   readonly baseDelayMs?: number;
   /** @default DEFAULT_BACKOFF.maxDelayMs */
   readonly maxDelayMs?: number;
-}
-
-/** Parses BATCH_SETTINGS (every batch function checks all of it) and picks the push fields. */
-export function parsePushSettings(json: string): PushSettings {
-  const { partitionKeyField, eventIdColumn, maxPushAttempts } = parseSettings(batchSettingsSchema, BATCH_ENV.settings, json);
-  return { partitionKeyField, eventIdColumn, maxPushAttempts };
 }
 
 /**

@@ -9,11 +9,10 @@ import type {
   FirehoseTransformationMetadata,
   FirehoseTransformationResultRecord,
 } from "aws-lambda";
-import { TRANSFORM_ENV } from "../../contract/environment";
 import { partitionKeys } from "../../contract/event-schema";
 import { MAX_RECORD_BYTES, RecordValidator } from "../shared/record-validation";
 import type { JsonObject } from "../../contract/json";
-import { parseSettings, transformSettingsSchema, type DropRule, type TransformSettings } from "../../contract/settings";
+import type { DropRule, TransformSettings } from "../../contract/settings";
 
 export { MAX_RECORD_BYTES, MAX_REPORTED_UNKNOWN_KEYS } from "../shared/record-validation";
 
@@ -104,12 +103,7 @@ function cachedCompile(settings: TransformSettings): CompiledTransform {
   return compiled;
 }
 
-/** Parses and validates the JSON settings the stack passes in `TRANSFORM_SETTINGS`; throws with every problem found. */
-export function parseTransformSettings(text: string): TransformSettings {
-  return parseSettings(transformSettingsSchema, TRANSFORM_ENV.settings, text);
-}
-
-/** Precomputes one coercer per column of settings parsed by {@link parseTransformSettings}. */
+/** Precomputes one coercer per column of settings parsed from `TRANSFORM_SETTINGS` (handlers/shared/settings.ts). */
 export function compileSchema(settings: TransformSettings): CompiledTransform {
   const validator = new RecordValidator(settings.schema);
   const dropRules = settings.dropRules.map((rule) => compileDropRule(rule, validator));
