@@ -11,7 +11,12 @@ import type { PipelineConfig } from "./load";
  */
 export function tableSchema(config: PipelineConfig): EventSchema {
   if (!config.batch.enabled) return config.schema;
-  const batchId = { name: BATCH_ID_COLUMN, type: "string", required: false, description: "Batch that loaded the row (NULL when streamed)" } as const;
+  const batchId = {
+    name: BATCH_ID_COLUMN,
+    type: "string",
+    required: false,
+    description: "Batch that loaded the row (NULL when streamed)",
+  } as const;
   return { ...config.schema, columns: [...config.schema.columns, batchId] };
 }
 

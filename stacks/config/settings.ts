@@ -31,11 +31,7 @@ export type WorkloadSettings = NonNullable<PipelineSettings["workload"]>;
 
 /** Recursively optional, for overrides. Arrays are replaced whole, never merged, and may be readonly. */
 export type Overrides<T> = {
-  readonly [K in keyof T]?: T[K] extends readonly (infer E)[]
-    ? readonly E[]
-    : T[K] extends object
-      ? Overrides<T[K]>
-      : T[K];
+  readonly [K in keyof T]?: T[K] extends readonly (infer E)[] ? readonly E[] : T[K] extends object ? Overrides<T[K]> : T[K];
 };
 
 /** The user's configuration file: shared settings plus per-environment overrides. */

@@ -29,16 +29,86 @@ type Rule = {
 };
 
 const RULES: { readonly [K in keyof WorkloadSettings]-?: Rule } = {
-  eventsPerSecond: { min: 0, minInclusive: false, max: 10_000_000, integer: false, what: "average events per second", fix: "set the average number of events producers send per second, e.g. 100" },
-  peakFactor: { min: 1, minInclusive: true, max: 1000, integer: false, what: "peak rate ÷ average rate", fix: "set how many times the average the busiest second reaches, e.g. 3; 1 means a flat rate" },
-  averageRecordBytes: { min: 1, minInclusive: true, max: MAX_RECORD_BYTES, integer: true, what: "bytes per event", fix: "set the average size of one JSON event in bytes, e.g. 1024" },
-  maxRecordBytes: { min: 1, minInclusive: true, max: MAX_RECORD_BYTES, integer: true, what: "bytes", fix: "set the largest event size in bytes (the transform rejects records over 1,000 KiB), or leave it unset" },
-  consumers: { min: 1, minInclusive: true, max: MAX_CONSUMERS, integer: true, what: "shared-throughput consumers, Firehose included", fix: "count the applications reading the stream, Firehose included (1 for this pipeline alone)" },
-  eventsPerRecord: { min: 1, minInclusive: true, max: MAX_RECORD_BYTES, integer: true, what: "events per Kinesis record", fix: "set 1 unless producers concatenate several events into one record" },
-  batchRunsPerDay: { min: 0, minInclusive: true, max: 1440, integer: false, what: "runs per day", fix: "set how many batch runs start per day, or leave it unset to derive it from batch.schedule" },
-  recordsPerBatch: { min: 0, minInclusive: true, max: 1_000_000_000, integer: true, what: "records per batch run", fix: "set how many records one batch run loads, e.g. 100000" },
-  athenaQueriesPerDay: { min: 0, minInclusive: true, max: 10_000_000, integer: false, what: "queries per day", fix: "set how many Athena queries run per day, e.g. 100" },
-  athenaBytesScannedPerQuery: { min: 0, minInclusive: true, max: 2 ** 53, integer: false, what: "bytes scanned per query", fix: "set the bytes a typical query scans, e.g. 1073741824 for 1 GiB" },
+  eventsPerSecond: {
+    min: 0,
+    minInclusive: false,
+    max: 10_000_000,
+    integer: false,
+    what: "average events per second",
+    fix: "set the average number of events producers send per second, e.g. 100",
+  },
+  peakFactor: {
+    min: 1,
+    minInclusive: true,
+    max: 1000,
+    integer: false,
+    what: "peak rate ÷ average rate",
+    fix: "set how many times the average the busiest second reaches, e.g. 3; 1 means a flat rate",
+  },
+  averageRecordBytes: {
+    min: 1,
+    minInclusive: true,
+    max: MAX_RECORD_BYTES,
+    integer: true,
+    what: "bytes per event",
+    fix: "set the average size of one JSON event in bytes, e.g. 1024",
+  },
+  maxRecordBytes: {
+    min: 1,
+    minInclusive: true,
+    max: MAX_RECORD_BYTES,
+    integer: true,
+    what: "bytes",
+    fix: "set the largest event size in bytes (the transform rejects records over 1,000 KiB), or leave it unset",
+  },
+  consumers: {
+    min: 1,
+    minInclusive: true,
+    max: MAX_CONSUMERS,
+    integer: true,
+    what: "shared-throughput consumers, Firehose included",
+    fix: "count the applications reading the stream, Firehose included (1 for this pipeline alone)",
+  },
+  eventsPerRecord: {
+    min: 1,
+    minInclusive: true,
+    max: MAX_RECORD_BYTES,
+    integer: true,
+    what: "events per Kinesis record",
+    fix: "set 1 unless producers concatenate several events into one record",
+  },
+  batchRunsPerDay: {
+    min: 0,
+    minInclusive: true,
+    max: 1440,
+    integer: false,
+    what: "runs per day",
+    fix: "set how many batch runs start per day, or leave it unset to derive it from batch.schedule",
+  },
+  recordsPerBatch: {
+    min: 0,
+    minInclusive: true,
+    max: 1_000_000_000,
+    integer: true,
+    what: "records per batch run",
+    fix: "set how many records one batch run loads, e.g. 100000",
+  },
+  athenaQueriesPerDay: {
+    min: 0,
+    minInclusive: true,
+    max: 10_000_000,
+    integer: false,
+    what: "queries per day",
+    fix: "set how many Athena queries run per day, e.g. 100",
+  },
+  athenaBytesScannedPerQuery: {
+    min: 0,
+    minInclusive: true,
+    max: 2 ** 53,
+    integer: false,
+    what: "bytes scanned per query",
+    fix: "set the bytes a typical query scans, e.g. 1073741824 for 1 GiB",
+  },
 };
 
 /** What a rule allows, in the configuration error format ("a number greater than 0 (…)"). */
@@ -82,7 +152,9 @@ export function workloadProblems(workload: WorkloadSettings): WorkloadProblem[] 
     problems.push({
       field: "eventsPerRecord",
       received: perRecord,
-      allowed: `at most ${Math.floor(MAX_RECORD_BYTES / average)} events of ${average} bytes (a record may hold ${MAX_RECORD_BYTES.toLocaleString("en-US")} bytes)`,
+      allowed:
+        `at most ${Math.floor(MAX_RECORD_BYTES / average)} events of ${average} bytes ` +
+        `(a record may hold ${MAX_RECORD_BYTES.toLocaleString("en-US")} bytes)`,
       fix: "pack fewer events into one record",
     });
   }

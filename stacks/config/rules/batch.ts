@@ -87,7 +87,12 @@ function checkSchedule(p: ProblemList, s: PipelineSettings, options: { readonly 
   try {
     new Intl.DateTimeFormat("en", { timeZone: b.scheduleTimezone });
   } catch {
-    p.add("batch.scheduleTimezone", b.scheduleTimezone, "an IANA time zone such as UTC or Europe/Paris", "use a time zone name from the IANA database");
+    p.add(
+      "batch.scheduleTimezone",
+      b.scheduleTimezone,
+      "an IANA time zone such as UTC or Europe/Paris",
+      "use a time zone name from the IANA database",
+    );
   }
   if (b.schedule === null) return;
   const problem = b.schedule.startsWith("rate(") ? rateProblem(b.schedule) : cronProblem(b.schedule);
@@ -100,6 +105,11 @@ function checkSchedule(p: ProblemList, s: PipelineSettings, options: { readonly 
   const period = minimumPeriodMinutes(b.schedule);
   if (options.timeoutOk && period <= b.runTimeoutMinutes) {
     const allowed = `less than the schedule's shortest period (${period} minutes for ${b.schedule}) so runs never overlap`;
-    p.add("batch.runTimeoutMinutes", b.runTimeoutMinutes, allowed, "lower batch.runTimeoutMinutes or schedule runs further apart");
+    p.add(
+      "batch.runTimeoutMinutes",
+      b.runTimeoutMinutes,
+      allowed,
+      "lower batch.runTimeoutMinutes or schedule runs further apart",
+    );
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Rules on the event schema that read more than one column or another setting. Column types are
- * checked by the schema itself (./schema).
+ * checked by the schema itself (../schema/ingest.ts).
  */
 import { partitionKeys } from "../../../contract/event-schema";
 import { LIMITS } from "../limits";
@@ -29,7 +29,10 @@ function checkColumnNames(p: ProblemList, s: PipelineSettings): void {
       const fix = `rename it to "${lower}"; producers may keep sending the original case, the transform lower-cases keys`;
       p.add(field, column.name, "a lower-case name (Glue, Athena and Parquet lower-case column names)", fix);
     } else {
-      p.name(field, column.name, LIMITS.glue.name, { what: "column name of lower-case letters, digits and underscores", derived: false });
+      p.name(field, column.name, LIMITS.glue.name, {
+        what: "column name of lower-case letters, digits and underscores",
+        derived: false,
+      });
     }
     if (seen.has(lower)) p.add(field, column.name, "a name used by no other column", "remove or rename the duplicate column");
     seen.add(lower);
@@ -46,7 +49,12 @@ function checkEventTimeColumn(p: ProblemList, s: PipelineSettings): void {
   const eventColumn = columns.find((col) => col.name === eventTimeColumn);
   if (!eventColumn) {
     const names = columns.map((col) => col.name).join(", ");
-    p.add(field, eventTimeColumn, `the name of a timestamp column in schema.columns (${names})`, "name the column that holds when the event happened");
+    p.add(
+      field,
+      eventTimeColumn,
+      `the name of a timestamp column in schema.columns (${names})`,
+      "name the column that holds when the event happened",
+    );
   } else if (eventColumn.type !== "timestamp") {
     const fix = "set that column's type to timestamp, or name a timestamp column";
     p.add(field, eventTimeColumn, `a column of type timestamp (it is ${eventColumn.type})`, fix);
@@ -58,7 +66,12 @@ function checkEventTimeColumn(p: ProblemList, s: PipelineSettings): void {
 
 /** The transform receives the schema in an environment variable, and Lambda allows 4 KB of those. */
 function checkSettingsSize(p: ProblemList, s: PipelineSettings): void {
-  const settings = { schema: s.schema, dayKey: s.partitioning.dayKey, partitionTime: s.partitioning.partitionTime, dropRules: s.delivery.dropRules };
+  const settings = {
+    schema: s.schema,
+    dayKey: s.partitioning.dayKey,
+    partitionTime: s.partitioning.partitionTime,
+    dropRules: s.delivery.dropRules,
+  };
   const bytes = Buffer.byteLength(JSON.stringify(settings));
   if (bytes <= MAX_SETTINGS_BYTES) return;
   const allowed = `a schema that fits the transform's 4 KB of environment variables (at most ${MAX_SETTINGS_BYTES} bytes as JSON)`;

@@ -16,7 +16,11 @@ export function checkShardCount(p: ProblemList, s: PipelineSettings): void {
     const fix = `set stream.shardCount (${perShard}), or set stream.mode to ON_DEMAND`;
     p.add("stream.shardCount", undefined, "an integer from 1 to 10000 when stream.mode is PROVISIONED", fix);
   } else {
-    p.range("stream.shardCount", shardCount, { ...LIMITS.stream.shardCount, unit: "shards", fix: `set stream.shardCount to at least 1 (${perShard})` });
+    p.range("stream.shardCount", shardCount, {
+      ...LIMITS.stream.shardCount,
+      unit: "shards",
+      fix: `set stream.shardCount to at least 1 (${perShard})`,
+    });
   }
 }
 
@@ -50,7 +54,12 @@ export function checkBufferSize(p: ProblemList, s: PipelineSettings): void {
     return;
   }
   const min = conversion ? size.minWithConversion : size.min;
-  p.range("delivery.bufferSizeMiB", value, { min, max: size.max, unit: "MiB", fix: `set delivery.bufferSizeMiB between ${min} and ${size.max}` });
+  p.range("delivery.bufferSizeMiB", value, {
+    min,
+    max: size.max,
+    unit: "MiB",
+    fix: `set delivery.bufferSizeMiB between ${min} and ${size.max}`,
+  });
 }
 
 /** Dynamic partitioning (event-time partitions) needs a buffer interval of at least 60 s. */
@@ -71,7 +80,12 @@ export function checkDropRules(p: ProblemList, s: PipelineSettings): void {
   const columns = s.schema.columns.map((col) => col.name);
   s.delivery.dropRules.forEach((rule, i) => {
     if (!columns.includes(rule.column)) {
-      p.add(`delivery.dropRules.${i}.column`, rule.column, `a schema column (${columns.join(", ")})`, "name a column declared in schema.columns");
+      p.add(
+        `delivery.dropRules.${i}.column`,
+        rule.column,
+        `a schema column (${columns.join(", ")})`,
+        "name a column declared in schema.columns",
+      );
     }
   });
 }

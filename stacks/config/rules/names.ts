@@ -35,7 +35,10 @@ export function checkNames(p: ProblemList, s: PipelineSettings, n: ResolvedNames
   if (s.security.accessLogging) checkBucket(p, "names.accessLogBucket", n.accessLogBucket);
   p.name("names.database", n.database, LIMITS.glue.name, { what: `Glue database name ${glue}`, derived: derived("database") });
   p.name("catalog.tableName", n.table, LIMITS.glue.name, { what: `Glue table name ${glue}`, derived: false });
-  p.name("names.workgroup", n.workgroup, LIMITS.athena.workgroup, { what: "Athena workgroup name", derived: derived("workgroup") });
+  p.name("names.workgroup", n.workgroup, LIMITS.athena.workgroup, {
+    what: "Athena workgroup name",
+    derived: derived("workgroup"),
+  });
   p.name("names.crawler", n.crawler, NAME_LIMITS.glueCrawler, { what: "Glue crawler name", derived: derived("crawler") });
   p.name("names.stateMachine", n.stateMachine, NAME_LIMITS.stateMachine, {
     what: "Step Functions state machine name",
@@ -48,7 +51,8 @@ export function checkNames(p: ProblemList, s: PipelineSettings, n: ResolvedNames
 function bucketNameProblems(name: string): string[] {
   const rule = LIMITS.bucket;
   const problems: string[] = [];
-  if (name.length < rule.minLength || name.length > rule.maxLength) problems.push(`${rule.minLength}–${rule.maxLength} characters`);
+  if (name.length < rule.minLength || name.length > rule.maxLength)
+    problems.push(`${rule.minLength}–${rule.maxLength} characters`);
   if (!rule.pattern.test(name)) {
     problems.push(
       "only lower-case letters, digits and hyphens, starting and ending with a letter or digit (no dots: they break TLS)",
@@ -70,7 +74,9 @@ function checkBucket(p: ProblemList, field: string, bucket: BucketName): void {
   }
   const max = LIMITS.bucket.prefixMaxLength;
   if (bucket.prefix.length > max || !/^[a-z0-9][a-z0-9-]*$/.test(bucket.prefix)) {
-    const allowed = `a derived bucket prefix of at most ${max} lower-case letters, digits and hyphens (Terraform adds a 26-character unique suffix)`;
+    const allowed =
+      `a derived bucket prefix of at most ${max} lower-case letters, digits and hyphens ` +
+      "(Terraform adds a 26-character unique suffix)";
     p.add(field, bucket.prefix, allowed, `shorten namePrefix, or set ${field} to an exact bucket name`);
   }
 }
@@ -87,7 +93,8 @@ function checkDerivedNames(p: ProblemList, s: PipelineSettings, n: ResolvedNames
     if (p.has(name.field)) continue;
     const problem = nameProblem(name.kind, name.value);
     const previous = failures.get(name.field);
-    if (problem && (!previous || name.value.length > previous.value.length)) failures.set(name.field, { value: name.value, problem });
+    if (problem && (!previous || name.value.length > previous.value.length))
+      failures.set(name.field, { value: name.value, problem });
   }
   for (const [field, { problem }] of failures) {
     p.add(field, fieldValue(field, s, n), `a value short enough for every name built from it: ${problem}`, derivedNameFix(field));
