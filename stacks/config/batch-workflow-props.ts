@@ -44,7 +44,7 @@ export function batchWorkflowProps(
     readonly partitionTime: "arrival" | "event";
   },
 ): BatchWorkflowProps {
-  const { minimumRunSeconds: _minimum, ...timing } = batchTiming(config.batch, config.delivery, config.partitionTime === "event");
+  const { minimumRunSeconds: _minimum, ...timing } = batchTiming(config.batch, config.delivery, config.partitionTime);
   return {
     ...targets,
     lambdaTimeoutSeconds: BATCH_FUNCTION_TIMEOUTS,

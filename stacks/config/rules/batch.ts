@@ -65,7 +65,7 @@ function checkRunTimeout(p: ProblemList, s: PipelineSettings): boolean {
   if (!validBuffers || !Number.isInteger(b.validationAttempts) || b.validationAttempts < 1) {
     return p.range("batch.runTimeoutMinutes", b.runTimeoutMinutes, { min: 15, max: 1440, unit: "minutes" });
   }
-  const timing = batchTiming(b, s.delivery, s.partitioning.partitionTime === "event");
+  const timing = batchTiming(b, s.delivery, s.partitioning.partitionTime);
   const retries = b.validationAttempts - 1;
   const retriesSeconds = retries * timing.validationRetryWaitSeconds;
   const waitingSeconds = timing.deliveryTimeoutSeconds + timing.crawlerTimeoutSeconds + retriesSeconds;
