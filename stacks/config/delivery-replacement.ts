@@ -68,8 +68,12 @@ export function previousDeliveryIdentity(outdir: string, stackId: string): Deliv
 
 /** cdktf writes a single nested block as an object; plain Terraform JSON may use a one-item list. */
 function first(block: unknown): Record<string, unknown> | undefined {
-  const value = Array.isArray(block) ? block[0] : block;
-  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+  const value: unknown = Array.isArray(block) ? block[0] : block;
+  return isRecord(value) ? value : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 const PROCEDURE =

@@ -2,6 +2,7 @@
  * Rules for a declared workload (`workload.*`), shared by the configuration validator and the capacity
  * CLI, so a number is judged the same way in `pipeline.config.ts` and on the command line. Pure.
  */
+import { workload as workloadSchema } from "./schema/operations";
 import type { WorkloadSettings } from "./settings";
 
 /** The transform rejects records over 1,000 KiB; Kinesis itself takes up to 1 MiB. */
@@ -111,6 +112,9 @@ const RULES: { readonly [K in keyof WorkloadSettings]-?: Rule } = {
   },
 };
 
+/** The workload fields, in the schema's order (the order their problems are listed). */
+const WORKLOAD_FIELDS = workloadSchema.keyof().options;
+
 /** What a rule allows, in the configuration error format ("a number greater than 0 (…)"). */
 export function allowedText(field: keyof WorkloadSettings): string {
   const rule = RULES[field];
@@ -129,7 +133,7 @@ function fits(rule: Rule, value: unknown): boolean {
 /** Every problem of a declared workload: ranges per field, then the rules linking two fields. */
 export function workloadProblems(workload: WorkloadSettings): WorkloadProblem[] {
   const problems: WorkloadProblem[] = [];
-  for (const field of Object.keys(RULES) as (keyof WorkloadSettings)[]) {
+  for (const field of WORKLOAD_FIELDS) {
     const value = workload[field];
     const optional = field !== "eventsPerSecond" && field !== "averageRecordBytes";
     if (value === undefined && optional) continue;
