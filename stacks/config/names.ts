@@ -18,7 +18,7 @@ export interface DerivedName {
   readonly field: string;
 }
 
-/** The names of one environment the derived names start from (see `resolveNames` in ./index). */
+/** The names of one environment the derived names start from (see `resolveNames` in ./resolve). */
 export interface BaseNames {
   readonly stream: string;
   readonly deliveryStream: string;
