@@ -4,9 +4,9 @@
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import * as ts from "typescript";
+import { z } from "zod";
 import { pipelineConfig } from "../pipeline.config";
-import { DEFAULT_SETTINGS, DEFAULT_SHARD_COUNT } from "../stacks/config/settings";
+import { DEFAULT_SHARD_COUNT, settingsSchema } from "../stacks/config";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -19,57 +19,39 @@ interface Leaf {
 
 /**
  * Every leaf setting with its default: the one place that reads the configuration's definition, so it
- * is easy to repoint. Paths come from the `PipelineSettings` interface (optional fields included) and
- * from `DEFAULT_SETTINGS`; defaults from `DEFAULT_SETTINGS`, `DEFAULT_SHARD_COUNT` (PROVISIONED
- * streams) and the shipped file's `namePrefix` and `region`. Arrays, records and `schema` are one leaf.
+ * is easy to repoint. Paths and defaults come from the zod schema (`settingsSchema`); a PROVISIONED
+ * stream's shard count defaults to `DEFAULT_SHARD_COUNT`, and `namePrefix` and `region` come from the
+ * shipped file. Arrays, records and `schema` are one leaf.
  */
 function configurationLeaves(): Leaf[] {
-  const defaults: Record<string, unknown> = {
-    ...DEFAULT_SETTINGS,
+  const given: Record<string, unknown> = {
     namePrefix: pipelineConfig.defaults.namePrefix,
     region: pipelineConfig.defaults.region,
-    stream: { ...DEFAULT_SETTINGS.stream, shardCount: DEFAULT_SHARD_COUNT },
+    "stream.shardCount": DEFAULT_SHARD_COUNT,
   };
-  const paths = new Set(interfaceLeafPaths(join(ROOT, "stacks/config/settings.ts"), "PipelineSettings"));
-  const defaultPaths = flatten(defaults);
-  for (const path of defaultPaths.keys()) {
-    if (![...paths].some((p) => p.startsWith(`${path}.`))) paths.add(path);
-  }
-  return [...paths].map((path) =>
-    defaultPaths.has(path) ? { path, hasDefault: true, default: defaultPaths.get(path) } : { path, hasDefault: false },
+  return schemaLeaves(settingsSchema, "").map((leaf) =>
+    leaf.path in given ? { path: leaf.path, hasDefault: true, default: given[leaf.path] } : leaf,
   );
 }
 
-/** Dotted leaf paths of an interface in `file`, following the interfaces declared in that file. */
-function interfaceLeafPaths(file: string, root: string): string[] {
-  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
-  const interfaces = new Map<string, ts.InterfaceDeclaration>();
-  source.forEachChild((node) => {
-    if (ts.isInterfaceDeclaration(node)) interfaces.set(node.name.text, node);
-  });
-  const walk = (name: string, prefix: string): string[] =>
-    interfaces.get(name)!.members.flatMap((member) => {
-      if (!ts.isPropertySignature(member) || !member.type) return [];
-      const path = prefix + member.name.getText(source);
-      const type = member.type;
-      const nested =
-        path !== "schema" && ts.isTypeReferenceNode(type) && interfaces.has(type.typeName.getText(source));
-      return nested ? walk((type as ts.TypeReferenceNode).typeName.getText(source), `${path}.`) : [path];
-    });
-  return walk(root, "");
-}
-
-/** Dotted paths of an object's values; arrays, empty objects and `schema` are leaves. */
-function flatten(value: Record<string, unknown>, prefix = ""): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  for (const [key, child] of Object.entries(value)) {
-    const path = prefix + key;
-    const isBranch =
-      path !== "schema" && typeof child === "object" && child !== null && !Array.isArray(child) && Object.keys(child).length > 0;
-    if (isBranch) for (const [p, v] of flatten(child as Record<string, unknown>, `${path}.`)) out.set(p, v);
-    else out.set(path, child);
+/** The leaves under a zod schema, looking through defaults, optionals, nullables and refinements. */
+function schemaLeaves(schema: z.ZodTypeAny, path: string): Leaf[] {
+  let node = schema;
+  let found: { default: unknown } | undefined;
+  for (;;) {
+    if (node instanceof z.ZodDefault) {
+      found ??= { default: node._def.defaultValue() };
+      node = node._def.innerType;
+    } else if (node instanceof z.ZodOptional || node instanceof z.ZodNullable) node = node.unwrap();
+    else if (node instanceof z.ZodEffects) node = node.innerType();
+    else break;
   }
-  return out;
+  if (node instanceof z.ZodObject && path !== "schema") {
+    return Object.entries(node.shape as Record<string, z.ZodTypeAny>).flatMap(([key, child]) =>
+      schemaLeaves(child, path === "" ? key : `${path}.${key}`),
+    );
+  }
+  return [found ? { path, hasDefault: true, default: found.default } : { path, hasDefault: false }];
 }
 
 function read(file: string): string {

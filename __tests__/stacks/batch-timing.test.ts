@@ -62,7 +62,7 @@ describe("batch.validationBytesScannedCutoff", () => {
 describe("batchTiming", () => {
   it("counts the crawler budget in the minimum run time (also under projection: the safe side)", () => {
     const config = loadConfig(fileWith({}), "test");
-    const timing = batchTiming(config.batch, config.delivery, false);
+    const timing = batchTiming(config.batch, config.delivery, "arrival");
     expect(timing.minimumRunSeconds).toBe(480 + 1800 + 2 * 120 + 1800);
   });
 });

@@ -1,12 +1,16 @@
 import { pipelineConfig } from "../../pipeline.config";
+import { z } from "zod";
 import {
+  CLICKSTREAM_SCHEMA,
   ConfigError,
+  DEFAULT_SETTINGS,
   loadAllConfigs,
   loadConfig,
   mergeSettings,
   Overrides,
   PipelineConfigFile,
   PipelineSettings,
+  settingsSchema,
 } from "../../stacks/config";
 import { cronProblem } from "../../stacks/config/cron";
 
@@ -467,4 +471,44 @@ describe("cron expressions", () => {
     "accepts %p",
     (expression) => expect(cronProblem(expression)).toBeUndefined(),
   );
+});
+
+describe("the schema as the single source", () => {
+  /** Dotted paths and descriptions of every leaf setting, through defaults, optionals and refinements. */
+  function leaves(schema: z.ZodTypeAny, path = ""): { path: string; description?: string }[] {
+    const description = schema.description;
+    let node = schema;
+    while (node instanceof z.ZodDefault || node instanceof z.ZodOptional || node instanceof z.ZodNullable || node instanceof z.ZodEffects) {
+      node = node instanceof z.ZodEffects ? node.innerType() : node instanceof z.ZodDefault ? node.removeDefault() : node.unwrap();
+    }
+    if (node instanceof z.ZodObject && path !== "schema") {
+      return Object.entries(node.shape as Record<string, z.ZodTypeAny>).flatMap(([key, child]) =>
+        leaves(child, path ? `${path}.${key}` : key),
+      );
+    }
+    return [{ path, description }];
+  }
+
+  it("gives every setting a description that says why one would change it", () => {
+    const all = leaves(settingsSchema);
+    expect(all.length).toBeGreaterThan(70);
+    expect(all.filter((leaf) => !leaf.description || leaf.description.length < 20).map((leaf) => leaf.path)).toEqual([]);
+  });
+
+  it("takes the project defaults from the schema", () => {
+    expect(DEFAULT_SETTINGS.stream).toEqual({ mode: "PROVISIONED", retentionHours: 168 });
+    expect(DEFAULT_SETTINGS.delivery.bufferSizeMiB).toBe(128);
+    expect(DEFAULT_SETTINGS.schema).toEqual(CLICKSTREAM_SCHEMA);
+    expect(DEFAULT_SETTINGS.tags).toEqual({});
+  });
+
+  it("reports a single-field rule and a cross-field rule together", () => {
+    const error = problemsFor({ stream: { retentionHours: 12, mode: "ON_DEMAND", shardCount: 2 } });
+    expect(error.problems.map((p) => p.field)).toEqual(["stream.retentionHours", "stream.shardCount"]);
+  });
+
+  it("stops at a value of the wrong type before the cross-field rules", () => {
+    const error = problemsFor({ stream: { retentionHours: "168" as never, mode: "ON_DEMAND", shardCount: 2 } });
+    expect(error.problems.map((p) => p.field)).toEqual(["stream.retentionHours"]);
+  });
 });

@@ -4,6 +4,7 @@
  * `batch.runTimeoutMinutes` leaves room for all of it). The math itself is in `state-machines/timing.ts`.
  */
 import { workflowTiming } from "../../state-machines/timing";
+import type { PartitionTime } from "../../contract/settings";
 import type { BatchSettingsConfig, DeliverySettings } from "./settings";
 
 export {
@@ -15,12 +16,12 @@ export {
 } from "../../state-machines/timing";
 
 /** The workflow's waiting budgets for a configuration. */
-export function batchTiming(batch: BatchSettingsConfig, delivery: DeliverySettings, eventTimePartitions: boolean) {
+export function batchTiming(batch: BatchSettingsConfig, delivery: DeliverySettings, partitionTime: PartitionTime) {
   return workflowTiming(
     {
       bufferIntervalSeconds: delivery.bufferIntervalSeconds,
       processorBufferIntervalSeconds: delivery.processorBufferIntervalSeconds,
-      dynamicPartitioning: eventTimePartitions,
+      dynamicPartitioning: partitionTime === "event",
     },
     batch.validationAttempts,
   );

@@ -37,9 +37,14 @@ export interface BatchWorkflowTargets {
  */
 export function batchWorkflowProps(
   targets: BatchWorkflowTargets,
-  config: { readonly batch: BatchSettingsConfig; readonly delivery: DeliverySettings; readonly stream: StreamSettings; readonly partitionTime: "arrival" | "event" },
+  config: {
+    readonly batch: BatchSettingsConfig;
+    readonly delivery: DeliverySettings;
+    readonly stream: StreamSettings;
+    readonly partitionTime: "arrival" | "event";
+  },
 ): BatchWorkflowProps {
-  const { minimumRunSeconds: _minimum, ...timing } = batchTiming(config.batch, config.delivery, config.partitionTime === "event");
+  const { minimumRunSeconds: _minimum, ...timing } = batchTiming(config.batch, config.delivery, config.partitionTime);
   return {
     ...targets,
     lambdaTimeoutSeconds: BATCH_FUNCTION_TIMEOUTS,

@@ -46,7 +46,8 @@ function fieldProblem(text: string, rule: FieldRule): string | undefined {
     if (range === "*") continue;
     const bounds = range.split("-");
     if (bounds.length > 2 || bounds.some((bound) => parseValue(bound, rule) === undefined)) {
-      return `${rule.name} field "${text}" must use values ${rule.min}–${rule.max}${rule.names ? ` or ${rule.names[0]}–${rule.names[rule.names.length - 1]}` : ""}`;
+      const names = rule.names ? ` or ${rule.names[0]}–${rule.names[rule.names.length - 1]}` : "";
+      return `${rule.name} field "${text}" must use values ${rule.min}–${rule.max}${names}`;
     }
   }
   return undefined;
@@ -57,7 +58,8 @@ export function cronProblem(expression: string): string | undefined {
   const match = /^cron\((.*)\)$/.exec(expression.trim());
   if (!match) return "must be written cron(...)";
   const fields = match[1]!.trim().split(/\s+/);
-  if (fields.length !== 6) return `has ${fields.length} fields; AWS cron needs 6 (minutes hours day-of-month month day-of-week year)`;
+  if (fields.length !== 6)
+    return `has ${fields.length} fields; AWS cron needs 6 (minutes hours day-of-month month day-of-week year)`;
   for (let i = 0; i < 6; i++) {
     const problem = fieldProblem(fields[i]!, FIELDS[i]!);
     if (problem) return problem;

@@ -68,11 +68,16 @@ export function previousDeliveryIdentity(outdir: string, stackId: string): Deliv
 
 /** cdktf writes a single nested block as an object; plain Terraform JSON may use a one-item list. */
 function first(block: unknown): Record<string, unknown> | undefined {
-  const value = Array.isArray(block) ? block[0] : block;
-  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+  const value: unknown = Array.isArray(block) ? block[0] : block;
+  return isRecord(value) ? value : undefined;
 }
 
-const PROCEDURE = 'follow "Changing partitioning or the stream without losing records" in docs/batch-and-replay.md before applying';
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const PROCEDURE =
+  'follow "Changing partitioning or the stream without losing records" in docs/batch-and-replay.md before applying';
 
 /** Warnings when applying `config` over the previously synthesized `previous` would replace the delivery stream. */
 export function replacementWarnings(config: PipelineConfig, previous: DeliveryIdentity | undefined): string[] {
@@ -80,15 +85,22 @@ export function replacementWarnings(config: PipelineConfig, previous: DeliveryId
   const next = deliveryIdentity(config);
   const changes: string[] = [];
   if (previous.name !== next.name) changes.push(`its name changes (${previous.name} → ${next.name})`);
-  if (previous.sourceStream !== next.sourceStream) changes.push(`its source stream changes (${previous.sourceStream} → ${next.sourceStream}; the Kinesis stream is replaced too)`);
+  if (previous.sourceStream !== next.sourceStream)
+    changes.push(
+      `its source stream changes (${previous.sourceStream} → ${next.sourceStream}; the Kinesis stream is replaced too)`,
+    );
   if (previous.dynamicPartitioning !== next.dynamicPartitioning) {
     const time = (dynamic: boolean) => (dynamic ? '"event"' : '"arrival"');
-    changes.push(`partitioning.partitionTime changes (${time(previous.dynamicPartitioning)} → ${time(next.dynamicPartitioning)}) and with it dynamic partitioning`);
+    changes.push(
+      `partitioning.partitionTime changes (${time(previous.dynamicPartitioning)} → ${time(next.dynamicPartitioning)}) ` +
+        "and with it dynamic partitioning",
+    );
   }
   if (changes.length === 0) return [];
   return [
     `this synth replaces the Firehose delivery stream ${previous.name}: ${changes.join("; ")}. ` +
-      "The new delivery stream starts reading the Kinesis stream at LATEST, so records written while it is replaced are never delivered to the lake; " +
+      "The new delivery stream starts reading the Kinesis stream at LATEST, " +
+      "so records written while it is replaced are never delivered to the lake; " +
       PROCEDURE,
   ];
 }

@@ -85,7 +85,8 @@ export const NAME_LIMITS = {
     minLength: 1,
     maxLength: 64,
     pattern: /^[a-zA-Z0-9_.-]+$/,
-    source: "https://docs.aws.amazon.com/firehose/latest/APIReference/API_CreateDeliveryStream.html (DeliveryStreamName 1–64, [a-zA-Z0-9_.-]+)",
+    source:
+      "https://docs.aws.amazon.com/firehose/latest/APIReference/API_CreateDeliveryStream.html (DeliveryStreamName 1–64, [a-zA-Z0-9_.-]+)",
   },
   bucket: {
     what: "S3 bucket name",
@@ -93,7 +94,9 @@ export const NAME_LIMITS = {
     minLength: 3,
     maxLength: 63,
     pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/,
-    source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (3–63; the project also forbids dots, which break TLS)",
+    source:
+      "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html " +
+      "(3–63; the project also forbids dots, which break TLS)",
   },
   bucketPrefix: {
     what: "S3 bucket name prefix",
@@ -110,7 +113,9 @@ export const NAME_LIMITS = {
     minLength: 1,
     maxLength: 255,
     pattern: /^[a-z_][a-z0-9_]*$/,
-    source: "https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html (≤ 255; lower case, letters, digits and _ so Athena needs no quoting)",
+    source:
+      "https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html " +
+      "(≤ 255; lower case, letters, digits and _ so Athena needs no quoting)",
   },
   glueTable: {
     what: "Glue table name",
@@ -118,7 +123,8 @@ export const NAME_LIMITS = {
     minLength: 1,
     maxLength: 255,
     pattern: /^[a-z_][a-z0-9_]*$/,
-    source: "https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html (≤ 255; lower case, letters, digits and _)",
+    source:
+      "https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html (≤ 255; lower case, letters, digits and _)",
   },
   glueCrawler: {
     what: "Glue crawler name",
@@ -126,7 +132,9 @@ export const NAME_LIMITS = {
     minLength: 1,
     maxLength: 255,
     pattern: /^[\w.-]+$/,
-    source: "https://docs.aws.amazon.com/glue/latest/webapi/API_CreateCrawler.html (Name 1–255, single-line string; the project allows letters, digits, _ . -)",
+    source:
+      "https://docs.aws.amazon.com/glue/latest/webapi/API_CreateCrawler.html " +
+      "(Name 1–255, single-line string; the project allows letters, digits, _ . -)",
   },
   glueSecurityConfiguration: {
     what: "Glue security configuration name",
@@ -134,7 +142,8 @@ export const NAME_LIMITS = {
     minLength: 1,
     maxLength: 255,
     pattern: /^[\w.-]+$/,
-    source: "https://docs.aws.amazon.com/glue/latest/webapi/API_CreateSecurityConfiguration.html (Name 1–255, single-line string)",
+    source:
+      "https://docs.aws.amazon.com/glue/latest/webapi/API_CreateSecurityConfiguration.html (Name 1–255, single-line string)",
   },
   athenaWorkgroup: {
     what: "Athena workgroup name",
@@ -162,7 +171,11 @@ export const NAME_LIMITS = {
   },
   schedule: {
     what: "EventBridge Scheduler schedule or group name",
-    resources: [["aws_scheduler_schedule", "name"], ["aws_scheduler_schedule", "group_name"], ["aws_scheduler_schedule_group", "name"]],
+    resources: [
+      ["aws_scheduler_schedule", "name"],
+      ["aws_scheduler_schedule", "group_name"],
+      ["aws_scheduler_schedule_group", "name"],
+    ],
     minLength: 1,
     maxLength: 64,
     pattern: /^[0-9A-Za-z_.-]+$/,
@@ -190,7 +203,9 @@ export const NAME_LIMITS = {
     minLength: 1,
     maxLength: 255,
     pattern: /^[\x20-\x7E]+$/,
-    source: `${PROVIDER}/cloudwatch/metric_alarm.go (alarm_name: StringLenBetween(1, 255)); AWS documents no character set: printable ASCII is the safe side`,
+    source:
+      `${PROVIDER}/cloudwatch/metric_alarm.go (alarm_name: StringLenBetween(1, 255)); ` +
+      "AWS documents no character set: printable ASCII is the safe side",
   },
   dashboard: {
     what: "CloudWatch dashboard name",
@@ -202,7 +217,10 @@ export const NAME_LIMITS = {
   },
   eventRule: {
     what: "EventBridge rule name or target id",
-    resources: [["aws_cloudwatch_event_rule", "name"], ["aws_cloudwatch_event_target", "target_id"]],
+    resources: [
+      ["aws_cloudwatch_event_rule", "name"],
+      ["aws_cloudwatch_event_target", "target_id"],
+    ],
     minLength: 1,
     maxLength: 64,
     pattern: /^[0-9A-Za-z_.-]+$/,
@@ -214,7 +232,9 @@ export const NAME_LIMITS = {
     minLength: 7,
     maxLength: 256,
     pattern: /^alias\/(?!aws\/)[a-zA-Z0-9:/_-]+$/,
-    source: `https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html (AliasName 1–256); ${PROVIDER}/kms/validate.go (alias/ prefix, not alias/aws)`,
+    source:
+      "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html (AliasName 1–256); " +
+      `${PROVIDER}/kms/validate.go (alias/ prefix, not alias/aws)`,
   },
   quickSightId: {
     what: "QuickSight data source, data set or analysis id",
@@ -226,11 +246,17 @@ export const NAME_LIMITS = {
     minLength: 1,
     maxLength: 128,
     pattern: /^[\w-]+$/,
-    source: "https://docs.aws.amazon.com/quicksight/latest/APIReference/API_CreateAnalysis.html (AnalysisId [\\w-]+, up to 2048); no length is documented for DataSourceId or DataSetId, so 128 (the display-name limit) is the safe side",
+    source:
+      "https://docs.aws.amazon.com/quicksight/latest/APIReference/API_CreateAnalysis.html (AnalysisId [\\w-]+, up to 2048); " +
+      "no length is documented for DataSourceId or DataSetId, so 128 (the display-name limit) is the safe side",
   },
   quickSightName: {
     what: "QuickSight display name",
-    resources: [["aws_quicksight_data_source", "name"], ["aws_quicksight_data_set", "name"], ["aws_quicksight_analysis", "name"]],
+    resources: [
+      ["aws_quicksight_data_source", "name"],
+      ["aws_quicksight_data_set", "name"],
+      ["aws_quicksight_analysis", "name"],
+    ],
     minLength: 1,
     maxLength: 128,
     pattern: /^[^\n\r]+$/,

@@ -18,7 +18,7 @@ export interface DerivedName {
   readonly field: string;
 }
 
-/** The names of one environment the derived names start from (see `resolveNames` in ./index). */
+/** The names of one environment the derived names start from (see `resolveNames` in ./resolve). */
 export interface BaseNames {
   readonly stream: string;
   readonly deliveryStream: string;
@@ -39,10 +39,10 @@ export function derivedNames(s: PipelineSettings, environment: string, names: Ba
   const base = `${s.namePrefix}-${environment}`;
   const out: DerivedName[] = [];
   const add = (kind: NameKind, value: string, field: string) => out.push({ kind, value, field });
-  const fn = (name: string, field: string, log = true) => {
+  const fn = (name: string, field: string) => {
     add("iamRole", physicalName.lambdaRole(name), field);
     add("iamRolePolicy", physicalName.lambdaPolicy(name), field);
-    if (log) add("logGroup", physicalName.lambdaLogGroup(name), field);
+    add("logGroup", physicalName.lambdaLogGroup(name), field);
   };
   fn(names.transformFunction, "names.transformFunction");
   add("iamRole", physicalName.firehoseRole(names.deliveryStream), "names.deliveryStream");

@@ -2,6 +2,7 @@
  * Rules for a declared workload (`workload.*`), shared by the configuration validator and the capacity
  * CLI, so a number is judged the same way in `pipeline.config.ts` and on the command line. Pure.
  */
+import { workload as workloadSchema } from "./schema/operations";
 import type { WorkloadSettings } from "./settings";
 
 /** The transform rejects records over 1,000 KiB; Kinesis itself takes up to 1 MiB. */
@@ -29,17 +30,90 @@ type Rule = {
 };
 
 const RULES: { readonly [K in keyof WorkloadSettings]-?: Rule } = {
-  eventsPerSecond: { min: 0, minInclusive: false, max: 10_000_000, integer: false, what: "average events per second", fix: "set the average number of events producers send per second, e.g. 100" },
-  peakFactor: { min: 1, minInclusive: true, max: 1000, integer: false, what: "peak rate ÷ average rate", fix: "set how many times the average the busiest second reaches, e.g. 3; 1 means a flat rate" },
-  averageRecordBytes: { min: 1, minInclusive: true, max: MAX_RECORD_BYTES, integer: true, what: "bytes per event", fix: "set the average size of one JSON event in bytes, e.g. 1024" },
-  maxRecordBytes: { min: 1, minInclusive: true, max: MAX_RECORD_BYTES, integer: true, what: "bytes", fix: "set the largest event size in bytes (the transform rejects records over 1,000 KiB), or leave it unset" },
-  consumers: { min: 1, minInclusive: true, max: MAX_CONSUMERS, integer: true, what: "shared-throughput consumers, Firehose included", fix: "count the applications reading the stream, Firehose included (1 for this pipeline alone)" },
-  eventsPerRecord: { min: 1, minInclusive: true, max: MAX_RECORD_BYTES, integer: true, what: "events per Kinesis record", fix: "set 1 unless producers concatenate several events into one record" },
-  batchRunsPerDay: { min: 0, minInclusive: true, max: 1440, integer: false, what: "runs per day", fix: "set how many batch runs start per day, or leave it unset to derive it from batch.schedule" },
-  recordsPerBatch: { min: 0, minInclusive: true, max: 1_000_000_000, integer: true, what: "records per batch run", fix: "set how many records one batch run loads, e.g. 100000" },
-  athenaQueriesPerDay: { min: 0, minInclusive: true, max: 10_000_000, integer: false, what: "queries per day", fix: "set how many Athena queries run per day, e.g. 100" },
-  athenaBytesScannedPerQuery: { min: 0, minInclusive: true, max: 2 ** 53, integer: false, what: "bytes scanned per query", fix: "set the bytes a typical query scans, e.g. 1073741824 for 1 GiB" },
+  eventsPerSecond: {
+    min: 0,
+    minInclusive: false,
+    max: 10_000_000,
+    integer: false,
+    what: "average events per second",
+    fix: "set the average number of events producers send per second, e.g. 100",
+  },
+  peakFactor: {
+    min: 1,
+    minInclusive: true,
+    max: 1000,
+    integer: false,
+    what: "peak rate ÷ average rate",
+    fix: "set how many times the average the busiest second reaches, e.g. 3; 1 means a flat rate",
+  },
+  averageRecordBytes: {
+    min: 1,
+    minInclusive: true,
+    max: MAX_RECORD_BYTES,
+    integer: true,
+    what: "bytes per event",
+    fix: "set the average size of one JSON event in bytes, e.g. 1024",
+  },
+  maxRecordBytes: {
+    min: 1,
+    minInclusive: true,
+    max: MAX_RECORD_BYTES,
+    integer: true,
+    what: "bytes",
+    fix: "set the largest event size in bytes (the transform rejects records over 1,000 KiB), or leave it unset",
+  },
+  consumers: {
+    min: 1,
+    minInclusive: true,
+    max: MAX_CONSUMERS,
+    integer: true,
+    what: "shared-throughput consumers, Firehose included",
+    fix: "count the applications reading the stream, Firehose included (1 for this pipeline alone)",
+  },
+  eventsPerRecord: {
+    min: 1,
+    minInclusive: true,
+    max: MAX_RECORD_BYTES,
+    integer: true,
+    what: "events per Kinesis record",
+    fix: "set 1 unless producers concatenate several events into one record",
+  },
+  batchRunsPerDay: {
+    min: 0,
+    minInclusive: true,
+    max: 1440,
+    integer: false,
+    what: "runs per day",
+    fix: "set how many batch runs start per day, or leave it unset to derive it from batch.schedule",
+  },
+  recordsPerBatch: {
+    min: 0,
+    minInclusive: true,
+    max: 1_000_000_000,
+    integer: true,
+    what: "records per batch run",
+    fix: "set how many records one batch run loads, e.g. 100000",
+  },
+  athenaQueriesPerDay: {
+    min: 0,
+    minInclusive: true,
+    max: 10_000_000,
+    integer: false,
+    what: "queries per day",
+    fix: "set how many Athena queries run per day, e.g. 100",
+  },
+  athenaBytesScannedPerQuery: {
+    min: 0,
+    minInclusive: true,
+    max: 2 ** 53,
+    integer: false,
+    what: "bytes scanned per query",
+    fix: "set the bytes a typical query scans, e.g. 1073741824 for 1 GiB",
+  },
 };
+
+/** The workload fields, in the schema's order (the order their problems are listed). */
+const WORKLOAD_FIELDS = workloadSchema.keyof().options;
 
 /** What a rule allows, in the configuration error format ("a number greater than 0 (…)"). */
 export function allowedText(field: keyof WorkloadSettings): string {
@@ -59,7 +133,7 @@ function fits(rule: Rule, value: unknown): boolean {
 /** Every problem of a declared workload: ranges per field, then the rules linking two fields. */
 export function workloadProblems(workload: WorkloadSettings): WorkloadProblem[] {
   const problems: WorkloadProblem[] = [];
-  for (const field of Object.keys(RULES) as (keyof WorkloadSettings)[]) {
+  for (const field of WORKLOAD_FIELDS) {
     const value = workload[field];
     const optional = field !== "eventsPerSecond" && field !== "averageRecordBytes";
     if (value === undefined && optional) continue;
@@ -82,7 +156,9 @@ export function workloadProblems(workload: WorkloadSettings): WorkloadProblem[] 
     problems.push({
       field: "eventsPerRecord",
       received: perRecord,
-      allowed: `at most ${Math.floor(MAX_RECORD_BYTES / average)} events of ${average} bytes (a record may hold ${MAX_RECORD_BYTES.toLocaleString("en-US")} bytes)`,
+      allowed:
+        `at most ${Math.floor(MAX_RECORD_BYTES / average)} events of ${average} bytes ` +
+        `(a record may hold ${MAX_RECORD_BYTES.toLocaleString("en-US")} bytes)`,
       fix: "pack fewer events into one record",
     });
   }
