@@ -3,7 +3,7 @@
  * its arithmetic written out. Pure: prices come from a {@link PriceTable}, estimates from
  * {@link PlanAssumptions}; nothing calls AWS.
  */
-import { CRAWLER_POLL_SECONDS, DELIVERY_POLL_SECONDS } from "../config/batch-timing";
+import { CRAWLER_POLL_SECONDS, DELIVERY_POLL_SECONDS } from "../stacks/config/batch-timing";
 import type { PlanAssumptions } from "./assumptions";
 import { batchRunTransitions, BatchRunShape } from "./batch-transitions";
 import { deliveryFiles, FilePlan } from "./files";
