@@ -1,12 +1,13 @@
 /**
- * Benchmarks the transform Lambda: bundles handlers/transform/index.ts with the options of
- * stacks/constructs/bundled-handler.ts (esbuild, node22, cjs, minified, ES module builds preferred),
+ * Benchmarks the transform Lambda: bundles handlers/transform/index.ts with the stack's own handler
+ * options (handlerBuildOptions of stacks/constructs/bundled-handler.ts, read through bundle-ts.mjs),
  * reports the bundle size, then times the real handler against a naive transform (decode, parse,
  * stringify, encode) on the same ~6 MB Firehose event. Prints figures; asserts nothing about timings.
  *
  * Run: node scripts/bench-transform.mjs   or   import { benchTransform } from "./bench-transform.mjs".
  */
 import { build } from "esbuild";
+import { deployedHandlerOptions } from "./bundle-ts.mjs";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
@@ -103,19 +104,8 @@ export async function benchTransform({ log = console.log } = {}) {
 async function bundleHandler() {
   mkdirSync(OUT_DIR, { recursive: true });
   const path = join(OUT_DIR, "transform.cjs");
-  const result = await build({
-    entryPoints: [join(ROOT, "handlers/transform/index.ts")],
-    outfile: path,
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    minify: true,
-    mainFields: ["module", "main"],
-    legalComments: "none",
-    metafile: true,
-    logLevel: "warning",
-  });
+  const options = await deployedHandlerOptions(join(ROOT, "handlers/transform/index.ts"), path);
+  const result = await build({ ...options, metafile: true, logLevel: "warning" });
   const output = Object.values(result.metafile.outputs)[0];
   const code = readFileSync(path);
   const byPackage = new Map();
