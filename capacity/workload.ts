@@ -3,7 +3,7 @@
  * filled in, and the monthly volumes derived from both. Pure.
  */
 import type { PipelineSettings, WorkloadSettings } from "../stacks/config/settings";
-import { runsPerDay } from "./schedule";
+import { runsPerDay } from "../contract/schedule";
 import { DAYS_PER_MONTH, SECONDS_PER_MONTH } from "./units";
 
 /** The settings the planner reads. */

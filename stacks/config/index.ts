@@ -9,7 +9,7 @@ import { EventSchema, isSupportedGlueType, partitionKeys, SCALAR_GLUE_TYPES } fr
 import { MAX_RECENT_DAYS } from "../../contract/sql/partition-filter";
 import { PROJECTED_YEARS } from "../../contract/sql/partition-projection";
 import { batchTiming } from "./batch-timing";
-import { cronProblem, minimumPeriodMinutes, rateProblem } from "./cron";
+import { cronProblem, minimumPeriodMinutes, rateProblem } from "../../contract/schedule";
 import { LIMITS, NAME_LIMITS } from "./limits";
 import { physicalName, type BatchFunctionName } from "../../contract/names";
 import { derivedNames, nameProblem } from "./names";
