@@ -1,10 +1,10 @@
 /**
  * The arrows between the top-level modules (checked by `npm run lint:deps` and __tests__/architecture.test.ts):
  * main → stacks → constructs → contract; stacks → state-machines → contract; handlers → contract;
- * scripts and rehearsal → anything but constructs. contract/ imports nothing of the project, and
+ * capacity → stacks/config types, state-machines, contract (pure, no cdktf); scripts and rehearsal → anything but constructs. contract/ imports nothing of the project, and
  * nothing but scripts/, rehearsal/ and the tests imports scripts/ or rehearsal/.
  */
-const PROJECT = "^(main\\.ts|pipeline\\.config\\.ts|contract/|handlers/|stacks/|state-machines/|scripts/|rehearsal/|__tests__/)";
+const PROJECT = "^(main\\.ts|pipeline\\.config\\.ts|contract/|capacity/|handlers/|stacks/|state-machines/|scripts/|rehearsal/|__tests__/)";
 const CDKTF = "(^|/)node_modules/(cdktf|@cdktf/[^/]+|constructs)/";
 
 /** @type {import("dependency-cruiser").IConfiguration} */
@@ -71,6 +71,13 @@ module.exports = {
       severity: "error",
       from: { path: "^rehearsal/" },
       to: { path: CDKTF, reachable: true },
+    },
+    {
+      name: "capacity-is-pure",
+      comment: "The capacity planner is arithmetic on plain values: no cdktf, no constructs, no runtime code.",
+      severity: "error",
+      from: { path: "^capacity/" },
+      to: { path: "^(stacks/constructs|handlers|scripts|rehearsal)/|" + CDKTF },
     },
     {
       name: "nothing-imports-tools",

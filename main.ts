@@ -1,6 +1,6 @@
 import { App } from "cdktf";
 import { pipelineConfig } from "./pipeline.config";
-import { capacityWarnings } from "./stacks/capacity";
+import { capacityWarnings } from "./capacity";
 import { ConfigError, loadAllConfigs, PipelineConfig } from "./stacks/config";
 import { divergenceWarnings, previousDeliveryIdentity, replacementWarnings } from "./stacks/config/delivery-replacement";
 import { PipelineStack } from "./stacks/pipeline-stack";

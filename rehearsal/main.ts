@@ -7,6 +7,7 @@
  * code 0 when the validation passed and every count adds up, 1 when not, 2 for bad arguments.
  */
 import { resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { KINESIS_ENGINES, startLocalServers, type KinesisEngine } from "./local-servers";
 import type { Output } from "./report";
 import { defaultOutDir, rehearse, type RehearsalOptions } from "./rehearse";
@@ -38,72 +39,72 @@ Options:
 
 Exit code: 0 when validation passed and all counts add up, 1 otherwise, 2 for bad arguments.`;
 
+/** The CLI's flags for `node:util` `parseArgs`; every value follows its flag, even one starting with dashes. */
+const OPTIONS = {
+  records: { type: "string" },
+  input: { type: "string" },
+  env: { type: "string" },
+  out: { type: "string" },
+  engine: { type: "string" },
+  seed: { type: "string" },
+  "table-type": { type: "string" },
+  keep: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Options = { -readonly [K in keyof RehearsalOptions]: RehearsalOptions[K] };
+
 /** Parsed command line, or the usage error. */
 export function parseRehearsalArgs(args: readonly string[]): { options: RehearsalOptions; help: boolean } | { error: string } {
-  const options: { -readonly [K in keyof RehearsalOptions]: RehearsalOptions[K] } = {};
+  const options: Options = {};
   const tableTypes: Record<string, string> = {};
   let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") && !arg.startsWith("--table-type=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const value = (): string | undefined => inline ?? args[++i];
-    switch (flag) {
-      case "--help":
-      case "-h":
-        help = true;
-        break;
-      case "--records": {
-        const text = value();
-        const records = Number(text);
-        if (!Number.isInteger(records) || records < 1 || records > 5_000_000) return { error: `--records needs a whole number from 1 to 5000000, got ${text}` };
-        options.records = records;
-        break;
-      }
-      case "--input":
-      case "--env":
-      case "--out": {
-        const text = value();
-        if (!text || text.startsWith("--")) return { error: `${flag} needs a value` };
-        if (flag === "--input") options.input = text;
-        else if (flag === "--env") options.env = text;
-        else options.outDir = text;
-        break;
-      }
-      case "--engine": {
-        const text = value();
-        if (!KINESIS_ENGINES.includes(text as KinesisEngine)) return { error: `--engine must be one of ${KINESIS_ENGINES.join(", ")}, got ${text}` };
-        options.engine = text as KinesisEngine;
-        break;
-      }
-      case "--seed": {
-        const seed = Number(value());
-        if (!Number.isInteger(seed)) return { error: "--seed needs a whole number" };
-        options.seed = seed;
-        break;
-      }
-      case "--table-type": {
-        const text = args[++i];
-        const match = /^([a-z_][a-z0-9_]*)=(.+)$/.exec(text ?? "");
-        if (!match) return { error: `--table-type needs column=type, e.g. duration_ms=int, got ${text}` };
-        tableTypes[match[1]] = match[2];
-        break;
-      }
-      case "--keep":
-        options.keep = true;
-        break;
-      default:
-        if (arg.startsWith("--table-type=")) {
-          const match = /^--table-type=([a-z_][a-z0-9_]*)=(.+)$/.exec(arg);
-          if (!match) return { error: `--table-type needs column=type, got ${arg}` };
-          tableTypes[match[1]] = match[2];
-          break;
-        }
-        return { error: `unknown argument ${arg}` };
+  const { tokens } = parseArgs({ args: [...args], options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  for (const token of tokens) {
+    const arg = args[token.index]!;
+    if (token.kind !== "option" || (!token.rawName.startsWith("--") && arg !== "-h") || !Object.hasOwn(OPTIONS, token.name)) return { error: `unknown argument ${arg}` };
+    if (token.name === "help") help = true;
+    else if (token.name === "keep") options.keep = true;
+    else if (token.name === "table-type") {
+      const match = /^([a-z_][a-z0-9_]*)=(.+)$/.exec(token.value ?? "");
+      if (!match) return { error: token.inlineValue ? `--table-type needs column=type, got ${arg}` : `--table-type needs column=type, e.g. duration_ms=int, got ${token.value}` };
+      tableTypes[match[1]] = match[2];
+    } else {
+      const error = setOption(options, token.name as keyof typeof OPTIONS, token.value);
+      if (error) return { error };
     }
   }
   if (options.input && options.records !== undefined) return { error: "--records and --input exclude each other" };
   if (Object.keys(tableTypes).length > 0) options.tableTypes = tableTypes;
   return { options, help };
+}
+
+/** Sets the option of one value flag; returns the usage error of a bad value. */
+function setOption(options: Options, name: keyof typeof OPTIONS, text: string | undefined): string | undefined {
+  switch (name) {
+    case "records": {
+      const records = Number(text);
+      if (!Number.isInteger(records) || records < 1 || records > 5_000_000) return `--records needs a whole number from 1 to 5000000, got ${text}`;
+      options.records = records;
+      return undefined;
+    }
+    case "engine":
+      if (!KINESIS_ENGINES.includes(text as KinesisEngine)) return `--engine must be one of ${KINESIS_ENGINES.join(", ")}, got ${text}`;
+      options.engine = text as KinesisEngine;
+      return undefined;
+    case "seed": {
+      const seed = Number(text);
+      if (!Number.isInteger(seed)) return "--seed needs a whole number";
+      options.seed = seed;
+      return undefined;
+    }
+    default:
+      if (!text || text.startsWith("--")) return `--${name} needs a value`;
+      if (name === "input") options.input = text;
+      else if (name === "env") options.env = text;
+      else options.outDir = text;
+      return undefined;
+  }
 }
 
 /** Runs the CLI; returns the exit code. */

@@ -103,8 +103,89 @@ export function defaultOutDir(root: string = findProjectRoot()): string {
   return join(root, ".build", "rehearsal", `${stamp}-${randomUUID().slice(0, 4)}`);
 }
 
+/** What one rehearsal works with: its configuration, its folders and its local bucket and stream. */
+interface Run {
+  readonly options: RehearsalOptions;
+  readonly started: number;
+  readonly out: Output;
+  readonly progress: Progress;
+  readonly root: string;
+  readonly env: string;
+  readonly config: PipelineConfig;
+  readonly drift: Record<string, string>;
+  readonly columns: TableColumn[];
+  readonly outDir: string;
+  readonly folders: RehearsalReport["folders"];
+  readonly tmpDir: string;
+  readonly bucket: string;
+  readonly streamName: string;
+  /** An ARN in the local account and the configured region. */
+  readonly arn: (service: string, resource: string) => string;
+}
+
+/** The stand-ins for the AWS services the workflow and the functions reach. */
+interface StandIns {
+  readonly lake: LakeFolder;
+  readonly delivery: DeliveryStandIn;
+  readonly crawler: CrawlerStandIn;
+  readonly athena: AthenaStandIn;
+}
+
+/** Landing files the batch reads: generated (`sample`) or uploaded from a folder. */
+interface Landing {
+  readonly sample?: SampleData;
+  readonly files: number;
+}
+
+/** What the workflow phase observed: the run, the extract's output and the pushed records. */
+interface WorkflowResult {
+  readonly run: Awaited<ReturnType<typeof runWorkflow>>;
+  readonly extractOutput?: ExtractOutput;
+  readonly pushed: number;
+  readonly slowFunctions: string[];
+}
+
+/** What the lake holds after the run: the batch's manifest and the rejected lines by reason. */
+interface Collected {
+  readonly batchId?: string;
+  readonly manifest?: { counts: { records: number; rejectedLines: number; rejectedFiles: number } };
+  readonly rejectedTally: Record<string, number>;
+}
+
 /** Runs one batch through the pipeline locally and returns the report (also printed and written as report.json). */
 export async function rehearse(options: RehearsalOptions = {}): Promise<RehearsalReport> {
+  const run = prepareRun(options);
+  const ownServers = !options.servers;
+  const servers = options.servers ?? (await startLocalServers({ engine: options.engine ?? "kinesis-local", workDir: run.outDir, projectRoot: run.root, region: run.config.region }));
+  const logs = new FunctionLogs(run.folders.logs);
+  const savedEnv = { ...process.env };
+  let delivery: DeliveryStandIn | undefined;
+  try {
+    const handlers = await prepareLocalAws(run, servers, logs);
+    const landing = await uploadLanding(run, servers);
+    const standIns = createStandIns(run, servers, handlers, logs);
+    delivery = standIns.delivery;
+    const workflow = await runBatchWorkflow(run, handlers, standIns);
+    logs.flush();
+    const collected = await collectDelivery(run, servers, standIns.lake, workflow.extractOutput);
+    const report = buildReport(run, servers, landing, standIns, workflow, collected);
+    writeFileSync(join(run.outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+    run.out.write(formatReport(report));
+    return report;
+  } finally {
+    logs.stop();
+    delivery?.close();
+    restoreEnvironment(savedEnv);
+    if (ownServers) await servers.stop();
+    if (!options.keep) {
+      rmSync(run.tmpDir, { recursive: true, force: true });
+      if (ownServers) rmSync(join(run.outDir, "s3"), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Phase 1: the configuration, the table's columns, the output folders and the local names. */
+function prepareRun(options: RehearsalOptions): Run {
   const started = Date.now();
   const out = options.output ?? process.stdout;
   const progress = new Progress(out);
@@ -123,297 +204,338 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
   const suffix = runIndex === 1 ? "" : `-${runIndex}`;
   const bucket = `${"name" in names.lakeBucket ? names.lakeBucket.name : `${names.lakeBucket.prefix}local`}${suffix}`;
   const streamName = `${names.stream}${suffix}`;
-
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${config.region}:${LOCAL_ACCOUNT}:${resource}`;
   progress.step(`Rehearsing environment "${env}" (${config.partitioning.partitionTime}-time partitions, ${config.stream.mode === "PROVISIONED" ? `${config.stream.shardCount} shard(s)` : "on-demand"}) in ${outDir}`);
-  const ownServers = !options.servers;
-  const servers = options.servers ?? (await startLocalServers({ engine: options.engine ?? "kinesis-local", workDir: outDir, projectRoot: root, region: config.region }));
-  const logs = new FunctionLogs(folders.logs);
-  const savedEnv = { ...process.env };
-  let delivery: DeliveryStandIn | undefined;
-  try {
-    progress.detail(`s3rver ${servers.s3Endpoint}, ${servers.engine} ${servers.kinesisEndpoint} (pid ${servers.kinesisPid})`);
-    const shards = config.stream.mode === "PROVISIONED" ? (config.stream.shardCount ?? 1) : 4;
-    await servers.createBucket(bucket);
-    await servers.createStream(streamName, shards);
-    progress.detail(`bucket ${bucket}, stream ${streamName} with ${shards} shard(s)${config.stream.mode === "ON_DEMAND" ? " (on-demand starts with 4)" : ""}`);
+  return { options, started, out, progress, root, env, config, drift, columns, outDir, folders, tmpDir, bucket, streamName, arn };
+}
 
-    // ── the real handlers, pointed at the local servers ──────────────────────────────────────
-    const settings = batchSettings(config);
-    const transformJson = JSON.stringify(transformSettings(config));
-    Object.assign(process.env, handlerEnvironment(config, servers, bucket, streamName, settings, transformJson));
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
-    logs.start();
-    const handlers = loadHandlers(`${servers.s3Endpoint} ${servers.kinesisEndpoint}`, transformJson);
+/** Phase 2: the bucket and the stream on the local servers, and the real handlers pointed at them. */
+async function prepareLocalAws(run: Run, servers: LocalServers, logs: FunctionLogs): Promise<Handlers> {
+  const { config, progress, bucket, streamName } = run;
+  progress.detail(`s3rver ${servers.s3Endpoint}, ${servers.engine} ${servers.kinesisEndpoint} (pid ${servers.kinesisPid})`);
+  const shards = config.stream.mode === "PROVISIONED" ? (config.stream.shardCount ?? 1) : 4;
+  await servers.createBucket(bucket);
+  await servers.createStream(streamName, shards);
+  progress.detail(`bucket ${bucket}, stream ${streamName} with ${shards} shard(s)${config.stream.mode === "ON_DEMAND" ? " (on-demand starts with 4)" : ""}`);
+  const settings = batchSettings(config);
+  const transformJson = JSON.stringify(transformSettings(config));
+  Object.assign(process.env, handlerEnvironment(config, servers, bucket, streamName, settings, transformJson));
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  logs.start();
+  return loadHandlers(`${servers.s3Endpoint} ${servers.kinesisEndpoint}`, transformJson);
+}
 
-    // ── landing files ────────────────────────────────────────────────────────────────────────
-    let sample: SampleData | undefined;
-    let landingFiles = 0;
-    if (options.input) {
-      const folder = resolve(options.input);
-      const files = listFiles(folder);
-      if (files.length === 0) throw new Error(`no files in ${folder}`);
-      for (const file of files) {
-        const key = `${BATCH_PREFIXES.landing}${relative(folder, file).split(sep).join("/")}`;
-        await servers.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }));
-      }
-      landingFiles = files.length;
-      progress.step(`Uploaded ${files.length} landing file(s) from ${folder} to landing/`);
-    } else {
-      const records = options.records ?? 10_000;
-      sample = generateLandingFiles(config.schema, { records, seed: options.seed ?? 1, eventIdColumn: config.batch.eventIdColumn });
-      for (const file of sample.files) {
-        await servers.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${BATCH_PREFIXES.landing}rehearsal/${file.name}`, Body: file.body }));
-      }
-      landingFiles = sample.files.length;
-      progress.step(`Generated ${sample.items.toLocaleString("en")} records from the event schema into ${sample.files.length} landing files (${sample.files.map((f) => f.name).join(", ")}), ${sample.bad} of them bad lines`);
+/** Phase 3: landing files into landing/, read from `input` or generated from the event schema. */
+async function uploadLanding(run: Run, servers: LocalServers): Promise<Landing> {
+  const { options, config, progress, bucket } = run;
+  if (options.input) {
+    const folder = resolve(options.input);
+    const files = listFiles(folder);
+    if (files.length === 0) throw new Error(`no files in ${folder}`);
+    for (const file of files) {
+      const key = `${BATCH_PREFIXES.landing}${relative(folder, file).split(sep).join("/")}`;
+      await servers.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }));
     }
+    progress.step(`Uploaded ${files.length} landing file(s) from ${folder} to landing/`);
+    return { files: files.length };
+  }
+  const records = options.records ?? 10_000;
+  const sample = generateLandingFiles(config.schema, { records, seed: options.seed ?? 1, eventIdColumn: config.batch.eventIdColumn });
+  for (const file of sample.files) {
+    await servers.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${BATCH_PREFIXES.landing}rehearsal/${file.name}`, Body: file.body }));
+  }
+  progress.step(`Generated ${sample.items.toLocaleString("en")} records from the event schema into ${sample.files.length} landing files (${sample.files.map((f) => f.name).join(", ")}), ${sample.bad} of them bad lines`);
+  return { sample, files: sample.files.length };
+}
 
-    // ── stand-ins ────────────────────────────────────────────────────────────────────────────
-    const arn = (service: string, resource: string) => `arn:aws:${service}:${config.region}:${LOCAL_ACCOUNT}:${resource}`;
-    const lake = new LakeFolder(servers.s3, bucket, folders.lake);
-    delivery = new DeliveryStandIn({
-      config,
-      tableColumns: columns,
-      database: names.database,
-      table: names.table,
-      kinesis: servers.kinesis,
-      s3: servers.s3,
-      bucket,
-      streamName,
-      deliveryStreamName: names.deliveryStream,
-      arns: {
-        deliveryStream: arn("firehose", `deliverystream/${names.deliveryStream}`),
-        sourceStream: arn("kinesis", `stream/${streamName}`),
-        transform: `${arn("lambda", `function:${names.transformFunction}`)}:$LATEST`,
-      },
-      transform: handlers.transform,
-      tmpDir,
-      processingReason: (recordId) => logs.failedRecords.get(recordId),
-      log: (text) => progress.detail(`Firehose stand-in: ${text}`),
-    });
-    const keys = partitionKeys(config.partitioning.dayKey);
-    const crawler = new CrawlerStandIn({
-      name: names.crawler,
-      s3: servers.s3,
-      bucket,
-      tablePrefix: LAKE_PREFIXES.data,
-      partitionKeys: keys,
-      log: (text) => progress.detail(`crawler stand-in: ${text}`),
-    });
-    const athena = new AthenaStandIn({
-      database: names.database,
-      table: names.table,
-      workgroup: names.batchValidationWorkgroup,
-      columns,
-      partitionKeys: keys,
-      tablePrefix: LAKE_PREFIXES.data,
-      lake,
-      partitions: () => (config.catalog.partitionProjection ? "projection" : crawler.partitions),
-      resultsDir: folders.athenaResults,
-      projectRoot: root,
-      log: (text) => progress.detail(`Athena stand-in: ${text}`),
-    });
+/** Phase 4: the Firehose, crawler and Athena stand-ins over the local bucket and stream. */
+function createStandIns(run: Run, servers: LocalServers, handlers: Handlers, logs: FunctionLogs): StandIns {
+  const { config, progress, bucket, streamName, columns, arn, folders } = run;
+  const names = config.resolvedNames;
+  const lake = new LakeFolder(servers.s3, bucket, folders.lake);
+  const delivery = new DeliveryStandIn({
+    config,
+    tableColumns: columns,
+    database: names.database,
+    table: names.table,
+    kinesis: servers.kinesis,
+    s3: servers.s3,
+    bucket,
+    streamName,
+    deliveryStreamName: names.deliveryStream,
+    arns: {
+      deliveryStream: arn("firehose", `deliverystream/${names.deliveryStream}`),
+      sourceStream: arn("kinesis", `stream/${streamName}`),
+      transform: `${arn("lambda", `function:${names.transformFunction}`)}:$LATEST`,
+    },
+    transform: handlers.transform,
+    tmpDir: run.tmpDir,
+    processingReason: (recordId) => logs.failedRecords.get(recordId),
+    log: (text) => progress.detail(`Firehose stand-in: ${text}`),
+  });
+  const keys = partitionKeys(config.partitioning.dayKey);
+  const crawler = new CrawlerStandIn({
+    name: names.crawler,
+    s3: servers.s3,
+    bucket,
+    tablePrefix: LAKE_PREFIXES.data,
+    partitionKeys: keys,
+    log: (text) => progress.detail(`crawler stand-in: ${text}`),
+  });
+  const athena = new AthenaStandIn({
+    database: names.database,
+    table: names.table,
+    workgroup: names.batchValidationWorkgroup,
+    columns,
+    partitionKeys: keys,
+    tablePrefix: LAKE_PREFIXES.data,
+    lake,
+    partitions: () => (config.catalog.partitionProjection ? "projection" : crawler.partitions),
+    resultsDir: folders.athenaResults,
+    projectRoot: run.root,
+    log: (text) => progress.detail(`Athena stand-in: ${text}`),
+  });
+  return { lake, delivery, crawler, athena };
+}
 
-    // ── the workflow ─────────────────────────────────────────────────────────────────────────
-    const functionArn = (name: BatchFunctionName) => arn("lambda", `function:${names.batchFunctions[name]}`);
-    const definition = buildBatchWorkflow(
-      batchWorkflowProps(
-        {
-          extractFunctionArn: functionArn("extract"),
-          pushFunctionArn: functionArn("push"),
-          deliveryCheckFunctionArn: functionArn("delivery-check"),
-          finalizeFunctionArn: functionArn("finalize"),
-          crawlerName: config.catalog.partitionProjection ? null : names.crawler,
-          workgroup: names.batchValidationWorkgroup,
-          notificationTopicArn: arn("sns", names.alertsTopic),
-        },
-        { batch: config.batch, delivery: config.delivery, stream: config.stream, partitionTime: config.partitioning.partitionTime },
-      ),
-    );
-    writeFileSync(join(outDir, "state-machine.asl.json"), `${JSON.stringify(definition, null, 2)}\n`);
-    const slowFunctions: string[] = [];
-    const timed = (name: string, limitSeconds: number) => (ms: number) => {
-      if (ms > limitSeconds * 1000) slowFunctions.push(`${name} took ${(ms / 1000).toFixed(1)} s here; its Lambda timeout is ${limitSeconds} s`);
-    };
-    let extractOutput: ExtractOutput | undefined;
-    let pushed = 0;
-    let chunksPushed = 0;
-    const S = BATCH_STATES;
-    const tasks: Record<string, TaskAnswer> = {
-      [S.extractBatch]: lambdaInvoke(async (payload) => {
-        progress.step(`ExtractBatch (real handler): reading landing/ …`);
-        const result = (await handlers.extract(payload)) as ExtractOutput;
-        extractOutput = result;
-        progress.detail(
-          result.skipped
-            ? `batch ${result.batchId} skipped: ${result.skipReason}`
-            : `batch ${result.batchId}: ${result.fileCount} file(s), ${result.recordCount.toLocaleString("en")} records staged in ${result.chunkKeys.length} chunk(s), ${result.rejectedCount} rejected`,
-        );
-        progress.detail(`claim marker ${BATCH_PREFIXES.runs}${result.batchId}.json written with If-None-Match: * — s3rver does not enforce it, so the claim cannot be proven locally`);
-        return result;
-      }, timed("ExtractBatch", BATCH_FUNCTION_TIMEOUTS.extract)),
-      [S.pushChunk]: lambdaInvoke(async (payload) => {
-        if (chunksPushed === 0) progress.step(`PushToKinesis (real handler, Map over ${extractOutput?.chunkKeys.length ?? "?"} chunk(s)) …`);
-        const result = (await handlers.push(payload)) as { pushed: number; calls: number; chunkKey: string };
-        pushed += result.pushed;
-        chunksPushed++;
-        progress.detail(`chunk ${chunksPushed}/${extractOutput?.chunkKeys.length ?? "?"}: ${result.pushed.toLocaleString("en")} records in ${result.calls} PutRecords call(s)`);
-        return result;
-      }, timed("PushChunk", BATCH_FUNCTION_TIMEOUTS.push)),
-      [S.checkDelivery]: lambdaInvoke(async (payload) => {
-        progress.step("WaitForDelivery: the Firehose stand-in drains the stream, then CheckDelivery (real handler) lists data/");
-        await delivery!.drain();
-        const result = (await handlers.deliveryCheck(payload)) as { delivered: boolean; objects: number };
-        progress.detail(`CheckDelivery: ${result.delivered ? `${result.objects} data object(s) delivered since the push` : "nothing delivered yet"}`);
-        return result;
-      }, timed("CheckDelivery", BATCH_FUNCTION_TIMEOUTS.deliveryCheck)),
-      [S.startCrawler]: (input) => {
-        progress.step("StartCrawler (crawler stand-in)");
-        return crawler.startCrawler(input);
+/** The real state machine definition, built as BatchStage builds it, with local ARNs. */
+function workflowDefinition(run: Run): ReturnType<typeof buildBatchWorkflow> {
+  const { config, arn } = run;
+  const names = config.resolvedNames;
+  const functionArn = (name: BatchFunctionName) => arn("lambda", `function:${names.batchFunctions[name]}`);
+  return buildBatchWorkflow(
+    batchWorkflowProps(
+      {
+        extractFunctionArn: functionArn("extract"),
+        pushFunctionArn: functionArn("push"),
+        deliveryCheckFunctionArn: functionArn("delivery-check"),
+        finalizeFunctionArn: functionArn("finalize"),
+        crawlerName: config.catalog.partitionProjection ? null : names.crawler,
+        workgroup: names.batchValidationWorkgroup,
+        notificationTopicArn: arn("sns", names.alertsTopic),
       },
-      [S.getCrawlerState]: (input) => crawler.getCrawler(input),
-      [S.getLastCrawl]: (input) => crawler.getCrawler(input),
-      [S.runValidationQuery]: async (input) => {
-        progress.step("RunValidationQuery (Athena stand-in: Trino grammar check, then DuckDB over the registered partitions)");
-        return athena.startQueryExecution(input);
-      },
-      [S.getValidationResults]: (input) => {
-        const results = athena.getQueryResults(input) as { ResultSet: { Rows: Array<{ Data: Array<{ VarCharValue?: string }> }> } };
-        const [header, row] = results.ResultSet.Rows;
-        const values = header?.Data.map((h, i) => `${h.VarCharValue}=${row?.Data[i]?.VarCharValue ?? "NULL"}`).join(", ");
-        progress.detail(`result: ${values ?? "(no rows)"}; expected ${extractOutput?.validation.expectedCount ?? "?"}`);
-        return results;
-      },
-      [S.finalizeBatch]: lambdaInvoke(async (payload) => {
-        progress.step("FinalizeBatch (real handler): landing/ → processed/");
-        const result = (await handlers.finalize(payload)) as { moved: number };
-        progress.detail(`${result.moved} landing file(s) moved`);
-        return result;
-      }, timed("FinalizeBatch", BATCH_FUNCTION_TIMEOUTS.finalize)),
-      [S.notifyFailure]: (input) => {
-        progress.step(`NotifyFailure (SNS stand-in, topic ${input.TopicArn}): ${input.Subject}`);
-        progress.detail(String(input.Message));
-        return { MessageId: randomUUID() };
-      },
-    };
-    const scheduledTime = options.scheduledTime ?? `${new Date().toISOString().slice(0, 16)}:00Z`;
-    progress.step(`Starting the batch workflow (real definition, ${Object.keys(definition.States).length} states) in aws-local-stepfunctions, waits 0 s`);
-    const executionName = `rehearsal-${randomUUID().slice(0, 8)}`;
-    const run = await runWorkflow(definition, { scheduledTime }, tasks, {
-      executionId: arn("states", `execution:${names.stateMachine}:${executionName}`),
-      executionName,
-    });
-    progress.step(`Workflow ${run.status}${run.error ? ` (${run.error})` : ""} after ${run.path.length} states; copying the bucket into the lake folder`);
+      { batch: config.batch, delivery: config.delivery, stream: config.stream, partitionTime: config.partitioning.partitionTime },
+    ),
+  );
+}
 
-    // ── results ──────────────────────────────────────────────────────────────────────────────
-    logs.flush();
-    await lake.sync("");
-    const batchId = extractOutput?.batchId;
-    const manifest = batchId ? await readJson<{ counts: { records: number; rejectedLines: number; rejectedFiles: number } }>(servers, bucket, `${BATCH_PREFIXES.staging}${batchId}/manifest.json`) : undefined;
-    const rejectedTally: Record<string, number> = {};
-    if (batchId) {
-      for (const file of listFiles(join(folders.lake, BATCH_PREFIXES.rejected, batchId))) {
-        for (const line of readFileSync(file, "utf8").split("\n")) {
-          if (!line.trim()) continue;
-          const entry = JSON.parse(line) as { reason: string; line: number | null };
-          if (entry.line === null) continue;
-          const key = reasonKey(entry.reason);
-          rejectedTally[key] = (rejectedTally[key] ?? 0) + 1;
-        }
+/** Phase 5: the real workflow in aws-local-stepfunctions, its tasks answered by the handlers and stand-ins. */
+async function runBatchWorkflow(run: Run, handlers: Handlers, standIns: StandIns): Promise<WorkflowResult> {
+  const { progress, arn } = run;
+  const definition = workflowDefinition(run);
+  writeFileSync(join(run.outDir, "state-machine.asl.json"), `${JSON.stringify(definition, null, 2)}\n`);
+  const observed: Observed = { pushed: 0, chunksPushed: 0, slowFunctions: [] };
+  const tasks = { ...lambdaTasks(progress, handlers, standIns, observed), ...serviceTasks(progress, standIns, observed) };
+  const scheduledTime = run.options.scheduledTime ?? `${new Date().toISOString().slice(0, 16)}:00Z`;
+  progress.step(`Starting the batch workflow (real definition, ${Object.keys(definition.States).length} states) in aws-local-stepfunctions, waits 0 s`);
+  const executionName = `rehearsal-${randomUUID().slice(0, 8)}`;
+  const result = await runWorkflow(definition, { scheduledTime }, tasks, {
+    executionId: arn("states", `execution:${run.config.resolvedNames.stateMachine}:${executionName}`),
+    executionName,
+  });
+  progress.step(`Workflow ${result.status}${result.error ? ` (${result.error})` : ""} after ${result.path.length} states; copying the bucket into the lake folder`);
+  return { run: result, extractOutput: observed.extractOutput, pushed: observed.pushed, slowFunctions: observed.slowFunctions };
+}
+
+/** What the task answers record while the workflow runs. */
+interface Observed {
+  extractOutput?: ExtractOutput;
+  pushed: number;
+  chunksPushed: number;
+  readonly slowFunctions: string[];
+}
+
+/** The Lambda tasks: the real handlers, timed against their Lambda timeouts. */
+function lambdaTasks(progress: Progress, handlers: Handlers, { delivery }: StandIns, observed: Observed): Record<string, TaskAnswer> {
+  const S = BATCH_STATES;
+  const timed = (name: string, limitSeconds: number) => (ms: number) => {
+    if (ms > limitSeconds * 1000) observed.slowFunctions.push(`${name} took ${(ms / 1000).toFixed(1)} s here; its Lambda timeout is ${limitSeconds} s`);
+  };
+  const chunks = () => observed.extractOutput?.chunkKeys.length ?? "?";
+  return {
+    [S.extractBatch]: lambdaInvoke(async (payload) => {
+      progress.step(`ExtractBatch (real handler): reading landing/ …`);
+      const result = (await handlers.extract(payload)) as ExtractOutput;
+      observed.extractOutput = result;
+      progress.detail(
+        result.skipped
+          ? `batch ${result.batchId} skipped: ${result.skipReason}`
+          : `batch ${result.batchId}: ${result.fileCount} file(s), ${result.recordCount.toLocaleString("en")} records staged in ${result.chunkKeys.length} chunk(s), ${result.rejectedCount} rejected`,
+      );
+      progress.detail(`claim marker ${BATCH_PREFIXES.runs}${result.batchId}.json written with If-None-Match: * — s3rver does not enforce it, so the claim cannot be proven locally`);
+      return result;
+    }, timed("ExtractBatch", BATCH_FUNCTION_TIMEOUTS.extract)),
+    [S.pushChunk]: lambdaInvoke(async (payload) => {
+      if (observed.chunksPushed === 0) progress.step(`PushToKinesis (real handler, Map over ${chunks()} chunk(s)) …`);
+      const result = (await handlers.push(payload)) as { pushed: number; calls: number; chunkKey: string };
+      observed.pushed += result.pushed;
+      observed.chunksPushed++;
+      progress.detail(`chunk ${observed.chunksPushed}/${chunks()}: ${result.pushed.toLocaleString("en")} records in ${result.calls} PutRecords call(s)`);
+      return result;
+    }, timed("PushChunk", BATCH_FUNCTION_TIMEOUTS.push)),
+    [S.checkDelivery]: lambdaInvoke(async (payload) => {
+      progress.step("WaitForDelivery: the Firehose stand-in drains the stream, then CheckDelivery (real handler) lists data/");
+      await delivery.drain();
+      const result = (await handlers.deliveryCheck(payload)) as { delivered: boolean; objects: number };
+      progress.detail(`CheckDelivery: ${result.delivered ? `${result.objects} data object(s) delivered since the push` : "nothing delivered yet"}`);
+      return result;
+    }, timed("CheckDelivery", BATCH_FUNCTION_TIMEOUTS.deliveryCheck)),
+    [S.finalizeBatch]: lambdaInvoke(async (payload) => {
+      progress.step("FinalizeBatch (real handler): landing/ → processed/");
+      const result = (await handlers.finalize(payload)) as { moved: number };
+      progress.detail(`${result.moved} landing file(s) moved`);
+      return result;
+    }, timed("FinalizeBatch", BATCH_FUNCTION_TIMEOUTS.finalize)),
+  };
+}
+
+/** The Glue, Athena and SNS tasks, answered by the stand-ins. */
+function serviceTasks(progress: Progress, { crawler, athena }: StandIns, observed: Observed): Record<string, TaskAnswer> {
+  const S = BATCH_STATES;
+  return {
+    [S.startCrawler]: (input) => {
+      progress.step("StartCrawler (crawler stand-in)");
+      return crawler.startCrawler(input);
+    },
+    [S.getCrawlerState]: (input) => crawler.getCrawler(input),
+    [S.getLastCrawl]: (input) => crawler.getCrawler(input),
+    [S.runValidationQuery]: async (input) => {
+      progress.step("RunValidationQuery (Athena stand-in: Trino grammar check, then DuckDB over the registered partitions)");
+      return athena.startQueryExecution(input);
+    },
+    [S.getValidationResults]: (input) => {
+      const results = athena.getQueryResults(input) as { ResultSet: { Rows: Array<{ Data: Array<{ VarCharValue?: string }> }> } };
+      const [header, row] = results.ResultSet.Rows;
+      const values = header?.Data.map((h, i) => `${h.VarCharValue}=${row?.Data[i]?.VarCharValue ?? "NULL"}`).join(", ");
+      progress.detail(`result: ${values ?? "(no rows)"}; expected ${observed.extractOutput?.validation.expectedCount ?? "?"}`);
+      return results;
+    },
+    [S.notifyFailure]: (input) => {
+      progress.step(`NotifyFailure (SNS stand-in, topic ${input.TopicArn}): ${input.Subject}`);
+      progress.detail(String(input.Message));
+      return { MessageId: randomUUID() };
+    },
+  };
+}
+
+/** Phase 6: the bucket copied into the lake folder, the batch's manifest and its rejected lines by reason. */
+async function collectDelivery(run: Run, servers: LocalServers, lake: LakeFolder, extractOutput: ExtractOutput | undefined): Promise<Collected> {
+  await lake.sync("");
+  const batchId = extractOutput?.batchId;
+  const manifest = batchId ? await readJson<NonNullable<Collected["manifest"]>>(servers, run.bucket, `${BATCH_PREFIXES.staging}${batchId}/manifest.json`) : undefined;
+  const rejectedTally: Record<string, number> = {};
+  if (batchId) {
+    for (const file of listFiles(join(run.folders.lake, BATCH_PREFIXES.rejected, batchId))) {
+      for (const line of readFileSync(file, "utf8").split("\n")) {
+        if (!line.trim()) continue;
+        const entry = JSON.parse(line) as { reason: string; line: number | null };
+        if (entry.line === null) continue;
+        const key = reasonKey(entry.reason);
+        rejectedTally[key] = (rejectedTally[key] ?? 0) + 1;
       }
-    }
-    const summary = delivery.summary;
-    const rejected = manifest?.counts.rejectedLines ?? 0;
-    const recordsInFiles = (manifest?.counts.records ?? 0) + rejected;
-    const failed = summary.processingFailed + summary.conversionFailed;
-    const problems: string[] = [];
-    if (recordsInFiles !== rejected + summary.delivered + failed + summary.dropped) {
-      problems.push(`${recordsInFiles} in files ≠ ${rejected} rejected + ${summary.delivered} delivered + ${failed} failed + ${summary.dropped} dropped`);
-    }
-    if (pushed !== summary.readFromStream) problems.push(`${pushed} pushed ≠ ${summary.readFromStream} read from the stream`);
-    if (sample && sample.items !== recordsInFiles) problems.push(`the generator wrote ${sample.items} records, the extract read ${recordsInFiles}`);
-    if (sample && sample.bad !== rejected) problems.push(`the generator wrote ${sample.bad} bad lines, the extract rejected ${rejected}`);
-    if (extractOutput?.skipped) problems.push(`the batch was skipped (${extractOutput.skipReason}): nothing was rehearsed`);
-
-    const validationQueries = athena.queries;
-    const lastGood = [...validationQueries].reverse().find((q) => q.state === "SUCCEEDED");
-    const lastFailed = [...validationQueries].reverse().find((q) => q.state === "FAILED");
-    const value = (name: string) => {
-      const i = lastGood?.columns.indexOf(name) ?? -1;
-      const text = i >= 0 ? lastGood?.rows[0]?.[i] : undefined;
-      return text === undefined || text === null ? undefined : Number(text);
-    };
-    const passed = run.status === "SUCCEEDED" && run.path.includes(S.batchLoaded);
-    const parquetFiles = listFiles(join(folders.lake, LAKE_PREFIXES.data)).filter((f) => f.endsWith(".parquet")).sort();
-    const report: RehearsalReport = {
-      ok: passed && problems.length === 0,
-      environment: env,
-      engine: servers.engine,
-      batchId,
-      seconds: (Date.now() - started) / 1000,
-      local: { bucket, stream: streamName, s3Endpoint: servers.s3Endpoint, kinesisEndpoint: servers.kinesisEndpoint },
-      folders,
-      input: {
-        source: options.input ? "folder" : "generated",
-        folder: options.input ? resolve(options.input) : undefined,
-        files: landingFiles,
-        recordsInFiles,
-        generated: sample ? { items: sample.items, bad: sample.bad, badKinds: sample.badKinds, beyondIntRange: sample.beyondIntRange } : undefined,
-      },
-      counts: {
-        recordsInFiles,
-        rejected,
-        rejectedFiles: manifest?.counts.rejectedFiles ?? 0,
-        pushed,
-        readFromStream: summary.readFromStream,
-        delivered: summary.delivered,
-        failed: { processingFailed: summary.processingFailed, formatConversionFailed: summary.conversionFailed },
-        dropped: summary.dropped,
-        addUp: problems.length === 0,
-        problems,
-      },
-      rejectedReasons: topReasons(rejectedTally),
-      processingFailedReasons: topReasons(summary.processingReasons),
-      conversionFailedReasons: topReasons(summary.conversionReasons),
-      delivery: {
-        invocations: summary.invocations,
-        failedInvocations: summary.failedInvocations,
-        slowestInvocationMs: summary.slowestInvocationMs,
-        parquetObjects: summary.dataObjects,
-        errorObjects: summary.errorObjects,
-        rawObjects: summary.rawObjects,
-        parquetFiles,
-      },
-      partitions: crawler.partitions.map((p) => p.location),
-      validation: {
-        passed,
-        query: extractOutput?.validation.query || undefined,
-        expected: extractOutput?.validation.expectedCount,
-        found: value("found"),
-        missingRequired: value("missing_required"),
-        runs: validationQueries.length,
-        queryFailure: lastFailed?.reason,
-        trinoOnly: lastFailed?.trinoOnly,
-      },
-      workflow: { status: run.status, error: run.error, cause: run.cause, path: run.path, output: run.output },
-      slowFunctions,
-      standInLimits: standInLimits(servers.engine, summary.slowestInvocationMs, config),
-      tableDrift: drift,
-    };
-    writeFileSync(join(outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-    out.write(formatReport(report));
-    return report;
-  } finally {
-    logs.stop();
-    delivery?.close();
-    restoreEnvironment(savedEnv);
-    if (ownServers) await servers.stop();
-    if (!options.keep) {
-      rmSync(tmpDir, { recursive: true, force: true });
-      if (ownServers) rmSync(join(outDir, "s3"), { recursive: true, force: true });
     }
   }
+  return { batchId, manifest, rejectedTally };
+}
+
+/** Phase 7: whether every record is accounted for, from the files through the stream to the lake. */
+function countProblems(landing: Landing, delivery: DeliveryStandIn, workflow: WorkflowResult, collected: Collected): { recordsInFiles: number; rejected: number; problems: string[] } {
+  const { sample } = landing;
+  const { extractOutput, pushed } = workflow;
+  const summary = delivery.summary;
+  const rejected = collected.manifest?.counts.rejectedLines ?? 0;
+  const recordsInFiles = (collected.manifest?.counts.records ?? 0) + rejected;
+  const failed = summary.processingFailed + summary.conversionFailed;
+  const problems: string[] = [];
+  if (recordsInFiles !== rejected + summary.delivered + failed + summary.dropped) {
+    problems.push(`${recordsInFiles} in files ≠ ${rejected} rejected + ${summary.delivered} delivered + ${failed} failed + ${summary.dropped} dropped`);
+  }
+  if (pushed !== summary.readFromStream) problems.push(`${pushed} pushed ≠ ${summary.readFromStream} read from the stream`);
+  if (sample && sample.items !== recordsInFiles) problems.push(`the generator wrote ${sample.items} records, the extract read ${recordsInFiles}`);
+  if (sample && sample.bad !== rejected) problems.push(`the generator wrote ${sample.bad} bad lines, the extract rejected ${rejected}`);
+  if (extractOutput?.skipped) problems.push(`the batch was skipped (${extractOutput.skipReason}): nothing was rehearsed`);
+  return { recordsInFiles, rejected, problems };
+}
+
+/** Phase 7: the validation query's outcome as the Athena stand-in ran it. */
+function validationOutcome(athena: AthenaStandIn, workflow: WorkflowResult): RehearsalReport["validation"] {
+  const validationQueries = athena.queries;
+  const lastGood = [...validationQueries].reverse().find((q) => q.state === "SUCCEEDED");
+  const lastFailed = [...validationQueries].reverse().find((q) => q.state === "FAILED");
+  const value = (name: string) => {
+    const i = lastGood?.columns.indexOf(name) ?? -1;
+    const text = i >= 0 ? lastGood?.rows[0]?.[i] : undefined;
+    return text === undefined || text === null ? undefined : Number(text);
+  };
+  const { run, extractOutput } = workflow;
+  return {
+    passed: run.status === "SUCCEEDED" && run.path.includes(BATCH_STATES.batchLoaded),
+    query: extractOutput?.validation.query || undefined,
+    expected: extractOutput?.validation.expectedCount,
+    found: value("found"),
+    missingRequired: value("missing_required"),
+    runs: validationQueries.length,
+    queryFailure: lastFailed?.reason,
+    trinoOnly: lastFailed?.trinoOnly,
+  };
+}
+
+/** Phase 8: the report. */
+function buildReport(run: Run, servers: LocalServers, landing: Landing, standIns: StandIns, workflow: WorkflowResult, collected: Collected): RehearsalReport {
+  const { options, bucket, streamName } = run;
+  const { sample } = landing;
+  const summary = standIns.delivery.summary;
+  const { recordsInFiles, rejected, problems } = countProblems(landing, standIns.delivery, workflow, collected);
+  const validation = validationOutcome(standIns.athena, workflow);
+  const parquetFiles = listFiles(join(run.folders.lake, LAKE_PREFIXES.data)).filter((f) => f.endsWith(".parquet")).sort();
+  const { run: result } = workflow;
+  return {
+    ok: validation.passed && problems.length === 0,
+    environment: run.env,
+    engine: servers.engine,
+    batchId: collected.batchId,
+    seconds: (Date.now() - run.started) / 1000,
+    local: { bucket, stream: streamName, s3Endpoint: servers.s3Endpoint, kinesisEndpoint: servers.kinesisEndpoint },
+    folders: run.folders,
+    input: {
+      source: options.input ? "folder" : "generated",
+      folder: options.input ? resolve(options.input) : undefined,
+      files: landing.files,
+      recordsInFiles,
+      generated: sample ? { items: sample.items, bad: sample.bad, badKinds: sample.badKinds, beyondIntRange: sample.beyondIntRange } : undefined,
+    },
+    counts: {
+      recordsInFiles,
+      rejected,
+      rejectedFiles: collected.manifest?.counts.rejectedFiles ?? 0,
+      pushed: workflow.pushed,
+      readFromStream: summary.readFromStream,
+      delivered: summary.delivered,
+      failed: { processingFailed: summary.processingFailed, formatConversionFailed: summary.conversionFailed },
+      dropped: summary.dropped,
+      addUp: problems.length === 0,
+      problems,
+    },
+    rejectedReasons: topReasons(collected.rejectedTally),
+    processingFailedReasons: topReasons(summary.processingReasons),
+    conversionFailedReasons: topReasons(summary.conversionReasons),
+    delivery: {
+      invocations: summary.invocations,
+      failedInvocations: summary.failedInvocations,
+      slowestInvocationMs: summary.slowestInvocationMs,
+      parquetObjects: summary.dataObjects,
+      errorObjects: summary.errorObjects,
+      rawObjects: summary.rawObjects,
+      parquetFiles,
+    },
+    partitions: standIns.crawler.partitions.map((p) => p.location),
+    validation,
+    workflow: { status: result.status, error: result.error, cause: result.cause, path: result.path, output: result.output },
+    slowFunctions: workflow.slowFunctions,
+    standInLimits: standInLimits(servers.engine, summary.slowestInvocationMs, run.config),
+    tableDrift: run.drift,
+  };
 }
 
 /** The environment the handlers read: the stack's variables, and SDK settings that reach only the local servers. */

@@ -1,6 +1,6 @@
 /**
  * Benchmarks the push sender against kinesalite (started here on a free port, in memory): the real
- * sender of handlers/push/logic.ts (bundled with esbuild into .build/bench/, driven through an SDK client
+ * sender of handlers/push/logic.ts (bundled with the deployed handlers' esbuild options into .build/bench/, driven through an SDK client
  * configured like the adapter's) against a naive producer that sends one PutRecord per record, on two
  * 4-shard streams of the same engine in the same run. Reads both streams back to check nothing was lost
  * or duplicated. Prints figures; asserts nothing about timings. kinesalite enforces no shard limits, so
@@ -16,6 +16,7 @@ import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { deployedHandlerOptions } from "./bundle-ts.mjs";
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
@@ -121,19 +122,12 @@ export async function benchPush({ log = console.log } = {}) {
   }
 }
 
-/** The sender as deployed: handlers/push/logic.ts bundled to CommonJS. */
+/** The sender as deployed: handlers/push/logic.ts bundled with the stack's handler options. */
 async function bundleSender() {
   mkdirSync(OUT_DIR, { recursive: true });
   const outfile = join(OUT_DIR, "push-logic.cjs");
-  await build({
-    entryPoints: [join(ROOT, "handlers/push/logic.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    logLevel: "warning",
-  });
+  const options = await deployedHandlerOptions(join(ROOT, "handlers/push/logic.ts"), outfile);
+  await build({ ...options, logLevel: "warning" });
   const require = createRequire(import.meta.url);
   delete require.cache[outfile];
   return require(outfile);

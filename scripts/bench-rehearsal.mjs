@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleTypeScript } from "./bundle-ts.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OUTFILE = join(ROOT, "dist", "bench-rehearsal.js");
@@ -24,16 +24,7 @@ const OUTFILE = join(ROOT, "dist", "bench-rehearsal.js");
 /** Runs one rehearsal of `records` records on `engine`; returns the figures. */
 export async function benchRehearsal({ records = 100_000, engine = process.env.BENCH_REHEARSAL_ENGINE ?? "kinesalite", log = console.log } = {}) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  await build({
-    entryPoints: [join(ROOT, "rehearsal", "main.ts")],
-    outfile: OUTFILE,
-    bundle: true,
-    packages: "external",
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    logLevel: "warning",
-  });
+  await bundleTypeScript(join(ROOT, "rehearsal", "main.ts"), OUTFILE, "warning");
   const require = createRequire(import.meta.url);
   delete require.cache[OUTFILE];
   const { rehearse } = require(OUTFILE);

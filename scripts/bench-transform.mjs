@@ -1,12 +1,13 @@
 /**
- * Benchmarks the transform Lambda: bundles handlers/transform/index.ts with the options of
- * stacks/constructs/bundled-handler.ts (esbuild, node22, cjs, minified, ES module builds preferred),
+ * Benchmarks the transform Lambda: bundles handlers/transform/index.ts with the stack's own handler
+ * options (handlerBuildOptions of stacks/constructs/bundled-handler.ts, read through bundle-ts.mjs),
  * reports the bundle size, then times the real handler against a naive transform (decode, parse,
  * stringify, encode) on the same ~6 MB Firehose event. Prints figures; asserts nothing about timings.
  *
  * Run: node scripts/bench-transform.mjs   or   import { benchTransform } from "./bench-transform.mjs".
  */
 import { build } from "esbuild";
+import { bundleTypeScript, deployedHandlerOptions } from "./bundle-ts.mjs";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
@@ -21,29 +22,13 @@ const EVENT_BYTES = 6_000_000;
 const WARM_UP_RUNS = 3;
 const TIMED_RUNS = 20;
 
-/** The clickstream schema of __tests__/support/schema.ts, inlined because this script runs as plain JavaScript. */
-const SETTINGS = {
-  schema: {
-    eventTimeColumn: "event_time",
-    columns: [
-      { name: "event_id", type: "string", required: true },
-      { name: "event_type", type: "string", required: true },
-      { name: "event_time", type: "timestamp", required: true },
-      { name: "user_id", type: "string", required: false },
-      { name: "session_id", type: "string", required: false },
-      { name: "page_url", type: "string", required: false },
-      { name: "referrer", type: "string", required: false },
-      { name: "device_type", type: "string", required: false },
-      { name: "country", type: "string", required: false },
-      { name: "duration_ms", type: "bigint", required: false },
-      { name: "revenue", type: "decimal(10,2)", required: false },
-      { name: "is_bot", type: "boolean", required: false },
-    ],
-  },
-  dayKey: "day",
-  partitionTime: "event",
-  dropRules: [],
-};
+/** The transform settings of the tests (`testSettings` of __tests__/support/schema.ts) with event-time partitions. */
+async function benchSettings() {
+  const module = join(ROOT, "dist", "test-schema.js");
+  await bundleTypeScript(join(ROOT, "__tests__", "support", "schema.ts"), module);
+  const { testSettings } = createRequire(import.meta.url)(module);
+  return testSettings({ partitionTime: "event" });
+}
 
 /** Bundles the handler, times it against the naive transform and returns the figures. */
 export async function benchTransform({ log = console.log } = {}) {
@@ -56,7 +41,7 @@ export async function benchTransform({ log = console.log } = {}) {
   log(`  target ≤ ${TARGETS.bundleBytes} bytes: ${bundle.bytes <= TARGETS.bundleBytes ? "met" : "NOT met"}`);
   for (const [name, bytes] of bundle.breakdown) log(`    ${String(bytes).padStart(8)}  ${name}`);
 
-  const handler = loadHandler(bundle.path);
+  const handler = loadHandler(bundle.path, await benchSettings());
   const scenarios = {
     valid: clickEvent(validRecord),
     coerced: clickEvent(coercedRecord),
@@ -103,19 +88,8 @@ export async function benchTransform({ log = console.log } = {}) {
 async function bundleHandler() {
   mkdirSync(OUT_DIR, { recursive: true });
   const path = join(OUT_DIR, "transform.cjs");
-  const result = await build({
-    entryPoints: [join(ROOT, "handlers/transform/index.ts")],
-    outfile: path,
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    minify: true,
-    mainFields: ["module", "main"],
-    legalComments: "none",
-    metafile: true,
-    logLevel: "warning",
-  });
+  const options = await deployedHandlerOptions(join(ROOT, "handlers/transform/index.ts"), path);
+  const result = await build({ ...options, metafile: true, logLevel: "warning" });
   const output = Object.values(result.metafile.outputs)[0];
   const code = readFileSync(path);
   const byPackage = new Map();
@@ -132,10 +106,10 @@ function packageOf(input) {
   return match ? match[1] : relative(ROOT, resolve(ROOT, input));
 }
 
-function loadHandler(path) {
+function loadHandler(path, settings) {
   const saved = { ...process.env };
   Object.assign(process.env, {
-    TRANSFORM_SETTINGS: JSON.stringify(SETTINGS),
+    TRANSFORM_SETTINGS: JSON.stringify(settings),
     POWERTOOLS_SERVICE_NAME: "bench-transform",
     POWERTOOLS_METRICS_NAMESPACE: "Bench",
     POWERTOOLS_METRICS_DISABLED: "true",

@@ -1,10 +1,10 @@
 /**
  * Capacity and cost planner CLI: `npm run capacity -- --events-per-second 500 --record-bytes 1200`.
  * Reads the environment's configuration (and its declared workload), plans with the pure
- * `stacks/capacity` module and prints the report or JSON. No AWS calls.
+ * `capacity/` module and prints the report or JSON. No AWS calls.
  */
 import { pipelineConfig } from "../pipeline.config";
-import { planCapacity, resolveWorkload } from "../stacks/capacity";
+import { planCapacity, resolveWorkload } from "../capacity";
 import { loadConfig, PipelineConfigFile, WorkloadSettings } from "../stacks/config";
 import { CAPACITY_USAGE, CapacityCommand, checkWorkload, parseCapacityArgs } from "./cli/capacity-args";
 import { formatPlanJson, formatPlanReport, WorkloadSource } from "./cli/capacity-report";

@@ -12,7 +12,7 @@ import {
   PipelineSettings,
   settingsSchema,
 } from "../../stacks/config";
-import { cronProblem } from "../../stacks/config/cron";
+import { cronProblem } from "../../contract/schedule";
 
 /** A file with one `test` environment carrying the given overrides. */
 function fileWith(overrides: Overrides<PipelineSettings>): PipelineConfigFile {

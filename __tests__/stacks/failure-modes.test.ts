@@ -3,7 +3,7 @@
  * in docs/operations.md maps every mode to the tests that prove the design handles it.
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { minimumPeriodMinutes } from "../../stacks/config/cron";
+import { minimumPeriodMinutes } from "../../contract/schedule";
 import { ArnResolver, FAKE_ACCOUNT_ID, PolicyDocument, resolvedPolicies, ResolvedRole } from "../support/resolve-arns";
 import { synthPipeline, Synthesized } from "../support/synth";
 

@@ -3,21 +3,12 @@ import { qualifiedTable, quoteIdentifier, sqlString } from "../../contract/sql/i
 import { DuckDBInstance } from "@duckdb/node-api";
 import { LAST_DAY_HOURS, LATEST_PARTITIONS_HOURS, namedQueries, NamedQuerySpec } from "../../stacks/sql/named-queries";
 import { hourPartitionPredicate, hourRangePredicate, MAX_RECENT_DAYS, recentDaysPredicate, recentHoursPredicate } from "../../contract/sql/partition-filter";
+import { testSchemaOf } from "../support/schema";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
 
-const SCHEMA: EventSchema = {
-  eventTimeColumn: "event_time",
-  columns: [
-    { name: "event_id", type: "string", required: true },
-    { name: "event_type", type: "string", required: true },
-    { name: "event_time", type: "timestamp", required: true },
-    { name: "user_id", type: "string", required: false },
-    { name: "duration_ms", type: "bigint", required: false },
-    { name: "revenue", type: "decimal(10,2)", required: false },
-  ],
-};
 const REQUIRED = ["event_id", "event_type", "event_time"];
 const OPTIONAL = ["user_id", "duration_ms", "revenue"];
+const SCHEMA: EventSchema = testSchemaOf([...REQUIRED, ...OPTIONAL]);
 const DAY_KEYS: readonly DayKey[] = ["day", "date"];
 
 /** Words the generated SQL may leave unquoted: upper-case keywords and lower-case function names. */

@@ -22,6 +22,11 @@ export const TEST_SCHEMA: EventSchema = {
   ],
 };
 
+/** {@link TEST_SCHEMA} with only the named columns, in its order (the event-time column must be among them). */
+export function testSchemaOf(names: readonly string[]): EventSchema {
+  return { ...TEST_SCHEMA, columns: TEST_SCHEMA.columns.filter((c) => names.includes(c.name)) };
+}
+
 /** Transform settings over {@link TEST_SCHEMA}: arrival-time partitioning, `day` key, no drop rules. */
 export function testSettings(overrides: Partial<TransformSettings> = {}): TransformSettings {
   return { schema: TEST_SCHEMA, dayKey: "day", partitionTime: "arrival", dropRules: [], ...overrides };

@@ -4,6 +4,7 @@
  */
 import { FIREHOSE_ERROR_TYPES, type FirehoseErrorType, type ReplaySpec } from "../../contract/batch";
 import { UsageError } from "./errors";
+import { type FlagKind, readFlags, type ReadFlags } from "./flags";
 import { planReplay } from "../../contract/replay";
 
 /** Largest page ListExecutions returns. */
@@ -70,8 +71,6 @@ export type Command =
       readonly bucket?: string;
       readonly stateMachineArn?: string;
     };
-
-type FlagKind = "switch" | "value";
 
 const FLAGS = {
   start: { "--env": "value", "--wait": "switch", "--force": "switch", "--scheduled-time": "value", "--state-machine-arn": "value" },
@@ -225,35 +224,11 @@ function isCommandName(name: string): name is CommandName {
   return Object.prototype.hasOwnProperty.call(FLAGS, name);
 }
 
-function splitFlags(command: CommandName, tokens: readonly string[]): { flags: Map<string, string>; positionals: string[] } {
+function splitFlags(command: CommandName, tokens: readonly string[]): ReadFlags {
   const allowed: Readonly<Record<string, FlagKind>> = FLAGS[command];
-  const flags = new Map<string, string>();
-  const positionals: string[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
-    if (!token.startsWith("-") || token === "-") {
-      positionals.push(token);
-      continue;
-    }
-    const eq = token.indexOf("=");
-    const flag = eq > 0 && token.startsWith("--") ? token.slice(0, eq) : token;
-    const inline = eq > 0 && token.startsWith("--") ? token.slice(eq + 1) : undefined;
-    const kind = allowed[flag];
-    if (kind === undefined) {
-      const known = Object.keys(allowed).join(", ");
-      throw new UsageError(`unknown flag ${flag} for ${command}; ${command} accepts ${known}`);
-    }
-    if (kind === "switch") {
-      if (inline !== undefined) throw new UsageError(`${flag} takes no value, got "${inline}"`);
-      flags.set(flag, "");
-      continue;
-    }
-    // A value may start with a single dash (so "--limit -3" reports the value, not a missing one).
-    const value = inline ?? (tokens[i + 1] !== undefined && !tokens[i + 1]!.startsWith("--") ? tokens[++i] : undefined);
-    if (value === undefined || value.trim() === "") throw new UsageError(`${flag} needs a value`);
-    flags.set(flag, value);
-  }
-  return { flags, positionals };
+  return readFlags(tokens, allowed, {
+    unknown: (flag) => `unknown flag ${flag} for ${command}; ${command} accepts ${Object.keys(allowed).join(", ")}`,
+  });
 }
 
 function noPositionals(command: CommandName, positionals: readonly string[]): void {

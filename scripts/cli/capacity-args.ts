@@ -5,6 +5,7 @@
 import type { WorkloadSettings } from "../../stacks/config/settings";
 import { workloadProblems } from "../../stacks/config/workload";
 import { UsageError } from "./errors";
+import { type FlagKind, readFlags } from "./flags";
 
 /** Printed by `--help` and after every usage error. */
 export const CAPACITY_USAGE = `Usage: npm run capacity -- [options]
@@ -66,8 +67,14 @@ export const WORKLOAD_FLAGS = {
 type WorkloadFlag = keyof typeof WORKLOAD_FLAGS;
 
 const BYTE_FLAGS: ReadonlySet<string> = new Set(["--record-bytes", "--max-record-bytes", "--scan-bytes-per-query"]);
-const VALUE_FLAGS: ReadonlySet<string> = new Set([...Object.keys(WORKLOAD_FLAGS), "--env", "--quicksight-authors", "--quicksight-readers"]);
-const SWITCHES: ReadonlySet<string> = new Set(["--json", "--free-tier"]);
+const CAPACITY_FLAGS: Readonly<Record<string, FlagKind>> = {
+  ...Object.fromEntries(Object.keys(WORKLOAD_FLAGS).map((flag) => [flag, "value" as const])),
+  "--env": "value",
+  "--quicksight-authors": "value",
+  "--quicksight-readers": "value",
+  "--json": "switch",
+  "--free-tier": "switch",
+};
 const UNITS: Readonly<Record<string, number>> = { kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 
@@ -90,30 +97,15 @@ export function parseNumber(flag: string, text: string): number {
 /** Parses `argv` (without node and script); throws {@link UsageError} on any mistake. */
 export function parseCapacityArgs(argv: readonly string[]): CapacityCommand {
   if (argv.includes("--help") || argv.includes("-h")) return { kind: "help" };
-  const values = new Map<string, string>();
-  const switches = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    const eq = token.startsWith("--") ? token.indexOf("=") : -1;
-    const flag = eq > 0 ? token.slice(0, eq) : token;
-    if (SWITCHES.has(flag)) {
-      if (eq > 0) throw new UsageError(`${flag} takes no value, got "${token.slice(eq + 1)}"`);
-      switches.add(flag);
-      continue;
-    }
-    if (!VALUE_FLAGS.has(flag)) {
-      throw new UsageError(
-        flag.startsWith("-") ? `unknown flag ${flag}; see --help for the accepted flags` : `unexpected argument "${token}"; every value follows its flag, e.g. --events-per-second 500`,
-      );
-    }
-    // A value may start with a single dash, so "--peak-factor -3" reports the value, not a missing one.
-    const next = argv[i + 1];
-    const value = eq > 0 ? token.slice(eq + 1) : next !== undefined && !next.startsWith("--") ? argv[++i] : undefined;
-    if (value === undefined || value.trim() === "") throw new UsageError(`${flag} needs a value`);
-    if (values.has(flag)) throw new UsageError(`${flag} is given twice`);
-    values.set(flag, value);
-  }
-
+  const unknown = (flag: string) => `unknown flag ${flag}; see --help for the accepted flags`;
+  const { flags: values } = readFlags(argv, CAPACITY_FLAGS, {
+    unknown,
+    positional: (token) => {
+      // A lone "-" is an unknown flag here, as every other argument starting with a dash.
+      throw new UsageError(token.startsWith("-") ? unknown(token) : `unexpected argument "${token}"; every value follows its flag, e.g. --events-per-second 500`);
+    },
+    rejectRepeats: true,
+  });
   const workload: Partial<Record<keyof WorkloadSettings, number>> = {};
   for (const [flag, field] of Object.entries(WORKLOAD_FLAGS) as [WorkloadFlag, keyof WorkloadSettings][]) {
     const text = values.get(flag);
@@ -124,8 +116,8 @@ export function parseCapacityArgs(argv: readonly string[]): CapacityCommand {
   return {
     kind: "plan",
     env: values.get("--env"),
-    json: switches.has("--json"),
-    freeTier: switches.has("--free-tier"),
+    json: values.has("--json"),
+    freeTier: values.has("--free-tier"),
     workload,
     quickSight: authors === undefined && readers === undefined ? undefined : { authors: authors ?? 0, readers: readers ?? 0 },
   };

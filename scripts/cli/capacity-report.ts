@@ -1,8 +1,8 @@
 /**
  * Text of the capacity CLI: the human-readable report and the JSON document. Pure.
  */
-import { CapacityPlan, SERVICES } from "../../stacks/capacity";
-import { bytes, num, usd } from "../../stacks/capacity/units";
+import { CapacityPlan, SERVICES } from "../../capacity";
+import { bytes, num, usd } from "../../capacity/units";
 
 /** Where the workload came from. */
 export type WorkloadSource = "configuration" | "command line" | "configuration and command line";
@@ -81,7 +81,7 @@ export function formatPlanReport(plan: CapacityPlan, context: ReportContext): st
   out.push(
     `Assumptions (estimates, not AWS figures): Parquet = ${a.parquetRatio} × JSON, gzip = ${a.gzipRatio} × JSON, ` +
       `${a.crawlerDpus} DPU per crawl of ${a.crawlerRunSeconds} s, transform ${a.transformBaseMs} ms + ${a.transformMsPerMiB} ms/MiB, ` +
-      `${a.monthsOfData} month of data in the lake. Prices and sources: stacks/capacity/prices.ts (${plan.prices.document}).`,
+      `${a.monthsOfData} month of data in the lake. Prices and sources: capacity/prices.ts (${plan.prices.document}).`,
   );
   return `${out.join("\n")}\n`;
 }

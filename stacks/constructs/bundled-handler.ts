@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
-import { buildSync } from "esbuild";
+import { buildSync, type BuildOptions } from "esbuild";
 import { zipSync } from "fflate";
 
 /** The project root: the nearest folder above this file that holds cdktf.json. */
@@ -39,15 +39,14 @@ export class BundledHandler extends Construct {
 /** Fixed timestamp inside the zip, so the same code always gives the same bytes and hash. */
 const ZIP_MTIME = new Date("2020-01-01T00:00:00Z");
 
-/** Bundles `entry` into `.build/handlers/<name>/index.js` and zips it once per process; returns the zip path. */
-export function bundleHandler(entry: string): string {
-  const cached = bundled.get(entry);
-  if (cached) return cached;
-  const name = path.basename(path.dirname(entry));
-  const outdir = path.join(PROJECT_ROOT, ".build", "handlers", name);
-  buildSync({
-    entryPoints: [path.join(PROJECT_ROOT, entry)],
-    outfile: path.join(outdir, "index.js"),
+/**
+ * The esbuild options of a deployed handler bundle (Node.js 22, CommonJS, minified, AWS SDK external).
+ * The benchmarks build with these too, so they measure the code that is deployed.
+ */
+export function handlerBuildOptions(entryPath: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [entryPath],
+    outfile,
     bundle: true,
     platform: "node",
     target: "node22",
@@ -59,7 +58,16 @@ export function bundleHandler(entry: string): string {
     external: ["@aws-sdk/*"],
     legalComments: "none",
     logLevel: "error",
-  });
+  };
+}
+
+/** Bundles `entry` into `.build/handlers/<name>/index.js` and zips it once per process; returns the zip path. */
+export function bundleHandler(entry: string): string {
+  const cached = bundled.get(entry);
+  if (cached) return cached;
+  const name = path.basename(path.dirname(entry));
+  const outdir = path.join(PROJECT_ROOT, ".build", "handlers", name);
+  buildSync(handlerBuildOptions(path.join(PROJECT_ROOT, entry), path.join(outdir, "index.js")));
   const zipPath = path.join(outdir, "function.zip");
   const code = readFileSync(path.join(outdir, "index.js"));
   writeFileSync(zipPath, zipSync({ "index.js": [code, { mtime: ZIP_MTIME, level: 9 }] }));

@@ -1,7 +1,7 @@
 /** Rules on the batch path; they apply only with `batch.enabled`. */
 import { BATCH_ID_COLUMN } from "../../../contract/batch";
 import { batchTiming } from "../batch-timing";
-import { cronProblem, minimumPeriodMinutes, rateProblem } from "../cron";
+import { cronProblem, minimumPeriodMinutes, rateProblem } from "../../../contract/schedule";
 import { LIMITS } from "../limits";
 import type { ProblemList } from "../problems";
 import type { PipelineSettings } from "../settings";

@@ -1,7 +1,7 @@
 /** Schema of what is stored and queried: lake, catalog, query, logs and security. */
 import { z } from "zod";
 import { MAX_RECENT_DAYS } from "../../../contract/sql/partition-filter";
-import { cronProblem } from "../cron";
+import { cronProblem } from "../../../contract/schedule";
 import { inRange, oneOf, satisfying } from "../field-rules";
 import { LIMITS } from "../limits";
 

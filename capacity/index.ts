@@ -15,7 +15,7 @@ export { capacityWarnings, compareStreamModes, eventsPerFirehoseStep, PACKING_CO
 export type { CapacityPlan, PlanInput, PlanOptions, Saving, SavingId, StreamModeComparison } from "./plan";
 export { priceItems, US_EAST_1_PRICES } from "./prices";
 export type { FreeTier, Price, PriceStatus, PriceTable } from "./prices";
-export { runsPerDay } from "./schedule";
+export { runsPerDay } from "../contract/schedule";
 export { requiredShards, SHARD_LIMITS } from "./shards";
 export type { ShardInputs, ShardLimit, ShardRequirement } from "./shards";
 export { monthlyVolumes, resolveWorkload } from "./workload";

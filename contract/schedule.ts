@@ -1,7 +1,9 @@
 /**
- * Validation of AWS 6-field cron expressions, as used by Glue crawler schedules and EventBridge:
- * `cron(minutes hours day-of-month month day-of-week year)`, UTC, with `?` in exactly one of
- * day-of-month and day-of-week.
+ * AWS schedule expressions, as used by Glue crawler schedules and EventBridge Scheduler: validation of
+ * `cron(minutes hours day-of-month month day-of-week year)` (UTC, with `?` in exactly one of
+ * day-of-month and day-of-week) and `rate(N unit)`, and what a valid one means: the shortest time
+ * between runs (the configuration's overlap check) and the average runs per day (the capacity
+ * planner's bills). One parser of the fields serves all. Pure.
  */
 
 interface FieldRule {
@@ -88,30 +90,73 @@ export function rateProblem(expression: string): string | undefined {
 }
 
 const UNIT_MINUTES: Record<string, number> = { minute: 1, hour: 60, day: 1440 };
+const AVERAGE_DAYS_PER_MONTH = 365.25 / 12;
 
-function expand(text: string, min: number, max: number): number[] {
-  const values = new Set<number>();
+/**
+ * The values a field of a valid cron expression matches: numbers, and each special token (L, W, #)
+ * as itself. `*` and `?` match every value of the field.
+ */
+function fieldValues(text: string, rule: FieldRule): Set<number | string> {
+  const values = new Set<number | string>();
+  if (text === "?") text = "*";
+  const value = (token: string) => {
+    const index = rule.names?.indexOf(token.toUpperCase()) ?? -1;
+    return index >= 0 ? rule.min + index : Number(token);
+  };
   for (const part of text.split(",")) {
-    const [range, step] = part.split("/");
-    const [from, to] = range === "*" ? [min, max] : range!.split("-").map(Number);
-    const last = to ?? (step ? max : from!);
+    if (/[LW#]/i.test(part)) {
+      values.add(part);
+      continue;
+    }
+    const [range = "*", step] = part.split("/");
+    const [from, to] = range === "*" ? [rule.min, rule.max] : range.split("-").map(value);
+    const last = to ?? (step ? rule.max : from!);
     for (let v = from!; v <= last; v += Number(step ?? 1)) values.add(v);
   }
-  return [...values].sort((a, b) => a - b);
+  return values;
 }
+
+/** The fields of a valid cron expression, by name. */
+function cronFields(expression: string): Record<"minutes" | "hours" | "dayOfMonth" | "month" | "dayOfWeek", string> {
+  const [minutes = "*", hours = "*", dayOfMonth = "*", month = "*", dayOfWeek = "*"] = /^cron\((.*)\)$/.exec(expression.trim())![1]!.trim().split(/\s+/);
+  return { minutes, hours, dayOfMonth, month, dayOfWeek };
+}
+
+const RATE = /^rate\((\d+) (minute|hour|day)s?\)$/;
 
 /**
  * Shortest time between two runs of a valid schedule expression, in minutes. For cron it assumes every
  * day may match (a lower bound), which is the safe side when checking that runs cannot overlap.
  */
 export function minimumPeriodMinutes(expression: string): number {
-  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression.trim());
+  const rate = RATE.exec(expression.trim());
   if (rate) return Number(rate[1]) * UNIT_MINUTES[rate[2]!]!;
-  const fields = /^cron\((.*)\)$/.exec(expression.trim())![1]!.trim().split(/\s+/);
-  const minutes = expand(fields[0]!, 0, 59);
-  const hours = expand(fields[1]!, 0, 23);
+  const fields = cronFields(expression);
+  const numbers = (values: Set<number | string>) => [...values].filter((v): v is number => typeof v === "number").sort((a, b) => a - b);
+  const minutes = numbers(fieldValues(fields.minutes, FIELDS[0]!));
+  const hours = numbers(fieldValues(fields.hours, FIELDS[1]!));
   const times = hours.flatMap((h) => minutes.map((m) => h * 60 + m)).sort((a, b) => a - b);
   let shortest = times[0]! + 1440 - times[times.length - 1]!;
   for (let i = 1; i < times.length; i++) shortest = Math.min(shortest, times[i]! - times[i - 1]!);
   return shortest;
+}
+
+/**
+ * Average runs per day of a valid schedule expression; `null` (no schedule) runs 0 times. The year
+ * field is ignored; day-of-month, month and day-of-week restrictions become an average fraction of
+ * days. E.g. `cron(10 * * * ? *)` → 24, `rate(6 hours)` → 4, `cron(0 2 ? * MON-FRI *)` → 5/7.
+ */
+export function runsPerDay(expression: string | null): number {
+  if (expression === null) return 0;
+  const rate = RATE.exec(expression.trim());
+  if (rate) return 1440 / UNIT_MINUTES[rate[2]!]! / Number(rate[1]);
+  if (!/^cron\((.*)\)$/.test(expression.trim())) throw new Error(`runsPerDay: not a schedule expression: ${expression}`);
+  const { minutes, hours, dayOfMonth, month, dayOfWeek } = cronFields(expression);
+  const count = (text: string, i: number) => fieldValues(text, FIELDS[i]!).size;
+  const perDay = count(minutes, 0) * count(hours, 1);
+  const monthFraction = count(month, 3) / 12;
+  let dayFraction = 1;
+  if (dayOfMonth !== "*" && dayOfMonth !== "?") dayFraction = count(dayOfMonth, 2) / AVERAGE_DAYS_PER_MONTH;
+  else if (dayOfWeek !== "*" && dayOfWeek !== "?") dayFraction = /[L#]/i.test(dayOfWeek) ? 1 / AVERAGE_DAYS_PER_MONTH : count(dayOfWeek, 4) / 7;
+  return perDay * Math.min(1, dayFraction) * monthFraction;
 }

@@ -2,7 +2,7 @@
  * The capacity plan: shards, stream mode, files, the itemised monthly cost, the savings worth making
  * and the warnings, for one configuration and workload. Pure.
  */
-import type { PipelineSettings, StreamMode } from "../config/settings";
+import type { PipelineSettings, StreamMode } from "../stacks/config/settings";
 import { PlanAssumptions, resolveAssumptions } from "./assumptions";
 import { CostLine, CostModel, CostOptions, monthlyCosts } from "./costs";
 import { deliveryFiles, FilePlan, SMALL_FILE_FRACTION } from "./files";

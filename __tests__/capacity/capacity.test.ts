@@ -20,7 +20,7 @@ import {
   runsPerDay,
   US_EAST_1_PRICES,
   Workload,
-} from "../../stacks/capacity";
+} from "../../capacity";
 import { ConfigError, loadConfig, Overrides, PipelineConfig, PipelineSettings, WorkloadSettings } from "../../stacks/config";
 import { TEST_WORKFLOW_PROPS } from "../support/local-sfn";
 import { synthPipeline, testConfig } from "../support/synth";

@@ -4,7 +4,7 @@
  * included). The loops repeat a known sequence of states per poll, so the count is a formula of the
  * number of chunks, delivery checks, crawler polls and validation runs. Pure.
  */
-import { BATCH_STATES as S } from "../../state-machines/batch-workflow";
+import { BATCH_STATES as S } from "../state-machines/batch-workflow";
 import { num } from "./units";
 
 /**

@@ -2,8 +2,8 @@
  * The planner's view of a configuration: the settings it reads, the workload with every default
  * filled in, and the monthly volumes derived from both. Pure.
  */
-import type { PipelineSettings, WorkloadSettings } from "../config/settings";
-import { runsPerDay } from "./schedule";
+import type { PipelineSettings, WorkloadSettings } from "../stacks/config/settings";
+import { runsPerDay } from "../contract/schedule";
 import { DAYS_PER_MONTH, SECONDS_PER_MONTH } from "./units";
 
 /** The settings the planner reads. */
