@@ -4,6 +4,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Construct } from "constructs";
 import { POWERTOOLS_ENV } from "../../contract/environment";
 import { BundledHandler } from "./bundled-handler";
+import { TRANSFORM_METRICS_NAMESPACE } from "./metrics";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole, XRAY_WRITE } from "./iam";
 import { physicalName } from "../../contract/names";
 
@@ -12,9 +13,6 @@ export const LAMBDA_RUNTIME = "nodejs22.x";
 
 /** Powertools log level of every function. */
 export const FUNCTION_LOG_LEVEL = "INFO";
-
-/** Namespace of the transform's Powertools record metrics (`FailedRecords`, …); `MonitoringStage` alarms on it. */
-export const TRANSFORM_METRICS_NAMESPACE = "DataLake/Transform";
 
 /** Metrics namespace per handler entry, for the handlers that publish Powertools metrics. */
 export const METRICS_NAMESPACES: Readonly<Record<string, string>> = {
