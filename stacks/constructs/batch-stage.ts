@@ -11,7 +11,7 @@ import { buildBatchWorkflow } from "../../state-machines/batch-workflow";
 import { batchWorkflowProps } from "../config/batch-workflow-props";
 import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "../config";
 import { arn, AwsContext, grant, kmsForContext, kmsThrough, PolicyStatement, serviceRole } from "./iam";
-import { NodeFunction } from "./node-function";
+import { bindEnvironment, EnvironmentBinding, NodeFunction } from "./node-function";
 import { physicalName, type BatchFunctionName } from "../../contract/names";
 import { BATCH_PREFIXES, LAKE_PREFIXES, RESULTS_PREFIX } from "../../contract/lake-layout";
 import { BatchSettings } from "../../contract/settings";
@@ -55,99 +55,33 @@ export class BatchStage extends Construct {
   public readonly alerts: SnsTopic;
   public readonly deadLetterQueue: SqsQueue;
   public readonly schedule?: SchedulerSchedule;
-  public readonly functions: Readonly<Record<"extract" | "push" | "deliveryCheck" | "finalize", NodeFunction>>;
+  public readonly functions: Readonly<Record<BatchFunctionKey, NodeFunction>>;
 
   constructor(scope: Construct, id: string, props: BatchStageProps) {
     super(scope, id);
-    const { ctx, batch, lakeBucket } = props;
-    const { settings } = props;
-    const environment = {
-      [BATCH_ENV.bucket]: lakeBucket.bucket,
-      [BATCH_ENV.settings]: JSON.stringify(settings),
-    };
-    const objects = (prefix: string) => `${lakeBucket.arn}/${prefix}*`;
-    const listPrefix = (sid: string, prefix: string): PolicyStatement => ({
-      sid,
-      actions: ["s3:ListBucket"],
-      resources: [lakeBucket.arn],
-      condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } },
-    });
-    const fn = (name: BatchFunctionName, description: string, memoryMiB: number, timeoutSeconds: number, statements: PolicyStatement[], extraEnv = {}) =>
-      new NodeFunction(this, name, {
-        functionName: props.functionNames[name],
-        description,
-        entry: `handlers/${name}/index.ts`,
-        memoryMiB,
-        timeoutSeconds,
-        environment: { ...environment, ...extraEnv },
-        statements: [...statements, ...lakeKey(name)],
+    const { ctx, batch } = props;
+    const specs = batchFunctionSpecs(props);
+    const build = (spec: BatchFunctionSpec) =>
+      new NodeFunction(this, spec.name, {
+        functionName: props.functionNames[spec.name],
+        description: spec.description,
+        entry: `handlers/${spec.name}/index.ts`,
+        memoryMiB: spec.memoryMiB,
+        timeoutSeconds: spec.timeoutSeconds,
+        bindings: spec.bindings,
+        grants:
+          props.kmsKeyArn && spec.lakeKeyActions.length > 0
+            ? [kmsThrough("UseLakeKey", props.kmsKeyArn, spec.lakeKeyActions, "s3", ctx)]
+            : [],
         logRetentionDays: props.logRetentionDays,
         kmsKeyArn: props.kmsKeyArn,
         ctx,
       });
-
-    // What each function does with lake objects under the customer-managed key: read, write, or both.
-    const lakeKeyActions: Record<string, string[]> = {
-      extract: ["kms:Decrypt", "kms:GenerateDataKey"],
-      push: ["kms:Decrypt"],
-      "delivery-check": [],
-      finalize: ["kms:Decrypt", "kms:GenerateDataKey"],
-    };
-    const lakeKey = (name: string): PolicyStatement[] =>
-      props.kmsKeyArn && lakeKeyActions[name]!.length > 0
-        ? [kmsThrough("UseLakeKey", props.kmsKeyArn, lakeKeyActions[name]!, "s3", ctx)]
-        : [];
-    const streamKeyArn = props.streamSettings.kmsKeyArn ?? props.kmsKeyArn;
-    const pushStatements: PolicyStatement[] = [
-      { sid: "ReadStagedChunks", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging)] },
-      { sid: "PutToStream", actions: ["kinesis:PutRecords"], resources: [props.stream.arn] },
-    ];
-    if (streamKeyArn) pushStatements.push(kmsThrough("EncryptForStream", streamKeyArn, ["kms:GenerateDataKey"], "kinesis", ctx));
     this.functions = {
-      extract: fn("extract", "Batch: parses landing files, validates records, stages NDJSON chunks", 1024, BATCH_FUNCTION_TIMEOUTS.extract, [
-        listPrefix("ListLandingFiles", BATCH_PREFIXES.landing),
-        { sid: "ReadLandingFiles", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.landing)] },
-        // Reads the claim marker when the conditional write fails: a retry of the same execution carries on.
-        { sid: "ReadClaimMarker", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.runs)] },
-        {
-          sid: "WriteChunksRejectsAndMarker",
-          actions: ["s3:PutObject"],
-          resources: [objects(BATCH_PREFIXES.staging), objects(BATCH_PREFIXES.rejected), objects(BATCH_PREFIXES.runs)],
-        },
-        // A replay run reads Firehose error objects or the raw backup of a window instead of landing/.
-        {
-          sid: "ListReplaySources",
-          actions: ["s3:ListBucket"],
-          resources: [lakeBucket.arn],
-          condition: { StringLike: { "s3:prefix": [LAKE_PREFIXES.errors, `${LAKE_PREFIXES.errors}*`, LAKE_PREFIXES.raw, `${LAKE_PREFIXES.raw}*`] } },
-        },
-        { sid: "ReadReplaySources", actions: ["s3:GetObject"], resources: [objects(LAKE_PREFIXES.errors), objects(LAKE_PREFIXES.raw)] },
-      ]),
-      push: fn("push", "Batch: pushes one staged chunk to Kinesis with PutRecords, retrying failed entries", 512, BATCH_FUNCTION_TIMEOUTS.push, pushStatements, {
-        [BATCH_ENV.streamName]: props.stream.name,
-      }),
-      deliveryCheck: fn("delivery-check", "Batch: reports whether Firehose delivered objects since the push", 256, BATCH_FUNCTION_TIMEOUTS.deliveryCheck, [
-        listPrefix("ListDeliveredData", LAKE_PREFIXES.data),
-      ]),
-      finalize: fn("finalize", "Batch: moves the batch's landing files (or replayed error objects) to processed/ and closes its marker", 256, BATCH_FUNCTION_TIMEOUTS.finalize, [
-        { sid: "ReadManifestAndMarker", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging), objects(BATCH_PREFIXES.runs)] },
-        // Checks which files are still to move (a re-run after a partial move) by listing their keys.
-        {
-          sid: "ListLandingAndProcessedFiles",
-          actions: ["s3:ListBucket"],
-          resources: [lakeBucket.arn],
-          condition: {
-            StringLike: {
-              "s3:prefix": [BATCH_PREFIXES.landing, `${BATCH_PREFIXES.landing}*`, BATCH_PREFIXES.processed, `${BATCH_PREFIXES.processed}*`],
-            },
-          },
-        },
-        { sid: "MoveLandingFiles", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects(BATCH_PREFIXES.landing)] },
-        { sid: "WriteProcessedAndMarker", actions: ["s3:PutObject"], resources: [objects(BATCH_PREFIXES.processed), objects(BATCH_PREFIXES.runs)] },
-        // A successful replay of errors/ moves the error objects it loaded to processed/<batchId>/errors/ (the raw backup is never moved).
-        listPrefix("ListReplayedErrorObjects", LAKE_PREFIXES.errors),
-        { sid: "MoveReplayedErrorObjects", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects(LAKE_PREFIXES.errors)] },
-      ]),
+      extract: build(specs.extract),
+      push: build(specs.push),
+      deliveryCheck: build(specs.deliveryCheck),
+      finalize: build(specs.finalize),
     };
 
     this.alerts = props.alerts;
@@ -309,4 +243,133 @@ export class BatchStage extends Construct {
       },
     ];
   }
+}
+
+/** Memory of each batch function, in MiB: extract holds a landing file's records, push one chunk; the others list and copy keys. */
+export const BATCH_FUNCTION_MEMORY_MIB = { extract: 1024, push: 512, deliveryCheck: 256, finalize: 256 } as const;
+
+/** The key of a batch function in {@link BatchStage.functions}. */
+export type BatchFunctionKey = keyof typeof BATCH_FUNCTION_TIMEOUTS;
+
+/** One batch function: what it runs, its size, and its variables with the permissions on what they name. */
+export interface BatchFunctionSpec {
+  /** Construct id, handler folder (`handlers/<name>/index.ts`) and key of `functionNames`. */
+  readonly name: BatchFunctionName;
+  readonly description: string;
+  readonly memoryMiB: number;
+  readonly timeoutSeconds: number;
+  readonly bindings: readonly EnvironmentBinding[];
+  /** What the function does with lake objects under the customer-managed key: read, write, or both. */
+  readonly lakeKeyActions: readonly string[];
+}
+
+/** The four batch functions, described as data. */
+export function batchFunctionSpecs(props: BatchStageProps): Readonly<Record<BatchFunctionKey, BatchFunctionSpec>> {
+  const lake = lakeAccess(props.lakeBucket);
+  const bucket = (statements: PolicyStatement[]) => bindEnvironment(BATCH_ENV.bucket, props.lakeBucket.bucket, statements);
+  // A setting, not a resource: it needs no permission.
+  const settings = bindEnvironment(BATCH_ENV.settings, JSON.stringify(props.settings));
+  const streamKeyArn = props.streamSettings.kmsKeyArn ?? props.kmsKeyArn;
+  const stream = bindEnvironment(BATCH_ENV.streamName, props.stream.name, [
+    { sid: "PutToStream", actions: ["kinesis:PutRecords"], resources: [props.stream.arn] },
+    ...(streamKeyArn ? [kmsThrough("EncryptForStream", streamKeyArn, ["kms:GenerateDataKey"], "kinesis", props.ctx)] : []),
+  ]);
+  const size = (key: BatchFunctionKey) => ({ memoryMiB: BATCH_FUNCTION_MEMORY_MIB[key], timeoutSeconds: BATCH_FUNCTION_TIMEOUTS[key] });
+  return {
+    extract: {
+      name: "extract",
+      description: "Batch: parses landing files, validates records, stages NDJSON chunks",
+      ...size("extract"),
+      bindings: [bucket(extractLakeAccess(lake)), settings],
+      lakeKeyActions: ["kms:Decrypt", "kms:GenerateDataKey"],
+    },
+    push: {
+      name: "push",
+      description: "Batch: pushes one staged chunk to Kinesis with PutRecords, retrying failed entries",
+      ...size("push"),
+      bindings: [bucket([{ sid: "ReadStagedChunks", actions: ["s3:GetObject"], resources: [lake.objects(BATCH_PREFIXES.staging)] }]), settings, stream],
+      lakeKeyActions: ["kms:Decrypt"],
+    },
+    deliveryCheck: {
+      name: "delivery-check",
+      description: "Batch: reports whether Firehose delivered objects since the push",
+      ...size("deliveryCheck"),
+      bindings: [bucket([lake.listPrefix("ListDeliveredData", LAKE_PREFIXES.data)]), settings],
+      lakeKeyActions: [],
+    },
+    finalize: {
+      name: "finalize",
+      description: "Batch: moves the batch's landing files (or replayed error objects) to processed/ and closes its marker",
+      ...size("finalize"),
+      bindings: [bucket(finalizeLakeAccess(lake)), settings],
+      lakeKeyActions: ["kms:Decrypt", "kms:GenerateDataKey"],
+    },
+  };
+}
+
+interface LakeAccess {
+  readonly bucketArn: string;
+  /** The ARN pattern of every object under `prefix`. */
+  objects(prefix: string): string;
+  /** Listing of keys under `prefix` only. */
+  listPrefix(sid: string, prefix: string): PolicyStatement;
+}
+
+function lakeAccess(lakeBucket: S3Bucket): LakeAccess {
+  return {
+    bucketArn: lakeBucket.arn,
+    objects: (prefix) => `${lakeBucket.arn}/${prefix}*`,
+    listPrefix: (sid, prefix) => ({
+      sid,
+      actions: ["s3:ListBucket"],
+      resources: [lakeBucket.arn],
+      condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } },
+    }),
+  };
+}
+
+/** Extract reads landing files (or a replay's sources) and writes chunks, rejects and its claim marker. */
+function extractLakeAccess({ bucketArn, objects, listPrefix }: LakeAccess): PolicyStatement[] {
+  return [
+    listPrefix("ListLandingFiles", BATCH_PREFIXES.landing),
+    { sid: "ReadLandingFiles", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.landing)] },
+    // Reads the claim marker when the conditional write fails: a retry of the same execution carries on.
+    { sid: "ReadClaimMarker", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.runs)] },
+    {
+      sid: "WriteChunksRejectsAndMarker",
+      actions: ["s3:PutObject"],
+      resources: [objects(BATCH_PREFIXES.staging), objects(BATCH_PREFIXES.rejected), objects(BATCH_PREFIXES.runs)],
+    },
+    // A replay run reads Firehose error objects or the raw backup of a window instead of landing/.
+    {
+      sid: "ListReplaySources",
+      actions: ["s3:ListBucket"],
+      resources: [bucketArn],
+      condition: { StringLike: { "s3:prefix": [LAKE_PREFIXES.errors, `${LAKE_PREFIXES.errors}*`, LAKE_PREFIXES.raw, `${LAKE_PREFIXES.raw}*`] } },
+    },
+    { sid: "ReadReplaySources", actions: ["s3:GetObject"], resources: [objects(LAKE_PREFIXES.errors), objects(LAKE_PREFIXES.raw)] },
+  ];
+}
+
+/** Finalize moves landing files (or replayed error objects) to processed/ and closes the marker. */
+function finalizeLakeAccess({ bucketArn, objects, listPrefix }: LakeAccess): PolicyStatement[] {
+  return [
+    { sid: "ReadManifestAndMarker", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging), objects(BATCH_PREFIXES.runs)] },
+    // Checks which files are still to move (a re-run after a partial move) by listing their keys.
+    {
+      sid: "ListLandingAndProcessedFiles",
+      actions: ["s3:ListBucket"],
+      resources: [bucketArn],
+      condition: {
+        StringLike: {
+          "s3:prefix": [BATCH_PREFIXES.landing, `${BATCH_PREFIXES.landing}*`, BATCH_PREFIXES.processed, `${BATCH_PREFIXES.processed}*`],
+        },
+      },
+    },
+    { sid: "MoveLandingFiles", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects(BATCH_PREFIXES.landing)] },
+    { sid: "WriteProcessedAndMarker", actions: ["s3:PutObject"], resources: [objects(BATCH_PREFIXES.processed), objects(BATCH_PREFIXES.runs)] },
+    // A successful replay of errors/ moves the error objects it loaded to processed/<batchId>/errors/ (the raw backup is never moved).
+    listPrefix("ListReplayedErrorObjects", LAKE_PREFIXES.errors),
+    { sid: "MoveReplayedErrorObjects", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects(LAKE_PREFIXES.errors)] },
+  ];
 }
