@@ -1,6 +1,5 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchLogStream } from "@cdktf/provider-aws/lib/cloudwatch-log-stream";
-import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
 import { KinesisFirehoseDeliveryStream } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
@@ -9,6 +8,7 @@ import { Construct } from "constructs";
 import { DayKey } from "../../contract/event-schema";
 import { deliveryPrefixes, LAKE_PREFIXES } from "../../contract/lake-layout";
 import type { DeliverySettings } from "../config";
+import type { EventsTable } from "./events-table";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { physicalName } from "../../contract/names";
 import { type PartitionTime } from "../../contract/settings";
@@ -20,9 +20,8 @@ export interface DeliveryStageProps {
   readonly sourceKeyArn?: string;
   readonly lakeBucket: S3Bucket;
   readonly transform: LambdaFunction;
-  readonly table: GlueCatalogTable;
-  readonly databaseName: string;
-  readonly tableName: string;
+  /** The table Firehose converts records with (Parquet); delivery starts after it exists. */
+  readonly table: EventsTable;
   readonly delivery: DeliverySettings;
   readonly dayKey: DayKey;
   readonly partitionTime: PartitionTime;
@@ -131,8 +130,8 @@ export class DeliveryStage extends Construct {
               inputFormatConfiguration: { deserializer: { openXJsonSerDe: { caseInsensitive: true } } },
               outputFormatConfiguration: { serializer: { parquetSerDe: { compression: "SNAPPY" } } },
               schemaConfiguration: {
-                databaseName: props.databaseName,
-                tableName: props.tableName,
+                databaseName: props.table.databaseName,
+                tableName: props.table.tableName,
                 roleArn: role.arn,
                 region: ctx.region,
                 versionId: "LATEST",
@@ -153,7 +152,7 @@ export class DeliveryStage extends Construct {
         },
       },
       // Firehose validates its role against Glue, Lambda and S3 at create time: the policy must exist first.
-      dependsOn: [policy, props.table],
+      dependsOn: [policy, props.table.table],
     });
   }
 }
@@ -200,8 +199,8 @@ function deliveryStatements(props: DeliveryStageProps, logGroupName: string): Po
       actions: ["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"],
       resources: [
         arn.glueCatalog(ctx),
-        arn.glueDatabase(ctx, props.databaseName),
-        arn.glueTable(ctx, props.databaseName, props.tableName),
+        arn.glueDatabase(ctx, props.table.databaseName),
+        arn.glueTable(ctx, props.table.databaseName, props.table.tableName),
       ],
     });
   }

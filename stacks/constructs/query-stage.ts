@@ -1,9 +1,9 @@
 import { AthenaNamedQuery } from "@cdktf/provider-aws/lib/athena-named-query";
 import { AthenaWorkgroup } from "@cdktf/provider-aws/lib/athena-workgroup";
-import { GlueCatalogDatabase } from "@cdktf/provider-aws/lib/glue-catalog-database";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Construct } from "constructs";
 import { DayKey, EventSchema } from "../../contract/event-schema";
+import type { EventsTable } from "./events-table";
 import { namedQueries } from "../sql/named-queries";
 import { RESULTS_PREFIX } from "../../contract/lake-layout";
 
@@ -12,11 +12,8 @@ export interface QueryStageProps {
   readonly resultsBucket: S3Bucket;
   readonly bytesScannedCutoffPerQuery: number;
   readonly engineVersion: string;
-  /** The database the named queries run in. */
-  readonly database: GlueCatalogDatabase;
-  /** Its literal name, used in the generated SQL. */
-  readonly databaseName: string;
-  readonly tableName: string;
+  /** The table the named queries read; they are created in its database. */
+  readonly table: EventsTable;
   readonly schema: EventSchema;
   readonly dayKey: DayKey;
   /** The event id column: adds the "Latest row per event" query (the `<table>_latest` view's deduplication). @default no such query */
@@ -75,8 +72,8 @@ export class QueryStage extends Construct {
       });
     }
     this.namedQueries = namedQueries({
-      database: props.databaseName,
-      table: props.tableName,
+      database: props.table.databaseName,
+      table: props.table.tableName,
       schema: props.schema,
       dayKey: props.dayKey,
       eventIdColumn: props.eventIdColumn,
@@ -86,7 +83,7 @@ export class QueryStage extends Construct {
         new AthenaNamedQuery(this, query.id, {
           name: query.name,
           description: query.description,
-          database: props.database.name,
+          database: props.table.database.name,
           workgroup: this.workgroup.name,
           query: query.sql,
         }),
