@@ -127,35 +127,38 @@ export class BatchStage extends Construct {
       ...(props.kmsKeyArn ? { kmsMasterKeyId: props.kmsKeyArn } : { sqsManagedSseEnabled: true }),
       messageRetentionSeconds: 1_209_600,
     });
-    if (batch.schedule !== null) {
-      const schedulerRole = serviceRole(this, "scheduler-role", physicalName.schedulerRole(props.stateMachineName), "scheduler.amazonaws.com", ctx);
-      const schedulerStatements: PolicyStatement[] = [
-        { sid: "StartBatchRun", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] },
-        { sid: "DeadLetterUndeliveredStarts", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
-      ];
-      // StartExecution needs no kms permission of its caller (Step Functions "Data at rest
-      // encryption", API caller table: StartExecution "--"); the execution role encrypts the input.
-      if (props.kmsKeyArn) {
-        schedulerStatements.push(kmsThrough("EncryptDeadLetters", props.kmsKeyArn, ["kms:GenerateDataKey", "kms:Decrypt"], "sqs", ctx));
-      }
-      const schedulerPolicy = grant(this, "start-batch", schedulerRole, schedulerStatements);
-      this.schedule = new SchedulerSchedule(this, "schedule", {
-        name: physicalName.schedule(props.stateMachineName),
-        description: "Starts the batch workflow; the scheduled time becomes the batch id",
-        scheduleExpression: batch.schedule,
-        scheduleExpressionTimezone: batch.scheduleTimezone,
-        flexibleTimeWindow: { mode: "OFF" },
-        target: {
-          arn: this.stateMachine.arn,
-          roleArn: schedulerRole.arn,
-          // Scheduler fills <aws.scheduler.scheduled-time> in; the batch id is derived from it, not the clock.
-          input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
-          retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
-          deadLetterConfig: { arn: this.deadLetterQueue.arn },
-        },
-        dependsOn: [schedulerPolicy],
-      });
+    if (batch.schedule !== null) this.schedule = this.scheduleRuns(batch.schedule, props);
+  }
+
+  /** The schedule that starts a run, with its own role and the dead-letter queue for starts it could not deliver. */
+  private scheduleRuns(schedule: string, props: BatchStageProps): SchedulerSchedule {
+    const schedulerRole = serviceRole(this, "scheduler-role", physicalName.schedulerRole(props.stateMachineName), "scheduler.amazonaws.com", props.ctx);
+    const schedulerStatements: PolicyStatement[] = [
+      { sid: "StartBatchRun", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] },
+      { sid: "DeadLetterUndeliveredStarts", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
+    ];
+    // StartExecution needs no kms permission of its caller (Step Functions "Data at rest
+    // encryption", API caller table: StartExecution "--"); the execution role encrypts the input.
+    if (props.kmsKeyArn) {
+      schedulerStatements.push(kmsThrough("EncryptDeadLetters", props.kmsKeyArn, ["kms:GenerateDataKey", "kms:Decrypt"], "sqs", props.ctx));
     }
+    const schedulerPolicy = grant(this, "start-batch", schedulerRole, schedulerStatements);
+    return new SchedulerSchedule(this, "schedule", {
+      name: physicalName.schedule(props.stateMachineName),
+      description: "Starts the batch workflow; the scheduled time becomes the batch id",
+      scheduleExpression: schedule,
+      scheduleExpressionTimezone: props.batch.scheduleTimezone,
+      flexibleTimeWindow: { mode: "OFF" },
+      target: {
+        arn: this.stateMachine.arn,
+        roleArn: schedulerRole.arn,
+        // Scheduler fills <aws.scheduler.scheduled-time> in; the batch id is derived from it, not the clock.
+        input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
+        retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+        deadLetterConfig: { arn: this.deadLetterQueue.arn },
+      },
+      dependsOn: [schedulerPolicy],
+    });
   }
 
   /**

@@ -61,6 +61,8 @@ export function alarmSpecs(p: AlarmInputs): AlarmSpec[] {
   return [
     ...streamAlarms(p),
     ...deliveryAlarms(p),
+    ...transformAlarms(p),
+    ...conversionAlarms(p),
     ...p.functionNames.flatMap((fn) => functionAlarms(fn, p)),
     ...batchAlarms(p),
     crawlerAlertAlarm(p),
@@ -100,7 +102,7 @@ export function streamAlarms(p: AlarmInputs): AlarmSpec[] {
   ];
 }
 
-/** Freshness, S3 puts, transform invocations and records, conversion and the active-partition limit. */
+/** Records waiting too long for S3, and failing S3 puts. */
 export function deliveryAlarms(p: AlarmInputs): AlarmSpec[] {
   const firehose = { DeliveryStreamName: p.deliveryStreamName };
   const specs: AlarmSpec[] = [
@@ -129,31 +131,14 @@ export function deliveryAlarms(p: AlarmInputs): AlarmSpec[] {
       treatMissingData: "notBreaching",
       description: `Less than ${p.settings.deliverySuccessMin * 100}% of S3 puts by ${p.deliveryStreamName} succeeded: Firehose is retrying against the bucket; read the DestinationDelivery log stream and check the bucket policy, KMS key and bucket.`,
     },
-    {
-      id: "processing-invocations",
-      namespace: "AWS/Firehose",
-      metricName: "ExecuteProcessing.Success",
-      dimensions: firehose,
-      statistic: "Average",
-      comparison: "LessThanThreshold",
-      threshold: 1,
-      // Emitted only when Firehose invokes the transform.
-      treatMissingData: "notBreaching",
-      description: `Some invocations of the transform by ${p.deliveryStreamName} failed (error, timeout or throttle); after the retries whole batches go to errors/processing-failed/: check the transform's Errors and Throttles and its logs.`,
-    },
-    {
-      id: "processing-failed-records",
-      namespace: p.transformNamespace,
-      metricName: "FailedRecords",
-      dimensions: { service: p.transformFunctionName },
-      statistic: "Sum",
-      comparison: "GreaterThanThreshold",
-      threshold: p.settings.failedRecordsMax,
-      // The transform publishes counts on every invocation; none means no traffic.
-      treatMissingData: "notBreaching",
-      description: `More than ${p.settings.failedRecordsMax} records in 5 minutes were returned as ProcessingFailed by ${p.transformFunctionName} (they are in errors/processing-failed/): read the reasons in its "record failed processing" log lines and fix the producer or the schema.`,
-    },
   ];
+  return specs;
+}
+
+/** Failed record conversion, and records beyond the active-partition limit. */
+export function conversionAlarms(p: AlarmInputs): AlarmSpec[] {
+  const firehose = { DeliveryStreamName: p.deliveryStreamName };
+  const specs: AlarmSpec[] = [];
   if (p.format === "parquet") {
     specs.push({
       id: "conversion-failed-records",
@@ -187,6 +172,37 @@ export function deliveryAlarms(p: AlarmInputs): AlarmSpec[] {
     });
   }
   return specs;
+}
+
+/** Failed transform invocations, and records the transform returned as failed. */
+export function transformAlarms(p: AlarmInputs): AlarmSpec[] {
+  const firehose = { DeliveryStreamName: p.deliveryStreamName };
+  return [
+    {
+      id: "processing-invocations",
+      namespace: "AWS/Firehose",
+      metricName: "ExecuteProcessing.Success",
+      dimensions: firehose,
+      statistic: "Average",
+      comparison: "LessThanThreshold",
+      threshold: 1,
+      // Emitted only when Firehose invokes the transform.
+      treatMissingData: "notBreaching",
+      description: `Some invocations of the transform by ${p.deliveryStreamName} failed (error, timeout or throttle); after the retries whole batches go to errors/processing-failed/: check the transform's Errors and Throttles and its logs.`,
+    },
+    {
+      id: "processing-failed-records",
+      namespace: p.transformNamespace,
+      metricName: "FailedRecords",
+      dimensions: { service: p.transformFunctionName },
+      statistic: "Sum",
+      comparison: "GreaterThanThreshold",
+      threshold: p.settings.failedRecordsMax,
+      // The transform publishes counts on every invocation; none means no traffic.
+      treatMissingData: "notBreaching",
+      description: `More than ${p.settings.failedRecordsMax} records in 5 minutes were returned as ProcessingFailed by ${p.transformFunctionName} (they are in errors/processing-failed/): read the reasons in its "record failed processing" log lines and fix the producer or the schema.`,
+    },
+  ];
 }
 
 /** Errors and throttles of one function. */
