@@ -124,20 +124,7 @@ export class DeliveryStage extends Construct {
             },
           ],
         },
-        dataFormatConversionConfiguration: parquet
-          ? {
-              enabled: true,
-              inputFormatConfiguration: { deserializer: { openXJsonSerDe: { caseInsensitive: true } } },
-              outputFormatConfiguration: { serializer: { parquetSerDe: { compression: "SNAPPY" } } },
-              schemaConfiguration: {
-                databaseName: props.table.databaseName,
-                tableName: props.table.tableName,
-                roleArn: role.arn,
-                region: ctx.region,
-                versionId: "LATEST",
-              },
-            }
-          : undefined,
+        dataFormatConversionConfiguration: parquet ? parquetConversion(props, role.arn) : undefined,
         dynamicPartitioningConfiguration: eventTime ? { enabled: true, retryDuration: 300 } : undefined,
         s3BackupMode: "Enabled",
         s3BackupConfiguration: {
@@ -157,6 +144,23 @@ export class DeliveryStage extends Construct {
   }
 }
 
+/** JSON in, Snappy Parquet out, with the latest version of the events table as the schema. */
+function parquetConversion(props: DeliveryStageProps, roleArn: string) {
+  return {
+    enabled: true,
+    inputFormatConfiguration: { deserializer: { openXJsonSerDe: { caseInsensitive: true } } },
+    outputFormatConfiguration: { serializer: { parquetSerDe: { compression: "SNAPPY" } } },
+    schemaConfiguration: {
+      databaseName: props.table.databaseName,
+      tableName: props.table.tableName,
+      roleArn,
+      region: props.ctx.region,
+      versionId: "LATEST",
+    },
+  };
+}
+
+/** What Firehose does: read the stream, write the lake prefixes, invoke the transform, log errors. */
 function deliveryStatements(props: DeliveryStageProps, logGroupName: string): PolicyStatement[] {
   const { ctx, lakeBucket, transform } = props;
   const statements: PolicyStatement[] = [
