@@ -21,14 +21,21 @@ export interface BatchStageProps {
   readonly functionNames: Readonly<Record<BatchFunctionName, string>>;
   /** The schedule's dead-letter queue (`ResolvedNames.scheduleDeadLetterQueue`). */
   readonly scheduleDeadLetterQueueName: string;
+  /** Physical name of the state machine; its role, log group and schedule are named after it. */
   readonly stateMachineName: string;
+  /** Schedule, timezone and the workflow's bounds (`config.batch`). */
   readonly batch: BatchSettingsConfig;
   /** What the batch functions receive as `BATCH_SETTINGS` (see `batchSettings(config)`). */
   readonly settings: BatchSettings;
+  /** The stream the push function writes to. */
   readonly stream: KinesisStream;
+  /** The stream's mode, shards and key, for the workflow's push pacing and the push key grant. */
   readonly streamSettings: StreamSettings;
+  /** Firehose buffering, for how long the workflow waits for delivery. */
   readonly delivery: DeliverySettings;
+  /** The lake bucket holding landing/, staging/, runs/, processed/ and data/. */
   readonly lakeBucket: S3Bucket;
+  /** Where the validation query writes its results. */
   readonly resultsBucket: S3Bucket;
   /** The crawler the workflow runs, or null under partition projection (the workflow then never crawls). */
   readonly crawlerName: string | null;
@@ -36,12 +43,15 @@ export interface BatchStageProps {
   readonly workgroupName: string;
   /** Topic failed runs are published to. */
   readonly alerts: SnsTopic;
+  /** Days the functions' and the state machine's log groups keep events. */
   readonly logRetentionDays: number;
   /**
    * Customer-managed key of the stack (lake bucket, stream, logs, state machine, queue, topic); unset
    * uses AWS-managed keys. A stream-only key from `stream.kmsKeyArn` arrives in `streamSettings`.
+   * @default AWS-managed keys
    */
   readonly kmsKeyArn?: string;
+  /** Account, partition and region ARNs are built from. */
   readonly ctx: AwsContext;
 }
 

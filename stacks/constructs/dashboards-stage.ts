@@ -151,7 +151,7 @@ export interface DashboardsStageProps {
    * schema other than batch_id
    */
   readonly breakdownColumn?: string;
-  /** When set, an inline policy on QuickSight's existing role grants it {@link quickSightDataAccess}. */
+  /** When set, an inline policy on QuickSight's existing role grants it {@link quickSightDataAccess}. @default no policy */
   readonly serviceRole?: QuickSightServiceRoleAccess;
 }
 

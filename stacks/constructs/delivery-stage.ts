@@ -14,20 +14,29 @@ import { physicalName } from "../../contract/names";
 import { type PartitionTime } from "../../contract/settings";
 
 export interface DeliveryStageProps {
+  /** Physical name of the delivery stream; its role and log group are named after it. */
   readonly name: string;
+  /** The stream Firehose reads. */
   readonly source: KinesisStream;
-  /** Customer-managed key of the source stream, when one is used. */
+  /** Customer-managed key of the source stream, when one is used. @default none (AWS-managed stream key) */
   readonly sourceKeyArn?: string;
+  /** The bucket Firehose writes data/, raw/ and errors/ to. */
   readonly lakeBucket: S3Bucket;
+  /** The published transform Firehose invokes by its qualified ARN. */
   readonly transform: LambdaFunction;
   /** The table Firehose converts records with (Parquet); delivery starts after it exists. */
   readonly table: EventsTable;
+  /** Format, buffering and processor settings (`config.delivery`). */
   readonly delivery: DeliverySettings;
+  /** Name of the day partition key in the prefixes. */
   readonly dayKey: DayKey;
+  /** Partition by arrival time, or by event time with dynamic partitioning. */
   readonly partitionTime: PartitionTime;
+  /** Days the delivery log group keeps events. */
   readonly logRetentionDays: number;
-  /** Customer-managed key of the lake bucket and the log group; unset uses SSE-S3 and AWS-managed keys. */
+  /** Customer-managed key of the lake bucket and the log group. @default SSE-S3 and AWS-managed keys */
   readonly kmsKeyArn?: string;
+  /** Account, partition and region ARNs are built from. */
   readonly ctx: AwsContext;
 }
 

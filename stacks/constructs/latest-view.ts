@@ -26,6 +26,7 @@ export interface LatestViewProps {
   readonly source: EventsTable;
   /** The table's schema (with `batch_id` when the batch path adds it). */
   readonly schema: EventSchema;
+  /** Name of the day partition key. */
   readonly dayKey: DayKey;
   /** The column of the event id; the view keeps one row per value. */
   readonly eventIdColumn: string;

@@ -37,11 +37,11 @@ export interface MonitoringStageProps {
    * function name). @default "DataLake/Transform"
    */
   readonly transformMetricsNamespace?: string;
-  /** Batch state machine ARN; with `stateMachineName`, adds execution alarms and the batch-runs widget. */
+  /** Batch state machine ARN; with `stateMachineName`, adds execution alarms and the batch-runs widget. @default none */
   readonly stateMachineArn?: string;
-  /** Batch state machine name, for alarm texts and the dashboard; set together with `stateMachineArn`. */
+  /** Batch state machine name, for alarm texts and the dashboard; set together with `stateMachineArn`. @default none */
   readonly stateMachineName?: string;
-  /** SQS queue holding batch starts the scheduler could not deliver; adds a dead-letter alarm. */
+  /** SQS queue holding batch starts the scheduler could not deliver; adds a dead-letter alarm. @default none */
   readonly scheduleDeadLetterQueueName?: string;
   /** The Glue crawler whose failed runs are published to the topic. */
   readonly crawlerName: string;

@@ -53,10 +53,13 @@ export function bindEnvironment(variable: string, value: string, statements: rea
 export interface NodeFunctionProps {
   /** Physical name; also the Powertools service name. */
   readonly functionName: string;
+  /** Shown in the console and in `aws lambda get-function`. */
   readonly description: string;
   /** Handler entry relative to the project root, e.g. `handlers/push/index.ts`. */
   readonly entry: string;
+  /** Memory in MiB (CPU scales with it). */
   readonly memoryMiB: number;
+  /** Longest run, in seconds. */
   readonly timeoutSeconds: number;
   /**
    * The handler's own variables, each with its permissions; Powertools' variables come from

@@ -8,19 +8,25 @@ import { namedQueries } from "../sql/named-queries";
 import { RESULTS_PREFIX } from "../../contract/lake-layout";
 
 export interface QueryStageProps {
+  /** Physical name of the user-facing workgroup. */
   readonly workgroupName: string;
+  /** Bucket of the workgroups' enforced result location. */
   readonly resultsBucket: S3Bucket;
+  /** Scan limit per query, in bytes. */
   readonly bytesScannedCutoffPerQuery: number;
+  /** Athena engine version, e.g. `AUTO` or `Athena engine version 3`. */
   readonly engineVersion: string;
   /** The table the named queries read; they are created in its database. */
   readonly table: EventsTable;
+  /** The table's columns, for the generated SQL. */
   readonly schema: EventSchema;
+  /** Name of the day partition key. */
   readonly dayKey: DayKey;
   /** The event id column: adds the "Latest row per event" query (the `<table>_latest` view's deduplication). @default no such query */
   readonly eventIdColumn?: string;
   /** `catalog.partitionProjection`: the latest-partitions query reads data instead of `$partitions`. @default false */
   readonly partitionProjection?: boolean;
-  /** Customer-managed key for query results; unset uses SSE-S3. */
+  /** Customer-managed key for query results. @default SSE-S3 */
   readonly kmsKeyArn?: string;
   /**
    * The batch validation query's own workgroup: the same results location, encryption and enforcement,
@@ -28,6 +34,8 @@ export interface QueryStageProps {
    */
   readonly validationWorkgroup?: { readonly name: string; readonly bytesScannedCutoffPerQuery: number };
 }
+
+const DEFAULTS = { partitionProjection: false } as const;
 
 /** Query: an Athena workgroup with enforced, encrypted results and a scan cutoff, plus named queries. */
 export class QueryStage extends Construct {
@@ -77,7 +85,7 @@ export class QueryStage extends Construct {
       schema: props.schema,
       dayKey: props.dayKey,
       eventIdColumn: props.eventIdColumn,
-      partitionProjection: props.partitionProjection,
+      partitionProjection: props.partitionProjection ?? DEFAULTS.partitionProjection,
     }).map(
       (query) =>
         new AthenaNamedQuery(this, query.id, {

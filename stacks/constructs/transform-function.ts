@@ -11,6 +11,7 @@ export interface TransformFunctionProps {
   readonly functionName: string;
   /** What the function receives as its settings variable (see `transformSettings(config)`). */
   readonly settings: TransformSettings;
+  /** Memory in MiB (CPU scales with it). */
   readonly memoryMiB: number;
   /** At most 300 s, Firehose's limit for one transform invocation. */
   readonly timeoutSeconds: number;
