@@ -1,5 +1,5 @@
 // Reports files over 400 lines and functions over 80 lines in deployed code; exits 1 when any exist.
-// Usage: node scripts/check-sizes.mjs [dir ...]   (default: stacks)
+// Usage: node scripts/check-sizes.mjs [dir or file ...]   (default: stacks)
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
@@ -9,6 +9,10 @@ const MAX_FUNCTION_LINES = 80;
 const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["stacks"];
 
 function* tsFiles(dir) {
+  if (!statSync(dir).isDirectory()) {
+    yield dir;
+    return;
+  }
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) yield* tsFiles(path);
