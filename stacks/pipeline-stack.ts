@@ -95,19 +95,7 @@ export class PipelineStack extends TerraformStack {
       kmsKeyArn,
       ctx,
     });
-    this.catalog = new CatalogStage(this, "catalog", {
-      databaseName: names.database,
-      tableName: names.table,
-      crawlerName: names.crawler,
-      schema: tableSchema(config),
-      dayKey: config.partitioning.dayKey,
-      format: config.delivery.format,
-      lakeBucket: this.storage.lakeBucket,
-      catalog: config.catalog,
-      kmsKeyArn,
-      eventIdColumn: latestViewIdColumn(config),
-      ctx,
-    });
+    this.catalog = this.catalogStage(config, ctx, kmsKeyArn);
     this.delivery = this.deliveryStage(config, ctx, kmsKeyArn);
     this.query = this.queryStage(config, kmsKeyArn);
 
@@ -122,6 +110,24 @@ export class PipelineStack extends TerraformStack {
         this.monitoring = this.monitoringStage(config, ctx);
 
     this.addOutputs();
+  }
+
+  /** The Glue database, the events table (with its latest view) and the crawler. */
+  private catalogStage(config: PipelineConfig, ctx: AwsContext, kmsKeyArn: string | undefined): CatalogStage {
+    const names = config.resolvedNames;
+    return new CatalogStage(this, "catalog", {
+      databaseName: names.database,
+      tableName: names.table,
+      crawlerName: names.crawler,
+      schema: tableSchema(config),
+      dayKey: config.partitioning.dayKey,
+      format: config.delivery.format,
+      lakeBucket: this.storage.lakeBucket,
+      catalog: config.catalog,
+      kmsKeyArn,
+      eventIdColumn: latestViewIdColumn(config),
+      ctx,
+    });
   }
 
   /** Firehose from the stream to the lake, converting with the catalog's table. */
