@@ -50,29 +50,7 @@ export class PipelineStack extends TerraformStack {
     const { config } = props;
     const names = config.resolvedNames;
 
-    new AwsProvider(this, "aws", {
-      region: config.region,
-      defaultTags: [
-        {
-          tags: {
-            project: config.namePrefix,
-            environment: config.environment,
-            "managed-by": "terraform",
-            ...config.tags,
-          },
-        },
-      ],
-    });
-    if (config.backend.kind === "cloud") {
-      new CloudBackend(this, {
-        hostname: config.backend.hostname,
-        organization: config.backend.organization,
-        workspaces: new NamedCloudWorkspace(config.backend.workspace),
-      });
-    } else {
-      // Terraform runs in cdktf.out/stacks/<id>: keep the state file at the project root.
-      new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
-    }
+    providerAndBackend(this, id, config);
 
     const ctx: AwsContext = {
       accountId: new DataAwsCallerIdentity(this, "account").accountId,
@@ -117,7 +95,27 @@ export class PipelineStack extends TerraformStack {
       kmsKeyArn,
       ctx,
     });
-    this.catalog = new CatalogStage(this, "catalog", {
+    this.catalog = this.catalogStage(config, ctx, kmsKeyArn);
+    this.delivery = this.deliveryStage(config, ctx, kmsKeyArn);
+    this.query = this.queryStage(config, kmsKeyArn);
+
+    this.dashboards = this.dashboardsStage(config, ctx, kmsKeyArn);
+
+    this.alerts = new AlertsTopic(this, "alerts", {
+      name: names.alertsTopic,
+      email: config.monitoring.notificationEmail,
+      kmsKeyArn,
+    });
+    this.batch = this.batchStage(config, ctx, kmsKeyArn);
+        this.monitoring = this.monitoringStage(config, ctx);
+
+    this.addOutputs();
+  }
+
+  /** The Glue database, the events table (with its latest view) and the crawler. */
+  private catalogStage(config: PipelineConfig, ctx: AwsContext, kmsKeyArn: string | undefined): CatalogStage {
+    const names = config.resolvedNames;
+    return new CatalogStage(this, "catalog", {
       databaseName: names.database,
       tableName: names.table,
       crawlerName: names.crawler,
@@ -130,15 +128,18 @@ export class PipelineStack extends TerraformStack {
       eventIdColumn: latestViewIdColumn(config),
       ctx,
     });
-    this.delivery = new DeliveryStage(this, "delivery", {
+  }
+
+  /** Firehose from the stream to the lake, converting with the catalog's table. */
+  private deliveryStage(config: PipelineConfig, ctx: AwsContext, kmsKeyArn: string | undefined): DeliveryStage {
+    const names = config.resolvedNames;
+    return new DeliveryStage(this, "delivery", {
       name: names.deliveryStream,
       source: this.stream.stream,
       sourceKeyArn: this.stream.customerManagedKeyArn,
       lakeBucket: this.storage.lakeBucket,
       transform: this.transform.fn,
-      table: this.catalog.table,
-      databaseName: names.database,
-      tableName: names.table,
+      table: this.catalog.events,
       delivery: config.delivery,
       dayKey: config.partitioning.dayKey,
       partitionTime: config.partitioning.partitionTime,
@@ -146,14 +147,17 @@ export class PipelineStack extends TerraformStack {
       kmsKeyArn,
       ctx,
     });
-    this.query = new QueryStage(this, "query", {
+  }
+
+  /** The Athena workgroups and named queries over the catalog's table. */
+  private queryStage(config: PipelineConfig, kmsKeyArn: string | undefined): QueryStage {
+    const names = config.resolvedNames;
+    return new QueryStage(this, "query", {
       workgroupName: names.workgroup,
       resultsBucket: this.storage.resultsBucket,
       bytesScannedCutoffPerQuery: config.query.bytesScannedCutoffPerQuery,
       engineVersion: config.query.engineVersion,
-      database: this.catalog.database,
-      databaseName: names.database,
-      tableName: names.table,
+      table: this.catalog.events,
       schema: tableSchema(config),
       dayKey: config.partitioning.dayKey,
       eventIdColumn: latestViewIdColumn(config),
@@ -163,80 +167,89 @@ export class PipelineStack extends TerraformStack {
         ? { name: names.batchValidationWorkgroup, bytesScannedCutoffPerQuery: config.batch.validationBytesScannedCutoff }
         : undefined,
     });
+  }
 
-    if (config.quicksight.enabled && config.quicksight.principalArn) {
-      this.dashboards = new DashboardsStage(this, "dashboards", {
-        namePrefix: names.base,
-        principalArn: config.quicksight.principalArn,
-        importMode: config.quicksight.importMode,
-        // Resource references, so Terraform creates the workgroup, database and table first.
-        workgroupName: this.query.workgroup.name,
-        databaseName: this.catalog.database.name,
-        tableName: this.catalog.table.name,
-        schema: tableSchema(config),
-        dayKey: config.partitioning.dayKey,
-        accountId: ctx.accountId,
-        region: config.region,
-        serviceRole: {
-          name: config.quicksight.serviceRoleName,
-          lakeBucketArn: this.storage.lakeBucket.arn,
-          resultsBucketArn: this.storage.resultsBucket.arn,
-          kmsKeyArn,
-          ctx,
-        },
-      });
-    }
-
-    this.alerts = new AlertsTopic(this, "alerts", {
-      name: names.alertsTopic,
-      email: config.monitoring.notificationEmail,
-      kmsKeyArn,
-    });
-    if (config.batch.enabled) {
-      this.batch = new BatchStage(this, "batch", {
-        functionNames: names.batchFunctions,
-        scheduleDeadLetterQueueName: names.scheduleDeadLetterQueue,
-        stateMachineName: names.stateMachine,
-        batch: config.batch,
-        settings: batchSettings(config),
-        stream: this.stream.stream,
-        streamSettings: config.stream,
-        delivery: config.delivery,
-        lakeBucket: this.storage.lakeBucket,
-        resultsBucket: this.storage.resultsBucket,
-        // Under partition projection Athena ignores the partitions a crawl registers: the workflow never crawls.
-        crawlerName: config.catalog.partitionProjection ? null : names.crawler,
-        // Its own workgroup (created by QueryStage): the validation never shares the user-facing scan cutoff.
-        workgroupName: names.batchValidationWorkgroup,
-        alerts: this.alerts.topic,
-        logRetentionDays: config.logs.retentionDays,
+  /** QuickSight over the workgroup and table, when enabled with a principal. */
+  private dashboardsStage(config: PipelineConfig, ctx: AwsContext, kmsKeyArn: string | undefined): DashboardsStage | undefined {
+    if (!config.quicksight.enabled || !config.quicksight.principalArn) return undefined;
+    const names = config.resolvedNames;
+    return new DashboardsStage(this, "dashboards", {
+      namePrefix: names.base,
+      principalArn: config.quicksight.principalArn,
+      importMode: config.quicksight.importMode,
+      // Resource references, so Terraform creates the workgroup, database and table first.
+      workgroupName: this.query.workgroup.name,
+      databaseName: this.catalog.database.name,
+      tableName: this.catalog.table.name,
+      schema: tableSchema(config),
+      dayKey: config.partitioning.dayKey,
+      accountId: ctx.accountId,
+      region: config.region,
+      serviceRole: {
+        name: config.quicksight.serviceRoleName,
+        lakeBucketArn: this.storage.lakeBucket.arn,
+        resultsBucketArn: this.storage.resultsBucket.arn,
         kmsKeyArn,
         ctx,
-      });
-    }
+      },
+    });
+  }
 
-    if (config.monitoring.enabled) {
-      const batchFunctions = this.batch ? BATCH_FUNCTION_NAMES.map((n) => names.batchFunctions[n]) : [];
-      this.monitoring = new MonitoringStage(this, "monitoring", {
-        namePrefix: names.base,
-        alerts: this.alerts.topic,
-        settings: config.monitoring,
-        bufferIntervalSeconds: config.delivery.bufferIntervalSeconds,
-        processorBufferIntervalSeconds: config.delivery.processorBufferIntervalSeconds,
-        streamName: names.stream,
-        deliveryStreamName: names.deliveryStream,
-        functionNames: [names.transformFunction, ...batchFunctions],
-        transformFunctionName: names.transformFunction,
-        stateMachineArn: this.batch?.stateMachine.arn,
-        stateMachineName: this.batch ? names.stateMachine : undefined,
-        scheduleDeadLetterQueueName: this.batch ? names.scheduleDeadLetterQueue : undefined,
-        crawlerName: names.crawler,
-        format: config.delivery.format,
-        dynamicPartitioning: config.partitioning.partitionTime === "event",
-        ctx,
-      });
-    }
+  /** The scheduled batch path, when enabled. */
+  private batchStage(config: PipelineConfig, ctx: AwsContext, kmsKeyArn: string | undefined): BatchStage | undefined {
+    if (!config.batch.enabled) return undefined;
+    const names = config.resolvedNames;
+    return new BatchStage(this, "batch", {
+      functionNames: names.batchFunctions,
+      scheduleDeadLetterQueueName: names.scheduleDeadLetterQueue,
+      stateMachineName: names.stateMachine,
+      batch: config.batch,
+      settings: batchSettings(config),
+      stream: this.stream.stream,
+      streamSettings: config.stream,
+      delivery: config.delivery,
+      lakeBucket: this.storage.lakeBucket,
+      resultsBucket: this.storage.resultsBucket,
+      // Under partition projection Athena ignores the partitions a crawl registers: the workflow never crawls.
+      crawlerName: config.catalog.partitionProjection ? null : names.crawler,
+      // Its own workgroup (created by QueryStage): the validation never shares the user-facing scan cutoff.
+      workgroupName: names.batchValidationWorkgroup,
+      alerts: this.alerts.topic,
+      logRetentionDays: config.logs.retentionDays,
+      kmsKeyArn,
+      ctx,
+    });
+  }
 
+  /** Alarms, the crawler-failure rule and the dashboard, when enabled. */
+  private monitoringStage(config: PipelineConfig, ctx: AwsContext): MonitoringStage | undefined {
+    if (!config.monitoring.enabled) return undefined;
+    const names = config.resolvedNames;
+    const batchFunctions = this.batch ? BATCH_FUNCTION_NAMES.map((n) => names.batchFunctions[n]) : [];
+    return new MonitoringStage(this, "monitoring", {
+      namePrefix: names.base,
+      alerts: this.alerts.topic,
+      settings: config.monitoring,
+      bufferIntervalSeconds: config.delivery.bufferIntervalSeconds,
+      processorBufferIntervalSeconds: config.delivery.processorBufferIntervalSeconds,
+      streamName: names.stream,
+      deliveryStreamName: names.deliveryStream,
+      functionNames: [names.transformFunction, ...batchFunctions],
+      transformFunctionName: names.transformFunction,
+      // The namespace the transform publishes to: the alarm reads it from the function it watches.
+      transformMetricsNamespace: this.transform.metricsNamespace,
+      stateMachineArn: this.batch?.stateMachine.arn,
+      stateMachineName: this.batch ? names.stateMachine : undefined,
+      scheduleDeadLetterQueueName: this.batch ? names.scheduleDeadLetterQueue : undefined,
+      crawlerName: names.crawler,
+      format: config.delivery.format,
+      dynamicPartitioning: config.partitioning.partitionTime === "event",
+      ctx,
+    });
+  }
+
+  /** The names and ARNs operators and the CLIs look up. */
+  private addOutputs(): void {
     const outputs: Record<string, string> = {
       stream_name: this.stream.stream.name,
       delivery_stream_name: this.delivery.deliveryStream.name,
@@ -263,4 +276,31 @@ export class PipelineStack extends TerraformStack {
 function latestViewIdColumn(config: PipelineConfig): string | undefined {
   const column = config.batch.eventIdColumn;
   return config.schema.columns.some((c) => c.name === column) ? column : undefined;
+}
+
+/** The AWS provider with the default tags, and the Terraform backend the configuration chooses. */
+function providerAndBackend(stack: TerraformStack, id: string, config: PipelineConfig): void {
+  new AwsProvider(stack, "aws", {
+    region: config.region,
+    defaultTags: [
+      {
+        tags: {
+          project: config.namePrefix,
+          environment: config.environment,
+          "managed-by": "terraform",
+          ...config.tags,
+        },
+      },
+    ],
+  });
+  if (config.backend.kind === "cloud") {
+    new CloudBackend(stack, {
+      hostname: config.backend.hostname,
+      organization: config.backend.organization,
+      workspaces: new NamedCloudWorkspace(config.backend.workspace),
+    });
+  } else {
+    // Terraform runs in cdktf.out/stacks/<id>: keep the state file at the project root.
+    new LocalBackend(stack, { path: `../../../terraform.${id}.tfstate` });
+  }
 }

@@ -12,10 +12,9 @@ import {
   DashboardsStageProps,
   DATA_SET_OWNER_ACTIONS,
   DATA_SOURCE_OWNER_ACTIONS,
-  MISSING_REQUIRED_FIELD,
   quickSightColumnType,
-  VISUAL_IDS,
 } from "../../stacks/constructs/dashboards-stage";
+import { MISSING_REQUIRED_FIELD, VISUAL_IDS } from "../../stacks/constructs/quicksight-analysis";
 import { addressWhere, eventsTableAddress, referencedAddress, synthPipeline, Synthesized, wrap } from "../support/synth";
 
 const PRINCIPAL = "arn:aws:quicksight:us-east-1:123456789012:group/default/lake-analysts";

@@ -9,7 +9,7 @@ import { Testing } from "cdktf";
 import "cdktf/lib/testing/adapters/jest";
 import { CLICKSTREAM_SCHEMA, PipelineSettings } from "../../stacks/config";
 import { MAX_LANDING_FILE_BYTES } from "../../handlers/extract/object-text";
-import { NodeFunction } from "../../stacks/constructs/node-function";
+import { bindEnvironment, NodeFunction } from "../../stacks/constructs/node-function";
 import { actionsOf, asList, resourcesFor, rolesOf } from "../support/iam";
 import { addressOf, addressWhere, eventsTable, eventsTableAddress, findWhere, referencedAddress, synthPipeline, Synthesized } from "../support/synth";
 
@@ -420,8 +420,7 @@ describe("every function's Powertools settings", () => {
           entry: "handlers/push/index.ts",
           memoryMiB: 128,
           timeoutSeconds: 3,
-          environment: { POWERTOOLS_SERVICE_NAME: "other" },
-          statements: [],
+          bindings: [bindEnvironment("POWERTOOLS_SERVICE_NAME", "other")],
           logRetentionDays: 7,
           ctx: { accountId: "123456789012", region: "eu-west-1", partition: "aws" },
         });

@@ -3,13 +3,15 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { Construct } from "constructs";
 
 export interface AlertsTopicProps {
+  /** Physical topic name (`ResolvedNames.alertsTopic`). */
   readonly name: string;
-  /** Email subscribed to every alert (the address must confirm the subscription). */
+  /** Email subscribed to every alert (the address must confirm the subscription). @default no subscription */
   readonly email?: string;
   /**
    * Customer-managed key encrypting the topic. Without one the topic is not encrypted: CloudWatch
    * alarms and EventBridge cannot publish to a topic under the AWS-managed SNS key, and alerts carry
    * metric names and execution ids, not records.
+   * @default not encrypted
    */
   readonly kmsKeyArn?: string;
 }

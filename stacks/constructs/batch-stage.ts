@@ -6,14 +6,14 @@ import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
-import { BATCH_ENV, BATCH_FUNCTION_TIMEOUTS } from "../../contract/batch";
 import { buildBatchWorkflow } from "../../state-machines/batch-workflow";
 import { batchWorkflowProps } from "../config/batch-workflow-props";
 import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "../config";
 import { arn, AwsContext, grant, kmsForContext, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { NodeFunction } from "./node-function";
+import { BatchFunctionKey, batchFunctionSpecs, BatchFunctionSpec } from "./batch-functions";
 import { physicalName, type BatchFunctionName } from "../../contract/names";
-import { BATCH_PREFIXES, LAKE_PREFIXES, RESULTS_PREFIX } from "../../contract/lake-layout";
+import { LAKE_PREFIXES, RESULTS_PREFIX } from "../../contract/lake-layout";
 import { BatchSettings } from "../../contract/settings";
 
 export interface BatchStageProps {
@@ -21,14 +21,21 @@ export interface BatchStageProps {
   readonly functionNames: Readonly<Record<BatchFunctionName, string>>;
   /** The schedule's dead-letter queue (`ResolvedNames.scheduleDeadLetterQueue`). */
   readonly scheduleDeadLetterQueueName: string;
+  /** Physical name of the state machine; its role, log group and schedule are named after it. */
   readonly stateMachineName: string;
+  /** Schedule, timezone and the workflow's bounds (`config.batch`). */
   readonly batch: BatchSettingsConfig;
   /** What the batch functions receive as `BATCH_SETTINGS` (see `batchSettings(config)`). */
   readonly settings: BatchSettings;
+  /** The stream the push function writes to. */
   readonly stream: KinesisStream;
+  /** The stream's mode, shards and key, for the workflow's push pacing and the push key grant. */
   readonly streamSettings: StreamSettings;
+  /** Firehose buffering, for how long the workflow waits for delivery. */
   readonly delivery: DeliverySettings;
+  /** The lake bucket holding landing/, staging/, runs/, processed/ and data/. */
   readonly lakeBucket: S3Bucket;
+  /** Where the validation query writes its results. */
   readonly resultsBucket: S3Bucket;
   /** The crawler the workflow runs, or null under partition projection (the workflow then never crawls). */
   readonly crawlerName: string | null;
@@ -36,12 +43,15 @@ export interface BatchStageProps {
   readonly workgroupName: string;
   /** Topic failed runs are published to. */
   readonly alerts: SnsTopic;
+  /** Days the functions' and the state machine's log groups keep events. */
   readonly logRetentionDays: number;
   /**
    * Customer-managed key of the stack (lake bucket, stream, logs, state machine, queue, topic); unset
    * uses AWS-managed keys. A stream-only key from `stream.kmsKeyArn` arrives in `streamSettings`.
+   * @default AWS-managed keys
    */
   readonly kmsKeyArn?: string;
+  /** Account, partition and region ARNs are built from. */
   readonly ctx: AwsContext;
 }
 
@@ -55,99 +65,33 @@ export class BatchStage extends Construct {
   public readonly alerts: SnsTopic;
   public readonly deadLetterQueue: SqsQueue;
   public readonly schedule?: SchedulerSchedule;
-  public readonly functions: Readonly<Record<"extract" | "push" | "deliveryCheck" | "finalize", NodeFunction>>;
+  public readonly functions: Readonly<Record<BatchFunctionKey, NodeFunction>>;
 
   constructor(scope: Construct, id: string, props: BatchStageProps) {
     super(scope, id);
-    const { ctx, batch, lakeBucket } = props;
-    const { settings } = props;
-    const environment = {
-      [BATCH_ENV.bucket]: lakeBucket.bucket,
-      [BATCH_ENV.settings]: JSON.stringify(settings),
-    };
-    const objects = (prefix: string) => `${lakeBucket.arn}/${prefix}*`;
-    const listPrefix = (sid: string, prefix: string): PolicyStatement => ({
-      sid,
-      actions: ["s3:ListBucket"],
-      resources: [lakeBucket.arn],
-      condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } },
-    });
-    const fn = (name: BatchFunctionName, description: string, memoryMiB: number, timeoutSeconds: number, statements: PolicyStatement[], extraEnv = {}) =>
-      new NodeFunction(this, name, {
-        functionName: props.functionNames[name],
-        description,
-        entry: `handlers/${name}/index.ts`,
-        memoryMiB,
-        timeoutSeconds,
-        environment: { ...environment, ...extraEnv },
-        statements: [...statements, ...lakeKey(name)],
+    const { ctx, batch } = props;
+    const specs = batchFunctionSpecs(props);
+    const build = (spec: BatchFunctionSpec) =>
+      new NodeFunction(this, spec.name, {
+        functionName: props.functionNames[spec.name],
+        description: spec.description,
+        entry: `handlers/${spec.name}/index.ts`,
+        memoryMiB: spec.memoryMiB,
+        timeoutSeconds: spec.timeoutSeconds,
+        bindings: spec.bindings,
+        grants:
+          props.kmsKeyArn && spec.lakeKeyActions.length > 0
+            ? [kmsThrough("UseLakeKey", props.kmsKeyArn, spec.lakeKeyActions, "s3", ctx)]
+            : [],
         logRetentionDays: props.logRetentionDays,
         kmsKeyArn: props.kmsKeyArn,
         ctx,
       });
-
-    // What each function does with lake objects under the customer-managed key: read, write, or both.
-    const lakeKeyActions: Record<string, string[]> = {
-      extract: ["kms:Decrypt", "kms:GenerateDataKey"],
-      push: ["kms:Decrypt"],
-      "delivery-check": [],
-      finalize: ["kms:Decrypt", "kms:GenerateDataKey"],
-    };
-    const lakeKey = (name: string): PolicyStatement[] =>
-      props.kmsKeyArn && lakeKeyActions[name]!.length > 0
-        ? [kmsThrough("UseLakeKey", props.kmsKeyArn, lakeKeyActions[name]!, "s3", ctx)]
-        : [];
-    const streamKeyArn = props.streamSettings.kmsKeyArn ?? props.kmsKeyArn;
-    const pushStatements: PolicyStatement[] = [
-      { sid: "ReadStagedChunks", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging)] },
-      { sid: "PutToStream", actions: ["kinesis:PutRecords"], resources: [props.stream.arn] },
-    ];
-    if (streamKeyArn) pushStatements.push(kmsThrough("EncryptForStream", streamKeyArn, ["kms:GenerateDataKey"], "kinesis", ctx));
     this.functions = {
-      extract: fn("extract", "Batch: parses landing files, validates records, stages NDJSON chunks", 1024, BATCH_FUNCTION_TIMEOUTS.extract, [
-        listPrefix("ListLandingFiles", BATCH_PREFIXES.landing),
-        { sid: "ReadLandingFiles", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.landing)] },
-        // Reads the claim marker when the conditional write fails: a retry of the same execution carries on.
-        { sid: "ReadClaimMarker", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.runs)] },
-        {
-          sid: "WriteChunksRejectsAndMarker",
-          actions: ["s3:PutObject"],
-          resources: [objects(BATCH_PREFIXES.staging), objects(BATCH_PREFIXES.rejected), objects(BATCH_PREFIXES.runs)],
-        },
-        // A replay run reads Firehose error objects or the raw backup of a window instead of landing/.
-        {
-          sid: "ListReplaySources",
-          actions: ["s3:ListBucket"],
-          resources: [lakeBucket.arn],
-          condition: { StringLike: { "s3:prefix": [LAKE_PREFIXES.errors, `${LAKE_PREFIXES.errors}*`, LAKE_PREFIXES.raw, `${LAKE_PREFIXES.raw}*`] } },
-        },
-        { sid: "ReadReplaySources", actions: ["s3:GetObject"], resources: [objects(LAKE_PREFIXES.errors), objects(LAKE_PREFIXES.raw)] },
-      ]),
-      push: fn("push", "Batch: pushes one staged chunk to Kinesis with PutRecords, retrying failed entries", 512, BATCH_FUNCTION_TIMEOUTS.push, pushStatements, {
-        [BATCH_ENV.streamName]: props.stream.name,
-      }),
-      deliveryCheck: fn("delivery-check", "Batch: reports whether Firehose delivered objects since the push", 256, BATCH_FUNCTION_TIMEOUTS.deliveryCheck, [
-        listPrefix("ListDeliveredData", LAKE_PREFIXES.data),
-      ]),
-      finalize: fn("finalize", "Batch: moves the batch's landing files (or replayed error objects) to processed/ and closes its marker", 256, BATCH_FUNCTION_TIMEOUTS.finalize, [
-        { sid: "ReadManifestAndMarker", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging), objects(BATCH_PREFIXES.runs)] },
-        // Checks which files are still to move (a re-run after a partial move) by listing their keys.
-        {
-          sid: "ListLandingAndProcessedFiles",
-          actions: ["s3:ListBucket"],
-          resources: [lakeBucket.arn],
-          condition: {
-            StringLike: {
-              "s3:prefix": [BATCH_PREFIXES.landing, `${BATCH_PREFIXES.landing}*`, BATCH_PREFIXES.processed, `${BATCH_PREFIXES.processed}*`],
-            },
-          },
-        },
-        { sid: "MoveLandingFiles", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects(BATCH_PREFIXES.landing)] },
-        { sid: "WriteProcessedAndMarker", actions: ["s3:PutObject"], resources: [objects(BATCH_PREFIXES.processed), objects(BATCH_PREFIXES.runs)] },
-        // A successful replay of errors/ moves the error objects it loaded to processed/<batchId>/errors/ (the raw backup is never moved).
-        listPrefix("ListReplayedErrorObjects", LAKE_PREFIXES.errors),
-        { sid: "MoveReplayedErrorObjects", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects(LAKE_PREFIXES.errors)] },
-      ]),
+      extract: build(specs.extract),
+      push: build(specs.push),
+      deliveryCheck: build(specs.deliveryCheck),
+      finalize: build(specs.finalize),
     };
 
     this.alerts = props.alerts;
@@ -193,35 +137,38 @@ export class BatchStage extends Construct {
       ...(props.kmsKeyArn ? { kmsMasterKeyId: props.kmsKeyArn } : { sqsManagedSseEnabled: true }),
       messageRetentionSeconds: 1_209_600,
     });
-    if (batch.schedule !== null) {
-      const schedulerRole = serviceRole(this, "scheduler-role", physicalName.schedulerRole(props.stateMachineName), "scheduler.amazonaws.com", ctx);
-      const schedulerStatements: PolicyStatement[] = [
-        { sid: "StartBatchRun", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] },
-        { sid: "DeadLetterUndeliveredStarts", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
-      ];
-      // StartExecution needs no kms permission of its caller (Step Functions "Data at rest
-      // encryption", API caller table: StartExecution "--"); the execution role encrypts the input.
-      if (props.kmsKeyArn) {
-        schedulerStatements.push(kmsThrough("EncryptDeadLetters", props.kmsKeyArn, ["kms:GenerateDataKey", "kms:Decrypt"], "sqs", ctx));
-      }
-      const schedulerPolicy = grant(this, "start-batch", schedulerRole, schedulerStatements);
-      this.schedule = new SchedulerSchedule(this, "schedule", {
-        name: physicalName.schedule(props.stateMachineName),
-        description: "Starts the batch workflow; the scheduled time becomes the batch id",
-        scheduleExpression: batch.schedule,
-        scheduleExpressionTimezone: batch.scheduleTimezone,
-        flexibleTimeWindow: { mode: "OFF" },
-        target: {
-          arn: this.stateMachine.arn,
-          roleArn: schedulerRole.arn,
-          // Scheduler fills <aws.scheduler.scheduled-time> in; the batch id is derived from it, not the clock.
-          input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
-          retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
-          deadLetterConfig: { arn: this.deadLetterQueue.arn },
-        },
-        dependsOn: [schedulerPolicy],
-      });
+    if (batch.schedule !== null) this.schedule = this.scheduleRuns(batch.schedule, props);
+  }
+
+  /** The schedule that starts a run, with its own role and the dead-letter queue for starts it could not deliver. */
+  private scheduleRuns(schedule: string, props: BatchStageProps): SchedulerSchedule {
+    const schedulerRole = serviceRole(this, "scheduler-role", physicalName.schedulerRole(props.stateMachineName), "scheduler.amazonaws.com", props.ctx);
+    const schedulerStatements: PolicyStatement[] = [
+      { sid: "StartBatchRun", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] },
+      { sid: "DeadLetterUndeliveredStarts", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
+    ];
+    // StartExecution needs no kms permission of its caller (Step Functions "Data at rest
+    // encryption", API caller table: StartExecution "--"); the execution role encrypts the input.
+    if (props.kmsKeyArn) {
+      schedulerStatements.push(kmsThrough("EncryptDeadLetters", props.kmsKeyArn, ["kms:GenerateDataKey", "kms:Decrypt"], "sqs", props.ctx));
     }
+    const schedulerPolicy = grant(this, "start-batch", schedulerRole, schedulerStatements);
+    return new SchedulerSchedule(this, "schedule", {
+      name: physicalName.schedule(props.stateMachineName),
+      description: "Starts the batch workflow; the scheduled time becomes the batch id",
+      scheduleExpression: schedule,
+      scheduleExpressionTimezone: props.batch.scheduleTimezone,
+      flexibleTimeWindow: { mode: "OFF" },
+      target: {
+        arn: this.stateMachine.arn,
+        roleArn: schedulerRole.arn,
+        // Scheduler fills <aws.scheduler.scheduled-time> in; the batch id is derived from it, not the clock.
+        input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
+        retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+        deadLetterConfig: { arn: this.deadLetterQueue.arn },
+      },
+      dependsOn: [schedulerPolicy],
+    });
   }
 
   /**

@@ -9,26 +9,34 @@ import { DayKey, EventSchema, partitionKeys, TIMESTAMP_TEXT_FORMATS } from "../.
 import { PROJECTED_YEARS } from "../../contract/sql/partition-projection";
 import type { CatalogSettings } from "../config";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
+import type { EventsTable } from "./events-table";
 import { LatestView } from "./latest-view";
 import { physicalName } from "../../contract/names";
 import { LAKE_PREFIXES } from "../../contract/lake-layout";
 
 export interface CatalogStageProps {
+  /** Physical names (`ResolvedNames.database`, `.table`, `.crawler`). */
   readonly databaseName: string;
   readonly tableName: string;
   readonly crawlerName: string;
+  /** The table's columns (with `batch_id` when the batch path adds it). */
   readonly schema: EventSchema;
+  /** Name of the day partition key. */
   readonly dayKey: DayKey;
+  /** What Firehose delivers; picks the table's storage descriptor. */
   readonly format: "parquet" | "json";
+  /** The bucket whose data/ prefix is the table location. */
   readonly lakeBucket: S3Bucket;
+  /** Crawler schedule and schema policies, partition projection, the latest view's window. */
   readonly catalog: CatalogSettings;
-  /** Customer-managed key of the lake bucket and the crawler's logs; unset uses SSE-S3. */
+  /** Customer-managed key of the lake bucket and the crawler's logs. @default SSE-S3 */
   readonly kmsKeyArn?: string;
   /**
    * The event id column: adds the view `<table>_latest`, the latest row per event id ({@link LatestView}).
    * @default no view
    */
   readonly eventIdColumn?: string;
+  /** Account, partition and region ARNs are built from. */
   readonly ctx: AwsContext;
 }
 
@@ -90,6 +98,8 @@ export class CatalogStage extends Construct {
   public readonly database: GlueCatalogDatabase;
   public readonly table: GlueCatalogTable;
   public readonly crawler: GlueCrawler;
+  /** The table with its database and literal names, as the delivery and query stages take it. */
+  public readonly events: EventsTable;
   /** s3://bucket/data/ — the table location. */
   public readonly tableLocation: string;
   /** The deduplicated view `<table>_latest`, when `eventIdColumn` is set. */
@@ -98,46 +108,18 @@ export class CatalogStage extends Construct {
   constructor(scope: Construct, id: string, props: CatalogStageProps) {
     super(scope, id);
     const { ctx } = props;
-    const storage = STORAGE[props.format];
     this.tableLocation = `s3://${props.lakeBucket.bucket}/${LAKE_PREFIXES.data}`;
 
     this.database = new GlueCatalogDatabase(this, "database", {
       name: props.databaseName,
       description: "Data lake events delivered by Firehose",
     });
-    this.table = new GlueCatalogTable(this, "table", {
-      databaseName: this.database.name,
-      name: props.tableName,
-      description: "Events, partitioned by hour; columns generated from the event schema",
-      tableType: "EXTERNAL_TABLE",
-      parameters: {
-        EXTERNAL: "TRUE",
-        ...storage.parameters,
-        ...(props.catalog.partitionProjection ? partitionProjectionParameters(this.tableLocation, props.dayKey) : {}),
-      },
-      partitionKeys: partitionKeys(props.dayKey).map((name) => ({ name, type: "string" })),
-      storageDescriptor: {
-        location: this.tableLocation,
-        inputFormat: storage.inputFormat,
-        outputFormat: storage.outputFormat,
-        serDeInfo: {
-          serializationLibrary: storage.serializationLibrary,
-          parameters: { ...storage.serDeParameters },
-        },
-        columns: props.schema.columns.map((column) => ({
-          name: column.name,
-          type: column.type,
-          comment: column.description,
-        })),
-      },
-    });
+    this.table = this.eventsTable(props);
+    this.events = { database: this.database, table: this.table, databaseName: props.databaseName, tableName: props.tableName };
 
     if (props.eventIdColumn !== undefined) {
       this.latestView = new LatestView(this, "latest", {
-        database: this.database,
-        databaseName: props.databaseName,
-        table: this.table,
-        tableName: props.tableName,
+        source: this.events,
         schema: props.schema,
         dayKey: props.dayKey,
         eventIdColumn: props.eventIdColumn,
@@ -145,21 +127,7 @@ export class CatalogStage extends Construct {
       });
     }
 
-    const security = new GlueSecurityConfiguration(this, "security", {
-      name: physicalName.crawlerSecurityConfiguration(props.crawlerName),
-      encryptionConfiguration: props.kmsKeyArn
-        ? {
-            s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn: props.kmsKeyArn },
-            cloudwatchEncryption: { cloudwatchEncryptionMode: "SSE-KMS", kmsKeyArn: props.kmsKeyArn },
-            jobBookmarksEncryption: { jobBookmarksEncryptionMode: "CSE-KMS", kmsKeyArn: props.kmsKeyArn },
-          }
-        : {
-            s3Encryption: { s3EncryptionMode: "SSE-S3" },
-            cloudwatchEncryption: { cloudwatchEncryptionMode: "DISABLED" },
-            jobBookmarksEncryption: { jobBookmarksEncryptionMode: "DISABLED" },
-          },
-    });
-
+    const security = crawlerSecurityConfiguration(this, props);
     const role = serviceRole(this, "crawler-role", physicalName.crawlerRole(props.crawlerName), "glue.amazonaws.com", ctx);
     const policy = grant(this, "crawler-partitions", role, crawlerStatements(props));
 
@@ -187,6 +155,55 @@ export class CatalogStage extends Construct {
       dependsOn: [policy],
     });
   }
+
+  /** The events table, defined from the schema: Firehose converts with it, Athena reads it. */
+  private eventsTable(props: CatalogStageProps): GlueCatalogTable {
+    const storage = STORAGE[props.format];
+    return new GlueCatalogTable(this, "table", {
+      databaseName: this.database.name,
+      name: props.tableName,
+      description: "Events, partitioned by hour; columns generated from the event schema",
+      tableType: "EXTERNAL_TABLE",
+      parameters: {
+        EXTERNAL: "TRUE",
+        ...storage.parameters,
+        ...(props.catalog.partitionProjection ? partitionProjectionParameters(this.tableLocation, props.dayKey) : {}),
+      },
+      partitionKeys: partitionKeys(props.dayKey).map((name) => ({ name, type: "string" })),
+      storageDescriptor: {
+        location: this.tableLocation,
+        inputFormat: storage.inputFormat,
+        outputFormat: storage.outputFormat,
+        serDeInfo: {
+          serializationLibrary: storage.serializationLibrary,
+          parameters: { ...storage.serDeParameters },
+        },
+        columns: props.schema.columns.map((column) => ({
+          name: column.name,
+          type: column.type,
+          comment: column.description,
+        })),
+      },
+    });
+  }
+}
+
+/** Encryption of what the crawler writes: its logs and bookmarks under the customer-managed key, or SSE-S3. */
+function crawlerSecurityConfiguration(scope: Construct, props: CatalogStageProps): GlueSecurityConfiguration {
+  return new GlueSecurityConfiguration(scope, "security", {
+    name: physicalName.crawlerSecurityConfiguration(props.crawlerName),
+    encryptionConfiguration: props.kmsKeyArn
+      ? {
+          s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn: props.kmsKeyArn },
+          cloudwatchEncryption: { cloudwatchEncryptionMode: "SSE-KMS", kmsKeyArn: props.kmsKeyArn },
+          jobBookmarksEncryption: { jobBookmarksEncryptionMode: "CSE-KMS", kmsKeyArn: props.kmsKeyArn },
+        }
+      : {
+          s3Encryption: { s3EncryptionMode: "SSE-S3" },
+          cloudwatchEncryption: { cloudwatchEncryptionMode: "DISABLED" },
+          jobBookmarksEncryption: { jobBookmarksEncryptionMode: "DISABLED" },
+        },
+  });
 }
 
 function crawlerStatements(props: CatalogStageProps): PolicyStatement[] {

@@ -9,6 +9,7 @@ import { DayKey, EventSchema, GlueType, parseDecimal, partitionKeys } from "../.
 import { AwsContext, kmsThrough, policyDocument, PolicyStatement } from "./iam";
 import { physicalName } from "../../contract/names";
 import { LAKE_PREFIXES, RESULTS_PREFIX } from "../../contract/lake-layout";
+import { analysisDefinition } from "./quicksight-analysis";
 
 /** How QuickSight reads a data set: imported into SPICE, or queried in Athena on every view. */
 export type QuickSightImportMode = "SPICE" | "DIRECT_QUERY";
@@ -58,21 +59,8 @@ export const ANALYSIS_OWNER_ACTIONS: readonly string[] = [
   "quicksight:UpdateAnalysis",
 ];
 
-/** Identifier of the data set inside the analysis definition (DataSetIdentifierDeclaration). */
-export const DATA_SET_IDENTIFIER = "events";
-
-/** Name of the analysis calculated field that is 1 for a row with a NULL in a required column, else 0. */
-export const MISSING_REQUIRED_FIELD = "missing_required_fields";
-
 /** Column the "events by type" bar chart prefers when the schema has it as a string. */
 export const PREFERRED_BREAKDOWN_COLUMN = "event_type";
-
-/** Visual ids of the starting sheet, also its grid layout element ids. */
-export const VISUAL_IDS = {
-  eventsPerHour: "events-per-hour",
-  eventsByType: "events-by-type",
-  missingRequired: "rows-missing-required-fields",
-} as const;
 
 /** Glue (Hive) type → QuickSight input column type, following QuickSight's supported Athena types. */
 export function quickSightColumnType(type: GlueType): QuickSightColumnType {
@@ -163,7 +151,7 @@ export interface DashboardsStageProps {
    * schema other than batch_id
    */
   readonly breakdownColumn?: string;
-  /** When set, an inline policy on QuickSight's existing role grants it {@link quickSightDataAccess}. */
+  /** When set, an inline policy on QuickSight's existing role grants it {@link quickSightDataAccess}. @default no policy */
   readonly serviceRole?: QuickSightServiceRoleAccess;
 }
 
@@ -195,47 +183,8 @@ export class DashboardsStage extends Construct {
   constructor(scope: Construct, id: string, props: DashboardsStageProps) {
     super(scope, id);
     const { schema } = props;
-    const columnNames = [...schema.columns.map((column) => column.name), ...partitionKeys(props.dayKey)];
-    const stringColumns = schema.columns.filter((column) => column.type === "string").map((column) => column.name);
-    const breakdownColumn =
-      props.breakdownColumn ??
-      (stringColumns.includes(PREFERRED_BREAKDOWN_COLUMN)
-        ? PREFERRED_BREAKDOWN_COLUMN
-        : stringColumns.find((name) => name !== BATCH_ID_COLUMN));
-    const requiredColumns = schema.columns.filter((column) => column.required).map((column) => column.name);
-
-    const errors: string[] = [];
-    if (!NAME_PREFIX.test(props.namePrefix)) {
-      errors.push(`namePrefix must be 1..200 letters, digits, "_" or "-", got "${props.namePrefix}"`);
-    }
-    if (!Token.isUnresolved(props.principalArn) && !PRINCIPAL_ARN.test(props.principalArn)) {
-      errors.push(`principalArn must be arn:aws:quicksight:<region>:<account>:user|group/<namespace>/<name>, got "${props.principalArn}"`);
-    }
-    if (!IMPORT_MODES.includes(props.importMode)) {
-      errors.push(`importMode must be one of ${IMPORT_MODES.join(", ")}, got "${props.importMode}"`);
-    }
-    const eventTime = schema.columns.find((column) => column.name === schema.eventTimeColumn);
-    if (!eventTime || (eventTime.type !== "timestamp" && eventTime.type !== "date")) {
-      errors.push(`schema.eventTimeColumn must name a timestamp or date column of the schema, got "${schema.eventTimeColumn}"`);
-    }
-    const duplicates = columnNames.filter((name, index) => columnNames.indexOf(name) !== index);
-    if (duplicates.length > 0) {
-      errors.push(`schema columns must be unique and differ from the partition keys, got duplicates ${duplicates.join(", ")}`);
-    }
-    const tooLong = columnNames.filter((name) => name.length > MAX_COLUMN_NAME);
-    if (tooLong.length > 0) {
-      errors.push(`schema column names must be at most ${MAX_COLUMN_NAME} characters for QuickSight, got ${tooLong.join(", ")}`);
-    }
-    if (requiredColumns.length === 0) {
-      errors.push("schema must have at least one required column (the missing-fields KPI counts NULLs in them), got none");
-    }
-    if (breakdownColumn === undefined) {
-      errors.push(`breakdownColumn is needed: the schema has no string column to group events by, got columns ${columnNames.join(", ")}`);
-    } else if (!stringColumns.includes(breakdownColumn)) {
-      errors.push(`breakdownColumn must be a string column of the schema (${stringColumns.join(", ") || "none"}), got "${breakdownColumn}"`);
-    }
-    if (errors.length > 0) throw new Error(`DashboardsStage "${id}": ${errors.join("; ")}`);
-    this.breakdownColumn = breakdownColumn!;
+    const { breakdownColumn, requiredColumns } = resolveColumns(id, props);
+    this.breakdownColumn = breakdownColumn;
     this.requiredColumns = requiredColumns;
 
     // The data source queries Athena in its own region: keep it (and what uses it) with the workgroup.
@@ -303,121 +252,51 @@ export class DashboardsStage extends Construct {
   }
 }
 
-interface DefinitionInputs {
-  readonly dataSetArn: string;
-  readonly eventTimeColumn: string;
-  readonly breakdownColumn: string;
-  readonly requiredColumns: readonly string[];
-}
-
 /**
- * The analysis `definition` block in Terraform's snake_case: the generated class types it as `any`, so
- * cdktf passes it through verbatim. Field names follow the provider's schema
- * (internal/service/quicksight/schema: analysis.go, visual_line_chart.go, visual_bar_chart.go,
- * visual_kpi.go, visual_fields.go).
+ * The breakdown and required columns, after checking the props: throws one message naming every
+ * problem, the value received and what is allowed.
  */
-function analysisDefinition(inputs: DefinitionInputs): Record<string, unknown> {
-  const column = (name: string) => ({ data_set_identifier: DATA_SET_IDENTIFIER, column_name: name });
-  const title = (text: string) => ({ visibility: "VISIBLE", format_text: { plain_text: text } });
-  const subtitle = (text: string) => ({ visibility: "VISIBLE", format_text: { plain_text: text } });
-  // QuickSight has no record-count field: count the event time, which is required and so never NULL.
-  const countEvents = (fieldId: string) => ({
-    date_measure_field: { field_id: fieldId, column: column(inputs.eventTimeColumn), aggregation_function: "COUNT" },
-  });
-  const isNull = inputs.requiredColumns.map((name) => `isNull({${name}})`).join(" OR ");
+function resolveColumns(id: string, props: DashboardsStageProps): { breakdownColumn: string; requiredColumns: string[] } {
+  const { schema } = props;
+  const columnNames = [...schema.columns.map((column) => column.name), ...partitionKeys(props.dayKey)];
+  const stringColumns = schema.columns.filter((column) => column.type === "string").map((column) => column.name);
+  const breakdownColumn =
+    props.breakdownColumn ??
+    (stringColumns.includes(PREFERRED_BREAKDOWN_COLUMN)
+      ? PREFERRED_BREAKDOWN_COLUMN
+      : stringColumns.find((name) => name !== BATCH_ID_COLUMN));
+  const requiredColumns = schema.columns.filter((column) => column.required).map((column) => column.name);
 
-  // "Failed records" are not in this table: the transform returns records missing a required field
-  // (or with a value it cannot coerce) as ProcessingFailed, so Firehose writes them under errors/ and
-  // counts them in CloudWatch. The honest table-side signal is rows that reached the table with a NULL
-  // in a required column anyway (e.g. written before a column became required); it should stay 0.
-  const missingRequired = {
-    kpi_visual: {
-      visual_id: VISUAL_IDS.missingRequired,
-      title: title("Rows missing required fields"),
-      subtitle: subtitle(
-        "Rows in the table with a NULL in a required column; should be 0. Records the pipeline rejected are not here: see the CloudWatch dashboard and the errors/ prefix.",
-      ),
-      chart_configuration: {
-        field_wells: {
-          values: [
-            {
-              numerical_measure_field: {
-                field_id: "rows-missing-required-fields-sum",
-                column: column(MISSING_REQUIRED_FIELD),
-                aggregation_function: { simple_numerical_aggregation: "SUM" },
-              },
-            },
-          ],
-        },
-      },
-    },
-  };
-
-  return {
-    data_set_identifiers_declarations: [{ identifier: DATA_SET_IDENTIFIER, data_set_arn: inputs.dataSetArn }],
-    calculated_fields: [
-      { data_set_identifier: DATA_SET_IDENTIFIER, name: MISSING_REQUIRED_FIELD, expression: `ifelse(${isNull}, 1, 0)` },
-    ],
-    sheets: [
-      {
-        sheet_id: "overview",
-        name: "Overview",
-        content_type: "INTERACTIVE",
-        visuals: [
-          {
-            line_chart_visual: {
-              visual_id: VISUAL_IDS.eventsPerHour,
-              title: title("Events per hour"),
-              chart_configuration: {
-                field_wells: {
-                  line_chart_aggregated_field_wells: {
-                    category: [
-                      {
-                        date_dimension_field: {
-                          field_id: "event-hour",
-                          column: column(inputs.eventTimeColumn),
-                          date_granularity: "HOUR",
-                        },
-                      },
-                    ],
-                    values: [countEvents("events-per-hour-count")],
-                  },
-                },
-              },
-            },
-          },
-          {
-            bar_chart_visual: {
-              visual_id: VISUAL_IDS.eventsByType,
-              title: title(`Events by ${inputs.breakdownColumn}`),
-              chart_configuration: {
-                field_wells: {
-                  bar_chart_aggregated_field_wells: {
-                    category: [
-                      { categorical_dimension_field: { field_id: "event-type", column: column(inputs.breakdownColumn) } },
-                    ],
-                    values: [countEvents("events-by-type-count")],
-                  },
-                },
-              },
-            },
-          },
-          missingRequired,
-        ],
-        layouts: [
-          {
-            configuration: {
-              grid_layout: {
-                elements: [
-                  { element_id: VISUAL_IDS.eventsPerHour, element_type: "VISUAL", column_span: 24, row_span: 12 },
-                  { element_id: VISUAL_IDS.missingRequired, element_type: "VISUAL", column_span: 12, row_span: 12 },
-                  { element_id: VISUAL_IDS.eventsByType, element_type: "VISUAL", column_span: 36, row_span: 12 },
-                ],
-              },
-            },
-          },
-        ],
-      },
-    ],
-  };
+  const errors: string[] = [];
+  if (!NAME_PREFIX.test(props.namePrefix)) {
+    errors.push(`namePrefix must be 1..200 letters, digits, "_" or "-", got "${props.namePrefix}"`);
+  }
+  if (!Token.isUnresolved(props.principalArn) && !PRINCIPAL_ARN.test(props.principalArn)) {
+    errors.push(`principalArn must be arn:aws:quicksight:<region>:<account>:user|group/<namespace>/<name>, got "${props.principalArn}"`);
+  }
+  if (!IMPORT_MODES.includes(props.importMode)) {
+    errors.push(`importMode must be one of ${IMPORT_MODES.join(", ")}, got "${props.importMode}"`);
+  }
+  const eventTime = schema.columns.find((column) => column.name === schema.eventTimeColumn);
+  if (!eventTime || (eventTime.type !== "timestamp" && eventTime.type !== "date")) {
+    errors.push(`schema.eventTimeColumn must name a timestamp or date column of the schema, got "${schema.eventTimeColumn}"`);
+  }
+  const duplicates = columnNames.filter((name, index) => columnNames.indexOf(name) !== index);
+  if (duplicates.length > 0) {
+    errors.push(`schema columns must be unique and differ from the partition keys, got duplicates ${duplicates.join(", ")}`);
+  }
+  const tooLong = columnNames.filter((name) => name.length > MAX_COLUMN_NAME);
+  if (tooLong.length > 0) {
+    errors.push(`schema column names must be at most ${MAX_COLUMN_NAME} characters for QuickSight, got ${tooLong.join(", ")}`);
+  }
+  if (requiredColumns.length === 0) {
+    errors.push("schema must have at least one required column (the missing-fields KPI counts NULLs in them), got none");
+  }
+  if (breakdownColumn === undefined) {
+    errors.push(`breakdownColumn is needed: the schema has no string column to group events by, got columns ${columnNames.join(", ")}`);
+  } else if (!stringColumns.includes(breakdownColumn)) {
+    errors.push(`breakdownColumn must be a string column of the schema (${stringColumns.join(", ") || "none"}), got "${breakdownColumn}"`);
+  }
+  if (errors.length > 0) throw new Error(`DashboardsStage "${id}": ${errors.join("; ")}`);
+  return { breakdownColumn: breakdownColumn!, requiredColumns };
 }

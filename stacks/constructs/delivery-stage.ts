@@ -1,6 +1,5 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchLogStream } from "@cdktf/provider-aws/lib/cloudwatch-log-stream";
-import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
 import { KinesisFirehoseDeliveryStream } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
@@ -9,26 +8,35 @@ import { Construct } from "constructs";
 import { DayKey } from "../../contract/event-schema";
 import { deliveryPrefixes, LAKE_PREFIXES } from "../../contract/lake-layout";
 import type { DeliverySettings } from "../config";
+import type { EventsTable } from "./events-table";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole } from "./iam";
 import { physicalName } from "../../contract/names";
 import { type PartitionTime } from "../../contract/settings";
 
 export interface DeliveryStageProps {
+  /** Physical name of the delivery stream; its role and log group are named after it. */
   readonly name: string;
+  /** The stream Firehose reads. */
   readonly source: KinesisStream;
-  /** Customer-managed key of the source stream, when one is used. */
+  /** Customer-managed key of the source stream, when one is used. @default none (AWS-managed stream key) */
   readonly sourceKeyArn?: string;
+  /** The bucket Firehose writes data/, raw/ and errors/ to. */
   readonly lakeBucket: S3Bucket;
+  /** The published transform Firehose invokes by its qualified ARN. */
   readonly transform: LambdaFunction;
-  readonly table: GlueCatalogTable;
-  readonly databaseName: string;
-  readonly tableName: string;
+  /** The table Firehose converts records with (Parquet); delivery starts after it exists. */
+  readonly table: EventsTable;
+  /** Format, buffering and processor settings (`config.delivery`). */
   readonly delivery: DeliverySettings;
+  /** Name of the day partition key in the prefixes. */
   readonly dayKey: DayKey;
+  /** Partition by arrival time, or by event time with dynamic partitioning. */
   readonly partitionTime: PartitionTime;
+  /** Days the delivery log group keeps events. */
   readonly logRetentionDays: number;
-  /** Customer-managed key of the lake bucket and the log group; unset uses SSE-S3 and AWS-managed keys. */
+  /** Customer-managed key of the lake bucket and the log group. @default SSE-S3 and AWS-managed keys */
   readonly kmsKeyArn?: string;
+  /** Account, partition and region ARNs are built from. */
   readonly ctx: AwsContext;
 }
 
@@ -125,20 +133,7 @@ export class DeliveryStage extends Construct {
             },
           ],
         },
-        dataFormatConversionConfiguration: parquet
-          ? {
-              enabled: true,
-              inputFormatConfiguration: { deserializer: { openXJsonSerDe: { caseInsensitive: true } } },
-              outputFormatConfiguration: { serializer: { parquetSerDe: { compression: "SNAPPY" } } },
-              schemaConfiguration: {
-                databaseName: props.databaseName,
-                tableName: props.tableName,
-                roleArn: role.arn,
-                region: ctx.region,
-                versionId: "LATEST",
-              },
-            }
-          : undefined,
+        dataFormatConversionConfiguration: parquet ? parquetConversion(props, role.arn) : undefined,
         dynamicPartitioningConfiguration: eventTime ? { enabled: true, retryDuration: 300 } : undefined,
         s3BackupMode: "Enabled",
         s3BackupConfiguration: {
@@ -153,11 +148,28 @@ export class DeliveryStage extends Construct {
         },
       },
       // Firehose validates its role against Glue, Lambda and S3 at create time: the policy must exist first.
-      dependsOn: [policy, props.table],
+      dependsOn: [policy, props.table.table],
     });
   }
 }
 
+/** JSON in, Snappy Parquet out, with the latest version of the events table as the schema. */
+function parquetConversion(props: DeliveryStageProps, roleArn: string) {
+  return {
+    enabled: true,
+    inputFormatConfiguration: { deserializer: { openXJsonSerDe: { caseInsensitive: true } } },
+    outputFormatConfiguration: { serializer: { parquetSerDe: { compression: "SNAPPY" } } },
+    schemaConfiguration: {
+      databaseName: props.table.databaseName,
+      tableName: props.table.tableName,
+      roleArn,
+      region: props.ctx.region,
+      versionId: "LATEST",
+    },
+  };
+}
+
+/** What Firehose does: read the stream, write the lake prefixes, invoke the transform, log errors. */
 function deliveryStatements(props: DeliveryStageProps, logGroupName: string): PolicyStatement[] {
   const { ctx, lakeBucket, transform } = props;
   const statements: PolicyStatement[] = [
@@ -200,8 +212,8 @@ function deliveryStatements(props: DeliveryStageProps, logGroupName: string): Po
       actions: ["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"],
       resources: [
         arn.glueCatalog(ctx),
-        arn.glueDatabase(ctx, props.databaseName),
-        arn.glueTable(ctx, props.databaseName, props.tableName),
+        arn.glueDatabase(ctx, props.table.databaseName),
+        arn.glueTable(ctx, props.table.databaseName, props.table.tableName),
       ],
     });
   }

@@ -6,13 +6,17 @@ import { AwsContext } from "./iam";
 export interface EncryptionKeyProps {
   /** Alias name without the `alias/` prefix, e.g. `acme-prod-lake`. */
   readonly alias: string;
+  /** Account, partition and region the key policy names. */
   readonly ctx: AwsContext;
   /**
    * A state machine with execution logging is encrypted with this key (the batch path): CloudWatch
    * Logs' delivery service must then be able to decrypt with it.
+   * @default false
    */
   readonly stateMachineLogging?: boolean;
 }
+
+const DEFAULTS = { stateMachineLogging: false } as const;
 
 /**
  * The one customer-managed key of the `customer-managed` encryption option, with yearly rotation.
@@ -68,7 +72,7 @@ export class EncryptionKey extends Construct {
         Resource: "*",
       },
     ];
-    if (props.stateMachineLogging) {
+    if (props.stateMachineLogging ?? DEFAULTS.stateMachineLogging) {
       statements.push({
         // Step Functions "Data at rest encryption", step 3: exactly this statement, no condition.
         Sid: "StateMachineLogDelivery",

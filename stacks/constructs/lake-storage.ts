@@ -14,14 +14,17 @@ import type { BucketName, LakeSettings } from "../config";
 import { BATCH_PREFIXES, LAKE_PREFIXES } from "../../contract/lake-layout";
 
 export interface LakeStorageProps {
+  /** The lake bucket's name. */
   readonly lakeBucket: BucketName;
+  /** The Athena results bucket's name. */
   readonly resultsBucket: BucketName;
+  /** Lifecycle and deletion settings of the lake (`config.lake`). */
   readonly lake: LakeSettings;
-  /** Days before batch staging chunks expire; unset when the batch path is off. */
+  /** Days before batch staging chunks expire. @default no staging rule (the batch path is off) */
   readonly stagingExpirationDays?: number;
-  /** Customer-managed key for SSE-KMS (with S3 Bucket Keys); unset uses SSE-S3. */
+  /** Customer-managed key for SSE-KMS (with S3 Bucket Keys). @default SSE-S3 */
   readonly kmsKeyArn?: string;
-  /** S3 server access logging into a separate bucket; unset for none. */
+  /** S3 server access logging into a separate bucket. @default no access logging */
   readonly accessLogs?: { readonly bucket: BucketName; readonly expirationDays: number };
 }
 

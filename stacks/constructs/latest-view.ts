@@ -1,7 +1,7 @@
-import { GlueCatalogDatabase } from "@cdktf/provider-aws/lib/glue-catalog-database";
 import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
 import { Construct } from "constructs";
 import type { DayKey, EventSchema } from "../../contract/event-schema";
+import type { EventsTable } from "./events-table";
 import {
   latestViewColumns,
   latestViewName,
@@ -22,16 +22,11 @@ import {
 export const VIEW_SERDE_INFO = { name: "-", serializationLibrary: "-" } as const;
 
 export interface LatestViewProps {
-  /** The database holding the table; the view is created in it. */
-  readonly database: GlueCatalogDatabase;
-  /** Its literal name, used in the view's SQL. */
-  readonly databaseName: string;
-  /** The events table the view reads (created first). */
-  readonly table: GlueCatalogTable;
-  /** Its literal name. */
-  readonly tableName: string;
+  /** The events table the view reads (created first); the view is created in its database. */
+  readonly source: EventsTable;
   /** The table's schema (with `batch_id` when the batch path adds it). */
   readonly schema: EventSchema;
+  /** Name of the day partition key. */
   readonly dayKey: DayKey;
   /** The column of the event id; the view keeps one row per value. */
   readonly eventIdColumn: string;
@@ -65,11 +60,11 @@ export class LatestView extends Construct {
         `LatestView "${id}": eventIdColumn "${props.eventIdColumn}" is not a column of the schema (${props.schema.columns.map((c) => c.name).join(", ")})`,
       );
     }
-    this.name = latestViewName(props.tableName);
+    this.name = latestViewName(props.source.tableName);
     this.sql = latestViewSql(
       {
-        database: props.databaseName,
-        table: props.tableName,
+        database: props.source.databaseName,
+        table: props.source.tableName,
         schema: props.schema,
         dayKey: props.dayKey,
         eventIdColumn: props.eventIdColumn,
@@ -80,13 +75,13 @@ export class LatestView extends Construct {
     const definition: PrestoViewDefinition = {
       originalSql: this.sql,
       catalog: "awsdatacatalog",
-      schema: props.databaseName,
+      schema: props.source.databaseName,
       columns: columns.map((column) => ({ name: column.name, type: prestoType(column.type) })),
     };
     this.view = new GlueCatalogTable(this, "view", {
-      databaseName: props.database.name,
+      databaseName: props.source.database.name,
       name: this.name,
-      description: `Latest row per ${props.eventIdColumn} of ${props.tableName} over the partitions of the last ${props.windowDays} days and today (UTC; newest partition, then batch): duplicates from at-least-once delivery and replays removed`,
+      description: `Latest row per ${props.eventIdColumn} of ${props.source.tableName} over the partitions of the last ${props.windowDays} days and today (UTC; newest partition, then batch): duplicates from at-least-once delivery and replays removed`,
       tableType: "VIRTUAL_VIEW",
       viewOriginalText: prestoViewOriginalText(definition),
       viewExpandedText: "/* Presto View */",
@@ -95,7 +90,7 @@ export class LatestView extends Construct {
         columns: columns.map((column) => ({ name: column.name, type: column.type })),
         serDeInfo: { ...VIEW_SERDE_INFO },
       },
-      dependsOn: [props.table],
+      dependsOn: [props.source.table],
     });
   }
 }

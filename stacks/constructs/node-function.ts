@@ -4,6 +4,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Construct } from "constructs";
 import { POWERTOOLS_ENV } from "../../contract/environment";
 import { BundledHandler } from "./bundled-handler";
+import { TRANSFORM_METRICS_NAMESPACE } from "./metrics";
 import { arn, AwsContext, grant, kmsThrough, PolicyStatement, serviceRole, XRAY_WRITE } from "./iam";
 import { physicalName } from "../../contract/names";
 
@@ -12,9 +13,6 @@ export const LAMBDA_RUNTIME = "nodejs22.x";
 
 /** Powertools log level of every function. */
 export const FUNCTION_LOG_LEVEL = "INFO";
-
-/** Namespace of the transform's Powertools record metrics (`FailedRecords`, …); `MonitoringStage` alarms on it. */
-export const TRANSFORM_METRICS_NAMESPACE = "DataLake/Transform";
 
 /** Metrics namespace per handler entry, for the handlers that publish Powertools metrics. */
 export const METRICS_NAMESPACES: Readonly<Record<string, string>> = {
@@ -35,26 +33,57 @@ export function powertoolsEnvironment(functionName: string, entry: string): Reco
   };
 }
 
+/** An environment variable and the permissions on what it names: the two are always written together. */
+export interface EnvironmentBinding {
+  /** The variable the handler reads (a name from `contract/environment` or `contract/batch`). */
+  readonly variable: string;
+  readonly value: string;
+  /** What the handler does with the resource the variable names; empty for a plain setting. */
+  readonly statements: readonly PolicyStatement[];
+}
+
+/**
+ * Binds one environment variable together with the statements that let the function use what it
+ * names, e.g. `bindEnvironment(BATCH_ENV.bucket, bucket.bucket, [readObjects])`.
+ */
+export function bindEnvironment(variable: string, value: string, statements: readonly PolicyStatement[] = []): EnvironmentBinding {
+  return { variable, value, statements };
+}
+
 export interface NodeFunctionProps {
+  /** Physical name; also the Powertools service name. */
   readonly functionName: string;
+  /** Shown in the console and in `aws lambda get-function`. */
   readonly description: string;
   /** Handler entry relative to the project root, e.g. `handlers/push/index.ts`. */
   readonly entry: string;
+  /** Memory in MiB (CPU scales with it). */
   readonly memoryMiB: number;
+  /** Longest run, in seconds. */
   readonly timeoutSeconds: number;
-  /** The handler's own variables; Powertools' come from {@link powertoolsEnvironment} and may not be set here. */
-  readonly environment: Readonly<Record<string, string>>;
-  /** What the function's code calls, beyond writing its own logs (always granted). */
-  readonly statements: readonly PolicyStatement[];
+  /**
+   * The handler's own variables, each with its permissions; Powertools' variables come from
+   * {@link powertoolsEnvironment} and may not be bound here. Writing its own logs is always granted.
+   */
+  readonly bindings: readonly EnvironmentBinding[];
+  /**
+   * Permissions tied to no variable (e.g. use of the key that encrypts a bound bucket's objects),
+   * placed after the bindings' statements. @default []
+   */
+  readonly grants?: readonly PolicyStatement[];
   /** X-Ray active tracing. @default true */
   readonly tracing?: boolean;
   /** Publish a version on every change (callers that need a qualified ARN). @default false */
   readonly publish?: boolean;
+  /** Days the log group keeps events. */
   readonly logRetentionDays: number;
-  /** Customer-managed key for the log group and the environment variables; unset uses AWS-managed keys. */
+  /** Customer-managed key for the log group and the environment variables. @default AWS-managed keys */
   readonly kmsKeyArn?: string;
+  /** Account, partition and region the log-group ARN is built from. */
   readonly ctx: AwsContext;
 }
+
+const DEFAULTS = { tracing: true, publish: false, grants: [] as readonly PolicyStatement[] } as const;
 
 /**
  * One Lambda function: esbuild bundle, arm64 Node.js 22, its own role with exactly the given
@@ -67,8 +96,9 @@ export class NodeFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     super(scope, id);
-    const tracing = props.tracing ?? true;
-    const ownPowertools = Object.keys(props.environment).filter((name) => (Object.values(POWERTOOLS_ENV) as string[]).includes(name));
+    const tracing = props.tracing ?? DEFAULTS.tracing;
+    const environment = Object.fromEntries(props.bindings.map((b) => [b.variable, b.value]));
+    const ownPowertools = Object.keys(environment).filter((name) => (Object.values(POWERTOOLS_ENV) as string[]).includes(name));
     if (ownPowertools.length > 0) {
       throw new Error(`NodeFunction "${props.functionName}": environment sets ${ownPowertools.join(", ")}; NodeFunction sets Powertools' variables for every function (powertoolsEnvironment)`);
     }
@@ -86,7 +116,8 @@ export class NodeFunction extends Construct {
         actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
         resources: [`${arn.logGroup(props.ctx, logGroupName)}:*`],
       },
-      ...props.statements,
+      ...props.bindings.flatMap((b) => b.statements),
+      ...(props.grants ?? DEFAULTS.grants),
     ];
     if (tracing) statements.push(XRAY_WRITE);
     if (props.kmsKeyArn) {
@@ -106,9 +137,9 @@ export class NodeFunction extends Construct {
       sourceCodeHash: code.asset.assetHash,
       memorySize: props.memoryMiB,
       timeout: props.timeoutSeconds,
-      publish: props.publish ?? false,
+      publish: props.publish ?? DEFAULTS.publish,
       tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
-      environment: { variables: { ...props.environment, ...powertoolsEnvironment(props.functionName, props.entry) } },
+      environment: { variables: { ...environment, ...powertoolsEnvironment(props.functionName, props.entry) } },
       kmsKeyArn: props.kmsKeyArn,
       dependsOn: [this.logGroup, policy],
     });

@@ -1,29 +1,32 @@
 import { AthenaNamedQuery } from "@cdktf/provider-aws/lib/athena-named-query";
 import { AthenaWorkgroup } from "@cdktf/provider-aws/lib/athena-workgroup";
-import { GlueCatalogDatabase } from "@cdktf/provider-aws/lib/glue-catalog-database";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Construct } from "constructs";
 import { DayKey, EventSchema } from "../../contract/event-schema";
+import type { EventsTable } from "./events-table";
 import { namedQueries } from "../sql/named-queries";
 import { RESULTS_PREFIX } from "../../contract/lake-layout";
 
 export interface QueryStageProps {
+  /** Physical name of the user-facing workgroup. */
   readonly workgroupName: string;
+  /** Bucket of the workgroups' enforced result location. */
   readonly resultsBucket: S3Bucket;
+  /** Scan limit per query, in bytes. */
   readonly bytesScannedCutoffPerQuery: number;
+  /** Athena engine version, e.g. `AUTO` or `Athena engine version 3`. */
   readonly engineVersion: string;
-  /** The database the named queries run in. */
-  readonly database: GlueCatalogDatabase;
-  /** Its literal name, used in the generated SQL. */
-  readonly databaseName: string;
-  readonly tableName: string;
+  /** The table the named queries read; they are created in its database. */
+  readonly table: EventsTable;
+  /** The table's columns, for the generated SQL. */
   readonly schema: EventSchema;
+  /** Name of the day partition key. */
   readonly dayKey: DayKey;
   /** The event id column: adds the "Latest row per event" query (the `<table>_latest` view's deduplication). @default no such query */
   readonly eventIdColumn?: string;
   /** `catalog.partitionProjection`: the latest-partitions query reads data instead of `$partitions`. @default false */
   readonly partitionProjection?: boolean;
-  /** Customer-managed key for query results; unset uses SSE-S3. */
+  /** Customer-managed key for query results. @default SSE-S3 */
   readonly kmsKeyArn?: string;
   /**
    * The batch validation query's own workgroup: the same results location, encryption and enforcement,
@@ -31,6 +34,8 @@ export interface QueryStageProps {
    */
   readonly validationWorkgroup?: { readonly name: string; readonly bytesScannedCutoffPerQuery: number };
 }
+
+const DEFAULTS = { partitionProjection: false } as const;
 
 /** Query: an Athena workgroup with enforced, encrypted results and a scan cutoff, plus named queries. */
 export class QueryStage extends Construct {
@@ -75,18 +80,18 @@ export class QueryStage extends Construct {
       });
     }
     this.namedQueries = namedQueries({
-      database: props.databaseName,
-      table: props.tableName,
+      database: props.table.databaseName,
+      table: props.table.tableName,
       schema: props.schema,
       dayKey: props.dayKey,
       eventIdColumn: props.eventIdColumn,
-      partitionProjection: props.partitionProjection,
+      partitionProjection: props.partitionProjection ?? DEFAULTS.partitionProjection,
     }).map(
       (query) =>
         new AthenaNamedQuery(this, query.id, {
           name: query.name,
           description: query.description,
-          database: props.database.name,
+          database: props.table.database.name,
           workgroup: this.workgroup.name,
           query: query.sql,
         }),

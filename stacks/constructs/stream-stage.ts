@@ -5,8 +5,9 @@ import type { StreamMode } from "../config";
 export interface StreamStageProps {
   /** Physical stream name. */
   readonly name: string;
+  /** PROVISIONED (fixed shards) or ON_DEMAND. */
   readonly mode: StreamMode;
-  /** Shards for PROVISIONED; must be unset for ON_DEMAND. */
+  /** Shards for PROVISIONED; must be unset for ON_DEMAND. @default none (ON_DEMAND) */
   readonly shardCount?: number;
   /** Hours records stay readable (and replayable), 24–8760. */
   readonly retentionHours: number;
@@ -16,6 +17,8 @@ export interface StreamStageProps {
 
 /** The AWS-managed Kinesis key: encryption at rest at no extra cost. */
 export const AWS_MANAGED_KINESIS_KEY = "alias/aws/kinesis";
+
+const DEFAULTS = { kmsKeyId: AWS_MANAGED_KINESIS_KEY } as const;
 
 /** Ingest: the Kinesis data stream producers write to, encrypted with KMS. */
 export class StreamStage extends Construct {
@@ -33,7 +36,7 @@ export class StreamStage extends Construct {
       // The provider rejects shard_count with ON_DEMAND at plan time.
       shardCount: props.mode === "PROVISIONED" ? props.shardCount : undefined,
       encryptionType: "KMS",
-      kmsKeyId: props.kmsKeyArn ?? AWS_MANAGED_KINESIS_KEY,
+      kmsKeyId: props.kmsKeyArn ?? DEFAULTS.kmsKeyId,
     });
   }
 }

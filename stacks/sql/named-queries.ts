@@ -52,6 +52,20 @@ export const LATEST_PARTITIONS_HOURS = 7 * 24;
 /** Rows the latest-row-per-event query returns, newest event first. */
 export const LATEST_ROWS_LIMIT = 100;
 
+/** Rows with a NULL in any required column, in total and per column, over the rows `where` selects. */
+function missingRequiredSql(source: string, required: readonly string[], where: string): string {
+  const isNull = required.map((name) => `${quoteIdentifier(name)} IS NULL`);
+  return [
+    `SELECT ${[
+      `count(*) AS ${quoteIdentifier("row_count")}`,
+      ...(required.length > 0 ? [`count_if(${isNull.join(" OR ")}) AS ${quoteIdentifier("rows_missing_any")}`] : []),
+      ...required.map((name, i) => `count_if(${isNull[i]}) AS ${quoteIdentifier(`missing_${name}`)}`),
+    ].join(",\n  ")}`,
+    `FROM ${source}`,
+    `WHERE ${where}`,
+  ].join("\n");
+}
+
 /**
  * The saved queries for one table: events per hour over the last day, the latest partitions loaded
  * with their row counts, rows missing required fields over the last day, and (with an event id
@@ -90,16 +104,7 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
   const weekWindow = `the current hour and the ${LATEST_PARTITIONS_HOURS} before it (UTC partitions)`;
 
   const required = schema.columns.filter((column) => column.required).map((column) => column.name);
-  const isNull = required.map((name) => `${quoteIdentifier(name)} IS NULL`);
-  const missingRequired = [
-    `SELECT ${[
-      `count(*) AS ${quoteIdentifier("row_count")}`,
-      ...(required.length > 0 ? [`count_if(${isNull.join(" OR ")}) AS ${quoteIdentifier("rows_missing_any")}`] : []),
-      ...required.map((name, i) => `count_if(${isNull[i]}) AS ${quoteIdentifier(`missing_${name}`)}`),
-    ].join(",\n  ")}`,
-    `FROM ${source}`,
-    `WHERE ${lastDay}`,
-  ].join("\n");
+  const missingRequired = missingRequiredSql(source, required, lastDay);
 
   // The `<table>_latest` view's deduplication, run over the last day's partitions only: a partition
   // filter on the view itself cannot be pushed below its row_number() and would read the whole table.
