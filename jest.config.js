@@ -1,9 +1,30 @@
-/** Transpile-only (esbuild) transform: type-checking happens once, in `tsc --noEmit`. */
-module.exports = {
+/**
+ * Two projects, chosen by folder:
+ * - `unit`: everything under __tests__/ except __tests__/integration/ (`npm run test:unit`, kept under 20 s);
+ * - `integration`: __tests__/integration/, the suites that start servers (kinesalite, s3rver), child
+ *   processes (the CLIs, dependency-cruiser) or DuckDB (`npm run test:integration`).
+ * `npm test` runs both. Transpile-only (esbuild) transform: type-checking happens once, in `tsc --noEmit`.
+ */
+const shared = {
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
-  testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": "esbuild-jest-transform" },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+};
+
+module.exports = {
   testTimeout: 60000,
+  projects: [
+    {
+      ...shared,
+      displayName: "unit",
+      testMatch: ["<rootDir>/__tests__/**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", "<rootDir>/__tests__/integration/"],
+    },
+    {
+      ...shared,
+      displayName: "integration",
+      testMatch: ["<rootDir>/__tests__/integration/**/*.test.ts"],
+    },
+  ],
 };
