@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
-const ROOT = resolve(__dirname, "..");
+const ROOT = resolve(__dirname, "../..");
 const CONFIG = join(ROOT, ".dependency-cruiser.cjs");
 const CHECK = join(ROOT, "scripts/check-dependencies.mjs");
 
