@@ -16,6 +16,8 @@ const shared = {
 
 module.exports = {
   testTimeout: 60000,
+  // Bundles the handlers once for all workers (see the file).
+  globalSetup: "<rootDir>/__tests__/global-setup.ts",
   maxWorkers: "100%",
   projects: [
     {
