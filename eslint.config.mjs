@@ -63,6 +63,12 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
+    // Tests and the local stand-ins read untyped JSON (synthesized Terraform, ASL payloads, engine
+    // results) and load some modules lazily with require (jest.isolateModules, bundled parsers).
+    files: ["__tests__/**/*.ts", "rehearsal/**/*.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: DEPLOYED,
     rules: {
       "max-lines": ["error", { max: 400, skipBlankLines: false, skipComments: false }],

@@ -173,7 +173,8 @@ function referenceRows(): { paths: string[]; wildcard?: string; defaults: string
 function documentedDefault(path: string): string | undefined {
   for (const row of referenceRows()) {
     const at = row.paths.indexOf(path);
-    if (at >= 0) return row.paths.length === row.defaults.length ? row.defaults[at] : `(${row.paths.length} paths, ${row.defaults.length} defaults)`;
+    if (at >= 0)
+      return row.paths.length === row.defaults.length ? row.defaults[at] : `(${row.paths.length} paths, ${row.defaults.length} defaults)`;
     if (row.wildcard && path.startsWith(row.wildcard) && row.row.includes(`\`${path.slice(row.wildcard.length)}\``)) {
       return row.defaults[0];
     }
@@ -194,9 +195,15 @@ describe("the configuration reference (docs/configuration.md)", () => {
 
   it("derives the settings from the code, optional ones included", () => {
     const paths = leaves.map((l) => l.path);
-    expect(paths).toEqual(expect.arrayContaining(["namePrefix", "stream.kmsKeyArn", "names.stream", "workload.eventsPerSecond", "schema", "tags"]));
+    expect(paths).toEqual(
+      expect.arrayContaining(["namePrefix", "stream.kmsKeyArn", "names.stream", "workload.eventsPerSecond", "schema", "tags"]),
+    );
     expect(paths.filter((p) => p.startsWith("schema."))).toEqual([]);
-    expect(leaves.find((l) => l.path === "batch.recordsPerChunk")).toEqual({ path: "batch.recordsPerChunk", hasDefault: true, default: 5000 });
+    expect(leaves.find((l) => l.path === "batch.recordsPerChunk")).toEqual({
+      path: "batch.recordsPerChunk",
+      hasDefault: true,
+      default: 5000,
+    });
   });
 
   it("lists every setting", () => {

@@ -28,7 +28,14 @@ export const HAPPY_PATH = {
   crawlerDone: [S.waitForCrawler, S.getCrawlerState, S.isCrawlComplete, S.getLastCrawl, S.didCrawlSucceed],
   startValidation: [S.startValidation],
   /** One validation query run. */
-  validationRun: [S.runValidationQuery, S.getValidationResults, S.countValidationRun, S.hasValidationRow, S.parseValidationRow, S.compareCounts],
+  validationRun: [
+    S.runValidationQuery,
+    S.getValidationResults,
+    S.countValidationRun,
+    S.hasValidationRow,
+    S.parseValidationRow,
+    S.compareCounts,
+  ],
   /** Between a short count and the next run: a wait, then a new crawl (assumed to finish at its first poll). */
   validationRetry: [
     S.validationRunsLeft,

@@ -1,15 +1,13 @@
 /**
  * The itemised monthly cost of a configuration under a workload: one line per billed item, each with
- * its arithmetic written out. Pure: prices come from a {@link PriceTable}, estimates from
- * {@link PlanAssumptions}; nothing calls AWS. The usage is worked out once ({@link monthlyUsage}), then
+ * its arithmetic written out. Pure: prices come from a `PriceTable` (./prices), estimates from
+ * `PlanAssumptions` (./assumptions); nothing calls AWS. The usage is worked out once ({@link monthlyUsage}), then
  * each service's function prices its share of it.
  */
-import type { PlanAssumptions } from "./assumptions";
 import type { BatchRunShape } from "./batch-transitions";
 import type { CostLine } from "./cost-line";
 import type { FilePlan } from "./files";
 import { firehoseCosts, kinesisCosts, lambdaCosts, s3Costs } from "./ingest-costs";
-import type { PriceTable } from "./prices";
 import { athenaCosts, batchSchedulingCosts, cloudWatchCosts, glueCosts, kmsCosts, quickSightCosts, snsCosts } from "./service-costs";
 import type { ShardRequirement } from "./shards";
 import { CostOptions, monthlyUsage } from "./usage";

@@ -57,5 +57,14 @@ export function deliveryFiles(input: FileInputs): FilePlan {
         `3,600 ÷ ${interval} = ${num(filesPerHour)} files/hour; × ${input.compressionRatio} = ${bytes(fileBytes)} ${stored} each`
       : `${input.bufferSizeMiB} MiB ÷ ${num(input.bytesPerSecond, 0)} B/s = ${num(flushSeconds, 1)} s per flush (the buffer fills before ${interval} s); ` +
         `3,600 ÷ ${num(flushSeconds, 1)} = ${num(filesPerHour)} files/hour; × ${input.compressionRatio} = ${bytes(fileBytes)} ${stored} each`;
-  return { flushSeconds, flushedBy, filesPerHour, bufferedBytes, fileBytes, bufferFill, small: bufferFill < SMALL_FILE_FRACTION, arithmetic };
+  return {
+    flushSeconds,
+    flushedBy,
+    filesPerHour,
+    bufferedBytes,
+    fileBytes,
+    bufferFill,
+    small: bufferFill < SMALL_FILE_FRACTION,
+    arithmetic,
+  };
 }

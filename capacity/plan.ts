@@ -78,7 +78,6 @@ export interface CapacityPlan {
   readonly assumptions: PlanAssumptions;
 }
 
-
 /** Builds the plan. */
 export function planCapacity(input: PlanInput): CapacityPlan {
   const options = input.options ?? {};
@@ -151,7 +150,10 @@ function findSavings(settings: PlannerSettings, workload: Workload, options: Cos
   const savings: Saving[] = [];
 
   const other: StreamMode = settings.stream.mode === "PROVISIONED" ? "ON_DEMAND" : "PROVISIONED";
-  const switched = withStream(settings, other === "PROVISIONED" ? { mode: other, shardCount: current.shards.shards } : { mode: other, shardCount: undefined });
+  const switched = withStream(
+    settings,
+    other === "PROVISIONED" ? { mode: other, shardCount: current.shards.shards } : { mode: other, shardCount: undefined },
+  );
   const modeDiff = difference(total(switched));
   savings.push({
     id: "stream-mode",
@@ -166,7 +168,8 @@ function findSavings(settings: PlannerSettings, workload: Workload, options: Cos
 
   const v = current.volumes;
   const projection = settings.catalog.partitionProjection;
-  const scheduledCost = v.scheduledCrawls > 0 ? difference(total({ ...settings, catalog: { ...settings.catalog, crawlerSchedule: null } })) : 0;
+  const scheduledCost =
+    v.scheduledCrawls > 0 ? difference(total({ ...settings, catalog: { ...settings.catalog, crawlerSchedule: null } })) : 0;
   savings.push({
     id: "crawler-batch-only",
     title: "Crawl only from the batch workflow",

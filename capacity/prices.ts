@@ -43,7 +43,8 @@ const SRC = {
   s3Secondary: "https://github.com/SaimShaikh/Cloud_Computing/blob/main/AWS/AWS_S3/AWS_S3_Pricing.md",
   glueDataset: "https://huggingface.co/datasets/labofsahil/aws-pricing-dataset/blob/main/AWSGlue.csv",
   glueMinimum: "https://awsnegotiations.com/glue-job-cost-optimization.html",
-  glueCatalog: "https://raw.githubusercontent.com/api-evangelist/amazon-glue-databrew/refs/heads/main/plans/amazon-glue-databrew-plans-pricing.yml",
+  glueCatalog:
+    "https://raw.githubusercontent.com/api-evangelist/amazon-glue-databrew/refs/heads/main/plans/amazon-glue-databrew-plans-pricing.yml",
   athena: "https://athena.guide/articles/athena-basics-pricing-model/",
   lambda: "https://cloudchipr.com/blog/aws-lambda-pricing",
   stepFunctions: "https://aws.amazon.com/step-functions/pricing/",
@@ -135,7 +136,12 @@ export const US_EAST_1_PRICES: PriceTable = {
   document: "../shared/aws-prices.md",
   kinesis: {
     shardHour: price(0.015, "per shard-hour", SRC.kinesisInfracost, "secondary"),
-    putPayloadUnitsPerMillion: price(0.014, "per 1M PUT payload units (each started 25 KiB of a record)", SRC.kinesisInfracost, "secondary"),
+    putPayloadUnitsPerMillion: price(
+      0.014,
+      "per 1M PUT payload units (each started 25 KiB of a record)",
+      SRC.kinesisInfracost,
+      "secondary",
+    ),
     // Billed per shard-hour whatever the bytes: not seen on an AWS page.
     extendedRetentionShardHour: price(0.02, "per shard-hour, retention 24 h → 7 days", SRC.kinesisInfracost, "unconfirmed"),
     longTermRetentionGbMonth: price(0.023, "per GB-month of data older than 7 days", SRC.kinesisInfracost, "secondary"),
@@ -147,9 +153,20 @@ export const US_EAST_1_PRICES: PriceTable = {
   },
   firehose: {
     ingestionGb: price(0.029, "per GB ingested (first 500 TB), each record rounded up to 5 KiB", SRC.firehoseSecondary, "secondary"),
-    formatConversionGb: price(0.018, "per GB ingested, 5 KiB steps, when converting JSON to Parquet/ORC", SRC.firehoseSecondary, "secondary"),
+    formatConversionGb: price(
+      0.018,
+      "per GB ingested, 5 KiB steps, when converting JSON to Parquet/ORC",
+      SRC.firehoseSecondary,
+      "secondary",
+    ),
     dynamicPartitioningGb: price(0.02, "per GB delivered through dynamic partitioning", SRC.firehoseSecondary, "secondary", "2026"),
-    dynamicPartitioningPer1000Objects: price(0.005, "per 1,000 S3 objects delivered through dynamic partitioning", SRC.firehoseSecondary, "secondary", "2026"),
+    dynamicPartitioningPer1000Objects: price(
+      0.005,
+      "per 1,000 S3 objects delivered through dynamic partitioning",
+      SRC.firehoseSecondary,
+      "secondary",
+      "2026",
+    ),
   },
   lambda: {
     requestsPerMillion: price(0.2, "per 1M requests", SRC.lambda, "secondary", "2024"),
@@ -161,8 +178,20 @@ export const US_EAST_1_PRICES: PriceTable = {
     getPer1000: price(0.0004, "per 1,000 GET and other requests", SRC.s3Secondary, "secondary", "2025-08-29"),
   },
   glue: {
-    crawlerDpuHour: price(0.44, "per DPU-hour, billed per second, 10-minute minimum per crawler run", `${SRC.glueDataset}; minimum: ${SRC.glueMinimum}`, "secondary", "2024-11-01"),
-    catalogObjectsPer100k: price(1, "per 100,000 objects stored per month beyond the free million", SRC.glueCatalog, "secondary", "2026-10-07"),
+    crawlerDpuHour: price(
+      0.44,
+      "per DPU-hour, billed per second, 10-minute minimum per crawler run",
+      `${SRC.glueDataset}; minimum: ${SRC.glueMinimum}`,
+      "secondary",
+      "2024-11-01",
+    ),
+    catalogObjectsPer100k: price(
+      1,
+      "per 100,000 objects stored per month beyond the free million",
+      SRC.glueCatalog,
+      "secondary",
+      "2026-10-07",
+    ),
     catalogRequestsPerMillion: price(1, "per 1M Data Catalog requests beyond the free million", SRC.glueDataset, "secondary", "2024-11-01"),
   },
   athena: {

@@ -20,11 +20,20 @@ export function glueCosts(u: MonthlyUsage): CostLine[] {
       ? `${num(v.batchCrawls)} batch-run crawls`
       : `(${num(v.scheduledCrawls / DAYS_PER_MONTH)} scheduled + ${num(v.batchCrawls / DAYS_PER_MONTH)} batch) × ${DAYS_PER_MONTH} days = ${num(crawls)} crawls`;
   const catalogObjects = HOURS_PER_MONTH * A.monthsOfData + 2;
-  const catalogRequests = crawls * A.catalogRequests.perCrawl + (v.queries + v.batchRuns) * A.catalogRequests.perQuery + HOURS_PER_MONTH * A.catalogRequests.firehosePerHour;
+  const catalogRequests =
+    crawls * A.catalogRequests.perCrawl +
+    (v.queries + v.batchRuns) * A.catalogRequests.perQuery +
+    HOURS_PER_MONTH * A.catalogRequests.firehosePerHour;
   const objects = billable(catalogObjects, u.prices.freeTiers.glueCatalogObjects, u.free);
   const requests = billable(catalogRequests, u.prices.freeTiers.glueCatalogRequests, u.free);
   return [
-    line("Glue", "crawler (10-minute minimum per run)", dpuHours * G.crawlerDpuHour.usd, `${crawlText} × ${num(billedMinutes)} min × ${A.crawlerDpus} DPU = ${num(dpuHours)} DPU-h × ${rate(G.crawlerDpuHour.usd)}`, G.crawlerDpuHour),
+    line(
+      "Glue",
+      "crawler (10-minute minimum per run)",
+      dpuHours * G.crawlerDpuHour.usd,
+      `${crawlText} × ${num(billedMinutes)} min × ${A.crawlerDpus} DPU = ${num(dpuHours)} DPU-h × ${rate(G.crawlerDpuHour.usd)}`,
+      G.crawlerDpuHour,
+    ),
     line(
       "Glue",
       "Data Catalog",
@@ -50,16 +59,37 @@ export function athenaCosts(u: MonthlyUsage): CostLine[] {
   const T = u.prices.athena.perTbScanned;
   const lines: CostLine[] = [];
   const billedScan = athenaBilledBytes(workload.athenaBytesScannedPerQuery);
-  const minimumNote = workload.athenaBytesScannedPerQuery < ATHENA_MINIMUM_BYTES ? ` (10 MB minimum; each scans ${bytes(workload.athenaBytesScannedPerQuery)})` : "";
+  const minimumNote =
+    workload.athenaBytesScannedPerQuery < ATHENA_MINIMUM_BYTES
+      ? ` (10 MB minimum; each scans ${bytes(workload.athenaBytesScannedPerQuery)})`
+      : "";
   if (v.queries > 0) {
     const tb = (v.queries * billedScan) / TiB;
-    lines.push(line("Athena", "queries", tb * T.usd, `${num(workload.athenaQueriesPerDay)} × ${DAYS_PER_MONTH} = ${num(v.queries)} queries × ${bytes(billedScan)}${minimumNote} = ${num(tb, 4)} TiB × ${rate(T.usd)}`, T));
+    lines.push(
+      line(
+        "Athena",
+        "queries",
+        tb * T.usd,
+        `${num(workload.athenaQueriesPerDay)} × ${DAYS_PER_MONTH} = ${num(v.queries)} queries × ${bytes(billedScan)}${minimumNote} = ${num(tb, 4)} TiB × ${rate(T.usd)}`,
+        T,
+      ),
+    );
   }
   if (v.batchRuns > 0) {
-    const validationBytes = athenaBilledBytes(workload.recordsPerBatch * workload.averageRecordBytes * (parquet ? A.parquetRatio : A.gzipRatio));
+    const validationBytes = athenaBilledBytes(
+      workload.recordsPerBatch * workload.averageRecordBytes * (parquet ? A.parquetRatio : A.gzipRatio),
+    );
     const validations = v.batchRuns * batchRun.validationRuns;
     const tb = (validations * validationBytes) / TiB;
-    lines.push(line("Athena", "batch validation queries", tb * T.usd, `${num(validations)} queries × ${bytes(validationBytes)} (at least 10 MB each) = ${num(tb, 6)} TiB × ${rate(T.usd)}`, T));
+    lines.push(
+      line(
+        "Athena",
+        "batch validation queries",
+        tb * T.usd,
+        `${num(validations)} queries × ${bytes(validationBytes)} (at least 10 MB each) = ${num(tb, 6)} TiB × ${rate(T.usd)}`,
+        T,
+      ),
+    );
   }
   return lines;
 }
@@ -74,8 +104,20 @@ export function batchSchedulingCosts(u: MonthlyUsage): CostLine[] {
   const EB = P.scheduler.perMillionInvocations;
   const invocations = billable(scheduled, P.freeTiers.schedulerInvocations, u.free);
   return [
-    line("Step Functions", "state transitions", (transitions.amount / 1000) * SF.usd, `${num(v.batchRuns)} runs × ${batchRun.transitions} transitions (${batchRun.arithmetic}); ${transitions.text} × ${rate(SF.usd)}/1,000`, SF),
-    line("EventBridge Scheduler", "invocations", (invocations.amount / 1e6) * EB.usd, `${invocations.text} scheduled runs × ${rate(EB.usd)}/M`, EB),
+    line(
+      "Step Functions",
+      "state transitions",
+      (transitions.amount / 1000) * SF.usd,
+      `${num(v.batchRuns)} runs × ${batchRun.transitions} transitions (${batchRun.arithmetic}); ${transitions.text} × ${rate(SF.usd)}/1,000`,
+      SF,
+    ),
+    line(
+      "EventBridge Scheduler",
+      "invocations",
+      (invocations.amount / 1e6) * EB.usd,
+      `${invocations.text} scheduled runs × ${rate(EB.usd)}/M`,
+      EB,
+    ),
   ];
 }
 
@@ -113,16 +155,40 @@ export function cloudWatchCosts(u: MonthlyUsage): CostLine[] {
     ),
   ];
   const metrics = billable(A.customMetrics, P.freeTiers.cloudwatchCustomMetrics, free);
-  lines.push(line("CloudWatch", "custom metrics (transform)", metrics.amount * CW.customMetricMonth.usd, `${metrics.text} metrics × ${rate(CW.customMetricMonth.usd)}`, CW.customMetricMonth));
+  lines.push(
+    line(
+      "CloudWatch",
+      "custom metrics (transform)",
+      metrics.amount * CW.customMetricMonth.usd,
+      `${metrics.text} metrics × ${rate(CW.customMetricMonth.usd)}`,
+      CW.customMetricMonth,
+    ),
+  );
   const count = alarmCount(u);
   if (count > 0) {
     const alarms = billable(count, P.freeTiers.cloudwatchAlarms, free);
     const source = A.alarms === undefined ? " (estimated from the monitoring settings)" : "";
-    lines.push(line("CloudWatch", "alarms", alarms.amount * CW.alarmMonth.usd, `${alarms.text} alarms${source} × ${rate(CW.alarmMonth.usd)}`, CW.alarmMonth));
+    lines.push(
+      line(
+        "CloudWatch",
+        "alarms",
+        alarms.amount * CW.alarmMonth.usd,
+        `${alarms.text} alarms${source} × ${rate(CW.alarmMonth.usd)}`,
+        CW.alarmMonth,
+      ),
+    );
   }
   if (settings.monitoring.enabled) {
     const dashboards = billable(1, P.freeTiers.cloudwatchDashboards, free);
-    lines.push(line("CloudWatch", "dashboard", dashboards.amount * CW.dashboardMonth.usd, `${dashboards.text} dashboard × ${rate(CW.dashboardMonth.usd)}`, CW.dashboardMonth));
+    lines.push(
+      line(
+        "CloudWatch",
+        "dashboard",
+        dashboards.amount * CW.dashboardMonth.usd,
+        `${dashboards.text} dashboard × ${rate(CW.dashboardMonth.usd)}`,
+        CW.dashboardMonth,
+      ),
+    );
   }
   return lines;
 }
@@ -164,10 +230,24 @@ export function kmsCosts(u: MonthlyUsage): CostLine[] {
   const streamRequests = kmsShards * HOURS_PER_MONTH * A.kmsRequestsPerShardHour;
   const otherRequests = stackKey ? (puts + gets) / 100 + calls / 1000 : 0;
   const kmsRequests = billable(streamRequests + otherRequests, P.freeTiers.kmsRequests, u.free);
-  const otherText = stackKey ? ` + (${num(puts + gets, 0)} S3 requests ÷ 100 with bucket keys + ${num(calls, 0)} invocations ÷ 1,000 cold starts)` : "";
+  const otherText = stackKey
+    ? ` + (${num(puts + gets, 0)} S3 requests ÷ 100 with bucket keys + ${num(calls, 0)} invocations ÷ 1,000 cold starts)`
+    : "";
   return [
-    line("KMS", "customer-managed key", keys * KM.keyMonth.usd, `${keys} key${keys === 1 ? "" : "s"} × ${rate(KM.keyMonth.usd)} (yearly rotation adds ${rate(KM.keyMonth.usd)} per rotated key version from the second year)`, KM.keyMonth),
-    line("KMS", "requests", (kmsRequests.amount / 10_000) * KM.requestsPer10k.usd, `${kmsShards} shard${kmsShards === 1 ? "" : "s"} × ${HOURS_PER_MONTH} h × ${A.kmsRequestsPerShardHour}${otherText} = ${kmsRequests.text} requests × ${rate(KM.requestsPer10k.usd)}/10,000`, KM.requestsPer10k),
+    line(
+      "KMS",
+      "customer-managed key",
+      keys * KM.keyMonth.usd,
+      `${keys} key${keys === 1 ? "" : "s"} × ${rate(KM.keyMonth.usd)} (yearly rotation adds ${rate(KM.keyMonth.usd)} per rotated key version from the second year)`,
+      KM.keyMonth,
+    ),
+    line(
+      "KMS",
+      "requests",
+      (kmsRequests.amount / 10_000) * KM.requestsPer10k.usd,
+      `${kmsShards} shard${kmsShards === 1 ? "" : "s"} × ${HOURS_PER_MONTH} h × ${A.kmsRequestsPerShardHour}${otherText} = ${kmsRequests.text} requests × ${rate(KM.requestsPer10k.usd)}/10,000`,
+      KM.requestsPer10k,
+    ),
   ];
 }
 
@@ -179,6 +259,13 @@ export function quickSightCosts(u: MonthlyUsage): CostLine[] {
   const { authors, readers } = quickSight;
   const assumed = u.quickSight === undefined ? " (assumed users)" : "";
   return [
-    line("QuickSight", "users", authors * Q.authorMonth.usd + readers * Q.readerMonth.usd, `${authors} author${authors === 1 ? "" : "s"} × ${rate(Q.authorMonth.usd)} + ${readers} reader${readers === 1 ? "" : "s"} × ${rate(Q.readerMonth.usd)}${assumed}`, Q.authorMonth, Q.readerMonth),
+    line(
+      "QuickSight",
+      "users",
+      authors * Q.authorMonth.usd + readers * Q.readerMonth.usd,
+      `${authors} author${authors === 1 ? "" : "s"} × ${rate(Q.authorMonth.usd)} + ${readers} reader${readers === 1 ? "" : "s"} × ${rate(Q.readerMonth.usd)}${assumed}`,
+      Q.authorMonth,
+      Q.readerMonth,
+    ),
   ];
 }

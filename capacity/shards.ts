@@ -68,7 +68,10 @@ export function requiredShards(input: ShardInputs): ShardRequirement {
   };
   const shards = Math.max(1, byLimit.bytesIn, byLimit.recordsIn, byLimit.bytesOut);
   const binding = (Object.keys(load) as ShardLimit[]).reduce((a, b) => (load[b] > load[a] ? b : a));
-  const peak = input.peakFactor === 1 ? `${num(peakEvents)} events/s` : `${num(input.eventsPerSecond)} × ${num(input.peakFactor)} = ${num(peakEvents)} events/s at peak`;
+  const peak =
+    input.peakFactor === 1
+      ? `${num(peakEvents)} events/s`
+      : `${num(input.eventsPerSecond)} × ${num(input.peakFactor)} = ${num(peakEvents)} events/s at peak`;
   const records = perRecord === 1 ? "" : ` in ${num(peakRecordsPerSecond)} records/s (${perRecord} events per record)`;
   const arithmetic =
     `${peak}${records}; bytes in ${num(peakBytesInPerSecond, 0)} B/s ÷ 1,048,576 = ${num(load.bytesIn, 3)} → ${byLimit.bytesIn}; ` +

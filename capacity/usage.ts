@@ -115,7 +115,10 @@ function invocations(settings: PlannerSettings, v: Volumes, A: PlanAssumptions, 
   const bs = A.batchFunctionSeconds;
   const memory = BATCH_FUNCTION_MEMORY_GB;
   const runGbS =
-    memory.extract * bs.extract + batchRun.chunks * memory.push * bs.push + batchRun.deliveryChecks * memory.deliveryCheck * bs.deliveryCheck + memory.finalize * bs.finalize;
+    memory.extract * bs.extract +
+    batchRun.chunks * memory.push * bs.push +
+    batchRun.deliveryChecks * memory.deliveryCheck * bs.deliveryCheck +
+    memory.finalize * bs.finalize;
   const batchGbS = v.batchRuns * runGbS;
   return { transformCalls, mibPerCall, transformSeconds, transformGbS, batchCalls, runGbS, batchGbS };
 }
@@ -158,7 +161,11 @@ export function batchShape(settings: PlannerSettings, workload: Workload, assump
 }
 
 /** Text for the records a service bills per record: stream records, plus batch records when there are any. */
-export function recordsText({ volumes: v, workload }: Pick<MonthlyUsage, "volumes" | "workload">, unitName: string, roundTo: (bytes: number) => number): string {
+export function recordsText(
+  { volumes: v, workload }: Pick<MonthlyUsage, "volumes" | "workload">,
+  unitName: string,
+  roundTo: (bytes: number) => number,
+): string {
   const stream = `${num(v.streamRecords, 0)} records × ${num(roundTo(v.streamRecordBytes), 0)} ${unitName}`;
   if (v.batchRecords === 0) return stream;
   return `${stream} + ${num(v.batchRecords, 0)} batch records × ${num(roundTo(workload.averageRecordBytes), 0)} ${unitName}`;

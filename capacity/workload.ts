@@ -9,7 +9,18 @@ import { DAYS_PER_MONTH, SECONDS_PER_MONTH } from "./units";
 /** The settings the planner reads. */
 export type PlannerSettings = Pick<
   PipelineSettings,
-  "region" | "stream" | "delivery" | "transform" | "lake" | "partitioning" | "catalog" | "batch" | "logs" | "security" | "monitoring" | "quicksight"
+  | "region"
+  | "stream"
+  | "delivery"
+  | "transform"
+  | "lake"
+  | "partitioning"
+  | "catalog"
+  | "batch"
+  | "logs"
+  | "security"
+  | "monitoring"
+  | "quicksight"
 >;
 
 /** A workload with every field set (see {@link WorkloadSettings} for each field's meaning). */

@@ -35,21 +35,28 @@ export function planReplay(spec: unknown, dayKey: DayKey): { readonly plan: Repl
   if (from !== "errors" && from !== "backup") problems.push(`replay.from must be "errors" or "backup", got ${preview(from)}`);
   const errorType = spec.errorType;
   if (errorType !== undefined && errorType !== null) {
-    if (from === "backup") problems.push(`replay.errorType applies to errors only; the raw backup has no error types (got ${preview(errorType)})`);
+    if (from === "backup")
+      problems.push(`replay.errorType applies to errors only; the raw backup has no error types (got ${preview(errorType)})`);
     else if (!(FIREHOSE_ERROR_TYPES as readonly unknown[]).includes(errorType)) {
       problems.push(`replay.errorType must be ${FIREHOSE_ERROR_TYPES.map((t) => `"${t}"`).join(" or ")}, got ${preview(errorType)}`);
     }
   }
   const since = parseInstant(spec.since);
   const until = parseInstant(spec.until);
-  for (const [name, value, parsed] of [["since", spec.since, since], ["until", spec.until, until]] as const) {
-    if (!parsed) problems.push(`replay.${name} must be an ISO-8601 date-time with a time zone, such as 2026-11-25T10:00:00Z, got ${preview(value)}`);
+  for (const [name, value, parsed] of [
+    ["since", spec.since, since],
+    ["until", spec.until, until],
+  ] as const) {
+    if (!parsed)
+      problems.push(`replay.${name} must be an ISO-8601 date-time with a time zone, such as 2026-11-25T10:00:00Z, got ${preview(value)}`);
   }
   if (since && until) {
     const hours = (until.getTime() - since.getTime()) / HOUR_MS;
     if (hours <= 0) problems.push(`replay.since (${since.toISOString()}) must be before replay.until (${until.toISOString()})`);
     else if (hours > MAX_REPLAY_WINDOW_HOURS) {
-      problems.push(`the replay window spans ${hours} hours; at most ${MAX_REPLAY_WINDOW_HOURS} (7 days) are replayed at once, so split it`);
+      problems.push(
+        `the replay window spans ${hours} hours; at most ${MAX_REPLAY_WINDOW_HOURS} (7 days) are replayed at once, so split it`,
+      );
     }
   }
   if (problems.length > 0 || !since || !until) return { problems };
@@ -80,8 +87,7 @@ export function replayHourPrefixes(
 ): string[] {
   const hours: Date[] = [];
   for (let t = Math.floor(since.getTime() / HOUR_MS) * HOUR_MS; t < until.getTime(); t += HOUR_MS) hours.push(new Date(t));
-  const roots =
-    from === "errors" ? errorTypes.map((type) => `${REPLAY_SOURCE_PREFIXES.errors}${type}/`) : [REPLAY_SOURCE_PREFIXES.backup];
+  const roots = from === "errors" ? errorTypes.map((type) => `${REPLAY_SOURCE_PREFIXES.errors}${type}/`) : [REPLAY_SOURCE_PREFIXES.backup];
   return roots.flatMap((root) => hours.map((hour) => `${root}${hourPath(dayKey, hour)}`));
 }
 
@@ -106,12 +112,28 @@ export function parseInstant(text: unknown): Date | undefined {
   if (typeof text !== "string") return undefined;
   const match = INSTANT.exec(text.trim());
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const millis = match[7] ? Math.floor(Number(`0${match[7]}`) * 1000) : 0;
   const zone = /^([+-])(\d{2}):?(\d{2})$/.exec(match[8]!);
   const offsetMinutes = zone ? (zone[1] === "-" ? -1 : 1) * (Number(zone[2]) * 60 + Number(zone[3])) : 0;
   const monthDays = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59 || Math.abs(offsetMinutes) > 18 * 60) {
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > monthDays ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    Math.abs(offsetMinutes) > 18 * 60
+  ) {
     return undefined;
   }
   return new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000);

@@ -60,8 +60,7 @@ export function cronProblem(expression: string): string | undefined {
   const match = /^cron\((.*)\)$/.exec(expression.trim());
   if (!match) return "must be written cron(...)";
   const fields = match[1]!.trim().split(/\s+/);
-  if (fields.length !== 6)
-    return `has ${fields.length} fields; AWS cron needs 6 (minutes hours day-of-month month day-of-week year)`;
+  if (fields.length !== 6) return `has ${fields.length} fields; AWS cron needs 6 (minutes hours day-of-month month day-of-week year)`;
   for (let i = 0; i < 6; i++) {
     const problem = fieldProblem(fields[i]!, FIELDS[i]!);
     if (problem) return problem;
@@ -118,7 +117,10 @@ function fieldValues(text: string, rule: FieldRule): Set<number | string> {
 
 /** The fields of a valid cron expression, by name. */
 function cronFields(expression: string): Record<"minutes" | "hours" | "dayOfMonth" | "month" | "dayOfWeek", string> {
-  const [minutes = "*", hours = "*", dayOfMonth = "*", month = "*", dayOfWeek = "*"] = /^cron\((.*)\)$/.exec(expression.trim())![1]!.trim().split(/\s+/);
+  const [minutes = "*", hours = "*", dayOfMonth = "*", month = "*", dayOfWeek = "*"] = /^cron\((.*)\)$/
+    .exec(expression.trim())![1]!
+    .trim()
+    .split(/\s+/);
   return { minutes, hours, dayOfMonth, month, dayOfWeek };
 }
 
@@ -157,6 +159,7 @@ export function runsPerDay(expression: string | null): number {
   const monthFraction = count(month, 3) / 12;
   let dayFraction = 1;
   if (dayOfMonth !== "*" && dayOfMonth !== "?") dayFraction = count(dayOfMonth, 2) / AVERAGE_DAYS_PER_MONTH;
-  else if (dayOfWeek !== "*" && dayOfWeek !== "?") dayFraction = /[L#]/i.test(dayOfWeek) ? 1 / AVERAGE_DAYS_PER_MONTH : count(dayOfWeek, 4) / 7;
+  else if (dayOfWeek !== "*" && dayOfWeek !== "?")
+    dayFraction = /[L#]/i.test(dayOfWeek) ? 1 / AVERAGE_DAYS_PER_MONTH : count(dayOfWeek, 4) / 7;
   return perDay * Math.min(1, dayFraction) * monthFraction;
 }

@@ -71,13 +71,14 @@ const partitionTime = z.enum(["arrival", "event"], expecting('must be "arrival" 
 
 const eventColumn = z.object(
   {
-    name: z.string(expecting(`must match ${COLUMN_NAME.source} (≤ 255 characters)`)).regex(COLUMN_NAME).max(255),
-    type: z
-      .string(expecting("must be a supported Glue type"))
-      .refine(
-        (type): type is GlueType => isSupportedGlueType(type),
-        (type) => ({ message: `must be a supported Glue type, got ${preview(type)}` }),
-      ),
+    name: z
+      .string(expecting(`must match ${COLUMN_NAME.source} (≤ 255 characters)`))
+      .regex(COLUMN_NAME)
+      .max(255),
+    type: z.string(expecting("must be a supported Glue type")).refine(
+      (type): type is GlueType => isSupportedGlueType(type),
+      (type) => ({ message: `must be a supported Glue type, got ${preview(type)}` }),
+    ),
     required: z.boolean({ message: "must be a boolean" }),
     description: z.string().optional(),
   },
@@ -96,11 +97,16 @@ export const eventSchemaSchema = z
   .superRefine((schema, ctx) => {
     const seen = new Set<string>();
     for (const [index, column] of schema.columns.entries()) {
-      if (seen.has(column.name)) ctx.addIssue({ code: "custom", path: ["columns", index, "name"], message: `${column.name} is declared twice` });
+      if (seen.has(column.name))
+        ctx.addIssue({ code: "custom", path: ["columns", index, "name"], message: `${column.name} is declared twice` });
       seen.add(column.name);
     }
     if (schema.columns.find((column) => column.name === schema.eventTimeColumn)?.type !== "timestamp") {
-      ctx.addIssue({ code: "custom", path: ["eventTimeColumn"], message: `must name a timestamp column, got ${preview(schema.eventTimeColumn)}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["eventTimeColumn"],
+        message: `must name a timestamp column, got ${preview(schema.eventTimeColumn)}`,
+      });
     }
   });
 
@@ -116,7 +122,8 @@ const dropRules = z.array(dropRule, { message: "must be an array" });
 const projectedYears = z
   .object({ from: z.number().int(), to: z.number().int() }, expecting("must be { from: integer, to: integer } with from ≤ to"))
   .superRefine((years, ctx) => {
-    if (years.from > years.to) ctx.addIssue({ code: "custom", message: `must be { from: integer, to: integer } with from ≤ to, got ${preview(years)}` });
+    if (years.from > years.to)
+      ctx.addIssue({ code: "custom", message: `must be { from: integer, to: integer } with from ≤ to, got ${preview(years)}` });
   });
 
 const settingsObject = { message: "settings must be a JSON object" };
@@ -147,7 +154,11 @@ export const batchSettingsSchema: z.ZodType<BatchSettings, z.ZodTypeDef, unknown
   )
   .superRefine((settings, ctx) => {
     if (settings.schema.columns.find((column) => column.name === settings.eventIdColumn)?.type !== "string") {
-      ctx.addIssue({ code: "custom", path: ["eventIdColumn"], message: `must name a string column of the schema, got ${preview(settings.eventIdColumn)}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["eventIdColumn"],
+        message: `must name a string column of the schema, got ${preview(settings.eventIdColumn)}`,
+      });
     }
   });
 

@@ -65,7 +65,10 @@ export class AthenaStandIn {
   async startQueryExecution(input: { QueryString?: string; WorkGroup?: string }): Promise<{ QueryExecution: Record<string, unknown> }> {
     const query = input.QueryString ?? "";
     if (input.WorkGroup !== this.props.workgroup) {
-      throw named("Athena.InvalidRequestException", `WorkGroup ${input.WorkGroup} is not found (the stack creates ${this.props.workgroup})`);
+      throw named(
+        "Athena.InvalidRequestException",
+        `WorkGroup ${input.WorkGroup} is not found (the stack creates ${this.props.workgroup})`,
+      );
     }
     const record: QueryRecord = { id: randomUUID(), query, state: "FAILED", columns: [], rows: [], files: 0 };
     this.queries.push(record);
@@ -140,7 +143,9 @@ export class AthenaStandIn {
       record.columns = reader.columnNames();
       record.rows = reader.getRows().map((row) => row.map((value) => (value === null ? null : String(value))));
       mkdirSync(props.resultsDir, { recursive: true });
-      const csv = [record.columns, ...record.rows].map((row) => row.map((v) => (v === null ? "" : `"${v.replaceAll('"', '""')}"`)).join(","));
+      const csv = [record.columns, ...record.rows].map((row) =>
+        row.map((v) => (v === null ? "" : `"${v.replaceAll('"', '""')}"`)).join(","),
+      );
       writeFileSync(join(props.resultsDir, `${record.id}.csv`), `${csv.join("\n")}\n`);
       writeFileSync(join(props.resultsDir, `${record.id}.sql`), `${record.query}\n`);
     } finally {
@@ -154,9 +159,7 @@ export class AthenaStandIn {
     const { props } = this;
     const partitions = props.partitions();
     const folders =
-      partitions === "projection"
-        ? [props.lake.fileOf(props.tablePrefix)]
-        : partitions.map((p) => props.lake.fileOf(p.prefix));
+      partitions === "projection" ? [props.lake.fileOf(props.tablePrefix)] : partitions.map((p) => props.lake.fileOf(p.prefix));
     const depth = props.partitionKeys.length;
     return folders
       .flatMap((folder) => listFiles(folder))

@@ -116,7 +116,9 @@ export class CrawlerStandIn {
       this.lastCrawl = { ...base, Status: "SUCCEEDED" };
       this.props.log?.(
         `crawl ${this.crawls}: ${added.length} partition(s) added (${this.registered.size} registered)` +
-          (loose.length > 0 ? `; ${loose.length} object(s) under ${tablePrefix} are not in a ${partitionKeys.join("/")} folder and were not registered` : ""),
+          (loose.length > 0
+            ? `; ${loose.length} object(s) under ${tablePrefix} are not in a ${partitionKeys.join("/")} folder and were not registered`
+            : ""),
       );
     } catch (error) {
       this.lastCrawl = { ...base, Status: "FAILED", ErrorMessage: (error as Error).message };

@@ -196,7 +196,9 @@ export class DeliveryStandIn {
   async drain(): Promise<DeliverySummary> {
     const records = await this.readStream();
     this.summary.readFromStream += records.length;
-    this.props.log?.(`read ${records.length.toLocaleString("en")} records from ${this.summary.shards} shard(s) of ${this.props.streamName}`);
+    this.props.log?.(
+      `read ${records.length.toLocaleString("en")} records from ${this.summary.shards} shard(s) of ${this.props.streamName}`,
+    );
     for (const record of records) await this.backup(record);
 
     const { processorBufferSizeMB, processorBufferIntervalSeconds } = this.props.config.delivery;
@@ -265,7 +267,9 @@ export class DeliveryStandIn {
       this.iterators.set(shardId, iterator);
     }
     // Firehose reads all shards into one buffer; order by arrival, then shard and sequence.
-    return records.sort((a, b) => a.arrival - b.arrival || a.shardId.localeCompare(b.shardId) || compareSequence(a.sequenceNumber, b.sequenceNumber));
+    return records.sort(
+      (a, b) => a.arrival - b.arrival || a.shardId.localeCompare(b.shardId) || compareSequence(a.sequenceNumber, b.sequenceNumber),
+    );
   }
 
   // ── transform ─────────────────────────────────────────────────────────────────────────────────
@@ -323,7 +327,9 @@ export class DeliveryStandIn {
       return;
     }
     this.summary.failedInvocations++;
-    this.props.log?.(`transform invocation failed after ${attempts} attempt(s): ${failure}; its ${records.length} records go to processing-failed`);
+    this.props.log?.(
+      `transform invocation failed after ${attempts} attempt(s): ${failure}; its ${records.length} records go to processing-failed`,
+    );
     const [errorCode, ...message] = failure.split(": ");
     for (const record of records) {
       this.processingFailed(record, errorCode, message.join(": "), attempts, `invocation failed: ${failure}`);
@@ -366,7 +372,13 @@ export class DeliveryStandIn {
       const keys = result.metadata?.partitionKeys;
       if (eventTime && !keys) {
         // Firehose cannot evaluate partitionKeyFromLambda without keys; the stand-in names this failure itself.
-        this.processingFailed(record, "DynamicPartitioning.MissingPartitionKeys", "the transform returned no partitionKeys for an Ok record", attempt, "no partitionKeys (event-time partitions)");
+        this.processingFailed(
+          record,
+          "DynamicPartitioning.MissingPartitionKeys",
+          "the transform returned no partitionKeys for an Ok record",
+          attempt,
+          "no partitionKeys (event-time partitions)",
+        );
         continue;
       }
       const data = Buffer.from(result.data!, "base64");
@@ -454,7 +466,9 @@ export class DeliveryStandIn {
     const written = kept.filter((_, i) => !rejected.has(i));
     if (written.length > 0) {
       const select = tableColumns.map((column, i) => `${castOf(i)} AS ${sqlIdentifier(column.name)}`).join(", ");
-      await connection.run(`COPY (SELECT ${select} FROM checked WHERE bad IS NULL ORDER BY rid) TO ${sqlText(parquetFile)} (FORMAT parquet, COMPRESSION snappy)`);
+      await connection.run(
+        `COPY (SELECT ${select} FROM checked WHERE bad IS NULL ORDER BY rid) TO ${sqlText(parquetFile)} (FORMAT parquet, COMPRESSION snappy)`,
+      );
       const oldest = earliest(written.map((r) => r.source.arrival));
       const prefix = evaluatePrefix(this.prefixes.data, {
         arrival: new Date(oldest),
@@ -486,7 +500,14 @@ export class DeliveryStandIn {
         rawData: record.data.toString("base64"),
         sequenceNumber: record.source.sequenceNumber,
         subSequenceNumber: null,
-        dataCatalogTable: { catalogId: null, databaseName: database, tableName: table, region: config.region, versionId: "LATEST", catalogArn: null },
+        dataCatalogTable: {
+          catalogId: null,
+          databaseName: database,
+          tableName: table,
+          region: config.region,
+          versionId: "LATEST",
+          catalogArn: null,
+        },
       },
     });
   }
@@ -532,7 +553,10 @@ export class DeliveryStandIn {
  * Checks a transform response against Firehose's contract; returns the results by recordId, or the
  * failure (`Lambda.<code>: message`) Firehose would report for the whole invocation.
  */
-export function checkResponse(response: unknown, records: readonly { recordId: string }[]): Map<string, FirehoseTransformationResultRecord> | string {
+export function checkResponse(
+  response: unknown,
+  records: readonly { recordId: string }[],
+): Map<string, FirehoseTransformationResultRecord> | string {
   const list = (response as { records?: unknown })?.records;
   if (!Array.isArray(list)) return "Lambda.InvalidReturnFormat: the response has no records array";
   const expected = new Set(records.map((r) => r.recordId));
@@ -550,7 +574,8 @@ export function checkResponse(response: unknown, records: readonly { recordId: s
     }
     results.set(item.recordId, item);
   }
-  if (results.size !== expected.size) return `Lambda.MissingRecordId: ${expected.size - results.size} input record(s) are missing from the response`;
+  if (results.size !== expected.size)
+    return `Lambda.MissingRecordId: ${expected.size - results.size} input record(s) are missing from the response`;
   return results;
 }
 

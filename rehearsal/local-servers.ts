@@ -31,7 +31,9 @@ export const SERVER_LIMITS: Readonly<Record<KinesisEngine | "s3rver", readonly s
     "s3rver does not enforce If-None-Match: * — the batch claim marker (_runs/<batchId>.json) is written, but a second run of the same batch would not be stopped here; S3 enforces it",
     "s3rver does not enforce CopySourceIfMatch — finalize's guard against a landing file replaced mid-run is not exercised",
   ],
-  kinesalite: ["kinesalite enforces no shard throughput limits (no ProvisionedThroughputExceededException), so the push's retries are not exercised"],
+  kinesalite: [
+    "kinesalite enforces no shard throughput limits (no ProvisionedThroughputExceededException), so the push's retries are not exercised",
+  ],
   "kinesis-local": ["kinesis-local did not enforce shard throughput limits in our measurements, so the push's retries are not exercised"],
 };
 
@@ -88,7 +90,7 @@ export async function startLocalServers(options: LocalServerOptions): Promise<Lo
   const s3Directory = join(options.workDir, "s3");
   mkdirSync(s3Directory, { recursive: true });
   // s3rver ships no type declarations.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const S3rver = require("s3rver") as S3rverConstructor;
   const s3rver = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: s3Directory });
   const { port: s3Port } = await s3rver.run();
@@ -167,9 +169,13 @@ function spawnEngine(engine: KinesisEngine, port: number, root: string): ChildPr
   const modules = join(root, "node_modules");
   const child =
     engine === "kinesalite"
-      ? spawn(process.execPath, [join(modules, "kinesalite", "cli.js"), "--port", String(port), "--createStreamMs", "0", "--shardLimit", "100"], {
-          stdio: ["ignore", "ignore", "pipe"],
-        })
+      ? spawn(
+          process.execPath,
+          [join(modules, "kinesalite", "cli.js"), "--port", String(port), "--createStreamMs", "0", "--shardLimit", "100"],
+          {
+            stdio: ["ignore", "ignore", "pipe"],
+          },
+        )
       : spawn(process.execPath, [join(modules, "kinesis-local", "main.js")], {
           stdio: ["ignore", "ignore", "pipe"],
           env: {

@@ -62,12 +62,18 @@ export function parseRehearsalArgs(args: readonly string[]): { options: Rehearsa
   const { tokens } = parseArgs({ args: [...args], options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
   for (const token of tokens) {
     const arg = args[token.index]!;
-    if (token.kind !== "option" || (!token.rawName.startsWith("--") && arg !== "-h") || !Object.hasOwn(OPTIONS, token.name)) return { error: `unknown argument ${arg}` };
+    if (token.kind !== "option" || (!token.rawName.startsWith("--") && arg !== "-h") || !Object.hasOwn(OPTIONS, token.name))
+      return { error: `unknown argument ${arg}` };
     if (token.name === "help") help = true;
     else if (token.name === "keep") options.keep = true;
     else if (token.name === "table-type") {
       const match = /^([a-z_][a-z0-9_]*)=(.+)$/.exec(token.value ?? "");
-      if (!match) return { error: token.inlineValue ? `--table-type needs column=type, got ${arg}` : `--table-type needs column=type, e.g. duration_ms=int, got ${token.value}` };
+      if (!match)
+        return {
+          error: token.inlineValue
+            ? `--table-type needs column=type, got ${arg}`
+            : `--table-type needs column=type, e.g. duration_ms=int, got ${token.value}`,
+        };
       tableTypes[match[1]] = match[2];
     } else {
       const error = setOption(options, token.name as keyof typeof OPTIONS, token.value);
@@ -84,7 +90,8 @@ function setOption(options: Options, name: keyof typeof OPTIONS, text: string | 
   switch (name) {
     case "records": {
       const records = Number(text);
-      if (!Number.isInteger(records) || records < 1 || records > 5_000_000) return `--records needs a whole number from 1 to 5000000, got ${text}`;
+      if (!Number.isInteger(records) || records < 1 || records > 5_000_000)
+        return `--records needs a whole number from 1 to 5000000, got ${text}`;
       options.records = records;
       return undefined;
     }

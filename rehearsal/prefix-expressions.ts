@@ -47,7 +47,10 @@ export function prefixProblems(
   backup = false,
 ): string[] {
   const problems: string[] = [];
-  for (const [field, value] of [["Prefix", prefix], ["ErrorOutputPrefix", errorOutputPrefix]] as const) {
+  for (const [field, value] of [
+    ["Prefix", prefix],
+    ["ErrorOutputPrefix", errorOutputPrefix],
+  ] as const) {
     if (value === undefined) continue;
     const stripped = value.replace(EXPRESSION, (whole, namespace: string, argument: string) => {
       if (!NAMESPACES.has(namespace)) problems.push(`${field}: unknown namespace in ${whole}`);
@@ -58,7 +61,8 @@ export function prefixProblems(
     });
     if (stripped.includes("!{")) problems.push(`${field}: the sequence !{ may only open a !{namespace:value} expression`);
   }
-  if (prefix?.includes("!{firehose:error-output-type}")) problems.push("Prefix: !{firehose:error-output-type} is only allowed in ErrorOutputPrefix");
+  if (prefix?.includes("!{firehose:error-output-type}"))
+    problems.push("Prefix: !{firehose:error-output-type} is only allowed in ErrorOutputPrefix");
   if (!backup && prefix !== undefined && hasExpression(prefix) && errorOutputPrefix === undefined) {
     problems.push("ErrorOutputPrefix can't be null when Prefix contains expressions");
   }
@@ -77,7 +81,8 @@ export function evaluatePrefix(expression: string, context: PrefixContext): stri
       case "timestamp":
         return formatJavaDateTime(context.arrival, argument);
       case "firehose":
-        if (argument === "random-string") return Array.from({ length: 11 }, () => RANDOM_ALPHABET[Math.floor(random() * RANDOM_ALPHABET.length)]).join("");
+        if (argument === "random-string")
+          return Array.from({ length: 11 }, () => RANDOM_ALPHABET[Math.floor(random() * RANDOM_ALPHABET.length)]).join("");
         if (argument === "error-output-type") {
           if (!context.errorOutputType) throw new Error(`${whole} is only allowed in ErrorOutputPrefix`);
           return context.errorOutputType;
@@ -177,7 +182,9 @@ function field(t: Date, letter: string, width: number, pattern: string): string 
     case "E":
       return DAYS[t.getUTCDay()];
     default:
-      throw new Error(`the timestamp pattern letter ${JSON.stringify(letter)} in ${JSON.stringify(pattern)} is not supported by the rehearsal`);
+      throw new Error(
+        `the timestamp pattern letter ${JSON.stringify(letter)} in ${JSON.stringify(pattern)} is not supported by the rehearsal`,
+      );
   }
 }
 

@@ -33,7 +33,14 @@ import { DeliveryStandIn, reasonKey, type TransformHandler } from "./delivery-st
 import { duckDbType, type TableColumn } from "./format-conversion";
 import { FunctionLogs } from "./function-logs";
 import { LakeFolder, listFiles } from "./lake-folder";
-import { findProjectRoot, SERVER_LIMITS, startLocalServers, type KinesisEngine, type LocalServers, LOCAL_CREDENTIALS } from "./local-servers";
+import {
+  findProjectRoot,
+  SERVER_LIMITS,
+  startLocalServers,
+  type KinesisEngine,
+  type LocalServers,
+  LOCAL_CREDENTIALS,
+} from "./local-servers";
 import { formatReport, Progress, topReasons, type Output, type RehearsalReport } from "./report";
 import { generateLandingFiles, type SampleData } from "./sample-data";
 import { lambdaInvoke, runWorkflow, type TaskAnswer } from "./workflow";
@@ -156,7 +163,14 @@ interface Collected {
 export async function rehearse(options: RehearsalOptions = {}): Promise<RehearsalReport> {
   const run = prepareRun(options);
   const ownServers = !options.servers;
-  const servers = options.servers ?? (await startLocalServers({ engine: options.engine ?? "kinesis-local", workDir: run.outDir, projectRoot: run.root, region: run.config.region }));
+  const servers =
+    options.servers ??
+    (await startLocalServers({
+      engine: options.engine ?? "kinesis-local",
+      workDir: run.outDir,
+      projectRoot: run.root,
+      region: run.config.region,
+    }));
   const logs = new FunctionLogs(run.folders.logs);
   const savedEnv = { ...process.env };
   let delivery: DeliveryStandIn | undefined;
@@ -205,7 +219,9 @@ function prepareRun(options: RehearsalOptions): Run {
   const bucket = `${"name" in names.lakeBucket ? names.lakeBucket.name : `${names.lakeBucket.prefix}local`}${suffix}`;
   const streamName = `${names.stream}${suffix}`;
   const arn = (service: string, resource: string) => `arn:aws:${service}:${config.region}:${LOCAL_ACCOUNT}:${resource}`;
-  progress.step(`Rehearsing environment "${env}" (${config.partitioning.partitionTime}-time partitions, ${config.stream.mode === "PROVISIONED" ? `${config.stream.shardCount} shard(s)` : "on-demand"}) in ${outDir}`);
+  progress.step(
+    `Rehearsing environment "${env}" (${config.partitioning.partitionTime}-time partitions, ${config.stream.mode === "PROVISIONED" ? `${config.stream.shardCount} shard(s)` : "on-demand"}) in ${outDir}`,
+  );
   return { options, started, out, progress, root, env, config, drift, columns, outDir, folders, tmpDir, bucket, streamName, arn };
 }
 
@@ -216,7 +232,9 @@ async function prepareLocalAws(run: Run, servers: LocalServers, logs: FunctionLo
   const shards = config.stream.mode === "PROVISIONED" ? (config.stream.shardCount ?? 1) : 4;
   await servers.createBucket(bucket);
   await servers.createStream(streamName, shards);
-  progress.detail(`bucket ${bucket}, stream ${streamName} with ${shards} shard(s)${config.stream.mode === "ON_DEMAND" ? " (on-demand starts with 4)" : ""}`);
+  progress.detail(
+    `bucket ${bucket}, stream ${streamName} with ${shards} shard(s)${config.stream.mode === "ON_DEMAND" ? " (on-demand starts with 4)" : ""}`,
+  );
   const settings = batchSettings(config);
   const transformJson = JSON.stringify(transformSettings(config));
   Object.assign(process.env, handlerEnvironment(config, servers, bucket, streamName, settings, transformJson));
@@ -243,9 +261,13 @@ async function uploadLanding(run: Run, servers: LocalServers): Promise<Landing> 
   const records = options.records ?? 10_000;
   const sample = generateLandingFiles(config.schema, { records, seed: options.seed ?? 1, eventIdColumn: config.batch.eventIdColumn });
   for (const file of sample.files) {
-    await servers.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${BATCH_PREFIXES.landing}rehearsal/${file.name}`, Body: file.body }));
+    await servers.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: `${BATCH_PREFIXES.landing}rehearsal/${file.name}`, Body: file.body }),
+    );
   }
-  progress.step(`Generated ${sample.items.toLocaleString("en")} records from the event schema into ${sample.files.length} landing files (${sample.files.map((f) => f.name).join(", ")}), ${sample.bad} of them bad lines`);
+  progress.step(
+    `Generated ${sample.items.toLocaleString("en")} records from the event schema into ${sample.files.length} landing files (${sample.files.map((f) => f.name).join(", ")}), ${sample.bad} of them bad lines`,
+  );
   return { sample, files: sample.files.length };
 }
 
@@ -328,13 +350,17 @@ async function runBatchWorkflow(run: Run, handlers: Handlers, standIns: StandIns
   const observed: Observed = { pushed: 0, chunksPushed: 0, slowFunctions: [] };
   const tasks = { ...lambdaTasks(progress, handlers, standIns, observed), ...serviceTasks(progress, standIns, observed) };
   const scheduledTime = run.options.scheduledTime ?? `${new Date().toISOString().slice(0, 16)}:00Z`;
-  progress.step(`Starting the batch workflow (real definition, ${Object.keys(definition.States).length} states) in aws-local-stepfunctions, waits 0 s`);
+  progress.step(
+    `Starting the batch workflow (real definition, ${Object.keys(definition.States).length} states) in aws-local-stepfunctions, waits 0 s`,
+  );
   const executionName = `rehearsal-${randomUUID().slice(0, 8)}`;
   const result = await runWorkflow(definition, { scheduledTime }, tasks, {
     executionId: arn("states", `execution:${run.config.resolvedNames.stateMachine}:${executionName}`),
     executionName,
   });
-  progress.step(`Workflow ${result.status}${result.error ? ` (${result.error})` : ""} after ${result.path.length} states; copying the bucket into the lake folder`);
+  progress.step(
+    `Workflow ${result.status}${result.error ? ` (${result.error})` : ""} after ${result.path.length} states; copying the bucket into the lake folder`,
+  );
   return { run: result, extractOutput: observed.extractOutput, pushed: observed.pushed, slowFunctions: observed.slowFunctions };
 }
 
@@ -350,43 +376,62 @@ interface Observed {
 function lambdaTasks(progress: Progress, handlers: Handlers, { delivery }: StandIns, observed: Observed): Record<string, TaskAnswer> {
   const S = BATCH_STATES;
   const timed = (name: string, limitSeconds: number) => (ms: number) => {
-    if (ms > limitSeconds * 1000) observed.slowFunctions.push(`${name} took ${(ms / 1000).toFixed(1)} s here; its Lambda timeout is ${limitSeconds} s`);
+    if (ms > limitSeconds * 1000)
+      observed.slowFunctions.push(`${name} took ${(ms / 1000).toFixed(1)} s here; its Lambda timeout is ${limitSeconds} s`);
   };
   const chunks = () => observed.extractOutput?.chunkKeys.length ?? "?";
   return {
-    [S.extractBatch]: lambdaInvoke(async (payload) => {
-      progress.step(`ExtractBatch (real handler): reading landing/ …`);
-      const result = (await handlers.extract(payload)) as ExtractOutput;
-      observed.extractOutput = result;
-      progress.detail(
-        result.skipped
-          ? `batch ${result.batchId} skipped: ${result.skipReason}`
-          : `batch ${result.batchId}: ${result.fileCount} file(s), ${result.recordCount.toLocaleString("en")} records staged in ${result.chunkKeys.length} chunk(s), ${result.rejectedCount} rejected`,
-      );
-      progress.detail(`claim marker ${BATCH_PREFIXES.runs}${result.batchId}.json written with If-None-Match: * — s3rver does not enforce it, so the claim cannot be proven locally`);
-      return result;
-    }, timed("ExtractBatch", BATCH_FUNCTION_TIMEOUTS.extract)),
-    [S.pushChunk]: lambdaInvoke(async (payload) => {
-      if (observed.chunksPushed === 0) progress.step(`PushToKinesis (real handler, Map over ${chunks()} chunk(s)) …`);
-      const result = (await handlers.push(payload)) as { pushed: number; calls: number; chunkKey: string };
-      observed.pushed += result.pushed;
-      observed.chunksPushed++;
-      progress.detail(`chunk ${observed.chunksPushed}/${chunks()}: ${result.pushed.toLocaleString("en")} records in ${result.calls} PutRecords call(s)`);
-      return result;
-    }, timed("PushChunk", BATCH_FUNCTION_TIMEOUTS.push)),
-    [S.checkDelivery]: lambdaInvoke(async (payload) => {
-      progress.step("WaitForDelivery: the Firehose stand-in drains the stream, then CheckDelivery (real handler) lists data/");
-      await delivery.drain();
-      const result = (await handlers.deliveryCheck(payload)) as { delivered: boolean; objects: number };
-      progress.detail(`CheckDelivery: ${result.delivered ? `${result.objects} data object(s) delivered since the push` : "nothing delivered yet"}`);
-      return result;
-    }, timed("CheckDelivery", BATCH_FUNCTION_TIMEOUTS.deliveryCheck)),
-    [S.finalizeBatch]: lambdaInvoke(async (payload) => {
-      progress.step("FinalizeBatch (real handler): landing/ → processed/");
-      const result = (await handlers.finalize(payload)) as { moved: number };
-      progress.detail(`${result.moved} landing file(s) moved`);
-      return result;
-    }, timed("FinalizeBatch", BATCH_FUNCTION_TIMEOUTS.finalize)),
+    [S.extractBatch]: lambdaInvoke(
+      async (payload) => {
+        progress.step(`ExtractBatch (real handler): reading landing/ …`);
+        const result = (await handlers.extract(payload)) as ExtractOutput;
+        observed.extractOutput = result;
+        progress.detail(
+          result.skipped
+            ? `batch ${result.batchId} skipped: ${result.skipReason}`
+            : `batch ${result.batchId}: ${result.fileCount} file(s), ${result.recordCount.toLocaleString("en")} records staged in ${result.chunkKeys.length} chunk(s), ${result.rejectedCount} rejected`,
+        );
+        progress.detail(
+          `claim marker ${BATCH_PREFIXES.runs}${result.batchId}.json written with If-None-Match: * — s3rver does not enforce it, so the claim cannot be proven locally`,
+        );
+        return result;
+      },
+      timed("ExtractBatch", BATCH_FUNCTION_TIMEOUTS.extract),
+    ),
+    [S.pushChunk]: lambdaInvoke(
+      async (payload) => {
+        if (observed.chunksPushed === 0) progress.step(`PushToKinesis (real handler, Map over ${chunks()} chunk(s)) …`);
+        const result = (await handlers.push(payload)) as { pushed: number; calls: number; chunkKey: string };
+        observed.pushed += result.pushed;
+        observed.chunksPushed++;
+        progress.detail(
+          `chunk ${observed.chunksPushed}/${chunks()}: ${result.pushed.toLocaleString("en")} records in ${result.calls} PutRecords call(s)`,
+        );
+        return result;
+      },
+      timed("PushChunk", BATCH_FUNCTION_TIMEOUTS.push),
+    ),
+    [S.checkDelivery]: lambdaInvoke(
+      async (payload) => {
+        progress.step("WaitForDelivery: the Firehose stand-in drains the stream, then CheckDelivery (real handler) lists data/");
+        await delivery.drain();
+        const result = (await handlers.deliveryCheck(payload)) as { delivered: boolean; objects: number };
+        progress.detail(
+          `CheckDelivery: ${result.delivered ? `${result.objects} data object(s) delivered since the push` : "nothing delivered yet"}`,
+        );
+        return result;
+      },
+      timed("CheckDelivery", BATCH_FUNCTION_TIMEOUTS.deliveryCheck),
+    ),
+    [S.finalizeBatch]: lambdaInvoke(
+      async (payload) => {
+        progress.step("FinalizeBatch (real handler): landing/ → processed/");
+        const result = (await handlers.finalize(payload)) as { moved: number };
+        progress.detail(`${result.moved} landing file(s) moved`);
+        return result;
+      },
+      timed("FinalizeBatch", BATCH_FUNCTION_TIMEOUTS.finalize),
+    ),
   };
 }
 
@@ -420,10 +465,17 @@ function serviceTasks(progress: Progress, { crawler, athena }: StandIns, observe
 }
 
 /** Phase 6: the bucket copied into the lake folder, the batch's manifest and its rejected lines by reason. */
-async function collectDelivery(run: Run, servers: LocalServers, lake: LakeFolder, extractOutput: ExtractOutput | undefined): Promise<Collected> {
+async function collectDelivery(
+  run: Run,
+  servers: LocalServers,
+  lake: LakeFolder,
+  extractOutput: ExtractOutput | undefined,
+): Promise<Collected> {
   await lake.sync("");
   const batchId = extractOutput?.batchId;
-  const manifest = batchId ? await readJson<NonNullable<Collected["manifest"]>>(servers, run.bucket, `${BATCH_PREFIXES.staging}${batchId}/manifest.json`) : undefined;
+  const manifest = batchId
+    ? await readJson<NonNullable<Collected["manifest"]>>(servers, run.bucket, `${BATCH_PREFIXES.staging}${batchId}/manifest.json`)
+    : undefined;
   const rejectedTally: Record<string, number> = {};
   if (batchId) {
     for (const file of listFiles(join(run.folders.lake, BATCH_PREFIXES.rejected, batchId))) {
@@ -440,7 +492,12 @@ async function collectDelivery(run: Run, servers: LocalServers, lake: LakeFolder
 }
 
 /** Phase 7: whether every record is accounted for, from the files through the stream to the lake. */
-function countProblems(landing: Landing, delivery: DeliveryStandIn, workflow: WorkflowResult, collected: Collected): { recordsInFiles: number; rejected: number; problems: string[] } {
+function countProblems(
+  landing: Landing,
+  delivery: DeliveryStandIn,
+  workflow: WorkflowResult,
+  collected: Collected,
+): { recordsInFiles: number; rejected: number; problems: string[] } {
   const { sample } = landing;
   const { extractOutput, pushed } = workflow;
   const summary = delivery.summary;
@@ -449,10 +506,13 @@ function countProblems(landing: Landing, delivery: DeliveryStandIn, workflow: Wo
   const failed = summary.processingFailed + summary.conversionFailed;
   const problems: string[] = [];
   if (recordsInFiles !== rejected + summary.delivered + failed + summary.dropped) {
-    problems.push(`${recordsInFiles} in files ≠ ${rejected} rejected + ${summary.delivered} delivered + ${failed} failed + ${summary.dropped} dropped`);
+    problems.push(
+      `${recordsInFiles} in files ≠ ${rejected} rejected + ${summary.delivered} delivered + ${failed} failed + ${summary.dropped} dropped`,
+    );
   }
   if (pushed !== summary.readFromStream) problems.push(`${pushed} pushed ≠ ${summary.readFromStream} read from the stream`);
-  if (sample && sample.items !== recordsInFiles) problems.push(`the generator wrote ${sample.items} records, the extract read ${recordsInFiles}`);
+  if (sample && sample.items !== recordsInFiles)
+    problems.push(`the generator wrote ${sample.items} records, the extract read ${recordsInFiles}`);
   if (sample && sample.bad !== rejected) problems.push(`the generator wrote ${sample.bad} bad lines, the extract rejected ${rejected}`);
   if (extractOutput?.skipped) problems.push(`the batch was skipped (${extractOutput.skipReason}): nothing was rehearsed`);
   return { recordsInFiles, rejected, problems };
@@ -482,13 +542,22 @@ function validationOutcome(athena: AthenaStandIn, workflow: WorkflowResult): Reh
 }
 
 /** Phase 8: the report. */
-function buildReport(run: Run, servers: LocalServers, landing: Landing, standIns: StandIns, workflow: WorkflowResult, collected: Collected): RehearsalReport {
+function buildReport(
+  run: Run,
+  servers: LocalServers,
+  landing: Landing,
+  standIns: StandIns,
+  workflow: WorkflowResult,
+  collected: Collected,
+): RehearsalReport {
   const { options, bucket, streamName } = run;
   const { sample } = landing;
   const summary = standIns.delivery.summary;
   const { recordsInFiles, rejected, problems } = countProblems(landing, standIns.delivery, workflow, collected);
   const validation = validationOutcome(standIns.athena, workflow);
-  const parquetFiles = listFiles(join(run.folders.lake, LAKE_PREFIXES.data)).filter((f) => f.endsWith(".parquet")).sort();
+  const parquetFiles = listFiles(join(run.folders.lake, LAKE_PREFIXES.data))
+    .filter((f) => f.endsWith(".parquet"))
+    .sort();
   const { run: result } = workflow;
   return {
     ok: validation.passed && problems.length === 0,
@@ -503,7 +572,9 @@ function buildReport(run: Run, servers: LocalServers, landing: Landing, standIns
       folder: options.input ? resolve(options.input) : undefined,
       files: landing.files,
       recordsInFiles,
-      generated: sample ? { items: sample.items, bad: sample.bad, badKinds: sample.badKinds, beyondIntRange: sample.beyondIntRange } : undefined,
+      generated: sample
+        ? { items: sample.items, bad: sample.bad, badKinds: sample.badKinds, beyondIntRange: sample.beyondIntRange }
+        : undefined,
     },
     counts: {
       recordsInFiles,
@@ -539,7 +610,14 @@ function buildReport(run: Run, servers: LocalServers, landing: Landing, standIns
 }
 
 /** The environment the handlers read: the stack's variables, and SDK settings that reach only the local servers. */
-function handlerEnvironment(config: PipelineConfig, servers: LocalServers, bucket: string, streamName: string, settings: BatchSettings, transformJson: string): Record<string, string> {
+function handlerEnvironment(
+  config: PipelineConfig,
+  servers: LocalServers,
+  bucket: string,
+  streamName: string,
+  settings: BatchSettings,
+  transformJson: string,
+): Record<string, string> {
   return {
     AWS_ENDPOINT_URL_S3: servers.s3Endpoint,
     AWS_ENDPOINT_URL_KINESIS: servers.kinesisEndpoint,
@@ -572,10 +650,14 @@ function restoreEnvironment(saved: NodeJS.ProcessEnv): void {
 function loadHandlers(endpoints: string, transformJson: string): Handlers {
   if (loaded) {
     if (loaded.endpoints !== endpoints) {
-      throw new Error("the handlers of this process already talk to other local servers (SDK clients keep their endpoint): pass the same servers to every rehearsal in one process");
+      throw new Error(
+        "the handlers of this process already talk to other local servers (SDK clients keep their endpoint): pass the same servers to every rehearsal in one process",
+      );
     }
     if (loaded.transformSettings !== transformJson) {
-      throw new Error("the transform of this process was loaded with other settings (it reads TRANSFORM_SETTINGS once): use one configuration per process, or vary only tableTypes");
+      throw new Error(
+        "the transform of this process was loaded with other settings (it reads TRANSFORM_SETTINGS once): use one configuration per process, or vary only tableTypes",
+      );
     }
     return loaded.handlers;
   }
@@ -585,13 +667,16 @@ function loadHandlers(endpoints: string, transformJson: string): Handlers {
     process.env[TRANSFORM_ENV.serviceName] = service;
     return load();
   };
-  /* eslint-disable @typescript-eslint/no-require-imports */
+
   const extract = as("batch-extract", () => require("../handlers/extract/index") as typeof import("../handlers/extract/index"));
   const push = as("batch-push", () => require("../handlers/push/index") as typeof import("../handlers/push/index"));
-  const deliveryCheck = as("batch-delivery-check", () => require("../handlers/delivery-check/index") as typeof import("../handlers/delivery-check/index"));
+  const deliveryCheck = as(
+    "batch-delivery-check",
+    () => require("../handlers/delivery-check/index") as typeof import("../handlers/delivery-check/index"),
+  );
   const finalize = as("batch-finalize", () => require("../handlers/finalize/index") as typeof import("../handlers/finalize/index"));
   const transform = as("transform", () => require("../handlers/transform/index") as typeof import("../handlers/transform/index"));
-  /* eslint-enable @typescript-eslint/no-require-imports */
+
   const handlers: Handlers = {
     extract: (input) => extract.handler(input as never),
     push: (input) => push.handler(input as never),
@@ -617,7 +702,9 @@ function standInLimits(engine: KinesisEngine, slowestTransformMs: number, config
     ...SERVER_LIMITS.s3rver,
     ...SERVER_LIMITS[engine],
     "Lambda: the handlers run in this process; memory and timeouts are not enforced (durations beyond a function's timeout are reported)" +
-      (slowestTransformMs > 0 ? `; slowest transform invocation ${slowestTransformMs} ms (timeout ${config.transform.timeoutSeconds} s)` : ""),
+      (slowestTransformMs > 0
+        ? `; slowest transform invocation ${slowestTransformMs} ms (timeout ${config.transform.timeoutSeconds} s)`
+        : ""),
     "Firehose: buffering time is simulated on the Kinesis arrival times (nothing waits); Parquet is written by DuckDB, not Hive's ParquetHiveSerDe (timestamps INT64 µs instead of INT96, one row group per object); conversion failures are decided by DuckDB's TRY_CAST on OpenX-style values, with the stand-in's error messages",
     "Glue crawler: registers partitions only (no schema inference, no schema-change policy), instantly",
     "Athena: DuckDB runs the SQL after a Trino grammar check; DuckDB is more lenient than Trino, so passing here is necessary, not sufficient",

@@ -27,7 +27,12 @@ export interface RehearsalReport {
     /** Records and lines in the landing files, as the extract read them (valid + rejected). */
     readonly recordsInFiles: number;
     /** For generated files: what the generator wrote, to check the extract against. */
-    readonly generated?: { readonly items: number; readonly bad: number; readonly badKinds: Readonly<Record<string, number>>; readonly beyondIntRange: Readonly<Record<string, number>> };
+    readonly generated?: {
+      readonly items: number;
+      readonly bad: number;
+      readonly badKinds: Readonly<Record<string, number>>;
+      readonly beyondIntRange: Readonly<Record<string, number>>;
+    };
   };
   readonly counts: {
     readonly recordsInFiles: number;
@@ -67,7 +72,13 @@ export interface RehearsalReport {
     readonly queryFailure?: string;
     readonly trinoOnly?: boolean;
   };
-  readonly workflow: { readonly status: string; readonly error?: string; readonly cause?: string; readonly path: readonly string[]; readonly output?: unknown };
+  readonly workflow: {
+    readonly status: string;
+    readonly error?: string;
+    readonly cause?: string;
+    readonly path: readonly string[];
+    readonly output?: unknown;
+  };
   /** Functions whose in-process run took longer than their configured timeout. */
   readonly slowFunctions: readonly string[];
   /** Where the local stand-ins do not behave like AWS. */
@@ -118,12 +129,18 @@ export function formatReport(r: RehearsalReport): string {
   lines.push("", "── Rehearsal report ─────────────────────────────────────────────────────────────");
   lines.push(`environment ${r.environment}, batch ${r.batchId ?? "(none)"}, Kinesis engine ${r.engine}, ${r.seconds.toFixed(1)} s`);
   lines.push("");
-  lines.push(`records in files   ${n(c.recordsInFiles).padStart(9)}   (${r.input.files} landing file(s), ${r.input.source === "generated" ? "generated from the schema" : r.input.folder})`);
-  lines.push(`rejected lines     ${n(c.rejected).padStart(9)}   (rejected/<batch>/, with line numbers)${c.rejectedFiles ? `, plus ${c.rejectedFiles} whole file(s)` : ""}`);
+  lines.push(
+    `records in files   ${n(c.recordsInFiles).padStart(9)}   (${r.input.files} landing file(s), ${r.input.source === "generated" ? "generated from the schema" : r.input.folder})`,
+  );
+  lines.push(
+    `rejected lines     ${n(c.rejected).padStart(9)}   (rejected/<batch>/, with line numbers)${c.rejectedFiles ? `, plus ${c.rejectedFiles} whole file(s)` : ""}`,
+  );
   for (const { reason, count } of r.rejectedReasons) lines.push(`  ${n(count).padStart(7)}  ${reason}`);
   lines.push(`pushed to Kinesis  ${n(c.pushed).padStart(9)}   (read back by the Firehose stand-in: ${n(c.readFromStream)})`);
   lines.push(`delivered          ${n(c.delivered).padStart(9)}   (rows in ${r.delivery.parquetObjects.length} Parquet object(s))`);
-  lines.push(`failed             ${n(c.failed.processingFailed + c.failed.formatConversionFailed).padStart(9)}   processing-failed ${n(c.failed.processingFailed)}, format-conversion-failed ${n(c.failed.formatConversionFailed)}${c.dropped ? `; dropped ${n(c.dropped)}` : ""}`);
+  lines.push(
+    `failed             ${n(c.failed.processingFailed + c.failed.formatConversionFailed).padStart(9)}   processing-failed ${n(c.failed.processingFailed)}, format-conversion-failed ${n(c.failed.formatConversionFailed)}${c.dropped ? `; dropped ${n(c.dropped)}` : ""}`,
+  );
   for (const { reason, count } of r.processingFailedReasons) lines.push(`  ${n(count).padStart(7)}  processing-failed: ${reason}`);
   for (const { reason, count } of r.conversionFailedReasons) lines.push(`  ${n(count).padStart(7)}  format-conversion-failed: ${reason}`);
   lines.push(
@@ -138,20 +155,30 @@ export function formatReport(r: RehearsalReport): string {
   lines.push("");
   const v = r.validation;
   if (v.query !== undefined) {
-    lines.push(`validation         ${v.passed ? "PASSED" : "FAILED"}: found ${v.found ?? "?"} of ${v.expected ?? "?"} expected event ids, ${v.missingRequired ?? "?"} rows missing a required column (${v.runs} query run(s))`);
+    lines.push(
+      `validation         ${v.passed ? "PASSED" : "FAILED"}: found ${v.found ?? "?"} of ${v.expected ?? "?"} expected event ids, ${v.missingRequired ?? "?"} rows missing a required column (${v.runs} query run(s))`,
+    );
     if (v.queryFailure) lines.push(`  the validation query failed: ${v.queryFailure}`);
   } else {
     lines.push(`validation         ${v.passed ? "PASSED" : "NOT RUN"}`);
   }
-  lines.push(`workflow           ${r.workflow.status}${r.workflow.error ? ` with ${r.workflow.error}` : ""} (${r.workflow.path.length} states entered, last ${r.workflow.path.at(-1) ?? "-"})`);
+  lines.push(
+    `workflow           ${r.workflow.status}${r.workflow.error ? ` with ${r.workflow.error}` : ""} (${r.workflow.path.length} states entered, last ${r.workflow.path.at(-1) ?? "-"})`,
+  );
   if (r.workflow.cause) lines.push(`  ${r.workflow.cause}`);
   if (Object.keys(r.tableDrift).length > 0) {
-    lines.push(`table drift        the Glue table declared ${Object.entries(r.tableDrift).map(([col, type]) => `${col} ${type}`).join(", ")} while the functions validate with the configuration's types`);
+    lines.push(
+      `table drift        the Glue table declared ${Object.entries(r.tableDrift)
+        .map(([col, type]) => `${col} ${type}`)
+        .join(", ")} while the functions validate with the configuration's types`,
+    );
   }
   for (const slow of r.slowFunctions) lines.push(`slow function      ${slow}`);
   lines.push("");
   lines.push(`lake folder        ${r.folders.lake}`);
-  lines.push(`                   data/ (Parquet, open with DuckDB: SELECT * FROM '${r.folders.lake}/data/**/*.parquet'), errors/, raw/, rejected/, staging/, _runs/, landing/ or processed/`);
+  lines.push(
+    `                   data/ (Parquet, open with DuckDB: SELECT * FROM '${r.folders.lake}/data/**/*.parquet'), errors/, raw/, rejected/, staging/, _runs/, landing/ or processed/`,
+  );
   lines.push(`function logs      ${r.folders.logs}`);
   lines.push(`Athena results     ${r.folders.athenaResults}`);
   lines.push("");

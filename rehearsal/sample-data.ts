@@ -58,10 +58,17 @@ type Row = Record<string, unknown>;
 
 /** Generates the sample batch: four files, about 40/20/20/20 % NDJSON, JSON array, CSV, NDJSON.gz. */
 export function generateLandingFiles(schema: EventSchema, options: SampleDataOptions): SampleData {
-  if (!Number.isInteger(options.records) || options.records < 1) throw new Error(`records must be a positive integer, got ${options.records}`);
+  if (!Number.isInteger(options.records) || options.records < 1)
+    throw new Error(`records must be a positive integer, got ${options.records}`);
   const random = mulberry32(options.seed ?? 1);
   const now = options.now ?? new Date();
-  const counts = { valid: 0, bad: 0, withoutEventId: 0, badKinds: {} as Record<string, number>, beyondIntRange: {} as Record<string, number> };
+  const counts = {
+    valid: 0,
+    bad: 0,
+    withoutEventId: 0,
+    badKinds: {} as Record<string, number>,
+    beyondIntRange: {} as Record<string, number>,
+  };
   const generator = new RowGenerator(schema, options.eventIdColumn, random, now, options.seed ?? 1);
 
   const shares = [0.4, 0.2, 0.2, 0.2];
@@ -242,8 +249,9 @@ class RowGenerator {
     if (name.includes("event_type") || name === "type") return pick(["page_view", "click", "add_to_cart", "purchase"]);
     if (name.includes("device")) return pick(["mobile", "desktop", "tablet"]);
     if (name.includes("country")) return pick(["DE", "FR", "GB", "US", "JP", "BR"]);
-    if (name.includes("url")) return `https://shop.example.com/catalog/${Math.floor(this.random() * 40)}/products/${index % 5000}?q=boots,waterproof`;
-    if (name.includes("referrer")) return `https://www.example.org/search?q=${pick(["boots", "coats", "\"gifts\""])}`;
+    if (name.includes("url"))
+      return `https://shop.example.com/catalog/${Math.floor(this.random() * 40)}/products/${index % 5000}?q=boots,waterproof`;
+    if (name.includes("referrer")) return `https://www.example.org/search?q=${pick(["boots", "coats", '"gifts"'])}`;
     if (name.endsWith("_id")) return `${name.slice(0, -3)}-${Math.floor(this.random() * 50_000)}`;
     return `${name}-${index % 997}`;
   }

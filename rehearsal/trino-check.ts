@@ -23,7 +23,6 @@ let unavailable: string | undefined;
 export function trinoSyntaxErrors(sql: string, projectRoot: string): string[] | undefined {
   if (!parser && unavailable === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { TrinoSQL } = require(trinoParserBundle(projectRoot)) as { TrinoSQL: new () => TrinoParser };
       parser = new TrinoSQL();
     } catch (error) {
@@ -48,7 +47,7 @@ export function trinoParserBundle(root: string): string {
   mkdirSync(outDir, { recursive: true });
   const temporary = `${outfile}.${process.pid}.${Date.now()}.tmp`;
   // esbuild is a dependency of the project (the Lambda bundles); loaded only when needed.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const { buildSync } = require("esbuild") as typeof import("esbuild");
   try {
     buildSync({

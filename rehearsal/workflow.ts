@@ -57,7 +57,9 @@ export async function runWorkflow(
     .filter(([name, state]) => state.Type === "Task" && !tasks[name])
     .map(([name]) => name);
   if (unanswered.length > 0) {
-    throw new Error(`the state machine has Task state(s) the rehearsal does not stand in for: ${unanswered.join(", ")}; add an answer in rehearsal/rehearse.ts`);
+    throw new Error(
+      `the state machine has Task state(s) the rehearsal does not stand in for: ${unanswered.join(", ")}; add an answer in rehearsal/rehearse.ts`,
+    );
   }
   return executeLocally(definition, input, tasks, options);
 }
@@ -79,7 +81,10 @@ export async function executeLocally(
 ): Promise<WorkflowRun> {
   const all = collectStates(definition.States);
   const taskResourceLocalHandlers = Object.fromEntries(
-    Object.entries(tasks).map(([name, answer]) => [name, async (taskInput: unknown) => (await answer(taskInput as Record<string, any>)) as any]),
+    Object.entries(tasks).map(([name, answer]) => [
+      name,
+      async (taskInput: unknown) => (await answer(taskInput as Record<string, any>)) as any,
+    ]),
   );
   const waitTimeOverrides = Object.fromEntries(all.filter(([, s]) => s.Type === "Wait").map(([name]) => [name, 0]));
   const retryIntervalOverrides = Object.fromEntries(all.filter(([, s]) => "Retry" in s && s.Retry).map(([name]) => [name, 0]));
@@ -144,13 +149,19 @@ export function lambdaInvoke(handler: (payload: any) => Promise<unknown>, onDone
     } catch (error) {
       const failure = error as Error;
       const errorType = failure.name || "Error";
-      throw named(errorType, JSON.stringify({ errorType, errorMessage: failure.message, trace: (failure.stack ?? "").split("\n").slice(1, 6) }));
+      throw named(
+        errorType,
+        JSON.stringify({ errorType, errorMessage: failure.message, trace: (failure.stack ?? "").split("\n").slice(1, 6) }),
+      );
     } finally {
       onDone?.(Date.now() - started);
     }
     const text = JSON.stringify(result ?? null);
     if (Buffer.byteLength(text) > STATE_PAYLOAD_LIMIT) {
-      throw named("States.DataLimitExceeded", `the function returned ${Buffer.byteLength(text)} bytes; a state's payload is at most ${STATE_PAYLOAD_LIMIT}`);
+      throw named(
+        "States.DataLimitExceeded",
+        `the function returned ${Buffer.byteLength(text)} bytes; a state's payload is at most ${STATE_PAYLOAD_LIMIT}`,
+      );
     }
     return { StatusCode: 200, ExecutedVersion: "$LATEST", Payload: JSON.parse(text) };
   };

@@ -27,7 +27,15 @@ import { CliError, ErrorContext, EXIT, explainError, UsageError } from "./cli/er
 import { isFinalEvent, ProgressView } from "./cli/progress";
 import { confirmReplayLines, describeReplay, formatDryRun } from "./cli/replay-report";
 import { describeExecution, describeFailure, describeOutcome, FAILED_STATUSES, formatExecutionTable } from "./cli/summary";
-import { chooseEnvironment, chooseLakeBucket, consoleUrl, executionName, nameOfArn, regionOfArn, stateMachineNotFoundMessage } from "./cli/target";
+import {
+  chooseEnvironment,
+  chooseLakeBucket,
+  consoleUrl,
+  executionName,
+  nameOfArn,
+  regionOfArn,
+  stateMachineNotFoundMessage,
+} from "./cli/target";
 import { REPLAY_SOURCE_PREFIXES } from "../contract/lake-layout";
 import { errorTypeOfKey, planReplay, type ReplayPlan } from "../contract/replay";
 
@@ -156,7 +164,8 @@ async function run(command: Command, deps: CliDeps, context: ErrorContext): Prom
       if ("problems" in planned) throw new UsageError(planned.problems.join("; "));
       if (command.dryRun) {
         const s3 = deps.s3 ?? new S3Client({ region: config.region });
-        const bucket = command.bucket ?? chooseLakeBucket(await bucketNames(s3, config.resolvedNames.lakeBucket), config.resolvedNames.lakeBucket);
+        const bucket =
+          command.bucket ?? chooseLakeBucket(await bucketNames(s3, config.resolvedNames.lakeBucket), config.resolvedNames.lakeBucket);
         // With event-time partitions every distinct event hour is an active Firehose partition.
         const eventHour = config.partitioning.partitionTime === "event" ? eventHourReader(config.schema) : undefined;
         const tally = await tallyReplay(s3, bucket, planned.plan, new ReplayTally(eventHour));
@@ -324,7 +333,12 @@ async function unreadErrorFolders(s3: S3Client, bucket: string): Promise<string[
   let continuationToken: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: REPLAY_SOURCE_PREFIXES.errors, Delimiter: "/", ContinuationToken: continuationToken }),
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: REPLAY_SOURCE_PREFIXES.errors,
+        Delimiter: "/",
+        ContinuationToken: continuationToken,
+      }),
     );
     for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.push(common.Prefix);
     continuationToken = page.NextContinuationToken;

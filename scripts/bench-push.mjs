@@ -60,7 +60,13 @@ export async function benchPush({ log = console.log } = {}) {
     const naiveStart = performance.now();
     for (const line of naiveLines) {
       const record = JSON.parse(line);
-      await client.send(new PutRecordCommand({ StreamName: "bench-naive", Data: Buffer.from(`${line}\n`), PartitionKey: record.user_id || record.event_id }));
+      await client.send(
+        new PutRecordCommand({
+          StreamName: "bench-naive",
+          Data: Buffer.from(`${line}\n`),
+          PartitionKey: record.user_id || record.event_id,
+        }),
+      );
     }
     const naiveMs = performance.now() - naiveStart;
 
@@ -75,7 +81,11 @@ export async function benchPush({ log = console.log } = {}) {
     let calls = 0;
     const realStart = performance.now();
     for (const [c, ndjson] of chunks.entries()) {
-      const output = await pushChunk(ndjson, { chunkKey: `staging/bench/chunk-${String(c).padStart(5, "0")}.ndjson`, streamName: "bench-real", settings: SETTINGS }, deps);
+      const output = await pushChunk(
+        ndjson,
+        { chunkKey: `staging/bench/chunk-${String(c).padStart(5, "0")}.ndjson`, streamName: "bench-real", settings: SETTINGS },
+        deps,
+      );
       calls += output.calls;
     }
     const realMs = performance.now() - realStart;
@@ -107,13 +117,20 @@ export async function benchPush({ log = console.log } = {}) {
       },
     };
     figures.speedup = figures.real.recordsPerSecond / figures.naive.recordsPerSecond;
-    figures.noLoss = naiveBack.records === NAIVE_RECORDS && realBack.records === realRecords && naiveBack.duplicates + realBack.duplicates === 0;
+    figures.noLoss =
+      naiveBack.records === NAIVE_RECORDS && realBack.records === realRecords && naiveBack.duplicates + realBack.duplicates === 0;
 
     log(`engine: ${figures.engine}, ${SHARDS} shards per stream, ~${figures.recordBytes} B records`);
-    log(`naive (1 PutRecord per record): ${figures.naive.records} records in ${figures.naive.ms} ms = ${figures.naive.recordsPerSecond} records/s, ${figures.naive.calls} calls (10000 per 10k records)`);
-    log(`real sender (PutRecords):       ${figures.real.records} records in ${figures.real.ms} ms = ${figures.real.recordsPerSecond} records/s, ${figures.real.calls} calls (${figures.real.callsPer10k} per 10k records)`);
+    log(
+      `naive (1 PutRecord per record): ${figures.naive.records} records in ${figures.naive.ms} ms = ${figures.naive.recordsPerSecond} records/s, ${figures.naive.calls} calls (10000 per 10k records)`,
+    );
+    log(
+      `real sender (PutRecords):       ${figures.real.records} records in ${figures.real.ms} ms = ${figures.real.recordsPerSecond} records/s, ${figures.real.calls} calls (${figures.real.callsPer10k} per 10k records)`,
+    );
     log(`real/naive throughput: ${figures.speedup.toFixed(1)}×`);
-    log(`read back: naive ${naiveBack.records}/${NAIVE_RECORDS}, real ${realBack.records}/${realRecords} (per shard ${realBack.perShard.join("/")}), duplicates ${naiveBack.duplicates + realBack.duplicates}: ${figures.noLoss ? "no loss" : "LOSS OR DUPLICATES"}`);
+    log(
+      `read back: naive ${naiveBack.records}/${NAIVE_RECORDS}, real ${realBack.records}/${realRecords} (per shard ${realBack.perShard.join("/")}), duplicates ${naiveBack.duplicates + realBack.duplicates}: ${figures.noLoss ? "no loss" : "LOSS OR DUPLICATES"}`,
+    );
     return figures;
   } finally {
     client.destroy();
@@ -150,7 +167,9 @@ async function readBack(client, name) {
   const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: name }));
   for (const shard of Shards) {
     let count = 0;
-    let { ShardIterator: iterator } = await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: shard.ShardId, ShardIteratorType: "TRIM_HORIZON" }));
+    let { ShardIterator: iterator } = await client.send(
+      new GetShardIteratorCommand({ StreamName: name, ShardId: shard.ShardId, ShardIteratorType: "TRIM_HORIZON" }),
+    );
     for (let reads = 0; iterator && reads < 1_000; reads++) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       if (!page.Records?.length) break;
@@ -194,7 +213,9 @@ function freePort() {
 
 function startKinesalite(port) {
   const cli = join(ROOT, "node_modules", "kinesalite", "cli.js");
-  const child = spawn(process.execPath, [cli, "--port", String(port), "--createStreamMs", "0", "--shardLimit", "50"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [cli, "--port", String(port), "--createStreamMs", "0", "--shardLimit", "50"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   return new Promise((done, fail) => {
     let output = "";
     const timer = setTimeout(() => {

@@ -22,7 +22,11 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OUTFILE = join(ROOT, "dist", "bench-rehearsal.js");
 
 /** Runs one rehearsal of `records` records on `engine`; returns the figures. */
-export async function benchRehearsal({ records = 100_000, engine = process.env.BENCH_REHEARSAL_ENGINE ?? "kinesalite", log = console.log } = {}) {
+export async function benchRehearsal({
+  records = 100_000,
+  engine = process.env.BENCH_REHEARSAL_ENGINE ?? "kinesalite",
+  log = console.log,
+} = {}) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   await bundleTypeScript(join(ROOT, "rehearsal", "main.ts"), OUTFILE, "warning");
   const require = createRequire(import.meta.url);
@@ -46,8 +50,12 @@ export async function benchRehearsal({ records = 100_000, engine = process.env.B
       transformInvocations: report.delivery.invocations,
       ok: report.ok,
     };
-    log(`engine: ${figures.engine}; ${records.toLocaleString("en")} records (${report.counts.rejected} bad lines) through extract, push, Firehose stand-in, crawler, Athena stand-in, finalize`);
-    log(`rehearsal wall time: ${figures.seconds} s = ${figures.recordsPerSecond.toLocaleString("en")} records/s; ${figures.delivered.toLocaleString("en")} rows in ${figures.parquetObjects} Parquet object(s), ${figures.transformInvocations} transform invocations; ${figures.ok ? "validation passed" : "VALIDATION FAILED"}`);
+    log(
+      `engine: ${figures.engine}; ${records.toLocaleString("en")} records (${report.counts.rejected} bad lines) through extract, push, Firehose stand-in, crawler, Athena stand-in, finalize`,
+    );
+    log(
+      `rehearsal wall time: ${figures.seconds} s = ${figures.recordsPerSecond.toLocaleString("en")} records/s; ${figures.delivered.toLocaleString("en")} rows in ${figures.parquetObjects} Parquet object(s), ${figures.transformInvocations} transform invocations; ${figures.ok ? "validation passed" : "VALIDATION FAILED"}`,
+    );
     log(`steps: ${steps.map((line) => line.replace(/\s+/g, " ").slice(0, 90)).join(" | ")}`);
     return figures;
   } finally {
@@ -61,7 +69,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const i = args.indexOf(flag);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const figures = await benchRehearsal({ records: Number(value("--records") ?? 100_000), engine: value("--engine") ?? process.env.BENCH_REHEARSAL_ENGINE ?? "kinesalite" });
+  const figures = await benchRehearsal({
+    records: Number(value("--records") ?? 100_000),
+    engine: value("--engine") ?? process.env.BENCH_REHEARSAL_ENGINE ?? "kinesalite",
+  });
   if (process.env.BENCH_JSON) console.log(JSON.stringify(figures, null, 2));
   process.exit(figures.ok ? 0 : 1);
 }

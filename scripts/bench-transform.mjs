@@ -33,11 +33,7 @@ async function benchSettings() {
 /** Bundles the handler, times it against the naive transform and returns the figures. */
 export async function benchTransform({ log = console.log } = {}) {
   const bundle = await bundleHandler();
-  log(
-    `transform bundle: ${bundle.bytes} bytes (${(bundle.bytes / 1024).toFixed(1)} KiB), gzipped ${
-      bundle.gzipBytes
-    } bytes`,
-  );
+  log(`transform bundle: ${bundle.bytes} bytes (${(bundle.bytes / 1024).toFixed(1)} KiB), gzipped ${bundle.gzipBytes} bytes`);
   log(`  target ≤ ${TARGETS.bundleBytes} bytes: ${bundle.bytes <= TARGETS.bundleBytes ? "met" : "NOT met"}`);
   for (const [name, bytes] of bundle.breakdown) log(`    ${String(bytes).padStart(8)}  ${name}`);
 
@@ -158,9 +154,7 @@ function naiveTransform(event) {
     records: event.records.map(({ recordId, data }) => ({
       recordId,
       result: "Ok",
-      data: Buffer.from(`${JSON.stringify(JSON.parse(Buffer.from(data, "base64").toString("utf8")))}\n`).toString(
-        "base64",
-      ),
+      data: Buffer.from(`${JSON.stringify(JSON.parse(Buffer.from(data, "base64").toString("utf8")))}\n`).toString("base64"),
     })),
   };
 }

@@ -42,7 +42,9 @@ function repeat(label, command, runs, targets) {
   const seconds = median(samples.map((s) => s.seconds));
   const peakMb = median(samples.map((s) => s.peakMb));
   const verdict = (value, target) => (target === undefined ? "" : ` (target ≤ ${target}: ${value <= target ? "met" : "NOT met"})`);
-  console.log(`${label}: ${seconds.toFixed(2)} s${verdict(seconds, targets.seconds)}, peak ${peakMb.toFixed(0)} MB${verdict(peakMb, targets.mb)}  [median of ${runs}]`);
+  console.log(
+    `${label}: ${seconds.toFixed(2)} s${verdict(seconds, targets.seconds)}, peak ${peakMb.toFixed(0)} MB${verdict(peakMb, targets.mb)}  [median of ${runs}]`,
+  );
   return { seconds, peakMb };
 }
 

@@ -59,7 +59,9 @@ function plan(command: Extract<CapacityCommand, { kind: "plan" }>, deps: Capacit
   const flags = command.workload;
   const given = Object.keys(flags).length > 0;
   if (!declared && (flags.eventsPerSecond === undefined || flags.averageRecordBytes === undefined)) {
-    const missing = ["--events-per-second", "--record-bytes"].filter((_, i) => (i === 0 ? flags.eventsPerSecond : flags.averageRecordBytes) === undefined);
+    const missing = ["--events-per-second", "--record-bytes"].filter(
+      (_, i) => (i === 0 ? flags.eventsPerSecond : flags.averageRecordBytes) === undefined,
+    );
     throw new CliError(
       `environment "${environment}" declares no workload and the command line lacks ${missing.join(" and ")}. ` +
         `Pass them, e.g. npm run capacity -- --events-per-second 100 --record-bytes 1024, or declare one in pipeline.config.ts: ` +

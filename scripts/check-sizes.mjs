@@ -21,7 +21,12 @@ function* tsFiles(dir) {
 }
 
 const isFunction = (n) =>
-  ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isGetAccessor(n);
+  ts.isFunctionDeclaration(n) ||
+  ts.isMethodDeclaration(n) ||
+  ts.isConstructorDeclaration(n) ||
+  ts.isArrowFunction(n) ||
+  ts.isFunctionExpression(n) ||
+  ts.isGetAccessor(n);
 
 const files = [];
 const functions = [];
@@ -34,7 +39,13 @@ for (const root of roots) {
       if (isFunction(node) && node.body) {
         const start = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
         const end = source.getLineAndCharacterOfPosition(node.end).line;
-        const name = node.name?.getText(source) ?? (ts.isConstructorDeclaration(node) ? "constructor" : ts.isVariableDeclaration(node.parent) ? node.parent.name.getText(source) : "(anonymous)");
+        const name =
+          node.name?.getText(source) ??
+          (ts.isConstructorDeclaration(node)
+            ? "constructor"
+            : ts.isVariableDeclaration(node.parent)
+              ? node.parent.name.getText(source)
+              : "(anonymous)");
         functions.push({ where: `${file}:${start + 1} ${name}`, lines: end - start + 1 });
       }
       ts.forEachChild(node, visit);
@@ -46,7 +57,9 @@ files.sort((a, b) => b.lines - a.lines);
 functions.sort((a, b) => b.lines - a.lines);
 const bigFiles = files.filter((f) => f.lines > MAX_FILE_LINES);
 const bigFunctions = functions.filter((f) => f.lines > MAX_FUNCTION_LINES);
-console.log(`largest file: ${files[0]?.file} (${files[0]?.lines} lines); largest function: ${functions[0]?.where} (${functions[0]?.lines} lines)`);
+console.log(
+  `largest file: ${files[0]?.file} (${files[0]?.lines} lines); largest function: ${functions[0]?.where} (${functions[0]?.lines} lines)`,
+);
 for (const f of bigFiles) console.log(`file over ${MAX_FILE_LINES} lines: ${f.file} (${f.lines})`);
 for (const f of bigFunctions) console.log(`function over ${MAX_FUNCTION_LINES} lines: ${f.where} (${f.lines})`);
 process.exit(bigFiles.length + bigFunctions.length > 0 ? 1 : 0);

@@ -31,7 +31,9 @@ try {
   await bundleTypeScript(join(ROOT, entry), outfile);
 } catch (error) {
   // esbuild's errors name the file and line; a stack of this script would add nothing.
-  process.stderr.write(`Could not build ${entry}:\n${error.errors?.map((e) => `  ${e.location?.file ?? ""}:${e.location?.line ?? ""} ${e.text}`).join("\n") ?? error.message}\n`);
+  process.stderr.write(
+    `Could not build ${entry}:\n${error.errors?.map((e) => `  ${e.location?.file ?? ""}:${e.location?.line ?? ""} ${e.text}`).join("\n") ?? error.message}\n`,
+  );
   process.exit(1);
 }
 

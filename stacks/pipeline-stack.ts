@@ -107,7 +107,7 @@ export class PipelineStack extends TerraformStack {
       kmsKeyArn,
     });
     this.batch = this.batchStage(config, ctx, kmsKeyArn);
-        this.monitoring = this.monitoringStage(config, ctx);
+    this.monitoring = this.monitoringStage(config, ctx);
 
     this.addOutputs();
   }
@@ -260,9 +260,7 @@ export class PipelineStack extends TerraformStack {
       ...(this.catalog.latestView ? { glue_latest_view: this.catalog.latestView.view.name } : {}),
       crawler_name: this.catalog.crawler.name,
       athena_workgroup: this.query.workgroup.name,
-      ...(this.batch
-        ? { batch_state_machine_arn: this.batch.stateMachine.arn }
-        : {}),
+      ...(this.batch ? { batch_state_machine_arn: this.batch.stateMachine.arn } : {}),
       alerts_topic_arn: this.alerts.topic.arn,
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });

@@ -50,7 +50,12 @@ export interface BatchWorkflowProps {
   /** Finalize function: moves the landing files (or replayed error objects) to processed/ and closes the claim marker. */
   readonly finalizeFunctionArn: string;
   /** Each function's configured timeout, in seconds (the Task timeout adds `TASK_TIMEOUTS.lambdaMarginSeconds`). */
-  readonly lambdaTimeoutSeconds: { readonly extract: number; readonly push: number; readonly deliveryCheck: number; readonly finalize: number };
+  readonly lambdaTimeoutSeconds: {
+    readonly extract: number;
+    readonly push: number;
+    readonly deliveryCheck: number;
+    readonly finalize: number;
+  };
   /**
    * Glue crawler that registers the new partitions, or null under partition projection: Athena then
    * computes the partitions from table properties and ignores those registered in Glue, so the workflow
@@ -109,7 +114,12 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
   const crawl =
     props.crawlerName === null
       ? null
-      : crawlPhase({ crawlerName: props.crawlerName, pollSeconds: props.crawlerPollSeconds, timeoutSeconds: props.crawlerTimeoutSeconds, next: S.runValidationQuery });
+      : crawlPhase({
+          crawlerName: props.crawlerName,
+          pollSeconds: props.crawlerPollSeconds,
+          timeoutSeconds: props.crawlerTimeoutSeconds,
+          next: S.runValidationQuery,
+        });
   const finalize = finalizePhase({ functionArn: props.finalizeFunctionArn, functionTimeoutSeconds: t.finalize });
   const validation = validationPhase({
     workgroup: props.workgroup,
@@ -125,7 +135,12 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
     timeoutSeconds: props.deliveryTimeoutSeconds,
     next: validation.entry,
   });
-  const push = pushPhase({ functionArn: props.pushFunctionArn, functionTimeoutSeconds: t.push, concurrency: props.pushConcurrency, next: delivery.entry });
+  const push = pushPhase({
+    functionArn: props.pushFunctionArn,
+    functionTimeoutSeconds: t.push,
+    concurrency: props.pushConcurrency,
+    next: delivery.entry,
+  });
   const extract = extractPhase({ functionArn: props.extractFunctionArn, functionTimeoutSeconds: t.extract, next: push.entry });
   const input = inputCheckPhase({ next: extract.entry });
   const notification = failureNotificationPhase({ topicArn: props.notificationTopicArn });
@@ -164,8 +179,16 @@ function validate(props: BatchWorkflowProps): void {
       problems.push(`${name} must be an integer ${min}..${max}${why}, got ${value}`);
     }
   };
-  for (const key of ["extractFunctionArn", "pushFunctionArn", "deliveryCheckFunctionArn", "finalizeFunctionArn", "workgroup", "notificationTopicArn"] as const) {
-    if (typeof props[key] !== "string" || props[key].trim() === "") problems.push(`${key} must be a non-empty string, got ${JSON.stringify(props[key])}`);
+  for (const key of [
+    "extractFunctionArn",
+    "pushFunctionArn",
+    "deliveryCheckFunctionArn",
+    "finalizeFunctionArn",
+    "workgroup",
+    "notificationTopicArn",
+  ] as const) {
+    if (typeof props[key] !== "string" || props[key].trim() === "")
+      problems.push(`${key} must be a non-empty string, got ${JSON.stringify(props[key])}`);
   }
   if (props.crawlerName !== null && (typeof props.crawlerName !== "string" || props.crawlerName.trim() === "")) {
     problems.push(`crawlerName must be a non-empty string, or null under partition projection, got ${JSON.stringify(props.crawlerName)}`);
@@ -173,7 +196,13 @@ function validate(props: BatchWorkflowProps): void {
   for (const key of ["extract", "push", "deliveryCheck", "finalize"] as const) {
     int(`lambdaTimeoutSeconds.${key}`, props.lambdaTimeoutSeconds[key], 1, 900, " (Lambda's limit)");
   }
-  int("pushConcurrency", props.pushConcurrency, 1, INLINE_MAP_MAX_CONCURRENCY, ` (an inline Map runs at most ${INLINE_MAP_MAX_CONCURRENCY} iterations at once)`);
+  int(
+    "pushConcurrency",
+    props.pushConcurrency,
+    1,
+    INLINE_MAP_MAX_CONCURRENCY,
+    ` (an inline Map runs at most ${INLINE_MAP_MAX_CONCURRENCY} iterations at once)`,
+  );
   int("deliveryPollSeconds", props.deliveryPollSeconds, 1, 3600);
   int("deliveryTimeoutSeconds", props.deliveryTimeoutSeconds, props.deliveryPollSeconds, 86_400, " (at least one poll interval)");
   int("crawlerPollSeconds", props.crawlerPollSeconds, 1, 3600);
@@ -181,7 +210,13 @@ function validate(props: BatchWorkflowProps): void {
   int("validationAttempts", props.validationAttempts, 1, 10);
   int("validationRetryWaitSeconds", props.validationRetryWaitSeconds, 1, 3600);
   if (problems.length === 0) {
-    int("executionTimeoutSeconds", props.executionTimeoutSeconds, loopBudgetSeconds(props), 31_536_000, " (at least the loop budget: delivery + crawler timeouts + waits between validation runs)");
+    int(
+      "executionTimeoutSeconds",
+      props.executionTimeoutSeconds,
+      loopBudgetSeconds(props),
+      31_536_000,
+      " (at least the loop budget: delivery + crawler timeouts + waits between validation runs)",
+    );
   }
   if (problems.length > 0) throw new Error(`buildBatchWorkflow: ${problems.join("; ")}`);
 }

@@ -101,17 +101,35 @@ describe("requiredShards", () => {
 
 describe("deliveryFiles", () => {
   it("flushes on the interval at 100 KiB/s: 102,400 × 300 = 30,720,000 B per flush, 12 files/hour", () => {
-    const files = deliveryFiles({ bytesPerSecond: 102_400, bufferSizeMiB: 128, bufferIntervalSeconds: 300, compressionRatio: 0.25, format: "parquet" });
+    const files = deliveryFiles({
+      bytesPerSecond: 102_400,
+      bufferSizeMiB: 128,
+      bufferIntervalSeconds: 300,
+      compressionRatio: 0.25,
+      format: "parquet",
+    });
     expect(files).toMatchObject({ flushedBy: "interval", filesPerHour: 12, bufferedBytes: 30_720_000, fileBytes: 7_680_000 });
   });
 
   it("calls files small when the interval flushes a buffer under a quarter full (30,720,000 B is 22.9% of 128 MiB)", () => {
-    const files = deliveryFiles({ bytesPerSecond: 102_400, bufferSizeMiB: 128, bufferIntervalSeconds: 300, compressionRatio: 0.25, format: "parquet" });
+    const files = deliveryFiles({
+      bytesPerSecond: 102_400,
+      bufferSizeMiB: 128,
+      bufferIntervalSeconds: 300,
+      compressionRatio: 0.25,
+      format: "parquet",
+    });
     expect(files.small).toBe(true);
   });
 
   it("flushes on size when the buffer fills first: 128 MiB at 1 MiB/s every 128 s, 28.125 files/hour", () => {
-    const files = deliveryFiles({ bytesPerSecond: MiB, bufferSizeMiB: 128, bufferIntervalSeconds: 300, compressionRatio: 0.25, format: "parquet" });
+    const files = deliveryFiles({
+      bytesPerSecond: MiB,
+      bufferSizeMiB: 128,
+      bufferIntervalSeconds: 300,
+      compressionRatio: 0.25,
+      format: "parquet",
+    });
     expect(files).toMatchObject({ flushedBy: "size", flushSeconds: 128, filesPerHour: 28.125, fileBytes: 32 * MiB, small: false });
   });
 });
@@ -141,7 +159,8 @@ describe("runsPerDay", () => {
 describe("batchRunTransitions", () => {
   const definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
   const successors = (name: string): string[] => {
-    const state = (definition.States[name] ?? (definition.States.PushToKinesis as any).ItemProcessor.States[name]) as State & Record<string, any>;
+    const state = (definition.States[name] ?? (definition.States.PushToKinesis as any).ItemProcessor.States[name]) as State &
+      Record<string, any>;
     const next = [state.Next, state.Default, ...(state.Choices ?? []).map((c: { Next: string }) => c.Next)];
     if (state.Type === "Map") next.push(state.ItemProcessor.StartAt);
     return next.filter((n): n is string => typeof n === "string");
@@ -166,7 +185,8 @@ describe("batchRunTransitions", () => {
     const broken = sequence.slice(0, -1).flatMap((from, i) => {
       const to = sequence[i + 1]!;
       // The Map's iteration ends inside the Map; the Map itself then moves on.
-      if (from === HAPPY_PATH.perChunk[0]) return successors(HAPPY_PATH.start[HAPPY_PATH.start.length - 1]!).includes(to) ? [] : [`${from} → ${to}`];
+      if (from === HAPPY_PATH.perChunk[0])
+        return successors(HAPPY_PATH.start[HAPPY_PATH.start.length - 1]!).includes(to) ? [] : [`${from} → ${to}`];
       return successors(from).includes(to) ? [] : [`${from} → ${to}`];
     });
     expect(broken).toEqual([]);
@@ -254,7 +274,7 @@ describe("the cost model on the worked example", () => {
   });
 
   it("stores one month of Parquet at a quarter of the JSON: 247.19 GiB × 0.25 × $0.023 = $1.42", () => {
-    expect(costOf("Parquet data").monthlyUsd).toBeCloseTo(((265_420_800_000 / GiB) * 0.25 * 0.023), 10);
+    expect(costOf("Parquet data").monthlyUsd).toBeCloseTo((265_420_800_000 / GiB) * 0.25 * 0.023, 10);
   });
 
   it("writes each line's arithmetic ending in its amount", () => {
@@ -264,11 +284,17 @@ describe("the cost model on the worked example", () => {
 
   it("totals the lines", () => {
     const result = plan();
-    expect(result.totalUsd).toBeCloseTo(result.costs.reduce((sum, l) => sum + l.monthlyUsd, 0), 10);
+    expect(result.totalUsd).toBeCloseTo(
+      result.costs.reduce((sum, l) => sum + l.monthlyUsd, 0),
+      10,
+    );
   });
 
   it("marks the lines that use an UNCONFIRMED price", () => {
-    const withRetention = plan({}, configWith({ stream: { retentionHours: 168 }, batch: { enabled: false }, monitoring: { enabled: false } }));
+    const withRetention = plan(
+      {},
+      configWith({ stream: { retentionHours: 168 }, batch: { enabled: false }, monitoring: { enabled: false } }),
+    );
     expect(costOf("extended retention", withRetention.costs).unconfirmed).toBe(true);
   });
 
@@ -277,13 +303,19 @@ describe("the cost model on the worked example", () => {
   });
 
   it("adds dynamic partitioning only with event-time partitions", () => {
-    const eventTime = plan({}, configWith({ batch: { enabled: false }, monitoring: { enabled: false }, partitioning: { partitionTime: "event" } }));
+    const eventTime = plan(
+      {},
+      configWith({ batch: { enabled: false }, monitoring: { enabled: false }, partitioning: { partitionTime: "event" } }),
+    );
     expect(plan().costs.some((l) => l.item.startsWith("dynamic partitioning"))).toBe(false);
     expect(costOf("dynamic partitioning, data", eventTime.costs).monthlyUsd).toBeCloseTo((265_420_800_000 / GiB) * 0.02, 10);
   });
 
   it("adds a KMS key only with a customer-managed key", () => {
-    const withKey = plan({}, configWith({ batch: { enabled: false }, monitoring: { enabled: false }, security: { encryption: "customer-managed" } }));
+    const withKey = plan(
+      {},
+      configWith({ batch: { enabled: false }, monitoring: { enabled: false }, security: { encryption: "customer-managed" } }),
+    );
     expect(plan().costs.some((l) => l.service === "KMS")).toBe(false);
     expect(costOf("customer-managed key", withKey.costs).monthlyUsd).toBe(1);
   });
@@ -307,7 +339,9 @@ describe("the cost model on the worked example", () => {
 
   it("warns that us-east-1 prices are used for another region", () => {
     const euWest = loadConfig({ defaults: { namePrefix: "acme", region: "eu-west-1" }, environments: { test: {} } }, "test");
-    expect(plan({}, euWest).warnings).toEqual(expect.arrayContaining([expect.stringMatching(/us-east-1 list prices.*deploys to eu-west-1/)]));
+    expect(plan({}, euWest).warnings).toEqual(
+      expect.arrayContaining([expect.stringMatching(/us-east-1 list prices.*deploys to eu-west-1/)]),
+    );
   });
 });
 
@@ -332,7 +366,11 @@ describe("savings", () => {
 
   it("recommends ON_DEMAND for a spiky stream that needs shards for a rare peak", () => {
     // peak 10 × 200 = 2,000 events/s × 10,240 B = 19.5 MiB/s → 20 shards × $10.80 = $216 for 247 GiB a month
-    const result = saving({ stream: { retentionHours: 24 } }, { eventsPerSecond: 10, peakFactor: 200, averageRecordBytes: 10_240 }, "stream-mode");
+    const result = saving(
+      { stream: { retentionHours: 24 } },
+      { eventsPerSecond: 10, peakFactor: 200, averageRecordBytes: 10_240 },
+      "stream-mode",
+    );
     expect(result).toMatchObject({ saves: true, title: "Switch the stream to ON_DEMAND" });
   });
 
@@ -378,7 +416,9 @@ describe("capacityWarnings", () => {
   it("warns when the configured shards are below the peak, naming the numbers", () => {
     // 2,500 events/s × 1,200 B = 3,000,000 B/s ÷ 1,048,576 = 2.86 → 3 shards; 2,500 records/s → 3 shards
     const config = configWith({ stream: { shardCount: 1 }, workload: { eventsPerSecond: 2500, averageRecordBytes: 1200 } });
-    expect(capacityWarnings(config)).toEqual([expect.stringMatching(/stream\.shardCount is 1, but the declared workload needs 3 shards at peak/)]);
+    expect(capacityWarnings(config)).toEqual([
+      expect.stringMatching(/stream\.shardCount is 1, but the declared workload needs 3 shards at peak/),
+    ]);
   });
 
   it("gives no warning when the shards suffice and the buffer fills before the interval", () => {
@@ -388,7 +428,9 @@ describe("capacityWarnings", () => {
 
   it("warns when buffering writes files far smaller than the buffer size, naming the sizes", () => {
     const config = configWith({ workload: { eventsPerSecond: 100, averageRecordBytes: 1024 } });
-    expect(capacityWarnings(config)).toEqual([expect.stringMatching(/files of about 29\.\d MiB of JSON \(7\.\d MiB Parquet\) every 300 s, 23% of delivery\.bufferSizeMiB 128/)]);
+    expect(capacityWarnings(config)).toEqual([
+      expect.stringMatching(/files of about 29\.\d MiB of JSON \(7\.\d MiB Parquet\) every 300 s, 23% of delivery\.bufferSizeMiB 128/),
+    ]);
   });
 
   it("gives no warning without a declared workload", () => {
@@ -425,15 +467,21 @@ describe("the workload and partition projection settings", () => {
   });
 
   it("reject a fractional record size", () => {
-    expect(problemsFor({ workload: { eventsPerSecond: 1, averageRecordBytes: 10.5 } }).message).toMatch(/workload\.averageRecordBytes: received 10\.5; allowed: an integer from 1 to 1,024,000/);
+    expect(problemsFor({ workload: { eventsPerSecond: 1, averageRecordBytes: 10.5 } }).message).toMatch(
+      /workload\.averageRecordBytes: received 10\.5; allowed: an integer from 1 to 1,024,000/,
+    );
   });
 
   it("reject a peak factor below 1", () => {
-    expect(problemsFor({ workload: { eventsPerSecond: 1, averageRecordBytes: 100, peakFactor: 0.5 } }).message).toMatch(/workload\.peakFactor: received 0\.5; allowed: a number from 1 to 1,000/);
+    expect(problemsFor({ workload: { eventsPerSecond: 1, averageRecordBytes: 100, peakFactor: 0.5 } }).message).toMatch(
+      /workload\.peakFactor: received 0\.5; allowed: a number from 1 to 1,000/,
+    );
   });
 
   it("reject a maximum record size below the average", () => {
-    expect(problemsFor({ workload: { eventsPerSecond: 1, averageRecordBytes: 1000, maxRecordBytes: 500 } }).message).toMatch(/workload\.maxRecordBytes: received 500; allowed: at least averageRecordBytes \(1000\)/);
+    expect(problemsFor({ workload: { eventsPerSecond: 1, averageRecordBytes: 1000, maxRecordBytes: 500 } }).message).toMatch(
+      /workload\.maxRecordBytes: received 500; allowed: at least averageRecordBytes \(1000\)/,
+    );
   });
 
   it("reject an unknown workload field", () => {

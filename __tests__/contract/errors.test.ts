@@ -21,7 +21,12 @@ describe("the error contract", () => {
   it("lists exactly the permanent errors in BATCH_ERRORS", () => {
     const permanent = classes.filter(([, ErrorClass]) => ErrorClass.prototype instanceof PermanentBatchError).map(([name]) => name);
     expect(Object.values(BATCH_ERRORS).sort()).toEqual(permanent.sort());
-    expect(BATCH_ERRORS).toEqual({ recordsUndelivered: "RecordsUndelivered", batchTooLarge: "BatchTooLarge", invalidBatchInput: "InvalidBatchInput" });
-    for (const ErrorClass of [RecordsUndelivered, BatchTooLarge, InvalidBatchInput]) expect(new ErrorClass("x")).toBeInstanceOf(PermanentBatchError);
+    expect(BATCH_ERRORS).toEqual({
+      recordsUndelivered: "RecordsUndelivered",
+      batchTooLarge: "BatchTooLarge",
+      invalidBatchInput: "InvalidBatchInput",
+    });
+    for (const ErrorClass of [RecordsUndelivered, BatchTooLarge, InvalidBatchInput])
+      expect(new ErrorClass("x")).toBeInstanceOf(PermanentBatchError);
   });
 });

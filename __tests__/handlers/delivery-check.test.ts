@@ -60,16 +60,17 @@ describe("hourPrefixes", () => {
 
 describe("expectedPartitions", () => {
   it("expects every arrival hour from the push's start through its end, across a day boundary", () => {
-    expect(expectedPartitions({ dayKey: "day", partitionTime: "arrival" }, at("2025-01-31T23:58:00Z"), at("2025-02-01T00:02:00Z"))).toEqual([
-      "data/year=2025/month=01/day=31/hour=23/",
-      "data/year=2025/month=02/day=01/hour=00/",
-    ]);
+    expect(expectedPartitions({ dayKey: "day", partitionTime: "arrival" }, at("2025-01-31T23:58:00Z"), at("2025-02-01T00:02:00Z"))).toEqual(
+      ["data/year=2025/month=01/day=31/hour=23/", "data/year=2025/month=02/day=01/hour=00/"],
+    );
   });
 
   it("expects only the start hour without an end (or with an end before the start)", () => {
     const settings = { dayKey: "day", partitionTime: "arrival" } as const;
     expect(expectedPartitions(settings, at("2025-01-01T12:05:00Z"), undefined)).toEqual(["data/year=2025/month=01/day=01/hour=12/"]);
-    expect(expectedPartitions(settings, at("2025-01-01T12:05:00Z"), at("2025-01-01T11:00:00Z"))).toEqual(["data/year=2025/month=01/day=01/hour=12/"]);
+    expect(expectedPartitions(settings, at("2025-01-01T12:05:00Z"), at("2025-01-01T11:00:00Z"))).toEqual([
+      "data/year=2025/month=01/day=01/hour=12/",
+    ]);
   });
 
   it("expects exactly the event hours holding records with event-time partitions, skipping empty hours between them", () => {
@@ -85,7 +86,9 @@ describe("expectedPartitions", () => {
     const settings = { dayKey: "day", partitionTime: "event" } as const;
     const since = at("2025-01-03T12:05:00Z");
     expect(expectedPartitions(settings, since, undefined, { first: "2025-01-01T00", last: "2025-01-01T02" })).toBeUndefined();
-    expect(expectedPartitions(settings, since, undefined, { first: "2025-01-01T00", last: "2025-01-01T02", hours: ["2025-01-01"] })).toBeUndefined();
+    expect(
+      expectedPartitions(settings, since, undefined, { first: "2025-01-01T00", last: "2025-01-01T02", hours: ["2025-01-01"] }),
+    ).toBeUndefined();
     expect(expectedPartitions(settings, since, undefined, null)).toBeUndefined();
   });
 });
@@ -93,9 +96,11 @@ describe("expectedPartitions", () => {
 describe("checkDelivery", () => {
   const arrival = { dayKey: "day", partitionTime: "arrival" } as const;
   /** Lists `objects` by prefix, one page. */
-  const lister = (objects: ReturnType<typeof dataObject>[]) => async (prefix: string): Promise<ListedPage> => ({
-    Contents: objects.filter((o) => o.Key.startsWith(prefix)),
-  });
+  const lister =
+    (objects: ReturnType<typeof dataObject>[]) =>
+    async (prefix: string): Promise<ListedPage> => ({
+      Contents: objects.filter((o) => o.Key.startsWith(prefix)),
+    });
   const push = { since: at("2025-01-01T12:58:30Z"), until: at("2025-01-01T13:00:20Z") };
 
   it("is not delivered while an expected hour has no new object, however many objects other hours have", async () => {
@@ -132,17 +137,32 @@ describe("checkDelivery", () => {
   it("never counts objects written before the push began", async () => {
     const objects = [dataObject("2025-01-01T12:40:00Z"), dataObject("2025-01-01T13:06:00Z")];
 
-    expect(await checkDelivery(arrival, push, lister(objects))).toMatchObject({ delivered: false, missing: ["data/year=2025/month=01/day=01/hour=12/"] });
+    expect(await checkDelivery(arrival, push, lister(objects))).toMatchObject({
+      delivered: false,
+      missing: ["data/year=2025/month=01/day=01/hour=12/"],
+    });
   });
 
   it("needs a new object in every event hour of the batch with event-time partitions", async () => {
     const event = { dayKey: "day", partitionTime: "event" } as const;
     const eventHours = { first: "2024-06-01T00", last: "2024-06-03T00", hours: ["2024-06-01T00", "2024-06-03T00"] };
     const old = dataObject("2024-06-01T00:10:00Z");
-    const fresh = (hour: string) => ({ ...dataObject("2024-06-01T00:10:00Z"), Key: `data/year=2024/month=06/day=${hour}/hour=00/x.parquet`, LastModified: at("2025-01-01T13:02:00Z") });
+    const fresh = (hour: string) => ({
+      ...dataObject("2024-06-01T00:10:00Z"),
+      Key: `data/year=2024/month=06/day=${hour}/hour=00/x.parquet`,
+      LastModified: at("2025-01-01T13:02:00Z"),
+    });
 
-    expect(await checkDelivery(event, { ...push, eventHours }, lister([old, fresh("01")]))).toMatchObject({ delivered: false, missing: ["data/year=2024/month=06/day=03/hour=00/"] });
-    expect(await checkDelivery(event, { ...push, eventHours }, lister([old, fresh("01"), fresh("03")]))).toEqual({ delivered: true, objects: 2, expected: 2, missing: [] });
+    expect(await checkDelivery(event, { ...push, eventHours }, lister([old, fresh("01")]))).toMatchObject({
+      delivered: false,
+      missing: ["data/year=2024/month=06/day=03/hour=00/"],
+    });
+    expect(await checkDelivery(event, { ...push, eventHours }, lister([old, fresh("01"), fresh("03")]))).toEqual({
+      delivered: true,
+      objects: 2,
+      expected: 2,
+      missing: [],
+    });
   });
 
   it("summarises more than five missing partitions", async () => {
@@ -229,7 +249,11 @@ describe("delivery-check handler", () => {
   beforeEach(() => {
     s3.reset();
     jest.useFakeTimers({ now: at("2025-01-01T13:20:00Z"), doNotFake: ["setTimeout", "setImmediate", "nextTick", "queueMicrotask"] });
-    process.env = { ...ORIGINAL_ENV, LAKE_BUCKET: "acme-lake", BATCH_SETTINGS: JSON.stringify(testBatchSettings({ dayKey: "day", partitionTime: "arrival" })) };
+    process.env = {
+      ...ORIGINAL_ENV,
+      LAKE_BUCKET: "acme-lake",
+      BATCH_SETTINGS: JSON.stringify(testBatchSettings({ dayKey: "day", partitionTime: "arrival" })),
+    };
   });
   afterEach(() => jest.useRealTimers());
   afterAll(() => {
@@ -257,7 +281,12 @@ describe("delivery-check handler", () => {
   it("reports not delivered while the partitions are empty", async () => {
     s3.on(ListObjectsV2Command).resolves({});
 
-    expect(await handler({ since: "2025-01-01T13:10:00Z" })).toEqual({ delivered: false, objects: 0, expected: 1, missing: ["data/year=2025/month=01/day=01/hour=13/"] });
+    expect(await handler({ since: "2025-01-01T13:10:00Z" })).toEqual({
+      delivered: false,
+      objects: 0,
+      expected: 1,
+      missing: ["data/year=2025/month=01/day=01/hour=13/"],
+    });
   });
 
   it("lists data/ page by page for event-time partitions whose hours are unknown", async () => {
@@ -269,7 +298,11 @@ describe("delivery-check handler", () => {
     const output = await handler({ since: "2025-01-01T12:05:00Z" });
 
     expect(s3).toHaveReceivedCommandTimes(ListObjectsV2Command, 2);
-    expect(s3).toHaveReceivedNthSpecificCommandWith(2, ListObjectsV2Command, { Bucket: "acme-lake", Prefix: "data/", ContinuationToken: "t1" });
+    expect(s3).toHaveReceivedNthSpecificCommandWith(2, ListObjectsV2Command, {
+      Bucket: "acme-lake",
+      Prefix: "data/",
+      ContinuationToken: "t1",
+    });
     expect(output).toEqual({ delivered: true, objects: 1, expected: 0, missing: [] });
   });
 

@@ -27,9 +27,7 @@ describe("landing parsers", () => {
   });
 
   it("reads CRLF line endings", () => {
-    expect([...csvItems("a,b\r\n1,2\r\n")]).toEqual([
-      { kind: "value", line: 2, position: "2", raw: "1,2", value: { a: "1", b: "2" } },
-    ]);
+    expect([...csvItems("a,b\r\n1,2\r\n")]).toEqual([{ kind: "value", line: 2, position: "2", raw: "1,2", value: { a: "1", b: "2" } }]);
   });
 
   it("reads a .gz-named file without the gzip magic as plain text", () => {

@@ -103,9 +103,7 @@ describe("extractBatch: landing formats", () => {
         is_bot: false,
       }),
     );
-    expect(rows).toContainEqual(
-      expect.objectContaining({ event_type: "click", event_time: "2026-11-25T01:06:00Z", user_id: "u2" }),
-    );
+    expect(rows).toContainEqual(expect.objectContaining({ event_type: "click", event_time: "2026-11-25T01:06:00Z", user_id: "u2" }));
     expect(rows).toContainEqual(expect.objectContaining({ event_id: "csv-1", duration_ms: 1500, is_bot: false }));
   });
 
@@ -116,9 +114,7 @@ describe("extractBatch: landing formats", () => {
     await extractBatch(extractInput(), batchSettings(), deps(store));
     // Assess
     const rows = staged(store);
-    expect(rows.find((row) => row.event_id === "csv-1")?.page_url).toBe(
-      "https://shop.example.com/search?q=boots,waterproof",
-    );
+    expect(rows.find((row) => row.event_id === "csv-1")?.page_url).toBe("https://shop.example.com/search?q=boots,waterproof");
     expect(rows.find((row) => row.event_id === "csv-2")?.page_url).toBe('https://shop.example.com/a\nb "quoted"');
   });
 
@@ -179,11 +175,16 @@ describe("extractBatch: rejected lines", () => {
     // Act
     const output = await extractBatch(extractInput(), batchSettings(), deps(store));
     // Assess: 7,201 events one second apart from 01:00:00 end at 03:00:00
-    expect(output.eventHours).toEqual({ first: "2026-11-25T01", last: "2026-11-25T03", hours: ["2026-11-25T01", "2026-11-25T02", "2026-11-25T03"] });
+    expect(output.eventHours).toEqual({
+      first: "2026-11-25T01",
+      last: "2026-11-25T03",
+      hours: ["2026-11-25T01", "2026-11-25T02", "2026-11-25T03"],
+    });
   });
 
   it("lists only the event hours holding records, and drops the list past 168 hours", async () => {
-    const lines = (times: string[]) => times.map((t, i) => JSON.stringify({ event_id: `e${i}`, event_type: "x", event_time: t })).join("\n");
+    const lines = (times: string[]) =>
+      times.map((t, i) => JSON.stringify({ event_id: `e${i}`, event_type: "x", event_time: t })).join("\n");
     const gap = new MemoryStore();
     gap.put("landing/gap.ndjson", lines(["2026-11-25T05:10:00Z", "2026-11-20T01:00:00Z", "2026-11-25T05:50:00Z"]));
     const wide = new MemoryStore();
@@ -194,7 +195,10 @@ describe("extractBatch: rejected lines", () => {
       last: "2026-11-25T05",
       hours: ["2026-11-20T01", "2026-11-25T05"],
     });
-    expect((await extractBatch(extractInput(), batchSettings(), deps(wide))).eventHours).toEqual({ first: "2026-11-01T00", last: "2026-11-08T00" });
+    expect((await extractBatch(extractInput(), batchSettings(), deps(wide))).eventHours).toEqual({
+      first: "2026-11-01T00",
+      last: "2026-11-08T00",
+    });
   });
 
   it("reports no event hours for an empty batch", async () => {
@@ -207,9 +211,16 @@ describe("extractBatch: rejected lines", () => {
   it("rejects records the stream transform's drop rules would drop, so validation never expects them", async () => {
     // Prepare
     const store = new MemoryStore();
-    store.put("landing/mixed.ndjson", clickLines(3) + "\n" + JSON.stringify({ event_id: "hb-1", event_type: "heartbeat", event_time: "2026-11-25T01:00:00Z" }));
+    store.put(
+      "landing/mixed.ndjson",
+      clickLines(3) + "\n" + JSON.stringify({ event_id: "hb-1", event_type: "heartbeat", event_time: "2026-11-25T01:00:00Z" }),
+    );
     // Act
-    const output = await extractBatch(extractInput(), batchSettings({ dropRules: [{ column: "event_type", equals: ["heartbeat"] }] }), deps(store));
+    const output = await extractBatch(
+      extractInput(),
+      batchSettings({ dropRules: [{ column: "event_type", equals: ["heartbeat"] }] }),
+      deps(store),
+    );
     // Assess
     expect(output.recordCount).toBe(3);
     expect(output.validation.expectedCount).toBe(3);
@@ -304,9 +315,7 @@ describe("extractBatch: rejected lines", () => {
     // Act
     await extractBatch(extractInput(), batchSettings({ recordsPerChunk: 100 }), deps(store));
     // Assess
-    expect(store.keys(`rejected/${BATCH_ID}/`)).toEqual(
-      [0, 1, 2].map((n) => `rejected/${BATCH_ID}/rejected-0000${n}.ndjson`),
-    );
+    expect(store.keys(`rejected/${BATCH_ID}/`)).toEqual([0, 1, 2].map((n) => `rejected/${BATCH_ID}/rejected-0000${n}.ndjson`));
   });
 });
 
@@ -326,9 +335,7 @@ describe("extractBatch: stamping", () => {
     // Act
     await extractBatch(extractInput(), batchSettings(), deps(store));
     // Assess
-    expect(staged(store).map((row) => row.event_id)).toEqual(
-      expect.arrayContaining(["evt-001", "evt-005", "mob-1", "mob-2"]),
-    );
+    expect(staged(store).map((row) => row.event_id)).toEqual(expect.arrayContaining(["evt-001", "evt-005", "mob-1", "mob-2"]));
   });
 
   it("gives records without an event id 32-hex-digit ids, distinct per record", async () => {
@@ -454,11 +461,7 @@ describe("extractBatch: claims and reruns", () => {
     await extractBatch(extractInput(), batchSettings(), deps(store));
     const writesBefore = [...store.writes];
     // Act
-    const output = await extractBatch(
-      extractInput({ executionId: "arn:…:execution:batch:duplicate" }),
-      batchSettings(),
-      deps(store),
-    );
+    const output = await extractBatch(extractInput({ executionId: "arn:…:execution:batch:duplicate" }), batchSettings(), deps(store));
     // Assess
     expect(output).toMatchObject({
       skipped: true,
@@ -474,15 +477,8 @@ describe("extractBatch: claims and reruns", () => {
   it("skips a claimed batch whose marker it cannot read", async () => {
     // Prepare
     const store = fixtureStore("clicks.ndjson");
-    await store.put(
-      `_runs/${BATCH_ID}.json`,
-      JSON.stringify({ status: "running", executionId: extractInput().executionId }),
-    );
-    store.failOnce(
-      "get",
-      `_runs/${BATCH_ID}.json`,
-      Object.assign(new Error("Access Denied"), { name: "AccessDenied" }),
-    );
+    await store.put(`_runs/${BATCH_ID}.json`, JSON.stringify({ status: "running", executionId: extractInput().executionId }));
+    store.failOnce("get", `_runs/${BATCH_ID}.json`, Object.assign(new Error("Access Denied"), { name: "AccessDenied" }));
     // Act
     const output = await extractBatch(extractInput(), batchSettings(), deps(store));
     // Assess
@@ -492,10 +488,7 @@ describe("extractBatch: claims and reruns", () => {
   it("proceeds when the execution holding the claim is retried", async () => {
     // Prepare
     const store = fixtureStore("clicks.ndjson");
-    await store.put(
-      `_runs/${BATCH_ID}.json`,
-      JSON.stringify({ status: "running", executionId: extractInput().executionId }),
-    );
+    await store.put(`_runs/${BATCH_ID}.json`, JSON.stringify({ status: "running", executionId: extractInput().executionId }));
     // Act
     const output = await extractBatch(extractInput(), batchSettings(), deps(store));
     // Assess
@@ -585,9 +578,7 @@ describe("extractBatch: validation query", () => {
     // Act
     const { query } = await validationOf(batchSettings());
     // Assess
-    expect(query).toContain(
-      'count_if("event_id" IS NULL OR "event_type" IS NULL OR "event_time" IS NULL) AS "missing_required"',
-    );
+    expect(query).toContain('count_if("event_id" IS NULL OR "event_type" IS NULL OR "event_time" IS NULL) AS "missing_required"');
   });
 
   it("scans arrival hours from 30 minutes before extraction through the run timeout", async () => {
@@ -602,23 +593,21 @@ describe("extractBatch: validation query", () => {
   });
 
   it("starts the arrival window in the extraction's hour when it ended more than 30 minutes into it", async () => {
-    const { query } = await validationOf(batchSettings({ partitionTime: "arrival", runTimeoutSeconds: 1800 }), clickLines(3), "2026-11-25T10:31:00Z");
+    const { query } = await validationOf(
+      batchSettings({ partitionTime: "arrival", runTimeoutSeconds: 1800 }),
+      clickLines(3),
+      "2026-11-25T10:31:00Z",
+    );
 
     expect(query).toContain(`"hour" IN ('10', '11')`);
   });
 
   it("caps the arrival window at 168 hours", async () => {
     // Act
-    const { query } = await validationOf(
-      batchSettings({ runTimeoutSeconds: 30 * 24 * 3600 }),
-      clickLines(3),
-      "2026-11-25T10:07:00Z",
-    );
+    const { query } = await validationOf(batchSettings({ runTimeoutSeconds: 30 * 24 * 3600 }), clickLines(3), "2026-11-25T10:07:00Z");
     // Assess
     expect(query).toContain(
-      `"date" = '02' AND "hour" IN (${Array.from({ length: 10 }, (_, h) => `'${String(h).padStart(2, "0")}'`).join(
-        ", ",
-      )})`,
+      `"date" = '02' AND "hour" IN (${Array.from({ length: 10 }, (_, h) => `'${String(h).padStart(2, "0")}'`).join(", ")})`,
     );
     expect(trinoSyntaxErrors(query)).toEqual([]);
   });
@@ -673,7 +662,7 @@ describe("extract handler (S3 adapter)", () => {
     log: { info: jest.fn(), warn: jest.fn() },
   });
   // The part of the SDK's streaming body the adapter reads.
-  const body = (text: string) => ({ transformToByteArray: async () => Buffer.from(text) } as never);
+  const body = (text: string) => ({ transformToByteArray: async () => Buffer.from(text) }) as never;
 
   beforeEach(() => {
     s3.reset();
@@ -699,13 +688,10 @@ describe("extract handler (S3 adapter)", () => {
 
   it("returns skipped when the conditional PutObject fails with 412", async () => {
     // Prepare
-    const preconditionFailed = Object.assign(
-      new Error("At least one of the pre-conditions you specified did not hold"),
-      {
-        name: "PreconditionFailed",
-        $metadata: { httpStatusCode: 412 },
-      },
-    );
+    const preconditionFailed = Object.assign(new Error("At least one of the pre-conditions you specified did not hold"), {
+      name: "PreconditionFailed",
+      $metadata: { httpStatusCode: 412 },
+    });
     s3.on(PutObjectCommand).rejects(preconditionFailed);
     s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify({ status: "running", executionId: "another" })) });
     // Act
@@ -732,9 +718,7 @@ describe("extract handler (S3 adapter)", () => {
 
   it("reports every invalid setting at once", async () => {
     // Prepare
-    process.env.BATCH_SETTINGS = JSON.stringify(
-      batchSettings({ eventIdColumn: "nope", recordsPerChunk: 0, table: "" }),
-    );
+    process.env.BATCH_SETTINGS = JSON.stringify(batchSettings({ eventIdColumn: "nope", recordsPerChunk: 0, table: "" }));
     // Act
     const run = handler(extractInput());
     // Assess

@@ -146,10 +146,7 @@ describe("finalizeBatch", () => {
     // Prepare
     const { store, input } = await extractedStore();
     const manifest = store.json<BatchManifest>(input.manifestKey);
-    store.seed(
-      input.manifestKey,
-      JSON.stringify({ ...manifest, files: [{ key: "data/part-0.parquet", etag: '"x"', size: 1 }] }),
-    );
+    store.seed(input.manifestKey, JSON.stringify({ ...manifest, files: [{ key: "data/part-0.parquet", etag: '"x"', size: 1 }] }));
     // Act
     const run = finalizeBatch(input, deps(store));
     // Assess
@@ -229,7 +226,11 @@ describe("finalize handler (S3 adapter)", () => {
     const output = await handler(input);
     // Assess
     expect(output).toEqual({ moved: 1 });
-    expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: "lake", Prefix: `processed/${BATCH_ID}/a b+c.ndjson`, MaxKeys: 1 });
+    expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, {
+      Bucket: "lake",
+      Prefix: `processed/${BATCH_ID}/a b+c.ndjson`,
+      MaxKeys: 1,
+    });
     expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
     expect(s3).not.toHaveReceivedCommand(DeleteObjectCommand);
   });

@@ -76,7 +76,9 @@ function failing(request: PutRecordsRequest, failures: Record<number, string>): 
   return {
     FailedRecordCount: Object.keys(failures).filter((i) => Number(i) < request.Records.length).length,
     Records: request.Records.map((_, i) =>
-      failures[i] ? { ErrorCode: failures[i], ErrorMessage: "Rate exceeded for shard" } : { SequenceNumber: String(i), ShardId: "shardId-000000000000" },
+      failures[i]
+        ? { ErrorCode: failures[i], ErrorMessage: "Rate exceeded for shard" }
+        : { SequenceNumber: String(i), ShardId: "shardId-000000000000" },
     ),
   };
 }
@@ -222,16 +224,33 @@ describe("sendRequests and pushChunk", () => {
     const { deps, sleeps } = fakeKinesis((request, call) => (call < 4 ? failing(request, { 0: "InternalFailure" }) : accepted(request)));
     deps.random = () => 0.25;
 
-    await sendRequests([chunkEntries(chunkOf(2), SETTINGS, CHUNK_KEY)], deps, { streamName: "clicks", chunkKey: CHUNK_KEY, maxAttempts: 5 });
+    await sendRequests([chunkEntries(chunkOf(2), SETTINGS, CHUNK_KEY)], deps, {
+      streamName: "clicks",
+      chunkKey: CHUNK_KEY,
+      maxAttempts: 5,
+    });
 
     expect(sleeps).toEqual([1, 2, 3].map((n) => 0.25 * backoffCeiling(n, 100, 5_000)));
   });
 
   it("reports mixed error codes with their counts", async () => {
     const { deps } = fakeKinesis((request) =>
-      failing(request, request.Records.length === 10
-        ? { 1: "ProvisionedThroughputExceededException", 4: "ProvisionedThroughputExceededException", 5: "InternalFailure", 8: "ProvisionedThroughputExceededException" }
-        : { 0: "ProvisionedThroughputExceededException", 1: "ProvisionedThroughputExceededException", 2: "ProvisionedThroughputExceededException", 3: "InternalFailure" }),
+      failing(
+        request,
+        request.Records.length === 10
+          ? {
+              1: "ProvisionedThroughputExceededException",
+              4: "ProvisionedThroughputExceededException",
+              5: "InternalFailure",
+              8: "ProvisionedThroughputExceededException",
+            }
+          : {
+              0: "ProvisionedThroughputExceededException",
+              1: "ProvisionedThroughputExceededException",
+              2: "ProvisionedThroughputExceededException",
+              3: "InternalFailure",
+            },
+      ),
     );
 
     const push = pushChunk(chunkOf(10), { chunkKey: CHUNK_KEY, streamName: "clicks", settings: { ...SETTINGS, maxPushAttempts: 3 } }, deps);
@@ -242,11 +261,19 @@ describe("sendRequests and pushChunk", () => {
   });
 
   it("counts the records of later, unsent requests as undelivered", async () => {
-    const { deps, requests } = fakeKinesis((request, call) => (call === 1 ? accepted(request) : failing(request, { 0: "InternalFailure" })));
+    const { deps, requests } = fakeKinesis((request, call) =>
+      call === 1 ? accepted(request) : failing(request, { 0: "InternalFailure" }),
+    );
 
-    const push = pushChunk(chunkOf(1_100), { chunkKey: CHUNK_KEY, streamName: "clicks", settings: { ...SETTINGS, maxPushAttempts: 2 } }, deps);
+    const push = pushChunk(
+      chunkOf(1_100),
+      { chunkKey: CHUNK_KEY, streamName: "clicks", settings: { ...SETTINGS, maxPushAttempts: 2 } },
+      deps,
+    );
 
-    await expect(push).rejects.toThrow(/^101 of 1100 records .* after 2 attempts: InternalFailure ×1 \(100 of them in later requests, not sent\)$/);
+    await expect(push).rejects.toThrow(
+      /^101 of 1100 records .* after 2 attempts: InternalFailure ×1 \(100 of them in later requests, not sent\)$/,
+    );
     expect(requests.map((r) => r.length)).toEqual([500, 500, 1]);
   });
 
@@ -342,7 +369,11 @@ describe("sendRequests and pushChunk", () => {
       return seed / 2_147_483_648;
     };
     // Act
-    const output = await pushChunk(chunkOf(10_000), { chunkKey: CHUNK_KEY, streamName: "clicks", settings: { ...SETTINGS, maxPushAttempts: 10 } }, deps);
+    const output = await pushChunk(
+      chunkOf(10_000),
+      { chunkKey: CHUNK_KEY, streamName: "clicks", settings: { ...SETTINGS, maxPushAttempts: 10 } },
+      deps,
+    );
     // Assess
     expect(output.pushed).toBe(10_000);
     expect(delivered.size).toBe(10_000);
@@ -394,7 +425,10 @@ describe("push handler", () => {
     s3.on(GetObjectCommand).resolves({ Body: body(chunkOf(3)) });
     kinesis
       .on(PutRecordsCommand)
-      .resolvesOnce({ FailedRecordCount: 1, Records: [{ SequenceNumber: "1", ShardId: "s" }, { ErrorCode: "InternalFailure" }, { SequenceNumber: "2", ShardId: "s" }] })
+      .resolvesOnce({
+        FailedRecordCount: 1,
+        Records: [{ SequenceNumber: "1", ShardId: "s" }, { ErrorCode: "InternalFailure" }, { SequenceNumber: "2", ShardId: "s" }],
+      })
       .resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: "3", ShardId: "s" }] });
 
     const output = await handler({ batchId: "b", chunkKey: CHUNK_KEY });

@@ -3,7 +3,15 @@
  * objects back into the original records; malformed parts reported and skipped; the replay window.
  */
 import { gzipSync } from "node:zlib";
-import { decodeErrorObject, decodeRawBackupObject, envelopeError, eventHourReader, ReplayTally, splitJsonValues, type ReplayItem } from "../../handlers/extract/replay";
+import {
+  decodeErrorObject,
+  decodeRawBackupObject,
+  envelopeError,
+  eventHourReader,
+  ReplayTally,
+  splitJsonValues,
+  type ReplayItem,
+} from "../../handlers/extract/replay";
 import { transformRecords } from "../../handlers/transform/logic";
 import { firehoseEvent } from "../support/firehose-events";
 import { TEST_SCHEMA, testSettings } from "../support/schema";
@@ -20,8 +28,7 @@ import { deliveryPrefixes } from "../../contract/lake-layout";
 import { errorTypeOfKey, parseInstant, planReplay, type ReplayPlan } from "../../contract/replay";
 
 const values = (items: Iterable<ReplayItem>) => [...items].filter((i) => i.kind === "value").map((i) => (i as { value: unknown }).value);
-const invalid = (items: Iterable<ReplayItem>) =>
-  [...items].filter((i) => i.kind !== "value").map((i) => ("reason" in i ? i.reason : ""));
+const invalid = (items: Iterable<ReplayItem>) => [...items].filter((i) => i.kind !== "value").map((i) => ("reason" in i ? i.reason : ""));
 
 function plan(spec: Record<string, unknown>, dayKey: "day" | "date" = "day"): ReplayPlan {
   const planned = planReplay(spec, dayKey);
@@ -87,7 +94,13 @@ describe("splitJsonValues", () => {
 describe("decodeErrorObject: processing-failed", () => {
   it("recovers the original records of several envelopes, one per line, with the envelope's error", () => {
     // Prepare
-    const object = errorObject([processingFailedEnvelope(`${click("e-1")}\n`), processingFailedEnvelope(click("e-2"), { errorCode: "Lambda.FunctionTimedOut", errorMessage: "The Lambda function invocation timed out." })]);
+    const object = errorObject([
+      processingFailedEnvelope(`${click("e-1")}\n`),
+      processingFailedEnvelope(click("e-2"), {
+        errorCode: "Lambda.FunctionTimedOut",
+        errorMessage: "The Lambda function invocation timed out.",
+      }),
+    ]);
     // Act
     const items = [...decodeErrorObject(object)];
     // Assess
@@ -132,7 +145,9 @@ describe("decodeErrorObject: format-conversion-failed", () => {
     // Prepare
     const transformed = `${JSON.stringify({ event_id: "e-9", event_type: "page_view", event_time: "2026-11-25T09:00:00.000Z", duration_ms: "fast" })}\n`;
     // Act
-    const items = [...decodeErrorObject(errorObject([conversionFailedEnvelope(transformed), conversionFailedEnvelope(click("e-10"))], { gzip: true }))];
+    const items = [
+      ...decodeErrorObject(errorObject([conversionFailedEnvelope(transformed), conversionFailedEnvelope(click("e-10"))], { gzip: true })),
+    ];
     // Assess
     expect(values(items)).toEqual([JSON.parse(transformed), JSON.parse(click("e-10"))]);
     expect(items[0]).toMatchObject({
@@ -155,8 +170,11 @@ describe("decodeErrorObject: format-conversion-failed", () => {
 describe("decodeErrorObject: activePartitionExceeded", () => {
   it("recovers the records beyond the partition limit with the envelope's error, from a gzipped object", () => {
     // Prepare
-    const transformed = (id: string, hour: number) => `${JSON.stringify({ event_id: id, event_type: "page_view", event_time: `2026-11-25T${String(hour).padStart(2, "0")}:15:00.000Z` })}\n`;
-    const object = errorObject([partitionExceededEnvelope(transformed("b-1", 3)), partitionExceededEnvelope(transformed("b-2", 4))], { gzip: true });
+    const transformed = (id: string, hour: number) =>
+      `${JSON.stringify({ event_id: id, event_type: "page_view", event_time: `2026-11-25T${String(hour).padStart(2, "0")}:15:00.000Z` })}\n`;
+    const object = errorObject([partitionExceededEnvelope(transformed("b-1", 3)), partitionExceededEnvelope(transformed("b-2", 4))], {
+      gzip: true,
+    });
     // Act
     const items = [...decodeErrorObject(object)];
     // Assess
@@ -198,7 +216,11 @@ describe("decodeErrorObject: malformed input is reported and skipped", () => {
   });
 
   it("reports an envelope without rawData, an empty rawData and an envelope that is not an object", () => {
-    const object = errorObject([JSON.stringify({ attemptsMade: 1, errorCode: "X" }), processingFailedEnvelope("", { rawData: "" }), "[1,2]"]);
+    const object = errorObject([
+      JSON.stringify({ attemptsMade: 1, errorCode: "X" }),
+      processingFailedEnvelope("", { rawData: "" }),
+      "[1,2]",
+    ]);
 
     expect(invalid(decodeErrorObject(object))).toEqual([
       "malformed error envelope: no rawData string",
@@ -293,7 +315,10 @@ describe("planReplay: the window", () => {
   });
 
   it("reads one error type when asked, with the configured day key, across midnight in UTC", () => {
-    const p = plan({ from: "errors", errorType: "format-conversion-failed", since: "2026-11-25T23:00:00+00:00", until: "2026-11-26T01:00:00+01:00" }, "date");
+    const p = plan(
+      { from: "errors", errorType: "format-conversion-failed", since: "2026-11-25T23:00:00+00:00", until: "2026-11-26T01:00:00+01:00" },
+      "date",
+    );
 
     expect(p.prefixes).toEqual(["errors/format-conversion-failed/year=2026/month=11/date=25/hour=23/"]);
     expect(p.until).toBe("2026-11-26T00:00:00.000Z");
@@ -304,7 +329,9 @@ describe("planReplay: the window", () => {
 
     expect(p.prefixes).toEqual(["raw/year=2026/month=12/date=31/hour=23/", "raw/year=2027/month=01/date=01/hour=00/"]);
     // The Firehose prefixes of the same layout (contract/lake-layout.ts).
-    expect(deliveryPrefixes("date", "event").raw).toBe("raw/year=!{timestamp:yyyy}/month=!{timestamp:MM}/date=!{timestamp:dd}/hour=!{timestamp:HH}/");
+    expect(deliveryPrefixes("date", "event").raw).toBe(
+      "raw/year=!{timestamp:yyyy}/month=!{timestamp:MM}/date=!{timestamp:dd}/hour=!{timestamp:HH}/",
+    );
     expect(deliveryPrefixes("day", "arrival").errors).toBe(
       "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/",
     );
@@ -316,9 +343,18 @@ describe("planReplay: the window", () => {
 
   it.each([
     [{ from: "landing", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" }, /replay\.from must be "errors" or "backup"/],
-    [{ from: "errors", errorType: "delivery-failed", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" }, /replay\.errorType must be/],
-    [{ from: "backup", errorType: "processing-failed", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" }, /errorType applies to errors only/],
-    [{ from: "errors", since: "2026-11-25 10:00", until: "2026-11-25T11:00:00Z" }, /replay\.since must be an ISO-8601 date-time with a time zone/],
+    [
+      { from: "errors", errorType: "delivery-failed", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" },
+      /replay\.errorType must be/,
+    ],
+    [
+      { from: "backup", errorType: "processing-failed", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" },
+      /errorType applies to errors only/,
+    ],
+    [
+      { from: "errors", since: "2026-11-25 10:00", until: "2026-11-25T11:00:00Z" },
+      /replay\.since must be an ISO-8601 date-time with a time zone/,
+    ],
     [{ from: "errors", since: "2026-11-25T11:00:00Z", until: "2026-11-25T11:00:00Z" }, /must be before replay\.until/],
     [{ from: "errors", since: "2026-11-01T00:00:00Z", until: "2026-11-09T00:00:00Z" }, /spans 192 hours; at most 168/],
     ["errors", /replay must be an object/],
@@ -351,8 +387,14 @@ describe("ReplayTally", () => {
     // Prepare
     const tally = new ReplayTally();
     // Act
-    tally.add("errors/processing-failed/year=2026/a", decodeErrorObject(errorObject([processingFailedEnvelope(click("1")), processingFailedEnvelope("bad")])));
-    tally.add("errors/format-conversion-failed/year=2026/b", decodeErrorObject(errorObject([conversionFailedEnvelope(click("2")), conversionFailedEnvelope(click("3"))])));
+    tally.add(
+      "errors/processing-failed/year=2026/a",
+      decodeErrorObject(errorObject([processingFailedEnvelope(click("1")), processingFailedEnvelope("bad")])),
+    );
+    tally.add(
+      "errors/format-conversion-failed/year=2026/b",
+      decodeErrorObject(errorObject([conversionFailedEnvelope(click("2")), conversionFailedEnvelope(click("3"))])),
+    );
     tally.add("errors/format-conversion-failed/year=2026/c", decodeErrorObject(Buffer.from([0x1f, 0x8b, 0x00])));
     tally.add("errors/activePartitionExceeded/year=2026/d", decodeErrorObject(errorObject([partitionExceededEnvelope(click("4"))])));
     // Assess
@@ -364,9 +406,16 @@ describe("ReplayTally", () => {
       { errorType: "activePartitionExceeded", objects: 1, records: 1, unreadable: 0, unreadableObjects: 0 },
     ]);
     expect(report.topMessages).toEqual([
-      { message: "DataFormatConversion.MalformedData: The given JSON record has a value of the wrong type for column duration_ms.", entries: 2 },
+      {
+        message: "DataFormatConversion.MalformedData: The given JSON record has a value of the wrong type for column duration_ms.",
+        entries: 2,
+      },
       { message: "Lambda.FunctionError: The Lambda function was successfully invoked but it returned an error result.", entries: 2 },
-      { message: "DynamicPartitioning.ActivePartitionsLimitExceeded: Number of active partitions exceeds the limit of 500 for this delivery stream.", entries: 1 },
+      {
+        message:
+          "DynamicPartitioning.ActivePartitionsLimitExceeded: Number of active partitions exceeds the limit of 500 for this delivery stream.",
+        entries: 1,
+      },
     ]);
   });
 
@@ -399,7 +448,12 @@ describe("ReplayTally", () => {
 
   it("has no event hour for a record without a readable event time", () => {
     const read = eventHourReader(TEST_SCHEMA);
-    expect([read({ event_id: "e" }), read({ event_time: "soon" }), read({ event_time: null }), read("text")]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([read({ event_id: "e" }), read({ event_time: "soon" }), read({ event_time: null }), read("text")]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it("counts raw backup objects without types or messages", () => {

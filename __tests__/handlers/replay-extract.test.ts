@@ -58,7 +58,12 @@ function finalizeDeps(store: MemoryStore): FinalizeDeps {
 function lake(): MemoryStore {
   return new MemoryStore()
     .seed(KEYS.pf10, errorObject([processingFailedEnvelope(`${click("e-1")}\n`), processingFailedEnvelope(click(undefined, 5))]))
-    .seed(KEYS.pf11, errorObject([processingFailedEnvelope(`${click("e-3")}${click("e-4")}`), processingFailedEnvelope("", { rawData: "%%%" })], { gzip: true }))
+    .seed(
+      KEYS.pf11,
+      errorObject([processingFailedEnvelope(`${click("e-3")}${click("e-4")}`), processingFailedEnvelope("", { rawData: "%%%" })], {
+        gzip: true,
+      }),
+    )
     .seed(KEYS.pf09, errorObject([processingFailedEnvelope(click("before-window"))]))
     .seed(KEYS.pf12, errorObject([processingFailedEnvelope(click("after-window"))]))
     .seed(KEYS.fcf10, errorObject([conversionFailedEnvelope(`${click("e-5", 7, { duration_ms: "12" })}\n`)]))
@@ -105,13 +110,19 @@ describe("extractBatch: replay of errors/", () => {
   });
 
   it("reports the undecodable envelope with its object key, line and reason, and skips it", () => {
-    expect(rejected(store)).toEqual([{ key: KEYS.pf11, line: 2, reason: "rawData is not valid base64", raw: expect.stringContaining('"rawData":"%%%"') }]);
+    expect(rejected(store)).toEqual([
+      { key: KEYS.pf11, line: 2, reason: "rawData is not valid base64", raw: expect.stringContaining('"rawData":"%%%"') },
+    ]);
   });
 
   it("records every replayed object in the manifest with its ETag, counts, and move: true", () => {
     const manifest = store.json<BatchManifest>(MANIFEST_KEY);
     expect(manifest.source).toBe("errors");
-    expect(manifest.replay).toMatchObject({ from: "errors", errorTypes: ["processing-failed", "format-conversion-failed", "activePartitionExceeded"], since: "2026-11-25T10:00:00.000Z" });
+    expect(manifest.replay).toMatchObject({
+      from: "errors",
+      errorTypes: ["processing-failed", "format-conversion-failed", "activePartitionExceeded"],
+      since: "2026-11-25T10:00:00.000Z",
+    });
     expect(manifest.replay!.prefixes).toHaveLength(6);
     expect(manifest.replayed).toEqual([
       { key: KEYS.pf10, etag: store.etag(KEYS.pf10), size: expect.any(Number), move: true, records: 2, rejected: 0 },
@@ -121,13 +132,19 @@ describe("extractBatch: replay of errors/", () => {
   });
 
   it("claims the replay batch with a marker naming the replay", () => {
-    expect(store.json<RunMarker>(`_runs/${BATCH_ID}.json`)).toMatchObject({ batchId: BATCH_ID, status: "running", replay: { from: "errors", until: "2026-11-25T12:00:00.000Z" } });
+    expect(store.json<RunMarker>(`_runs/${BATCH_ID}.json`)).toMatchObject({
+      batchId: BATCH_ID,
+      status: "running",
+      replay: { from: "errors", until: "2026-11-25T12:00:00.000Z" },
+    });
   });
 
   it("validates through the view's deduplication, by batch id, within the run's partitions", () => {
     const { query, expectedCount } = output.validation;
     expect(expectedCount).toBe(5);
-    expect(query).toContain('row_number() OVER (PARTITION BY "event_id" ORDER BY "year" DESC, "month" DESC, "day" DESC, "hour" DESC, "batch_id" DESC NULLS LAST)');
+    expect(query).toContain(
+      'row_number() OVER (PARTITION BY "event_id" ORDER BY "year" DESC, "month" DESC, "day" DESC, "hour" DESC, "batch_id" DESC NULLS LAST)',
+    );
     expect(query).toContain(`WHERE "batch_id" = '${BATCH_ID}'`);
     expect(query).toContain(`("year" = '2026' AND "month" = '11' AND "day" = '25' AND "hour" IN ('13', '14', '15'))`);
     expect(trinoSyntaxErrors(query)).toEqual([]);
@@ -146,16 +163,24 @@ describe("extractBatch: replay of errors/", () => {
 describe("extractBatch and finalizeBatch: replay of activePartitionExceeded", () => {
   const APE = "errors/activePartitionExceeded/year=2026/month=11/day=25/hour=10/acme-test-delivery-1-2026-11-25-10-20-00-hhhh.gz";
   /** The transform's output for a backfilled event of `day`, as it sits in rawData. */
-  const backfilled = (id: string, day: number) => `${click(id, 0, { event_time: `2026-10-${String(day).padStart(2, "0")}T08:00:00.000Z` })}\n`;
+  const backfilled = (id: string, day: number) =>
+    `${click(id, 0, { event_time: `2026-10-${String(day).padStart(2, "0")}T08:00:00.000Z` })}\n`;
   const settings = testBatchSettings({ partitionTime: "event" });
   const lakeWithPartitionErrors = () =>
-    lake().seed(APE, errorObject([partitionExceededEnvelope(backfilled("old-1", 3)), partitionExceededEnvelope(backfilled("old-2", 17))], { gzip: true }));
+    lake().seed(
+      APE,
+      errorObject([partitionExceededEnvelope(backfilled("old-1", 3)), partitionExceededEnvelope(backfilled("old-2", 17))], { gzip: true }),
+    );
 
   it("stages the records beyond the partition limit with the replay batch id, and only those when asked", async () => {
     // Prepare
     const store = lakeWithPartitionErrors();
     // Act
-    const output = await extractBatch(replayInput({ from: "errors", errorType: "activePartitionExceeded", ...WINDOW }), settings, extractDeps(store));
+    const output = await extractBatch(
+      replayInput({ from: "errors", errorType: "activePartitionExceeded", ...WINDOW }),
+      settings,
+      extractDeps(store),
+    );
     // Assess
     expect(output).toMatchObject({ batchId: BATCH_ID, skipped: false, source: "errors", fileCount: 1, recordCount: 2, rejectedCount: 0 });
     expect(staged(store).map((r) => [r.event_id, r.event_time, r[BATCH_ID_COLUMN]])).toEqual([
@@ -170,7 +195,10 @@ describe("extractBatch and finalizeBatch: replay of activePartitionExceeded", ()
     const store = lakeWithPartitionErrors();
     const output = await extractBatch(replayInput({ from: "errors", ...WINDOW }), settings, extractDeps(store));
     // Act
-    const result = await finalizeBatch({ batchId: BATCH_ID, manifestKey: output.manifestKey, executionId: EXECUTION_ID }, finalizeDeps(store));
+    const result = await finalizeBatch(
+      { batchId: BATCH_ID, manifestKey: output.manifestKey, executionId: EXECUTION_ID },
+      finalizeDeps(store),
+    );
     // Assess
     expect(output).toMatchObject({ fileCount: 4, recordCount: 7 });
     expect(result).toEqual({ moved: 4, replayedObjectsMoved: 4 });
@@ -183,7 +211,11 @@ describe("extractBatch: replay options", () => {
   it("reads one error type when asked", async () => {
     const store = lake();
 
-    const output = await extractBatch(replayInput({ from: "errors", errorType: "format-conversion-failed", ...WINDOW }), SETTINGS, extractDeps(store));
+    const output = await extractBatch(
+      replayInput({ from: "errors", errorType: "format-conversion-failed", ...WINDOW }),
+      SETTINGS,
+      extractDeps(store),
+    );
 
     expect(output).toMatchObject({ fileCount: 1, recordCount: 1 });
     expect(store.json<BatchManifest>(MANIFEST_KEY).replayed!.map((o) => o.key)).toEqual([KEYS.fcf10]);
@@ -203,14 +235,20 @@ describe("extractBatch: replay options", () => {
     expect(store.json<BatchManifest>(MANIFEST_KEY).replayed).toEqual([
       { key: KEYS.raw10, etag: store.etag(KEYS.raw10), size: expect.any(Number), move: false, records: 3, rejected: 1 },
     ]);
-    expect(rejected(store)).toEqual([{ key: KEYS.raw10, line: 1, reason: "not a JSON object: unexpected text between records", raw: "not json" }]);
+    expect(rejected(store)).toEqual([
+      { key: KEYS.raw10, line: 1, reason: "not a JSON object: unexpected text between records", raw: "not json" },
+    ]);
   });
 
   it("generates the same ids when the same window is replayed again", async () => {
     const first = lake();
     const second = lake();
     await extractBatch(replayInput({ from: "backup", ...WINDOW }), SETTINGS, extractDeps(first));
-    await extractBatch(replayInput({ from: "backup", ...WINDOW }, { scheduledTime: "2026-11-26T14:00:00Z" }), SETTINGS, extractDeps(second));
+    await extractBatch(
+      replayInput({ from: "backup", ...WINDOW }, { scheduledTime: "2026-11-26T14:00:00Z" }),
+      SETTINGS,
+      extractDeps(second),
+    );
 
     expect(staged(first).map((r) => r.event_id)).toEqual(second.ndjson<Row>("staging/20261126T1400Z-replay/chunk-").map((r) => r.event_id));
   });
@@ -220,16 +258,29 @@ describe("extractBatch: replay options", () => {
     const gzip = errorObject([processingFailedEnvelope(click("x"))], { gzip: true });
     store.seed(`${PF}/hour=10/zz-truncated.gz`, gzip.subarray(0, 20));
 
-    const output = await extractBatch(replayInput({ from: "errors", errorType: "processing-failed", ...WINDOW }), SETTINGS, extractDeps(store));
+    const output = await extractBatch(
+      replayInput({ from: "errors", errorType: "processing-failed", ...WINDOW }),
+      SETTINGS,
+      extractDeps(store),
+    );
 
     expect(output).toMatchObject({ fileCount: 3, recordCount: 4 });
-    expect(rejected(store)).toContainEqual({ key: `${PF}/hour=10/zz-truncated.gz`, line: null, reason: expect.stringMatching(/^not a valid gzip file/), raw: null });
+    expect(rejected(store)).toContainEqual({
+      key: `${PF}/hour=10/zz-truncated.gz`,
+      line: null,
+      reason: expect.stringMatching(/^not a valid gzip file/),
+      raw: null,
+    });
   });
 
   it("ends as an empty batch when the window holds no objects", async () => {
     const store = lake();
 
-    const output = await extractBatch(replayInput({ from: "errors", since: "2026-11-20T00:00:00Z", until: "2026-11-20T05:00:00Z" }), SETTINGS, extractDeps(store));
+    const output = await extractBatch(
+      replayInput({ from: "errors", since: "2026-11-20T00:00:00Z", until: "2026-11-20T05:00:00Z" }),
+      SETTINGS,
+      extractDeps(store),
+    );
 
     expect(output).toMatchObject({ skipped: true, skipReason: "empty", fileCount: 0 });
   });
@@ -237,7 +288,11 @@ describe("extractBatch: replay options", () => {
   it("treats replay: null (what the state machine passes) as a landing batch", async () => {
     const store = lake();
 
-    const output = await extractBatch({ scheduledTime: "2026-11-25T14:00:00Z", executionId: EXECUTION_ID, replay: null }, SETTINGS, extractDeps(store));
+    const output = await extractBatch(
+      { scheduledTime: "2026-11-25T14:00:00Z", executionId: EXECUTION_ID, replay: null },
+      SETTINGS,
+      extractDeps(store),
+    );
 
     expect(output).toMatchObject({ batchId: "20261125T1400Z", source: "landing", fileCount: 1, recordCount: 1 });
   });
@@ -251,13 +306,19 @@ describe("extractBatch: replay options", () => {
   });
 
   it.each([
-    [{ from: "errors", since: "2026-11-25T12:00:00Z", until: "2026-11-25T10:00:00Z" }, /invalid replay: replay\.since .* must be before replay\.until/],
+    [
+      { from: "errors", since: "2026-11-25T12:00:00Z", until: "2026-11-25T10:00:00Z" },
+      /invalid replay: replay\.since .* must be before replay\.until/,
+    ],
     [{ from: "backup", errorType: "processing-failed", ...WINDOW }, /errorType applies to errors only/],
     [{ from: "errors", since: "2026-11-01T00:00:00Z", until: "2026-11-25T00:00:00Z" }, /at most 168 \(7 days\)/],
   ])("fails with InvalidBatchInput for %j, before claiming anything", async (replay, message) => {
     const store = lake();
 
-    await expect(extractBatch(replayInput(replay as ReplaySpec), SETTINGS, extractDeps(store))).rejects.toMatchObject({ name: "InvalidBatchInput", message: expect.stringMatching(message) });
+    await expect(extractBatch(replayInput(replay as ReplaySpec), SETTINGS, extractDeps(store))).rejects.toMatchObject({
+      name: "InvalidBatchInput",
+      message: expect.stringMatching(message),
+    });
     expect(store.writes).toEqual([]);
   });
 });
@@ -269,7 +330,10 @@ describe("finalizeBatch after a replay", () => {
     const output = await extractBatch(replayInput({ from: "errors", ...WINDOW }), SETTINGS, extractDeps(store));
     const content = store.text(KEYS.fcf10);
     // Act
-    const result = await finalizeBatch({ batchId: BATCH_ID, manifestKey: output.manifestKey, executionId: EXECUTION_ID }, finalizeDeps(store));
+    const result = await finalizeBatch(
+      { batchId: BATCH_ID, manifestKey: output.manifestKey, executionId: EXECUTION_ID },
+      finalizeDeps(store),
+    );
     // Assess
     expect(result).toEqual({ moved: 3, replayedObjectsMoved: 3 });
     expect(store.keys("errors/")).toEqual([KEYS.pf12, KEYS.pf09].sort());
@@ -289,7 +353,11 @@ describe("finalizeBatch after a replay", () => {
     const first = await extractBatch(replayInput({ from: "errors", ...WINDOW }), SETTINGS, extractDeps(store));
     await finalizeBatch({ batchId: BATCH_ID, manifestKey: first.manifestKey, executionId: EXECUTION_ID }, finalizeDeps(store));
 
-    const second = await extractBatch(replayInput({ from: "errors", ...WINDOW }, { scheduledTime: "2026-11-25T15:00:00Z" }), SETTINGS, extractDeps(store));
+    const second = await extractBatch(
+      replayInput({ from: "errors", ...WINDOW }, { scheduledTime: "2026-11-25T15:00:00Z" }),
+      SETTINGS,
+      extractDeps(store),
+    );
 
     expect(second).toMatchObject({ skipped: true, skipReason: "empty", fileCount: 0 });
   });
@@ -298,7 +366,10 @@ describe("finalizeBatch after a replay", () => {
     const store = lake();
     const output = await extractBatch(replayInput({ from: "backup", ...WINDOW }), SETTINGS, extractDeps(store));
 
-    const result = await finalizeBatch({ batchId: BATCH_ID, manifestKey: output.manifestKey, executionId: EXECUTION_ID }, finalizeDeps(store));
+    const result = await finalizeBatch(
+      { batchId: BATCH_ID, manifestKey: output.manifestKey, executionId: EXECUTION_ID },
+      finalizeDeps(store),
+    );
 
     expect(result).toEqual({ moved: 0, replayedObjectsMoved: 0 });
     expect(store.keys("raw/")).toEqual([KEYS.raw10, KEYS.raw12]);
@@ -307,7 +378,11 @@ describe("finalizeBatch after a replay", () => {
 
   it("completes a move interrupted after the copy when re-run", async () => {
     const store = lake();
-    const output = await extractBatch(replayInput({ from: "errors", errorType: "processing-failed", ...WINDOW }), SETTINGS, extractDeps(store));
+    const output = await extractBatch(
+      replayInput({ from: "errors", errorType: "processing-failed", ...WINDOW }),
+      SETTINGS,
+      extractDeps(store),
+    );
     const input = { batchId: BATCH_ID, manifestKey: output.manifestKey, executionId: EXECUTION_ID };
     store.failOnce("delete", KEYS.pf11);
     await expect(finalizeBatch(input, finalizeDeps(store))).rejects.toThrow(/simulated delete failure/);
@@ -318,14 +393,23 @@ describe("finalizeBatch after a replay", () => {
 
   it("leaves an error object that changed since extraction in errors/", async () => {
     const store = lake();
-    const output = await extractBatch(replayInput({ from: "errors", errorType: "format-conversion-failed", ...WINDOW }), SETTINGS, extractDeps(store));
+    const output = await extractBatch(
+      replayInput({ from: "errors", errorType: "format-conversion-failed", ...WINDOW }),
+      SETTINGS,
+      extractDeps(store),
+    );
     store.seed(KEYS.fcf10, "rewritten");
 
-    const result = await finalizeBatch({ batchId: BATCH_ID, manifestKey: output.manifestKey, executionId: EXECUTION_ID }, finalizeDeps(store));
+    const result = await finalizeBatch(
+      { batchId: BATCH_ID, manifestKey: output.manifestKey, executionId: EXECUTION_ID },
+      finalizeDeps(store),
+    );
 
     expect(result).toEqual({ moved: 0, replayedObjectsMoved: 0 });
     expect(store.has(KEYS.fcf10)).toBe(true);
-    expect(store.json<RunMarker>(`_runs/${BATCH_ID}.json`).notMoved).toEqual([{ key: KEYS.fcf10, reason: expect.stringMatching(/changed since extraction .*; left in errors\/$/) }]);
+    expect(store.json<RunMarker>(`_runs/${BATCH_ID}.json`).notMoved).toEqual([
+      { key: KEYS.fcf10, reason: expect.stringMatching(/changed since extraction .*; left in errors\/$/) },
+    ]);
   });
 
   it("refuses a manifest that would move a replayed object outside errors/", async () => {
@@ -334,9 +418,9 @@ describe("finalizeBatch after a replay", () => {
     const manifest = store.json<BatchManifest>(MANIFEST_KEY);
     store.seed(MANIFEST_KEY, JSON.stringify({ ...manifest, replayed: manifest.replayed!.map((o) => ({ ...o, move: true })) }));
 
-    await expect(finalizeBatch({ batchId: BATCH_ID, manifestKey: output.manifestKey, executionId: EXECUTION_ID }, finalizeDeps(store))).rejects.toThrow(
-      /replayed key "raw\/.*" is not under errors\/; refusing to move it/,
-    );
+    await expect(
+      finalizeBatch({ batchId: BATCH_ID, manifestKey: output.manifestKey, executionId: EXECUTION_ID }, finalizeDeps(store)),
+    ).rejects.toThrow(/replayed key "raw\/.*" is not under errors\/; refusing to move it/);
     expect(store.keys("raw/")).toHaveLength(2);
   });
 });

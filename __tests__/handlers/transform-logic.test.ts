@@ -89,11 +89,7 @@ describe("transformRecords: output encoding", () => {
 describe("appendNewlineBase64", () => {
   it.each(Array.from({ length: 11 }, (_, length) => length))("matches the naive encoding for %i bytes", (length) => {
     // Prepare
-    const payloads = [
-      Buffer.alloc(length, 0x00),
-      Buffer.alloc(length, 0xff),
-      ...Array.from({ length: 100 }, () => randomBytes(length)),
-    ];
+    const payloads = [Buffer.alloc(length, 0x00), Buffer.alloc(length, 0xff), ...Array.from({ length: 100 }, () => randomBytes(length))];
     // Act
     const encoded = payloads.map((bytes) => appendNewlineBase64(bytes.toString("base64"), bytes));
     // Assess
@@ -173,11 +169,7 @@ describe("transformRecords: rejected records", () => {
       },
     });
     // Act, Assess
-    expectFailed(
-      clickEvent({ rating: 300 }),
-      /column rating: expected tinyint, got 300 \(out of range -128\.\.127\)/,
-      settings,
-    );
+    expectFailed(clickEvent({ rating: 300 }), /column rating: expected tinyint, got 300 \(out of range -128\.\.127\)/, settings);
   });
 
   it("fails a bigint beyond JavaScript safe integers and says why", () => {
@@ -185,17 +177,11 @@ describe("transformRecords: rejected records", () => {
   });
 
   it("fails a decimal with more fraction digits than its scale", () => {
-    expectFailed(
-      clickEvent({ revenue: 19.999 }),
-      /column revenue: expected decimal\(10,2\), got 19\.999 \(more than 2 fraction digits\)/,
-    );
+    expectFailed(clickEvent({ revenue: 19.999 }), /column revenue: expected decimal\(10,2\), got 19\.999 \(more than 2 fraction digits\)/);
   });
 
   it("fails a decimal with more integer digits than precision minus scale", () => {
-    expectFailed(
-      clickEvent({ revenue: "123456789.5" }),
-      /revenue: expected decimal\(10,2\).*more than 8 integer digits/,
-    );
+    expectFailed(clickEvent({ revenue: "123456789.5" }), /revenue: expected decimal\(10,2\).*more than 8 integer digits/);
   });
 
   it("fails a missing required column", () => {
@@ -207,10 +193,7 @@ describe("transformRecords: rejected records", () => {
   });
 
   it("fails an unparseable timestamp naming the column and the value", () => {
-    expectFailed(
-      clickEvent({ event_time: "yesterday noon" }),
-      /column event_time: expected timestamp, got "yesterday noon"/,
-    );
+    expectFailed(clickEvent({ event_time: "yesterday noon" }), /column event_time: expected timestamp, got "yesterday noon"/);
   });
 
   it("fails a timestamp that is not a real calendar date", () => {
@@ -243,10 +226,7 @@ describe("transformRecords: coercion", () => {
 
   it("keeps a __proto__ key as data when it rebuilds the object", () => {
     // Prepare
-    const text = JSON.stringify(clickEvent({ country: undefined, COUNTRY: "DE" })).replace(
-      "{",
-      '{"__proto__":{"x":1},',
-    );
+    const text = JSON.stringify(clickEvent({ country: undefined, COUNTRY: "DE" })).replace("{", '{"__proto__":{"x":1},');
     // Act
     const { record } = transformOne(text);
     // Assess
@@ -374,7 +354,13 @@ describe("transformRecords: event-time partitions under partition projection", (
   it.each(["2019-12-31T23:59:59.999Z", "2101-01-01T00:00:00Z", "1970-01-01T00:00:00Z"])(
     "fails an event at %s (outside the projected years) with a reason naming the year and the range",
     (time) => {
-      expectFailed(clickEvent({ event_time: time }), new RegExp(`event time .* is in year ${Number(time.slice(0, 4))}, outside the years 2020–2100 that Athena partition projection reads`), projected);
+      expectFailed(
+        clickEvent({ event_time: time }),
+        new RegExp(
+          `event time .* is in year ${Number(time.slice(0, 4))}, outside the years 2020–2100 that Athena partition projection reads`,
+        ),
+        projected,
+      );
     },
   );
 
@@ -393,7 +379,10 @@ describe("transformRecords: event-time partitions under partition projection", (
   });
 
   it("does not check arrival-time partitions, whose year is the arrival's", () => {
-    const { record } = transformOne(clickEvent({ event_time: "2019-06-01T00:00:00Z" }), testSettings({ projectedYears: { from: 2020, to: 2100 } }));
+    const { record } = transformOne(
+      clickEvent({ event_time: "2019-06-01T00:00:00Z" }),
+      testSettings({ projectedYears: { from: 2020, to: 2100 } }),
+    );
 
     expect(record.result).toBe("Ok");
   });
@@ -481,9 +470,7 @@ describe("transformRecords: batches", () => {
     // Prepare
     const event = firehoseEvent(Array.from({ length: 10 }, (_, i) => growingRecord(i)));
     const allOk = responseBytes(transformer.transform(event).records);
-    const allFailed = responseBytes(
-      event.records.map(({ recordId, data }) => ({ recordId, result: "ProcessingFailed", data })),
-    );
+    const allFailed = responseBytes(event.records.map(({ recordId, data }) => ({ recordId, result: "ProcessingFailed", data })));
     const budget = Math.floor((allOk + allFailed) / 2);
     // Act
     const { records, counts } = transformer.transform(event, { responseBudgetBytes: budget });
@@ -503,14 +490,16 @@ describe("compileSchema and parseTransformSettings", () => {
     // Prepare
     const settings = testSettings({ schema: { ...TEST_SCHEMA, eventTimeColumn: "event_id" } });
     // Act, Assess
-    expect(() => parseTransformSettings(JSON.stringify(settings))).toThrow(/schema\.eventTimeColumn must name a timestamp column, got "event_id"/);
+    expect(() => parseTransformSettings(JSON.stringify(settings))).toThrow(
+      /schema\.eventTimeColumn must name a timestamp column, got "event_id"/,
+    );
   });
 
   it("reports every problem in the settings at once", () => {
     // Act, Assess
-    expect(() =>
-      parseTransformSettings(JSON.stringify({ ...testSettings(), dayKey: "dd", partitionTime: "now" })),
-    ).toThrow(/TRANSFORM_SETTINGS is invalid: dayKey must be "day" or "date", got "dd"; partitionTime must be/);
+    expect(() => parseTransformSettings(JSON.stringify({ ...testSettings(), dayKey: "dd", partitionTime: "now" }))).toThrow(
+      /TRANSFORM_SETTINGS is invalid: dayKey must be "day" or "date", got "dd"; partitionTime must be/,
+    );
   });
 
   it("rejects settings that are not JSON", () => {

@@ -59,7 +59,7 @@ interface Fields {
 function jodaParser(pattern: string): (value: string) => Fields | undefined {
   let source = "";
   const groups: Array<keyof Fields> = [];
-  for (let i = 0; i < pattern.length; ) {
+  for (let i = 0; i < pattern.length;) {
     const c = pattern[i]!;
     if (c === "'") {
       let end = i + 1;
@@ -114,7 +114,13 @@ function jodaParser(pattern: string): (value: string) => Fields | undefined {
     });
     const days = new Date(Date.UTC(fields.year, fields.month, 0)).getUTCDate();
     const inRange =
-      fields.month >= 1 && fields.month <= 12 && fields.day >= 1 && fields.day <= days && fields.hour <= 23 && fields.minute <= 59 && fields.second <= 59;
+      fields.month >= 1 &&
+      fields.month <= 12 &&
+      fields.day >= 1 &&
+      fields.day <= days &&
+      fields.hour <= 23 &&
+      fields.minute <= 59 &&
+      fields.second <= 59;
     return inRange ? fields : undefined;
   };
 }
@@ -182,7 +188,13 @@ describe("the JSON table's SerDe and the transform's timestamps", () => {
   });
 
   it("the parser is strict: values outside the declared patterns are not read", () => {
-    for (const value of ["2026-11-25 09:00:00", "2026-11-25T09:00:00", "2026-11-25T09:00:00+01:00", "2026-11-25T09:00:00.1234567891Z", "2026-13-01T00:00:00Z"]) {
+    for (const value of [
+      "2026-11-25 09:00:00",
+      "2026-11-25T09:00:00",
+      "2026-11-25T09:00:00+01:00",
+      "2026-11-25T09:00:00.1234567891Z",
+      "2026-13-01T00:00:00Z",
+    ]) {
       expect(readAs(declared, value)).toBeUndefined();
     }
   });

@@ -81,8 +81,7 @@ describe("transform handler", () => {
     expect(response.records.map((record) => record.recordId)).toEqual(event.records.map((record) => record.recordId));
     expect(response.records.map((record) => record.result)).toEqual(["Ok", "ProcessingFailed", "Ok"]);
     for (const record of response.records) {
-      const allowed =
-        record.result === "Ok" ? ["recordId", "result", "data", "metadata"] : ["recordId", "result", "data"];
+      const allowed = record.result === "Ok" ? ["recordId", "result", "data", "metadata"] : ["recordId", "result", "data"];
       expect(Object.keys(record).every((key) => allowed.includes(key))).toBe(true);
     }
   });
@@ -125,9 +124,7 @@ describe("transform handler", () => {
 
   it("fails to load when TRANSFORM_SETTINGS is not set", () => {
     // Act, Assess
-    expect(() => loadHandler({ TRANSFORM_SETTINGS: undefined })).toThrow(
-      /TRANSFORM_SETTINGS is not set \(set by TransformFunction\)/,
-    );
+    expect(() => loadHandler({ TRANSFORM_SETTINGS: undefined })).toThrow(/TRANSFORM_SETTINGS is not set \(set by TransformFunction\)/);
   });
 
   it("fails to load when TRANSFORM_SETTINGS is invalid", () => {

@@ -50,7 +50,11 @@ describe("the dependency rules", () => {
         writeFileSync(join(dir, path), text);
       }
       const violations = check(dir, ["contract", "stacks", "handlers", "state-machines", "scripts", "rehearsal"]).violations;
-      const found = (from: string) => violations.filter((v) => v.from === from).map((v) => v.rule).sort();
+      const found = (from: string) =>
+        violations
+          .filter((v) => v.from === from)
+          .map((v) => v.rule)
+          .sort();
       expect(found("contract/shared.ts")).toEqual(["contract-is-self-contained"]);
       expect(found("stacks/stack.ts")).toEqual(["stacks-import-no-runtime"]);
       expect(found("handlers/fn/logic.ts")).toEqual(["handlers-import-contract-only", "nothing-imports-tools"]);

@@ -34,6 +34,7 @@ const STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:ac
 const EXECUTION_ARN = "arn:aws:states:eu-west-1:123456789012:execution:acme-dev-batch:manual-20250131T0200-aaaa";
 const STARTED_AT = new Date("2025-01-31T02:00:05Z");
 const NOW = new Date("2025-01-31T09:41:37.123Z");
+// eslint-disable-next-line no-control-regex -- matching the terminal escape character is the point
 const ANSI_ESCAPE = /\x1b\[/;
 
 interface CliRun {
@@ -147,7 +148,9 @@ function failedRunPolls(): HistoryEvent[][] {
       historyEvent(4, "TaskStarted", 1),
     ],
     [
-      historyEvent(5, "TaskFailed", 30, { taskFailedEventDetails: { resourceType: "lambda", resource: "invoke", error: "RecordsUndelivered", cause: LAMBDA_CAUSE } }),
+      historyEvent(5, "TaskFailed", 30, {
+        taskFailedEventDetails: { resourceType: "lambda", resource: "invoke", error: "RecordsUndelivered", cause: LAMBDA_CAUSE },
+      }),
       historyEvent(6, "ExecutionFailed", 30, { executionFailedEventDetails: { error: "RecordsUndelivered", cause: LAMBDA_CAUSE } }),
     ],
   ];
@@ -256,8 +259,13 @@ describe("batch start", () => {
     // Prepare
     sfn
       .on(ListStateMachinesCommand)
-      .resolvesOnce({ stateMachines: [{ name: "other", stateMachineArn: "arn:other", type: "STANDARD", creationDate: NOW }], nextToken: "p2" })
-      .resolvesOnce({ stateMachines: [{ name: "acme-dev-batch", stateMachineArn: STATE_MACHINE_ARN, type: "STANDARD", creationDate: NOW }] });
+      .resolvesOnce({
+        stateMachines: [{ name: "other", stateMachineArn: "arn:other", type: "STANDARD", creationDate: NOW }],
+        nextToken: "p2",
+      })
+      .resolvesOnce({
+        stateMachines: [{ name: "acme-dev-batch", stateMachineArn: STATE_MACHINE_ARN, type: "STANDARD", creationDate: NOW }],
+      });
     givenStartedExecution();
 
     // Act
@@ -296,9 +304,16 @@ describe("batch start", () => {
     // Prepare
     givenStateMachine();
     givenStartedExecution();
-    sfn.on(GetExecutionHistoryCommand).callsFake(
-      growingHistory([[historyEvent(1, "ExecutionStarted", 0), historyEvent(2, eventType, 40, { [detailsKey]: { error: "States.Timeout", cause: "run timeout" } })]]),
-    );
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .callsFake(
+        growingHistory([
+          [
+            historyEvent(1, "ExecutionStarted", 0),
+            historyEvent(2, eventType, 40, { [detailsKey]: { error: "States.Timeout", cause: "run timeout" } }),
+          ],
+        ]),
+      );
     givenFinishedExecution({ status: status as ExecutionStatus, output: undefined, error: "States.Timeout", cause: "run timeout" });
 
     // Act
@@ -313,7 +328,9 @@ describe("batch start", () => {
     // Prepare
     givenStateMachine();
     givenStartedExecution();
-    sfn.on(GetExecutionHistoryCommand).callsFake(growingHistory([[historyEvent(1, "ExecutionStarted", 0), historyEvent(2, "ExecutionSucceeded", 2)]]));
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .callsFake(growingHistory([[historyEvent(1, "ExecutionStarted", 0), historyEvent(2, "ExecutionSucceeded", 2)]]));
     givenFinishedExecution({ output: JSON.stringify({ batchId: "20250131T0200", skipped: true, skipReason: "already-claimed" }) });
 
     // Act
@@ -525,7 +542,13 @@ describe("batch status", () => {
     sfn
       .on(DescribeExecutionCommand)
       .resolvesOnce({ executionArn: EXECUTION_ARN, stateMachineArn: STATE_MACHINE_ARN, status: "RUNNING", startDate: STARTED_AT })
-      .resolves({ executionArn: EXECUTION_ARN, stateMachineArn: STATE_MACHINE_ARN, status: "SUCCEEDED", startDate: STARTED_AT, output: SUCCESS_OUTPUT });
+      .resolves({
+        executionArn: EXECUTION_ARN,
+        stateMachineArn: STATE_MACHINE_ARN,
+        status: "SUCCEEDED",
+        startDate: STARTED_AT,
+        output: SUCCESS_OUTPUT,
+      });
     sfn.on(GetExecutionHistoryCommand).callsFake(growingHistory(successfulRunPolls()));
 
     // Act
@@ -553,8 +576,21 @@ describe("batch list", () => {
     givenStateMachine();
     sfn.on(ListExecutionsCommand).resolves({
       executions: [
-        { executionArn: `${EXECUTION_ARN}-2`, stateMachineArn: STATE_MACHINE_ARN, name: "manual-20250131T0941-aaaa", status: "RUNNING", startDate: new Date(NOW.getTime() - 30_000) },
-        { executionArn: EXECUTION_ARN, stateMachineArn: STATE_MACHINE_ARN, name: "nightly-20250131", status: "SUCCEEDED", startDate: STARTED_AT, stopDate: new Date(STARTED_AT.getTime() + 185_000) },
+        {
+          executionArn: `${EXECUTION_ARN}-2`,
+          stateMachineArn: STATE_MACHINE_ARN,
+          name: "manual-20250131T0941-aaaa",
+          status: "RUNNING",
+          startDate: new Date(NOW.getTime() - 30_000),
+        },
+        {
+          executionArn: EXECUTION_ARN,
+          stateMachineArn: STATE_MACHINE_ARN,
+          name: "nightly-20250131",
+          status: "SUCCEEDED",
+          startDate: STARTED_AT,
+          stopDate: new Date(STARTED_AT.getTime() + 185_000),
+        },
       ],
     });
 

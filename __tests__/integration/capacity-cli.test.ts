@@ -55,8 +55,10 @@ describe("npm run capacity: human output", () => {
   it("prints the cost table with a subtotal per service and the total", async () => {
     const run = await runCli(FLAGS);
     expect(run.stdout).toMatch(/Monthly cost \(us-east-1 list prices taken \d{4}-\d{2}-\d{2}, 30-day month, no free tiers/);
-    expect(run.stdout).toMatch(/\n  Data Firehose +\$[\d,.]+\n    ingestion \(5 KiB steps per record\) +\$[\d,.]+\n      1,296,000,000 records × 5,120 B/);
-    expect(run.stdout).toMatch(/\n  Total +\$[\d,.]+\n/);
+    expect(run.stdout).toMatch(
+      /\n {2}Data Firehose +\$[\d,.]+\n {4}ingestion \(5 KiB steps per record\) +\$[\d,.]+\n {6}1,296,000,000 records × 5,120 B/,
+    );
+    expect(run.stdout).toMatch(/\n {2}Total +\$[\d,.]+\n/);
   });
 
   it("lists the savings", async () => {
@@ -83,7 +85,12 @@ describe("npm run capacity -- --json", () => {
   it("prints the plan as JSON with the environment and the stack", async () => {
     const run = await runCli([...FLAGS, "--json"]);
     const plan = JSON.parse(run.stdout);
-    expect(plan).toMatchObject({ environment: "dev", stackId: "acme-dev", workloadSource: "command line", shards: { shards: 1, binding: "bytesIn" } });
+    expect(plan).toMatchObject({
+      environment: "dev",
+      stackId: "acme-dev",
+      workloadSource: "command line",
+      shards: { shards: 1, binding: "bytesIn" },
+    });
   });
 
   it("itemises every cost line with its arithmetic, adding up to the total", async () => {
@@ -101,12 +108,20 @@ describe("npm run capacity -- --json", () => {
 
 describe("npm run capacity: mistakes", () => {
   it.each([
-    ["a negative value", ["--events-per-second", "-5", "--record-bytes", "1200"], /--events-per-second must be a number greater than 0 and at most 10,000,000 \(average events per second\), got -5/],
+    [
+      "a negative value",
+      ["--events-per-second", "-5", "--record-bytes", "1200"],
+      /--events-per-second must be a number greater than 0 and at most 10,000,000 \(average events per second\), got -5/,
+    ],
     ["a non-numeric value", ["--events-per-second", "lots", "--record-bytes", "1200"], /--events-per-second must be a number, got "lots"/],
     ["a missing value", ["--record-bytes", "1200", "--events-per-second"], /--events-per-second needs a value/],
     ["a value replaced by the next flag", ["--events-per-second", "--record-bytes", "1200"], /--events-per-second needs a value/],
     ["an unknown flag", [...FLAGS, "--shards", "3"], /unknown flag --shards; see --help/],
-    ["a fractional record size", ["--events-per-second", "5", "--record-bytes", "10.5"], /--record-bytes must be an integer from 1 to 1,024,000 \(bytes per event\), got 10\.5/],
+    [
+      "a fractional record size",
+      ["--events-per-second", "5", "--record-bytes", "10.5"],
+      /--record-bytes must be an integer from 1 to 1,024,000 \(bytes per event\), got 10\.5/,
+    ],
     ["a unit on a count", ["--events-per-second", "5KiB", "--record-bytes", "100"], /--events-per-second must be a number, got "5KiB"/],
   ])("rejects %s with a clear error and exit code 2", async (_what, argv, message) => {
     const run = await runCli(argv);
@@ -118,7 +133,9 @@ describe("npm run capacity: mistakes", () => {
   it("says how to declare a workload when there is none and no flags give one", async () => {
     const run = await runCli([]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('environment "dev" declares no workload and the command line lacks --events-per-second and --record-bytes');
+    expect(run.stderr).toContain(
+      'environment "dev" declares no workload and the command line lacks --events-per-second and --record-bytes',
+    );
     expect(run.stderr).toContain("environments.dev.workload = { eventsPerSecond: 100, averageRecordBytes: 1024 }");
   });
 
@@ -129,7 +146,9 @@ describe("npm run capacity: mistakes", () => {
   });
 
   it("accepts byte units on byte flags", async () => {
-    const plan = JSON.parse((await runCli(["--events-per-second", "1", "--record-bytes", "1KiB", "--scan-bytes-per-query", "1GiB", "--json"])).stdout);
+    const plan = JSON.parse(
+      (await runCli(["--events-per-second", "1", "--record-bytes", "1KiB", "--scan-bytes-per-query", "1GiB", "--json"])).stdout,
+    );
     expect(plan.workload).toMatchObject({ averageRecordBytes: 1024, athenaBytesScannedPerQuery: 1024 ** 3 });
   });
 });

@@ -18,7 +18,13 @@ function lakeBucketPolicy(s: Synthesized, r: ArnResolver): { bucketArn: string; 
   return { bucketArn, policy };
 }
 
-async function outcome(role: ResolvedRole, action: string, resource: string, resourcePolicy: PolicyDocument, context: Record<string, string>) {
+async function outcome(
+  role: ResolvedRole,
+  action: string,
+  resource: string,
+  resourcePolicy: PolicyDocument,
+  context: Record<string, string>,
+) {
   const result = await runSimulation(
     {
       identityPolicies: [{ name: role.name, policy: role.policy }],

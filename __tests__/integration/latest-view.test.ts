@@ -22,7 +22,10 @@ import { TEST_SCHEMA } from "../support/schema";
 import { eventsTableAddress, findWhere, synthPipeline, testConfig, type Synthesized } from "../support/synth";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
 
-const WITH_BATCH: EventSchema = { ...TEST_SCHEMA, columns: [...TEST_SCHEMA.columns, { name: "batch_id", type: "string", required: false }] };
+const WITH_BATCH: EventSchema = {
+  ...TEST_SCHEMA,
+  columns: [...TEST_SCHEMA.columns, { name: "batch_id", type: "string", required: false }],
+};
 const props = (overrides: Partial<Parameters<typeof latestRowsSql>[0]> = {}) => ({
   database: "lake_db",
   table: "clicks",
@@ -35,7 +38,22 @@ const props = (overrides: Partial<Parameters<typeof latestRowsSql>[0]> = {}) => 
 /** Every identifier-like word of `sql` that is not inside double quotes, single quotes, or a keyword/function we use. */
 function bareWords(sql: string): string[] {
   const stripped = sql.replace(/"(?:[^"]|"")*"/g, " ").replace(/'(?:[^']|'')*'/g, " ");
-  const allowed = new Set(["select", "from", "where", "row_number", "over", "partition", "by", "order", "desc", "nulls", "last", "as", "and", "in"]);
+  const allowed = new Set([
+    "select",
+    "from",
+    "where",
+    "row_number",
+    "over",
+    "partition",
+    "by",
+    "order",
+    "desc",
+    "nulls",
+    "last",
+    "as",
+    "and",
+    "in",
+  ]);
   return (stripped.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []).filter((word) => !allowed.has(word.toLowerCase()));
 }
 
@@ -45,7 +63,14 @@ describe("latestRowsSql", () => {
   });
 
   it("quotes every identifier, reserved words as columns and the date day key included", () => {
-    const schema: EventSchema = { ...WITH_BATCH, columns: [...WITH_BATCH.columns, { name: "order", type: "int", required: false }, { name: "select", type: "string", required: false }] };
+    const schema: EventSchema = {
+      ...WITH_BATCH,
+      columns: [
+        ...WITH_BATCH.columns,
+        { name: "order", type: "int", required: false },
+        { name: "select", type: "string", required: false },
+      ],
+    };
     const sql = latestRowsSql(props({ schema, dayKey: "date" }));
 
     expect(bareWords(sql)).toEqual([]);
@@ -71,7 +96,11 @@ describe("latestRowsSql", () => {
   });
 
   it("lists the schema's columns, then the partition keys, in the view's column order", () => {
-    expect(latestViewColumns(TEST_SCHEMA, "date").map((c) => c.name).slice(-5)).toEqual(["is_bot", "year", "month", "date", "hour"]);
+    expect(
+      latestViewColumns(TEST_SCHEMA, "date")
+        .map((c) => c.name)
+        .slice(-5),
+    ).toEqual(["is_bot", "year", "month", "date", "hour"]);
   });
 
   it("throws when the event id column is not in the schema", () => {
@@ -116,7 +145,9 @@ describe("the view's rows, run in DuckDB", () => {
     await connection.run(`CREATE TABLE "lake_db"."clicks" (${COLUMNS.map((c) => `"${c}" VARCHAR`).join(", ")})`);
     if (now !== undefined) sql = sql.replaceAll("current_timestamp", `CAST('${now}' AS TIMESTAMPTZ)`);
     for (const r of rows) {
-      await connection.run(`INSERT INTO "lake_db"."clicks" VALUES (${COLUMNS.map((c) => (r[c] === undefined ? "NULL" : `'${r[c]}'`)).join(", ")})`);
+      await connection.run(
+        `INSERT INTO "lake_db"."clicks" VALUES (${COLUMNS.map((c) => (r[c] === undefined ? "NULL" : `'${r[c]}'`)).join(", ")})`,
+      );
     }
     const reader = await connection.runAndReadAll(sql);
     connection.closeSync();
@@ -168,23 +199,20 @@ describe("the view's rows, run in DuckDB", () => {
 
 describe("Presto view encoding", () => {
   it("maps Glue types to the Presto names a view's column list holds", () => {
-    expect(["string", "int", "bigint", "double", "float", "boolean", "timestamp", "date", "tinyint", "smallint", "decimal(10,2)"].map(prestoType)).toEqual([
-      "varchar",
-      "integer",
-      "bigint",
-      "double",
-      "real",
-      "boolean",
-      "timestamp",
-      "date",
-      "tinyint",
-      "smallint",
-      "decimal(10,2)",
-    ]);
+    expect(
+      ["string", "int", "bigint", "double", "float", "boolean", "timestamp", "date", "tinyint", "smallint", "decimal(10,2)"].map(
+        prestoType,
+      ),
+    ).toEqual(["varchar", "integer", "bigint", "double", "real", "boolean", "timestamp", "date", "tinyint", "smallint", "decimal(10,2)"]);
   });
 
   it("round-trips the definition through /* Presto View: <base64> */", () => {
-    const definition = { originalSql: "SELECT 1", catalog: "awsdatacatalog" as const, schema: "db", columns: [{ name: "x", type: "integer" }] };
+    const definition = {
+      originalSql: "SELECT 1",
+      catalog: "awsdatacatalog" as const,
+      schema: "db",
+      columns: [{ name: "x", type: "integer" }],
+    };
     const text = prestoViewOriginalText(definition);
 
     expect(text).toMatch(/^\/\* Presto View: [A-Za-z0-9+/=]+ \*\/$/);
@@ -229,7 +257,10 @@ describe("the view in the stack", () => {
     const definition = decodePrestoViewOriginalText(view().view_original_text);
 
     expect(definition).toEqual({
-      originalSql: latestViewSql({ database: "acme_test", table: "events", schema: tableSchema(config), dayKey: "day", eventIdColumn: "event_id" }, DEFAULT_LATEST_VIEW_DAYS),
+      originalSql: latestViewSql(
+        { database: "acme_test", table: "events", schema: tableSchema(config), dayKey: "day", eventIdColumn: "event_id" },
+        DEFAULT_LATEST_VIEW_DAYS,
+      ),
       catalog: "awsdatacatalog",
       schema: "acme_test",
       columns: latestViewColumns(tableSchema(config), "day").map((c) => ({ name: c.name, type: prestoType(c.type) })),
@@ -252,7 +283,8 @@ describe("the view in the stack", () => {
   });
 
   it("bounds the view's SQL to the configured window of days, on partition keys only", () => {
-    const sql = (days: number) => decodePrestoViewOriginalText(view(synthPipeline({ catalog: { latestViewDays: days } })).view_original_text).originalSql;
+    const sql = (days: number) =>
+      decodePrestoViewOriginalText(view(synthPipeline({ catalog: { latestViewDays: days } })).view_original_text).originalSql;
 
     expect(sql(30)).toContain(`WHERE ${recentDaysPredicate("day", 30).split("\n").join("\n  ")}`);
     expect(decodePrestoViewOriginalText(view().view_original_text).originalSql).toContain("INTERVAL '7' DAY");
@@ -280,7 +312,9 @@ describe("the view in the stack", () => {
   });
 
   it("follows the day key and leaves batch_id out when the batch path is off", () => {
-    const off = decodePrestoViewOriginalText(view(synthPipeline({ batch: { enabled: false }, partitioning: { dayKey: "date" } })).view_original_text);
+    const off = decodePrestoViewOriginalText(
+      view(synthPipeline({ batch: { enabled: false }, partitioning: { dayKey: "date" } })).view_original_text,
+    );
 
     expect(off.columns.map((c) => c.name)).not.toContain("batch_id");
     expect(off.originalSql).toContain('ORDER BY "year" DESC, "month" DESC, "date" DESC, "hour" DESC)');
@@ -308,7 +342,13 @@ describe("namedQueries: Latest row per event", () => {
   });
 
   it("deduplicates over the last day's partitions only, newest events first", () => {
-    const { sql, description } = namedQueries({ database: "lake_db", table: "clicks", schema: WITH_BATCH, dayKey: "date", eventIdColumn: "event_id" }).find((q) => q.id === "latest-row-per-event")!;
+    const { sql, description } = namedQueries({
+      database: "lake_db",
+      table: "clicks",
+      schema: WITH_BATCH,
+      dayKey: "date",
+      eventIdColumn: "event_id",
+    }).find((q) => q.id === "latest-row-per-event")!;
 
     expect(sql).toMatch(/FROM "lake_db"\."clicks"\n\s+WHERE \(concat\("year", "month", "date", "hour"\) BETWEEN/);
     expect(sql).toMatch(/ORDER BY "event_time" DESC\nLIMIT 100$/);

@@ -26,7 +26,15 @@ import {
 } from "../support/iam-simulation";
 import { kmsDenials, landmarks, MUST_DENY } from "../support/must-deny";
 import { FAKE_ACCOUNT_ID, identityPolicies, PolicyDocument, PolicyStatementJson, ResolvedRole } from "../support/resolve-arns";
-import { CONFIGURATIONS, kindOf, REVIEWED_ROLES, reviewedActions, RoleKind, STREAM_KEY_ARN, trustExpectation } from "../support/reviewed-roles";
+import {
+  CONFIGURATIONS,
+  kindOf,
+  REVIEWED_ROLES,
+  reviewedActions,
+  RoleKind,
+  STREAM_KEY_ARN,
+  trustExpectation,
+} from "../support/reviewed-roles";
 import { requestContext, SERVICE_REQUESTS } from "../support/service-request-contexts";
 import { actionsOf, list, Pair, REGION, StackView, unique, viaService } from "../support/stack-view";
 import { synthPipeline } from "../support/synth";
@@ -35,13 +43,21 @@ import { synthPipeline } from "../support/synth";
 describe("the §2.8 trust rule against the reviewed roles", () => {
   it("rule 8 rejects a trust policy that also trusts the account root", () => {
     const trust: PolicyDocument = {
-      Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com", AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole" }],
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "lambda.amazonaws.com", AWS: "arn:aws:iam::123456789012:root" },
+          Action: "sts:AssumeRole",
+        },
+      ],
     };
     expect(trustProblems(trust, trustExpectation(REVIEWED_ROLES.transform))).not.toEqual([]);
   });
 
   it("rule 8 rejects a Firehose trust policy without sts:ExternalId", () => {
-    const trust: PolicyDocument = { Statement: [{ Effect: "Allow", Principal: { Service: "firehose.amazonaws.com" }, Action: "sts:AssumeRole" }] };
+    const trust: PolicyDocument = {
+      Statement: [{ Effect: "Allow", Principal: { Service: "firehose.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    };
     expect(trustProblems(trust, trustExpectation(REVIEWED_ROLES.firehose))).not.toEqual([]);
   });
 });
@@ -52,7 +68,11 @@ describe("the handlers' SDK commands", () => {
   });
 
   it("every command a handler sends has an IAM mapping", () => {
-    const unmapped = handlerFolders().flatMap((h) => sdkCommandsOf(h).commands.filter((c) => !COMMAND_IAM[c]).map((c) => `handlers/${h}: ${c}`));
+    const unmapped = handlerFolders().flatMap((h) =>
+      sdkCommandsOf(h)
+        .commands.filter((c) => !COMMAND_IAM[c])
+        .map((c) => `handlers/${h}: ${c}`),
+    );
     expect(unmapped).toEqual([]);
   });
 
@@ -70,7 +90,9 @@ describe.each(CONFIGURATIONS)("least privilege, $name configuration", (config) =
 
   describe("the eight rules of §2.8", () => {
     it.each(STATEMENT_RULES)("rule $id: $title", ({ check }) => {
-      const problems = policies.flatMap(({ source, document }) => document.Statement.flatMap((st) => check(st).map((p) => `${source} ${st.Sid ?? ""}: ${p}`)));
+      const problems = policies.flatMap(({ source, document }) =>
+        document.Statement.flatMap((st) => check(st).map((p) => `${source} ${st.Sid ?? ""}: ${p}`)),
+      );
       expect(problems).toEqual([]);
     });
 
@@ -150,7 +172,8 @@ describe.each(CONFIGURATIONS)("least privilege, $name configuration", (config) =
     it("the alerts topic policy admits every alarm and rule that publishes to it, with exactly the keys each sends", async () => {
       const requests = topicPublishRequests(v);
       const monitoring = v.blocks("aws_sns_topic_policy").length > 0;
-      if (monitoring) expect(new Set(requests.map((r) => r.row))).toEqual(new Set(["cloudwatch.alarm-publish.publish", "events.rule-publish.publish"]));
+      if (monitoring)
+        expect(new Set(requests.map((r) => r.row))).toEqual(new Set(["cloudwatch.alarm-publish.publish", "events.rule-publish.publish"]));
       expect(await serviceMismatches(requests, "Allowed")).toEqual([]);
     });
 
@@ -163,7 +186,11 @@ describe.each(CONFIGURATIONS)("least privilege, $name configuration", (config) =
   if (config.streamKey) {
     describe("the stream's customer-managed key", () => {
       const firehose = [...v.roles.values()].find((role) => kindOf(role.name) === "firehose")!;
-      const decrypt = (service: string): Pair => ({ action: "kms:Decrypt", resource: STREAM_KEY_ARN, context: { "kms:ViaService": viaService(service) } });
+      const decrypt = (service: string): Pair => ({
+        action: "kms:Decrypt",
+        resource: STREAM_KEY_ARN,
+        context: { "kms:ViaService": viaService(service) },
+      });
 
       it("lets Firehose decrypt the stream through Kinesis", async () => {
         expect(await simulate(firehose, decrypt("kinesis"), v)).toBe("Allowed");
@@ -193,10 +220,21 @@ describe("the service request table", () => {
   });
 
   it("fills the keys each row says the service sends, and no other", () => {
-    const values = { region: REGION, account: FAKE_ACCOUNT_ID, partition: "aws", resource: "arn:aws:sns:eu-west-1:123456789012:t", source: "arn:aws:events:eu-west-1:123456789012:rule/r" };
+    const values = {
+      region: REGION,
+      account: FAKE_ACCOUNT_ID,
+      partition: "aws",
+      resource: "arn:aws:sns:eu-west-1:123456789012:t",
+      source: "arn:aws:events:eu-west-1:123456789012:rule/r",
+    };
     expect(requestContext("events.rule-publish.generate", values)).toEqual({});
-    expect(requestContext("cloudwatch.alarm-publish.decrypt", values)).toEqual({ "aws:SourceAccount": FAKE_ACCOUNT_ID, "aws:SourceArn": values.source });
-    expect(requestContext("states.execution-data.generate", { ...values, resource: "arn:aws:states:eu-west-1:123456789012:stateMachine:m" })).toEqual({
+    expect(requestContext("cloudwatch.alarm-publish.decrypt", values)).toEqual({
+      "aws:SourceAccount": FAKE_ACCOUNT_ID,
+      "aws:SourceArn": values.source,
+    });
+    expect(
+      requestContext("states.execution-data.generate", { ...values, resource: "arn:aws:states:eu-west-1:123456789012:stateMachine:m" }),
+    ).toEqual({
       "kms:EncryptionContext:aws:states:stateMachineArn": "arn:aws:states:eu-west-1:123456789012:stateMachine:m",
     });
     expect(requestContext("sns.publish.generate", values)).toEqual({ "kms:ViaService": "sns.eu-west-1.amazonaws.com" });
@@ -216,7 +254,8 @@ describe("conditions the real request would not satisfy are denied (customer-man
     ...doc,
     Statement: doc.Statement.map(map).filter((st): st is Statement => st !== undefined),
   });
-  const principalIs = (st: Statement, service: string) => list((st.Principal as { Service?: string | string[] } | undefined)?.Service).includes(service);
+  const principalIs = (st: Statement, service: string) =>
+    list((st.Principal as { Service?: string | string[] } | undefined)?.Service).includes(service);
 
   // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html: "Adding kms:ViaService condition
   // to an execution role can prevent a new execution from starting or cause a running execution to fail."
@@ -242,7 +281,12 @@ describe("conditions the real request would not satisfy are denied (customer-man
     const policy = withStatements(requests[0]!.policy, (st) =>
       principalIs(st, "events.amazonaws.com") ? { ...st, Condition: { StringEquals: { "aws:SourceAccount": FAKE_ACCOUNT_ID } } } : st,
     );
-    expect(await serviceMismatches(requests.map((r) => ({ ...r, policy })), "ImplicitlyDenied")).toEqual([]);
+    expect(
+      await serviceMismatches(
+        requests.map((r) => ({ ...r, policy })),
+        "ImplicitlyDenied",
+      ),
+    ).toEqual([]);
   });
 
   // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions: no
@@ -252,7 +296,9 @@ describe("conditions the real request would not satisfy are denied (customer-man
     expect(requests).toHaveLength(1);
     expect(await serviceMismatches(requests, "Allowed")).toEqual([]);
     const policy = withStatements(requests[0]!.policy, (st) =>
-      principalIs(st, "events.amazonaws.com") ? { ...st, Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:events:eu-west-1:123456789012:rule/any" } } } : st,
+      principalIs(st, "events.amazonaws.com")
+        ? { ...st, Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:events:eu-west-1:123456789012:rule/any" } } }
+        : st,
     );
     expect(await serviceMismatches([{ ...requests[0]!, policy }], "ImplicitlyDenied")).toEqual([]);
   });
@@ -271,7 +317,10 @@ describe("conditions the real request would not satisfy are denied (customer-man
     const requests = assumeRoleRequests(v).filter((r) => r.principal === "glue.amazonaws.com");
     expect(requests).toHaveLength(1);
     expect(await serviceMismatches(requests, "Allowed")).toEqual([]);
-    const policy = withStatements(requests[0]!.policy, (st) => ({ ...st, Condition: { StringEquals: { "aws:SourceAccount": FAKE_ACCOUNT_ID } } }));
+    const policy = withStatements(requests[0]!.policy, (st) => ({
+      ...st,
+      Condition: { StringEquals: { "aws:SourceAccount": FAKE_ACCOUNT_ID } },
+    }));
     expect(await serviceMismatches([{ ...requests[0]!, policy }], "ImplicitlyDenied")).toEqual([]);
   });
 

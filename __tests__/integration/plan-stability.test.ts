@@ -55,7 +55,8 @@ function resolveKnown(value: unknown, r: ArnResolver): any {
     });
   }
   if (Array.isArray(value)) return value.map((v) => resolveKnown(v, r));
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveKnown(v, r)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveKnown(v, r)]));
   return value;
 }
 
@@ -79,7 +80,9 @@ function secondPlan(s: Synthesized): Planned[] {
 const describeChanges = (planned: Planned[]) =>
   planned
     .filter((p) => p.changes.length > 0)
-    .flatMap((p) => p.changes.map((c) => `${p.address}.${c.path}: configured ${JSON.stringify(c.configured)}, read back ${JSON.stringify(c.state)}`));
+    .flatMap((p) =>
+      p.changes.map((c) => `${p.address}.${c.path}: configured ${JSON.stringify(c.configured)}, read back ${JSON.stringify(c.state)}`),
+    );
 
 const FIREHOSE = "aws_kinesis_firehose_delivery_stream";
 const firehoseOf = (s: Synthesized) => new ArnResolver(s).resolve(s.only(FIREHOSE)) as Block;
@@ -113,9 +116,16 @@ describe("the list of provider read-back normalizations", () => {
   it("gives each type the source read, and either normalizations or what was checked", () => {
     for (const [type, reviewed] of Object.entries(PROVIDER_NORMALIZATIONS)) {
       expect({ type, sources: reviewed.sources.length > 0 }).toEqual({ type, sources: true });
-      expect({ type, explained: reviewed.normalizations.length > 0 || (reviewed.reviewed ?? "").length > 20 }).toEqual({ type, explained: true });
+      expect({ type, explained: reviewed.normalizations.length > 0 || (reviewed.reviewed ?? "").length > 20 }).toEqual({
+        type,
+        explained: true,
+      });
       for (const n of reviewed.normalizations) {
-        expect({ type, behaviour: n.behaviour, cited: /hashicorp\/terraform-provider-aws |https:\/\/docs\.aws\.amazon\.com\/|awspolicyequivalence/.test(n.source) }).toEqual({
+        expect({
+          type,
+          behaviour: n.behaviour,
+          cited: /hashicorp\/terraform-provider-aws |https:\/\/docs\.aws\.amazon\.com\/|awspolicyequivalence/.test(n.source),
+        }).toEqual({
           type,
           behaviour: n.behaviour,
           cited: true,
@@ -138,13 +148,21 @@ describe("pre-fix configurations are reported as perpetual diffs", () => {
       const changes = changesOf(FIREHOSE, withParameters(firehose, [lambdaArn, { parameter_name: name, parameter_value: value }]));
       expect(changes.map((c) => c.path)).toEqual(["extended_s3_configuration.processing_configuration.processors[0].parameters"]);
     }
-    expect(Object.keys(FIREHOSE_DEFAULT_LAMBDA_PARAMETERS).sort()).toEqual(["BufferIntervalInSeconds", "BufferSizeInMBs", "NumberOfRetries"]);
+    expect(Object.keys(FIREHOSE_DEFAULT_LAMBDA_PARAMETERS).sort()).toEqual([
+      "BufferIntervalInSeconds",
+      "BufferSizeInMBs",
+      "NumberOfRetries",
+    ]);
   });
 
-  it("keeps a processor parameter whose string differs from the default (\"1.0\" is not \"1\") and the role when it is not the destination's", () => {
+  it('keeps a processor parameter whose string differs from the default ("1.0" is not "1") and the role when it is not the destination\'s', () => {
     const firehose = firehoseOf(s());
     const lambdaArn = parametersOf(firehose).find((p) => p.parameter_name === "LambdaArn")!;
-    const kept = [lambdaArn, { parameter_name: "BufferSizeInMBs", parameter_value: "1.0" }, { parameter_name: "NumberOfRetries", parameter_value: "5" }];
+    const kept = [
+      lambdaArn,
+      { parameter_name: "BufferSizeInMBs", parameter_value: "1.0" },
+      { parameter_name: "NumberOfRetries", parameter_value: "5" },
+    ];
     expect(changesOf(FIREHOSE, withParameters(firehose, kept))).toEqual([]);
     const ownRole = { parameter_name: "RoleArn", parameter_value: firehose.extended_s3_configuration.role_arn };
     expect(changesOf(FIREHOSE, withParameters(firehose, [lambdaArn, ownRole]))).not.toEqual([]);
@@ -174,7 +192,10 @@ describe("pre-fix configurations are reported as perpetual diffs", () => {
   it("reports a Glue column name with upper case, which Glue stores lower-cased", () => {
     const table = eventsTable(s());
     const columns = table.storage_descriptor.columns as Block[];
-    const mixed = { ...table, storage_descriptor: { ...table.storage_descriptor, columns: [{ ...columns[0], name: "EventId" }, ...columns.slice(1)] } };
+    const mixed = {
+      ...table,
+      storage_descriptor: { ...table.storage_descriptor, columns: [{ ...columns[0], name: "EventId" }, ...columns.slice(1)] },
+    };
     expect(changesOf("aws_glue_catalog_table", mixed).map((c) => c.path)).toEqual(["storage_descriptor.columns[0].name"]);
   });
 
@@ -190,14 +211,23 @@ describe("pre-fix configurations are reported as perpetual diffs", () => {
     const returned = JSON.stringify({
       Version: "2012-10-17",
       Statement: [
-        { Sid: "B", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: ["s3:GetObject", "s3:PutObject"], Resource: "*" },
+        {
+          Sid: "B",
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::123456789012:root" },
+          Action: ["s3:GetObject", "s3:PutObject"],
+          Resource: "*",
+        },
         { Sid: "A", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" },
       ],
     });
     expect(policiesEquivalent(policy, returned)).toBe(true);
     expect(policiesEquivalent(policy, returned.replace("s3:PutObject", "s3:DeleteObject"))).toBe(false);
     // A condition value that is not a string is never equivalent (newStringSet returns nil), even to itself.
-    const boolean = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": false } } }] });
+    const boolean = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": false } } }],
+    });
     expect(policiesEquivalent(boolean, boolean)).toBe(false);
   });
 });

@@ -44,7 +44,12 @@ beforeAll(async () => {
     STREAM_NAME: STREAM,
     BATCH_SETTINGS: JSON.stringify(testBatchSettings({ partitionKeyField: "user_id", eventIdColumn: "event_id", maxPushAttempts: 8 })),
   };
-  kinesis = new KinesisClient({ endpoint, region: REGION, credentials: { accessKeyId: "local", secretAccessKey: "local" }, requestHandler: new NodeHttpHandler() });
+  kinesis = new KinesisClient({
+    endpoint,
+    region: REGION,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    requestHandler: new NodeHttpHandler(),
+  });
   await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: SHARDS }));
   await waitUntilActive(kinesis, STREAM);
   // Required after the env is set, so the adapter's module-level clients see the local endpoint.

@@ -33,7 +33,9 @@ describe("Firehose prefix expressions (the developer guide's examples)", () => {
 
   it("evaluates random-string to 11 characters, a new one at each use", () => {
     // No timestamp expression: the default yyyy/MM/dd/HH/ is appended.
-    const evaluated = evaluatePrefix("myPrefix/!{firehose:random-string}/!{firehose:random-string}/", { arrival: at("2018-08-27T10:30:00Z") });
+    const evaluated = evaluatePrefix("myPrefix/!{firehose:random-string}/!{firehose:random-string}/", {
+      arrival: at("2018-08-27T10:30:00Z"),
+    });
     const match = new RegExp(`^myPrefix/(${RANDOM_STRING})/(${RANDOM_STRING})/2018/08/27/10/$`).exec(evaluated);
     expect(match).not.toBeNull();
     expect(match![1]).not.toBe(match![2]);
@@ -45,7 +47,10 @@ describe("Firehose prefix expressions (the developer guide's examples)", () => {
       new RegExp(`^myFirehose/DeliveredYear=2018/anyMonth/rand=${RANDOM_STRING}$`),
     );
     expect(
-      evaluatePrefix("myFirehoseFailures/!{firehose:error-output-type}/!{timestamp:yyyy}/anyMonth/!{timestamp:dd}", { ...context, errorOutputType: "processing-failed" }),
+      evaluatePrefix("myFirehoseFailures/!{firehose:error-output-type}/!{timestamp:yyyy}/anyMonth/!{timestamp:dd}", {
+        ...context,
+        errorOutputType: "processing-failed",
+      }),
     ).toBe("myFirehoseFailures/processing-failed/2018/anyMonth/10");
   });
 
@@ -54,9 +59,9 @@ describe("Firehose prefix expressions (the developer guide's examples)", () => {
     expect(evaluatePrefix("myPrefix/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/", context)).toBe(
       "myPrefix/year=2018/month=07/day=06/hour=23/",
     );
-    expect(evaluatePrefix("myErrorPrefix/!{timestamp:'year='yyyy'/month='MM'/day='dd'/hour='HH}/!{firehose:error-output-type}", context)).toBe(
-      "myErrorPrefix/year=2018/month=07/day=06/hour=23/processing-failed",
-    );
+    expect(
+      evaluatePrefix("myErrorPrefix/!{timestamp:'year='yyyy'/month='MM'/day='dd'/hour='HH}/!{firehose:error-output-type}", context),
+    ).toBe("myErrorPrefix/year=2018/month=07/day=06/hour=23/processing-failed");
   });
 
   it("appends yyyy/MM/dd/HH/ to a prefix without a timestamp expression (the guide's rule)", () => {
@@ -66,12 +71,18 @@ describe("Firehose prefix expressions (the developer guide's examples)", () => {
   });
 
   it("rejects what CreateDeliveryStream rejects", () => {
-    expect(prefixProblems("!{timestamp:yyyy/MM/dd}", undefined)).toContain("ErrorOutputPrefix can't be null when Prefix contains expressions");
+    expect(prefixProblems("!{timestamp:yyyy/MM/dd}", undefined)).toContain(
+      "ErrorOutputPrefix can't be null when Prefix contains expressions",
+    );
     expect(prefixProblems("a/!{firehose:error-output-type}/", "e/!{firehose:error-output-type}/")).toContain(
       "Prefix: !{firehose:error-output-type} is only allowed in ErrorOutputPrefix",
     );
-    expect(prefixProblems("a/!{timestamp:yyyy}/", "e/!{timestamp:yyyy}/")).toContain("ErrorOutputPrefix must contain !{firehose:error-output-type} at least once");
-    expect(prefixProblems("a/!{oops/", "e/!{firehose:error-output-type}/")).toContain("Prefix: the sequence !{ may only open a !{namespace:value} expression");
+    expect(prefixProblems("a/!{timestamp:yyyy}/", "e/!{timestamp:yyyy}/")).toContain(
+      "ErrorOutputPrefix must contain !{firehose:error-output-type} at least once",
+    );
+    expect(prefixProblems("a/!{oops/", "e/!{firehose:error-output-type}/")).toContain(
+      "Prefix: the sequence !{ may only open a !{namespace:value} expression",
+    );
     expect(prefixProblems("raw/!{timestamp:yyyy}/", undefined, true)).toEqual([]);
   });
 
@@ -132,16 +143,33 @@ describe("rehearse", () => {
       expect(counts.recordsInFiles).toBe(RECORDS);
       expect(counts.rejected).toBe(report.input.generated!.bad);
       expect(counts.rejected).toBeGreaterThan(0);
-      expect(counts.recordsInFiles).toBe(counts.rejected + counts.delivered + counts.failed.processingFailed + counts.failed.formatConversionFailed + counts.dropped);
+      expect(counts.recordsInFiles).toBe(
+        counts.rejected + counts.delivered + counts.failed.processingFailed + counts.failed.formatConversionFailed + counts.dropped,
+      );
       expect(counts.pushed).toBe(counts.readFromStream);
       expect(counts.failed).toEqual({ processingFailed: 0, formatConversionFailed: 0 });
       expect(counts.addUp).toBe(true);
     });
 
     it("passes validation through the real workflow and finalizes the batch", () => {
-      expect(report.validation).toMatchObject({ passed: true, found: report.counts.delivered, expected: report.counts.delivered, missingRequired: 0 });
+      expect(report.validation).toMatchObject({
+        passed: true,
+        found: report.counts.delivered,
+        expected: report.counts.delivered,
+        missingRequired: 0,
+      });
       expect(report.workflow).toMatchObject({ status: "SUCCEEDED" });
-      expect(report.workflow.path).toEqual(expect.arrayContaining(["ExtractBatch", "PushToKinesis", "CheckDelivery", "StartCrawler", "RunValidationQuery", "FinalizeBatch", "BatchLoaded"]));
+      expect(report.workflow.path).toEqual(
+        expect.arrayContaining([
+          "ExtractBatch",
+          "PushToKinesis",
+          "CheckDelivery",
+          "StartCrawler",
+          "RunValidationQuery",
+          "FinalizeBatch",
+          "BatchLoaded",
+        ]),
+      );
       expect(report.ok).toBe(true);
       expect(output).toContain("Rehearsal PASSED.");
       expect(output).toContain("s3rver does not enforce If-None-Match");
@@ -150,16 +178,25 @@ describe("rehearse", () => {
     it("writes Parquet under the hourly year=/month=/day=/hour= layout, registered by the crawler stand-in", () => {
       expect(report.delivery.parquetFiles.length).toBeGreaterThan(0);
       for (const file of report.delivery.parquetFiles) {
-        expect(file.slice(report.folders.lake.length)).toMatch(/^\/data\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/datalake-dev-delivery-1-[\d-]+-[0-9a-f-]{36}\.snappy\.parquet$/);
+        expect(file.slice(report.folders.lake.length)).toMatch(
+          /^\/data\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/datalake-dev-delivery-1-[\d-]+-[0-9a-f-]{36}\.snappy\.parquet$/,
+        );
       }
       expect(report.partitions.length).toBeGreaterThan(0);
-      for (const partition of report.partitions) expect(partition).toMatch(/^s3:\/\/[^/]+\/data\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/$/);
+      for (const partition of report.partitions)
+        expect(partition).toMatch(/^s3:\/\/[^/]+\/data\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/$/);
     });
 
     it("compresses the Parquet with Snappy and gives it the Glue table's column types", async () => {
       const config = loadConfig(CONFIG_FILE, "dev");
       const expected = tableColumns(config).map((column) => ({ column_name: column.name, column_type: duckDbType(column.type) }));
-      expect(expected).toEqual(expect.arrayContaining([{ column_name: "duration_ms", column_type: "BIGINT" }, { column_name: "revenue", column_type: "DECIMAL(12,2)" }, { column_name: "event_time", column_type: "TIMESTAMP" }]));
+      expect(expected).toEqual(
+        expect.arrayContaining([
+          { column_name: "duration_ms", column_type: "BIGINT" },
+          { column_name: "revenue", column_type: "DECIMAL(12,2)" },
+          { column_name: "event_time", column_type: "TIMESTAMP" },
+        ]),
+      );
       const instance = await DuckDBInstance.create(":memory:");
       const connection = await instance.connect();
       try {
@@ -179,7 +216,9 @@ describe("rehearse", () => {
     it("backs up every pushed record under raw/ and keeps the rejected lines with their reasons", () => {
       const raw = listFiles(join(report.folders.lake, "raw"));
       expect(raw.length).toBeGreaterThan(0);
-      const rawRecords = raw.map((file) => gunzipSync(readFileSync(file)).toString("utf8").split("\n").filter(Boolean).length).reduce((a, b) => a + b, 0);
+      const rawRecords = raw
+        .map((file) => gunzipSync(readFileSync(file)).toString("utf8").split("\n").filter(Boolean).length)
+        .reduce((a, b) => a + b, 0);
       expect(rawRecords).toBe(report.counts.pushed);
       expect(report.rejectedReasons.reduce((sum, r) => sum + r.count, 0)).toBe(report.counts.rejected);
       expect(report.rejectedReasons.map((r) => r.reason)).toEqual(expect.arrayContaining(["malformed JSON"]));
@@ -192,7 +231,10 @@ describe("rehearse", () => {
         database: "datalake_dev",
         table: "events",
         workgroup: "datalake-dev",
-        columns: [{ name: "event_id", type: "string" }, { name: "event_time", type: "timestamp" }],
+        columns: [
+          { name: "event_id", type: "string" },
+          { name: "event_time", type: "timestamp" },
+        ],
         partitionKeys: ["year", "month", "day", "hour"],
         tablePrefix: "data/",
         lake: new LakeFolder(servers.s3, "athena-test", join(work, "athena", "lake")),
@@ -210,20 +252,33 @@ describe("rehearse", () => {
         WorkGroup: "datalake-dev",
       });
       expect(standIn.getQueryResults({ QueryExecutionId: QueryExecution.QueryExecutionId as string })).toMatchObject({
-        ResultSet: { Rows: [{ Data: [{ VarCharValue: "rows" }, { VarCharValue: "hour_type" }] }, { Data: [{ VarCharValue: "0" }, { VarCharValue: "VARCHAR" }] }] },
+        ResultSet: {
+          Rows: [
+            { Data: [{ VarCharValue: "rows" }, { VarCharValue: "hour_type" }] },
+            { Data: [{ VarCharValue: "0" }, { VarCharValue: "VARCHAR" }] },
+          ],
+        },
       });
     });
 
     it("fails a statement that is valid Trino but that DuckDB cannot run, and says so", async () => {
       const standIn = athena();
       const query = `SELECT from_iso8601_timestamp('2026-11-25T10:00:00Z') AS "t" FROM "datalake_dev"."events"`;
-      await expect(standIn.startQueryExecution({ QueryString: query, WorkGroup: "datalake-dev" })).rejects.toMatchObject({ name: "States.TaskFailed" });
-      expect(standIn.queries[0]).toMatchObject({ state: "FAILED", trinoOnly: true, reason: expect.stringContaining("valid Trino, but DuckDB (the Athena stand-in) cannot run it") });
+      await expect(standIn.startQueryExecution({ QueryString: query, WorkGroup: "datalake-dev" })).rejects.toMatchObject({
+        name: "States.TaskFailed",
+      });
+      expect(standIn.queries[0]).toMatchObject({
+        state: "FAILED",
+        trinoOnly: true,
+        reason: expect.stringContaining("valid Trino, but DuckDB (the Athena stand-in) cannot run it"),
+      });
     });
 
     it("fails a statement Athena would reject with the Trino grammar's syntax error", async () => {
       const standIn = athena();
-      await expect(standIn.startQueryExecution({ QueryString: `SELEC count(*) FROM "datalake_dev"."events"`, WorkGroup: "datalake-dev" })).rejects.toMatchObject({ name: "States.TaskFailed" });
+      await expect(
+        standIn.startQueryExecution({ QueryString: `SELEC count(*) FROM "datalake_dev"."events"`, WorkGroup: "datalake-dev" }),
+      ).rejects.toMatchObject({ name: "States.TaskFailed" });
       expect(standIn.queries[0].reason).toMatch(/^SYNTAX_ERROR \(Trino grammar\): line 1:1/);
     });
   });
@@ -246,7 +301,11 @@ describe("rehearse", () => {
       expect(report.workflow.status).toBe("SUCCEEDED");
       expect(report.workflow.path.filter((state) => /Crawl/.test(state))).toEqual([]);
       const path = report.workflow.path;
-      expect(path.slice(path.indexOf("IsDelivered"), path.indexOf("IsDelivered") + 3)).toEqual(["IsDelivered", "StartValidation", "RunValidationQuery"]);
+      expect(path.slice(path.indexOf("IsDelivered"), path.indexOf("IsDelivered") + 3)).toEqual([
+        "IsDelivered",
+        "StartValidation",
+        "RunValidationQuery",
+      ]);
     });
   });
 
@@ -257,7 +316,14 @@ describe("rehearse", () => {
       // The transform and the extract validate with the configuration (bigint) and accept the values;
       // only the conversion, which uses the table, can reject them. Declaring int in the configuration
       // instead would make the extract reject those lines, and validation would pass.
-      report = await rehearse({ servers, configFile: CONFIG_FILE, records: RECORDS, tableTypes: { duration_ms: "int" }, outDir: join(work, "drift"), output: quiet });
+      report = await rehearse({
+        servers,
+        configFile: CONFIG_FILE,
+        records: RECORDS,
+        tableTypes: { duration_ms: "int" },
+        outDir: join(work, "drift"),
+        output: quiet,
+      });
     });
 
     it("sends the records that do not fit to errors/format-conversion-failed/ as Firehose error objects", () => {
@@ -267,8 +333,13 @@ describe("rehearse", () => {
       const files = listFiles(join(report.folders.lake, "errors"));
       expect(files.length).toBeGreaterThan(0);
       const documents = files.flatMap((file) => {
-        expect(file.slice(report.folders.lake.length)).toMatch(/^\/errors\/format-conversion-failed\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\//);
-        return readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+        expect(file.slice(report.folders.lake.length)).toMatch(
+          /^\/errors\/format-conversion-failed\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\//,
+        );
+        return readFileSync(file, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => JSON.parse(line));
       });
       expect(documents).toHaveLength(beyond);
       for (const document of documents) {

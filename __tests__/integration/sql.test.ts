@@ -2,7 +2,13 @@ import { DayKey, EventSchema } from "../../contract/event-schema";
 import { qualifiedTable, quoteIdentifier, sqlString } from "../../contract/sql/identifiers";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { LAST_DAY_HOURS, LATEST_PARTITIONS_HOURS, namedQueries, NamedQuerySpec } from "../../stacks/sql/named-queries";
-import { hourPartitionPredicate, hourRangePredicate, MAX_RECENT_DAYS, recentDaysPredicate, recentHoursPredicate } from "../../contract/sql/partition-filter";
+import {
+  hourPartitionPredicate,
+  hourRangePredicate,
+  MAX_RECENT_DAYS,
+  recentDaysPredicate,
+  recentHoursPredicate,
+} from "../../contract/sql/partition-filter";
 import { testSchemaOf } from "../support/schema";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
 
@@ -13,10 +19,44 @@ const DAY_KEYS: readonly DayKey[] = ["day", "date"];
 
 /** Words the generated SQL may leave unquoted: upper-case keywords and lower-case function names. */
 const SQL_WORDS = new Set([
-  "SELECT", "FROM", "WHERE", "GROUP", "BY", "ORDER", "DESC", "LIMIT", "WITH", "AS", "RIGHT", "JOIN", "ON",
-  "AND", "OR", "IN", "IS", "NULL", "BETWEEN", "AT", "TIME", "ZONE", "INTERVAL", "HOUR", "DAY", "MONTH",
-  "OVER", "PARTITION", "NULLS", "LAST",
-  "count", "count_if", "min", "max", "concat", "date_format", "current_timestamp", "row_number",
+  "SELECT",
+  "FROM",
+  "WHERE",
+  "GROUP",
+  "BY",
+  "ORDER",
+  "DESC",
+  "LIMIT",
+  "WITH",
+  "AS",
+  "RIGHT",
+  "JOIN",
+  "ON",
+  "AND",
+  "OR",
+  "IN",
+  "IS",
+  "NULL",
+  "BETWEEN",
+  "AT",
+  "TIME",
+  "ZONE",
+  "INTERVAL",
+  "HOUR",
+  "DAY",
+  "MONTH",
+  "OVER",
+  "PARTITION",
+  "NULLS",
+  "LAST",
+  "count",
+  "count_if",
+  "min",
+  "max",
+  "concat",
+  "date_format",
+  "current_timestamp",
+  "row_number",
 ]);
 
 function queriesFor(dayKey: DayKey, schema: EventSchema = SCHEMA, partitionProjection = false): NamedQuerySpec[] {
@@ -27,7 +67,11 @@ function queriesFor(dayKey: DayKey, schema: EventSchema = SCHEMA, partitionProje
  * Runs `sql` in DuckDB with `current_timestamp` pinned to `now` and Trino's `date_format` as DuckDB's
  * `strftime` (the same `%Y%m%d%H` specifiers), over `tables` (name → rows of string values).
  */
-async function runInDuckDb(sql: string, now: string, tables: Record<string, ReadonlyArray<Record<string, string>>>): Promise<Record<string, unknown>[]> {
+async function runInDuckDb(
+  sql: string,
+  now: string,
+  tables: Record<string, ReadonlyArray<Record<string, string>>>,
+): Promise<Record<string, unknown>[]> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
@@ -202,17 +246,16 @@ describe("namedQueries", () => {
     expect(unquotedWords(sql).filter((word) => !SQL_WORDS.has(word))).toEqual([]);
   });
 
-  it.each(queriesFor("date").map((spec) => [spec.id, spec.sql] as const))(
-    "never writes the date partition key bare in %s",
-    (_id, sql) => {
-      expect(sql).toContain('"date"');
-      expect(hasBareWord(sql, "date")).toBe(false);
-    },
-  );
+  it.each(queriesFor("date").map((spec) => [spec.id, spec.sql] as const))("never writes the date partition key bare in %s", (_id, sql) => {
+    expect(sql).toContain('"date"');
+    expect(hasBareWord(sql, "date")).toBe(false);
+  });
 
   it("quotes every schema column and partition key it references", () => {
     const names = [...SCHEMA.columns.map((column) => column.name), "year", "month", "day", "hour"];
-    const bare = queriesFor("day").flatMap((spec) => names.filter((name) => hasBareWord(spec.sql, name, true)).map((name) => `${spec.id}: ${name}`));
+    const bare = queriesFor("day").flatMap((spec) =>
+      names.filter((name) => hasBareWord(spec.sql, name, true)).map((name) => `${spec.id}: ${name}`),
+    );
     expect(bare).toEqual([]);
   });
 
@@ -273,14 +316,19 @@ describe("namedQueries", () => {
 
 describe("named queries never scan the whole table", () => {
   const variants = DAY_KEYS.flatMap((dayKey) =>
-    [false, true].flatMap((projection) => queriesFor(dayKey, SCHEMA, projection).map((spec) => [spec.id, dayKey, projection, spec.sql] as const)),
+    [false, true].flatMap((projection) =>
+      queriesFor(dayKey, SCHEMA, projection).map((spec) => [spec.id, dayKey, projection, spec.sql] as const),
+    ),
   );
 
-  it.each(variants)("%s (day key %s, projection %s) filters every read of the table by partition keys", (_id, _dayKey, _projection, sql) => {
-    const reads = sql.match(/FROM "lake_db"\."events"(?!\$)[^\n]*\n\s*\S+ \S+/g) ?? [];
-    expect(reads.length).toBeGreaterThan(0);
-    for (const read of reads) expect(read).toMatch(/\n\s*WHERE \(concat\(/);
-  });
+  it.each(variants)(
+    "%s (day key %s, projection %s) filters every read of the table by partition keys",
+    (_id, _dayKey, _projection, sql) => {
+      const reads = sql.match(/FROM "lake_db"\."events"(?!\$)[^\n]*\n\s*\S+ \S+/g) ?? [];
+      expect(reads.length).toBeGreaterThan(0);
+      for (const read of reads) expect(read).toMatch(/\n\s*WHERE \(concat\(/);
+    },
+  );
 
   it.each(variants)("%s (day key %s, projection %s) is valid Trino SQL", (_id, _dayKey, _projection, sql) => {
     expect(trinoSyntaxErrors(sql)).toEqual([]);
@@ -299,7 +347,14 @@ describe("named queries never scan the whole table", () => {
 
   const NOW = "2026-11-25 13:30:00+00"; // the window runs from 2026-11-18 13h to 2026-11-25 13h
   const events = (partitions: ReadonlyArray<Record<string, string>>) =>
-    partitions.flatMap((p, i) => [1, 2].map((n) => ({ ...p, event_id: `e${i}-${n}`, event_type: "view", event_time: `${p.year}-${p.month}-${p.day}T${p.hour}:00:00Z` })));
+    partitions.flatMap((p, i) =>
+      [1, 2].map((n) => ({
+        ...p,
+        event_id: `e${i}-${n}`,
+        event_type: "view",
+        event_time: `${p.year}-${p.month}-${p.day}T${p.hour}:00:00Z`,
+      })),
+    );
 
   it("under projection, lists the newest partitions that hold rows, from the last 7 days only (run in DuckDB)", async () => {
     const sql = queriesFor("day", SCHEMA, true).find((spec) => spec.id === "latest-partitions")!.sql;
@@ -314,7 +369,7 @@ describe("named queries never scan the whole table", () => {
     const registered = dailyPartitions("day", "2026-11-10", "2026-11-25");
     const rows = await runInDuckDb(sql, NOW, {
       events: events(registered.filter((p) => p.day !== "24")),
-      "events$partitions": registered,
+      events$partitions: registered,
     });
 
     expect(rows.map((r) => r.day)).toEqual(["25", "24", "23", "22", "21", "20", "19"]);
@@ -348,9 +403,13 @@ describe("recentDaysPredicate", () => {
     ["2024-02-29 12:00:00+00", MAX_RECENT_DAYS],
   ])("at %s, %s days select exactly the UTC days from that many days back through today (run in DuckDB)", async (now, days) => {
     const partitions = dailyPartitions("day", "2023-01-01", "2027-01-31");
-    const rows = await runInDuckDb(`SELECT "year", "month", "day" FROM "lake_db"."events" WHERE ${recentDaysPredicate("day", days)} ORDER BY 1, 2, 3`, now, {
-      events: partitions,
-    });
+    const rows = await runInDuckDb(
+      `SELECT "year", "month", "day" FROM "lake_db"."events" WHERE ${recentDaysPredicate("day", days)} ORDER BY 1, 2, 3`,
+      now,
+      {
+        events: partitions,
+      },
+    );
     const today = Date.parse(`${now.slice(0, 10)}T12:00:00Z`);
     const expected = dailyPartitions("day", new Date(today - days * 86_400_000).toISOString().slice(0, 10), now.slice(0, 10));
 
@@ -457,16 +516,22 @@ describe("hourRangePredicate", () => {
   it("selects exactly the hours from the first to the last, across a year boundary (run in DuckDB)", async () => {
     const partitions = hourlyPartitions("day", "2025-12-20T00:00:00Z", "2026-01-20T00:00:00Z");
     const predicate = hourRangePredicate("day", new Date("2025-12-30T07:45:00Z"), new Date("2026-01-10T03:00:00Z"));
-    const rows = await runInDuckDb(`SELECT "year", "month", "day", "hour" FROM "lake_db"."events" WHERE ${predicate} ORDER BY 1, 2, 3, 4`, "2026-11-30 00:00:00+00", {
-      events: partitions,
-    });
+    const rows = await runInDuckDb(
+      `SELECT "year", "month", "day", "hour" FROM "lake_db"."events" WHERE ${predicate} ORDER BY 1, 2, 3, 4`,
+      "2026-11-30 00:00:00+00",
+      {
+        events: partitions,
+      },
+    );
     const expected = hourlyPartitions("day", "2025-12-30T07:00:00Z", "2026-01-10T03:00:00Z");
 
     expect(rows.map((r) => `${r.year}${r.month}${r.day}${r.hour}`)).toEqual(expected.map((p) => `${p.year}${p.month}${p.day}${p.hour}`));
   });
 
   it("constrains the year key to the years of the range, so the partition listing is pruned", () => {
-    expect(hourRangePredicate("date", new Date("2024-05-01T00:00:00Z"), new Date("2026-01-01T00:00:00Z"))).toContain(`"year" IN ('2024', '2025', '2026')`);
+    expect(hourRangePredicate("date", new Date("2024-05-01T00:00:00Z"), new Date("2026-01-01T00:00:00Z"))).toContain(
+      `"year" IN ('2024', '2025', '2026')`,
+    );
   });
 
   it("rejects a reversed range", () => {

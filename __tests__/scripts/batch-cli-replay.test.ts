@@ -67,16 +67,27 @@ function givenObjects(objects: Record<string, Buffer>): void {
   s3.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => {
     const prefix = input.Prefix ?? "";
     if (input.Delimiter) {
-      const folders = new Set(Object.keys(objects).filter((key) => key.startsWith(prefix)).map((key) => `${prefix}${key.slice(prefix.length).split(input.Delimiter!)[0]}${input.Delimiter}`));
+      const folders = new Set(
+        Object.keys(objects)
+          .filter((key) => key.startsWith(prefix))
+          .map((key) => `${prefix}${key.slice(prefix.length).split(input.Delimiter!)[0]}${input.Delimiter}`),
+      );
       return { CommonPrefixes: [...folders].sort().map((Prefix) => ({ Prefix })) };
     }
-    const keys = Object.keys(objects).filter((key) => key.startsWith(prefix)).sort();
+    const keys = Object.keys(objects)
+      .filter((key) => key.startsWith(prefix))
+      .sort();
     const offset = Number(input.ContinuationToken ?? 0);
     const page = keys.slice(offset, offset + 2);
-    return { Contents: page.map((Key) => ({ Key, Size: objects[Key]!.length })), NextContinuationToken: offset + 2 < keys.length ? String(offset + 2) : undefined };
+    return {
+      Contents: page.map((Key) => ({ Key, Size: objects[Key]!.length })),
+      NextContinuationToken: offset + 2 < keys.length ? String(offset + 2) : undefined,
+    };
   });
   // The CLI reads a body with transformToByteArray, as the SDK's stream mixin offers it.
-  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => ({ Body: { transformToByteArray: async () => new Uint8Array(objects[input.Key]!) } }));
+  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => ({
+    Body: { transformToByteArray: async () => new Uint8Array(objects[input.Key]!) },
+  }));
 }
 
 const TIMEOUT = "Lambda.FunctionTimedOut: The Lambda function invocation timed out.";
@@ -84,11 +95,35 @@ const TIMEOUT = "Lambda.FunctionTimedOut: The Lambda function invocation timed o
 /** Error objects in the 10:00 and 11:00 hours, plus one at 12:00 (outside a 10:00–12:00 window). */
 function preparedErrors(): Record<string, Buffer> {
   return {
-    [`${PF}/hour=10/a`]: errorObject([processingFailedEnvelope(click("1")), processingFailedEnvelope(click("2"), { errorCode: "Lambda.FunctionTimedOut", errorMessage: "The Lambda function invocation timed out." })]),
-    [`${PF}/hour=10/b.gz`]: errorObject([processingFailedEnvelope(`${click("3")}${click("4")}`, { errorCode: "Lambda.FunctionTimedOut", errorMessage: "The Lambda function invocation timed out." })], { gzip: true }),
-    [`${PF}/hour=11/c`]: errorObject([processingFailedEnvelope("", { rawData: "?!", errorCode: "Lambda.FunctionTimedOut", errorMessage: "The Lambda function invocation timed out." })]),
+    [`${PF}/hour=10/a`]: errorObject([
+      processingFailedEnvelope(click("1")),
+      processingFailedEnvelope(click("2"), {
+        errorCode: "Lambda.FunctionTimedOut",
+        errorMessage: "The Lambda function invocation timed out.",
+      }),
+    ]),
+    [`${PF}/hour=10/b.gz`]: errorObject(
+      [
+        processingFailedEnvelope(`${click("3")}${click("4")}`, {
+          errorCode: "Lambda.FunctionTimedOut",
+          errorMessage: "The Lambda function invocation timed out.",
+        }),
+      ],
+      { gzip: true },
+    ),
+    [`${PF}/hour=11/c`]: errorObject([
+      processingFailedEnvelope("", {
+        rawData: "?!",
+        errorCode: "Lambda.FunctionTimedOut",
+        errorMessage: "The Lambda function invocation timed out.",
+      }),
+    ]),
     [`${PF}/hour=12/outside`]: errorObject([processingFailedEnvelope(click("x"))]),
-    [`${FCF}/hour=11/d`]: errorObject([conversionFailedEnvelope(click("5")), conversionFailedEnvelope(click("6")), conversionFailedEnvelope(click("7"))]),
+    [`${FCF}/hour=11/d`]: errorObject([
+      conversionFailedEnvelope(click("5")),
+      conversionFailedEnvelope(click("6")),
+      conversionFailedEnvelope(click("7")),
+    ]),
   };
 }
 
@@ -98,7 +133,16 @@ describe("batch replay --dry-run", () => {
     s3.on(ListBucketsCommand).resolves({ Buckets: [{ Name: BUCKET }] });
     givenObjects(preparedErrors());
     // Act
-    const run = await runCli(["replay", "--from", "errors", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T12:00:00Z", "--dry-run"]);
+    const run = await runCli([
+      "replay",
+      "--from",
+      "errors",
+      "--since",
+      "2026-11-25T10:00:00Z",
+      "--until",
+      "2026-11-25T12:00:00Z",
+      "--dry-run",
+    ]);
     // Assess
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
@@ -111,14 +155,19 @@ describe("batch replay --dry-run", () => {
       "Replay dry run: errors (all types: processing-failed, format-conversion-failed, activePartitionExceeded) from 2026-11-25T10:00:00Z until 2026-11-25T12:00:00Z",
     );
     expect(run.stdout).toMatch(new RegExp(`bucket\\s+${BUCKET}`));
-    expect(run.stdout).toMatch(/prefixes\s+6 hourly prefixes, errors\/processing-failed\/year=2026\/month=11\/day=25\/hour=10\/ … errors\/activePartitionExceeded\/year=2026\/month=11\/day=25\/hour=11\//);
+    expect(run.stdout).toMatch(
+      /prefixes\s+6 hourly prefixes, errors\/processing-failed\/year=2026\/month=11\/day=25\/hour=10\/ … errors\/activePartitionExceeded\/year=2026\/month=11\/day=25\/hour=11\//,
+    );
     expect(run.stdout).not.toContain("Not read by any replay");
     expect(run.stdout).toMatch(/objects\s+4\n/);
     expect(run.stdout).toMatch(/records\s+7\n/);
     expect(run.stdout).toMatch(/unreadable\s+1 /);
     expect(lines).toContainEqual(expect.stringMatching(/^\s+processing-failed\s+3\s+4\s+1$/));
     expect(lines).toContainEqual(expect.stringMatching(/^\s+format-conversion-failed\s+1\s+3\s+0$/));
-    const messages = lines.slice(lines.findIndex((l) => l.startsWith("Error messages")) + 2, lines.findIndex((l) => l.startsWith("Error messages")) + 5);
+    const messages = lines.slice(
+      lines.findIndex((l) => l.startsWith("Error messages")) + 2,
+      lines.findIndex((l) => l.startsWith("Error messages")) + 5,
+    );
     expect(messages).toEqual([
       expect.stringMatching(new RegExp(`^\\s+4\\s+${TIMEOUT.replace(/\./g, "\\.")}$`)),
       expect.stringMatching(/^\s+3\s+DataFormatConversion\.MalformedData: The given JSON record/),
@@ -142,7 +191,18 @@ describe("batch replay --dry-run", () => {
       "errors/some-future-type/year=2026/month=11/day=25/hour=11/f": errorObject([processingFailedEnvelope(click("10"))]),
     });
     // Act
-    const run = await runCli(["replay", "--from", "errors", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T12:00:00Z", "--dry-run", "--bucket", BUCKET]);
+    const run = await runCli([
+      "replay",
+      "--from",
+      "errors",
+      "--since",
+      "2026-11-25T10:00:00Z",
+      "--until",
+      "2026-11-25T12:00:00Z",
+      "--dry-run",
+      "--bucket",
+      BUCKET,
+    ]);
     // Assess
     expect(run.code).toBe(0);
     const lines = run.stdout.split("\n");
@@ -162,9 +222,27 @@ describe("batch replay --dry-run", () => {
       environments: { dev: {} },
     };
     const hourly = (count: number) =>
-      errorObject(Array.from({ length: count }, (_, i) => partitionExceededEnvelope(`${click(`b-${i}`, 0, { event_time: new Date(Date.UTC(2026, 0, 1, i)).toISOString() })}\n`)), { gzip: true });
+      errorObject(
+        Array.from({ length: count }, (_, i) =>
+          partitionExceededEnvelope(`${click(`b-${i}`, 0, { event_time: new Date(Date.UTC(2026, 0, 1, i)).toISOString() })}\n`),
+        ),
+        { gzip: true },
+      );
     const key = "errors/activePartitionExceeded/year=2026/month=11/day=25/hour=10/a.gz";
-    const argv = ["replay", "--from", "errors", "--type", "activePartitionExceeded", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--dry-run", "--bucket", BUCKET];
+    const argv = [
+      "replay",
+      "--from",
+      "errors",
+      "--type",
+      "activePartitionExceeded",
+      "--since",
+      "2026-11-25T10:00:00Z",
+      "--until",
+      "2026-11-25T11:00:00Z",
+      "--dry-run",
+      "--bucket",
+      BUCKET,
+    ];
     // Act
     givenObjects({ [key]: hourly(500) });
     const within = await runCli(argv, { configFile: eventTimeConfig });
@@ -183,7 +261,20 @@ describe("batch replay --dry-run", () => {
   it("reads one error type with --type and a given --bucket without listing buckets", async () => {
     givenObjects(preparedErrors());
 
-    const run = await runCli(["replay", "--from", "errors", "--type", "format-conversion-failed", "--since", "2026-11-25T10:00", "--until", "2026-11-25T12:00", "--dry-run", "--bucket", "my-lake"]);
+    const run = await runCli([
+      "replay",
+      "--from",
+      "errors",
+      "--type",
+      "format-conversion-failed",
+      "--since",
+      "2026-11-25T10:00",
+      "--until",
+      "2026-11-25T12:00",
+      "--dry-run",
+      "--bucket",
+      "my-lake",
+    ]);
 
     expect(run.code).toBe(0);
     expect(s3).not.toHaveReceivedCommand(ListBucketsCommand);
@@ -199,7 +290,18 @@ describe("batch replay --dry-run", () => {
       "raw/year=2026/month=11/day=25/hour=10/y.gz": rawBackupObject([click("4")], "\n"),
     });
 
-    const run = await runCli(["replay", "--from", "backup", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--dry-run", "--bucket", BUCKET]);
+    const run = await runCli([
+      "replay",
+      "--from",
+      "backup",
+      "--since",
+      "2026-11-25T10:00:00Z",
+      "--until",
+      "2026-11-25T11:00:00Z",
+      "--dry-run",
+      "--bucket",
+      BUCKET,
+    ]);
 
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("Replay dry run: raw backup from");
@@ -212,7 +314,18 @@ describe("batch replay --dry-run", () => {
   it("says so when the window holds nothing", async () => {
     s3.on(ListObjectsV2Command).resolves({});
 
-    const run = await runCli(["replay", "--from", "errors", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--dry-run", "--bucket", BUCKET]);
+    const run = await runCli([
+      "replay",
+      "--from",
+      "errors",
+      "--since",
+      "2026-11-25T10:00:00Z",
+      "--until",
+      "2026-11-25T11:00:00Z",
+      "--dry-run",
+      "--bucket",
+      BUCKET,
+    ]);
 
     expect(run.stdout).toContain("Nothing to replay in this window. Nothing was started.");
   });
@@ -220,7 +333,16 @@ describe("batch replay --dry-run", () => {
   it("asks for --bucket when several buckets carry the lake prefix, exit 2", async () => {
     s3.on(ListBucketsCommand).resolves({ Buckets: [{ Name: BUCKET }, { Name: `${BUCKET}9` }] });
 
-    const run = await runCli(["replay", "--from", "errors", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--dry-run"]);
+    const run = await runCli([
+      "replay",
+      "--from",
+      "errors",
+      "--since",
+      "2026-11-25T10:00:00Z",
+      "--until",
+      "2026-11-25T11:00:00Z",
+      "--dry-run",
+    ]);
 
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("2 buckets are named acme-dev-lake-…");
@@ -228,9 +350,20 @@ describe("batch replay --dry-run", () => {
   });
 
   it("explains an S3 access denial with the permissions a dry run needs, exit 2", async () => {
-    s3.on(ListBucketsCommand).rejects(Object.assign(new Error("User is not authorized to perform: s3:ListAllMyBuckets"), { name: "AccessDenied", $metadata: {} }));
+    s3.on(ListBucketsCommand).rejects(
+      Object.assign(new Error("User is not authorized to perform: s3:ListAllMyBuckets"), { name: "AccessDenied", $metadata: {} }),
+    );
 
-    const run = await runCli(["replay", "--from", "errors", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--dry-run"]);
+    const run = await runCli([
+      "replay",
+      "--from",
+      "errors",
+      "--since",
+      "2026-11-25T10:00:00Z",
+      "--until",
+      "2026-11-25T11:00:00Z",
+      "--dry-run",
+    ]);
 
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("s3:ListAllMyBuckets, s3:ListBucket, s3:GetObject");
@@ -240,10 +373,22 @@ describe("batch replay --dry-run", () => {
 describe("batch replay", () => {
   it("starts the workflow with the replay input and a replay- execution name, without reading S3", async () => {
     // Prepare
-    sfn.on(ListStateMachinesCommand).resolves({ stateMachines: [{ name: "acme-dev-batch", stateMachineArn: STATE_MACHINE_ARN, type: "STANDARD", creationDate: NOW }] });
+    sfn
+      .on(ListStateMachinesCommand)
+      .resolves({ stateMachines: [{ name: "acme-dev-batch", stateMachineArn: STATE_MACHINE_ARN, type: "STANDARD", creationDate: NOW }] });
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: NOW });
     // Act
-    const run = await runCli(["replay", "--from", "errors", "--type", "processing-failed", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T12:00:00+01:00"]);
+    const run = await runCli([
+      "replay",
+      "--from",
+      "errors",
+      "--type",
+      "processing-failed",
+      "--since",
+      "2026-11-25T10:00:00Z",
+      "--until",
+      "2026-11-25T12:00:00+01:00",
+    ]);
     // Assess
     expect(run.code).toBe(0);
     const start = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
@@ -268,7 +413,18 @@ describe("batch replay", () => {
       output: JSON.stringify({ batchId: "20261125T1441Z-replay", pushed: 7, found: 7, rejected: 1 }),
     });
 
-    const run = await runCli(["replay", "--from", "backup", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--wait", "--state-machine-arn", STATE_MACHINE_ARN]);
+    const run = await runCli([
+      "replay",
+      "--from",
+      "backup",
+      "--since",
+      "2026-11-25T10:00:00Z",
+      "--until",
+      "2026-11-25T11:00:00Z",
+      "--wait",
+      "--state-machine-arn",
+      STATE_MACHINE_ARN,
+    ]);
 
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/batch id\s+20261125T1441Z-replay/);
@@ -279,17 +435,55 @@ describe("batch replay", () => {
 describe("batch replay: usage", () => {
   it.each([
     [["replay", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z"], "replay needs --from errors or --from backup"],
-    [["replay", "--from", "landing", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z"], '--from must be errors or backup, got "landing"'],
-    [["replay", "--from", "backup", "--type", "processing-failed", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z"], "--type applies to --from errors only"],
-    [["replay", "--from", "errors", "--type", "delivery-failed", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z"], "--type must be processing-failed or format-conversion-failed"],
+    [
+      ["replay", "--from", "landing", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z"],
+      '--from must be errors or backup, got "landing"',
+    ],
+    [
+      ["replay", "--from", "backup", "--type", "processing-failed", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z"],
+      "--type applies to --from errors only",
+    ],
+    [
+      ["replay", "--from", "errors", "--type", "delivery-failed", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z"],
+      "--type must be processing-failed or format-conversion-failed",
+    ],
     [["replay", "--from", "errors", "--until", "2026-11-25T11:00:00Z"], "replay needs --since <time>"],
-    [["replay", "--from", "errors", "--since", "yesterday", "--until", "2026-11-25T11:00:00Z"], '--since must be an ISO-8601 time such as 2025-01-31T02:00:00Z, got "yesterday"'],
-    [["replay", "--from", "errors", "--since", "2026-11-25T11:00:00Z", "--until", "2026-11-25T10:00:00Z"], "--since (2026-11-25T11:00:00Z) must be before --until (2026-11-25T10:00:00Z)"],
+    [
+      ["replay", "--from", "errors", "--since", "yesterday", "--until", "2026-11-25T11:00:00Z"],
+      '--since must be an ISO-8601 time such as 2025-01-31T02:00:00Z, got "yesterday"',
+    ],
+    [
+      ["replay", "--from", "errors", "--since", "2026-11-25T11:00:00Z", "--until", "2026-11-25T10:00:00Z"],
+      "--since (2026-11-25T11:00:00Z) must be before --until (2026-11-25T10:00:00Z)",
+    ],
     [["replay", "--from", "errors", "--since", "2026-11-01T00:00:00Z", "--until", "2026-11-25T00:00:00Z"], "at most 168 (7 days)"],
-    [["replay", "--from", "errors", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--dry-run", "--wait"], "--dry-run starts nothing"],
-    [["replay", "--from", "errors", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--bucket", "my-lake"], "--bucket is only used by --dry-run"],
-    [["replay", "--from", "errors", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--dry-run", "--bucket", "My_Lake"], "--bucket must be an S3 bucket name"],
-    [["replay", "--from", "errors", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--force"], "unknown flag --force for replay"],
+    [
+      ["replay", "--from", "errors", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--dry-run", "--wait"],
+      "--dry-run starts nothing",
+    ],
+    [
+      ["replay", "--from", "errors", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--bucket", "my-lake"],
+      "--bucket is only used by --dry-run",
+    ],
+    [
+      [
+        "replay",
+        "--from",
+        "errors",
+        "--since",
+        "2026-11-25T10:00:00Z",
+        "--until",
+        "2026-11-25T11:00:00Z",
+        "--dry-run",
+        "--bucket",
+        "My_Lake",
+      ],
+      "--bucket must be an S3 bucket name",
+    ],
+    [
+      ["replay", "--from", "errors", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z", "--force"],
+      "unknown flag --force for replay",
+    ],
   ])("exits 2 with the usage for %j", async (argv, message) => {
     const run = await runCli(argv);
 
@@ -303,13 +497,27 @@ describe("batch replay: usage", () => {
   it("names every error type a replay reads in the help", async () => {
     const help = (await runCli(["--help"])).stdout;
     for (const type of FIREHOSE_ERROR_TYPES) expect(help).toContain(type);
-    expect(parseArgs(["replay", "--from", "errors", "--type", "activePartitionExceeded", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T11:00:00Z"])).toMatchObject({
+    expect(
+      parseArgs([
+        "replay",
+        "--from",
+        "errors",
+        "--type",
+        "activePartitionExceeded",
+        "--since",
+        "2026-11-25T10:00:00Z",
+        "--until",
+        "2026-11-25T11:00:00Z",
+      ]),
+    ).toMatchObject({
       replay: { from: "errors", errorType: "activePartitionExceeded" },
     });
   });
 
   it("lists replay in the help and in the unknown-command message", async () => {
-    expect((await runCli(["--help"])).stdout).toContain("replay                    Re-ingest Firehose error objects or a raw backup window");
+    expect((await runCli(["--help"])).stdout).toContain(
+      "replay                    Re-ingest Firehose error objects or a raw backup window",
+    );
     expect((await runCli(["stop"])).stderr).toContain('unknown command "stop"; expected start, status, list or replay');
   });
 

@@ -26,7 +26,11 @@ describe("batch function table", () => {
   const specs = batchFunctionSpecs(inputs());
 
   it("describes each batch function once, with its handler folder, named memory size and timeout", () => {
-    expect(Object.values(specs).map((s) => s.name).sort()).toEqual([...BATCH_FUNCTION_NAMES].sort());
+    expect(
+      Object.values(specs)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual([...BATCH_FUNCTION_NAMES].sort());
     for (const [key, spec] of Object.entries(specs) as [keyof typeof specs, (typeof specs)[keyof typeof specs]][]) {
       expect(spec.memoryMiB).toBe(BATCH_FUNCTION_MEMORY_MIB[key]);
       expect(spec.timeoutSeconds).toBe(BATCH_FUNCTION_TIMEOUTS[key]);

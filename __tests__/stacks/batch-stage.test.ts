@@ -5,7 +5,6 @@ import { actionsOf, asList, resourcesFor, rolesOf } from "../support/iam";
 import { addressOf, addressWhere, referencedAddress, synthPipeline, Synthesized } from "../support/synth";
 import { pushConcurrency } from "../../stacks/config/batch-workflow-props";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const validateAsl = require("asl-validator") as (definition: unknown) => { isValid: boolean; errors: unknown[] };
 
 const s = synthPipeline({ monitoring: { notificationEmail: "ops@example.com" } });
@@ -40,7 +39,9 @@ describe("batch state machine", () => {
 
   it("bounds the execution by the configured run timeout", () => {
     expect(definition().TimeoutSeconds).toBe(120 * 60);
-    expect(JSON.parse(synthPipeline({ batch: { runTimeoutMinutes: 300 } }).only("aws_sfn_state_machine").definition).TimeoutSeconds).toBe(18000);
+    expect(JSON.parse(synthPipeline({ batch: { runTimeoutMinutes: 300 } }).only("aws_sfn_state_machine").definition).TimeoutSeconds).toBe(
+      18000,
+    );
   });
 
   it("invokes the four batch functions by their ARNs", () => {
@@ -73,21 +74,49 @@ describe("batch state machine", () => {
   it("gives the workflow role exactly the actions its tasks use", () => {
     expect(actionsOf(roleNamed("acme-test-batch-states"))).toEqual(
       [
-        "athena:GetQueryExecution", "athena:GetQueryResults", "athena:GetWorkGroup", "athena:StartQueryExecution", "athena:StopQueryExecution",
-        "glue:BatchGetPartition", "glue:GetCrawler", "glue:GetDatabase", "glue:GetPartition", "glue:GetPartitions", "glue:GetTable", "glue:StartCrawler",
+        "athena:GetQueryExecution",
+        "athena:GetQueryResults",
+        "athena:GetWorkGroup",
+        "athena:StartQueryExecution",
+        "athena:StopQueryExecution",
+        "glue:BatchGetPartition",
+        "glue:GetCrawler",
+        "glue:GetDatabase",
+        "glue:GetPartition",
+        "glue:GetPartitions",
+        "glue:GetTable",
+        "glue:StartCrawler",
         "lambda:InvokeFunction",
-        "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies", "logs:GetLogDelivery",
-        "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
-        "s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListMultipartUploadParts", "s3:PutObject",
+        "logs:CreateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:DescribeLogGroups",
+        "logs:DescribeResourcePolicies",
+        "logs:GetLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:UpdateLogDelivery",
+        "s3:AbortMultipartUpload",
+        "s3:GetBucketLocation",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:ListBucketMultipartUploads",
+        "s3:ListMultipartUploadParts",
+        "s3:PutObject",
         "sns:Publish",
-        "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
       ].sort(),
     );
   });
 
   it("lets the workflow invoke only the batch functions", () => {
     const invoked = resourcesFor(roleNamed("acme-test-batch-states"), "lambda:InvokeFunction");
-    const expected = ["extract", "push", "delivery-check", "finalize"].flatMap((n) => [`\${${fnAddress(s, n)}.arn}`, `\${${fnAddress(s, n)}.arn}:*`]);
+    const expected = ["extract", "push", "delivery-check", "finalize"].flatMap((n) => [
+      `\${${fnAddress(s, n)}.arn}`,
+      `\${${fnAddress(s, n)}.arn}:*`,
+    ]);
     expect(invoked.sort()).toEqual(expected.sort());
   });
 
@@ -124,7 +153,9 @@ describe("batch validation workgroup", () => {
     expect(named(cmk, "acme-test-batch-validation")!.configuration.result_configuration.encryption_configuration).toEqual(
       named(cmk, "acme-test")!.configuration.result_configuration.encryption_configuration,
     );
-    expect(named(cmk, "acme-test-batch-validation")!.configuration.result_configuration.encryption_configuration.encryption_option).toBe("SSE_KMS");
+    expect(named(cmk, "acme-test-batch-validation")!.configuration.result_configuration.encryption_configuration.encryption_option).toBe(
+      "SSE_KMS",
+    );
   });
 
   it("has its own scan cutoff, 10 GiB unless configured, independent of the user workgroup's", () => {
@@ -136,7 +167,8 @@ describe("batch validation workgroup", () => {
   });
 
   it("holds no named queries, and is not created without the batch path", () => {
-    for (const q of s.resources("aws_athena_named_query")) expect(q.workgroup).toBe(`\${${addressWhere(s, "aws_athena_workgroup", (w) => w.name === "acme-test")}.name}`);
+    for (const q of s.resources("aws_athena_named_query"))
+      expect(q.workgroup).toBe(`\${${addressWhere(s, "aws_athena_workgroup", (w) => w.name === "acme-test")}.name}`);
     expect(workgroups(synthPipeline({ batch: { enabled: false } })).map((w) => w.name)).toEqual(["acme-test"]);
   });
 });
@@ -216,7 +248,9 @@ describe("batch schedule", () => {
 describe("batch notifications", () => {
   it("publishes failures to the stack's alerts topic", () => {
     expect(s.only("aws_sns_topic").name).toBe("acme-test-alerts");
-    expect(JSON.parse(machine().definition).States[BATCH_STATES.notifyFailure].Parameters.TopicArn).toBe(`\${${addressOf(s, "aws_sns_topic")}.arn}`);
+    expect(JSON.parse(machine().definition).States[BATCH_STATES.notifyFailure].Parameters.TopicArn).toBe(
+      `\${${addressOf(s, "aws_sns_topic")}.arn}`,
+    );
   });
 
   it("subscribes the configured email", () => {
@@ -240,7 +274,13 @@ describe("batch functions", () => {
   it("receive the schema, table and batch settings", () => {
     for (const fn of functions()) {
       const settings = JSON.parse(fn.environment.variables.BATCH_SETTINGS);
-      expect(settings).toMatchObject({ database: "acme_test", table: "events", eventIdColumn: "event_id", recordsPerChunk: 5000, runTimeoutSeconds: 7200 });
+      expect(settings).toMatchObject({
+        database: "acme_test",
+        table: "events",
+        eventIdColumn: "event_id",
+        recordsPerChunk: 5000,
+        runTimeoutSeconds: 7200,
+      });
       expect(settings.schema.eventTimeColumn).toBe("event_time");
     }
   });
@@ -248,12 +288,13 @@ describe("batch functions", () => {
   it("let only the push function write to the stream", () => {
     const writers = [...roles.values()].filter((r) => actionsOf(r).includes("kinesis:PutRecords")).map((r) => r.name);
     expect(writers).toEqual(["acme-test-batch-push-role"]);
-    expect(resourcesFor(roleNamed("acme-test-batch-push-role"), "kinesis:PutRecords")).toEqual([`\${${addressOf(s, "aws_kinesis_stream")}.arn}`]);
+    expect(resourcesFor(roleNamed("acme-test-batch-push-role"), "kinesis:PutRecords")).toEqual([
+      `\${${addressOf(s, "aws_kinesis_stream")}.arn}`,
+    ]);
   });
 
   it("scope each function's S3 access to its batch prefixes", () => {
-    const objects = (role: string, action: string) =>
-      resourcesFor(roleNamed(role), action).map((r) => r.replace(/^\$\{[^}]+\}\//, ""));
+    const objects = (role: string, action: string) => resourcesFor(roleNamed(role), action).map((r) => r.replace(/^\$\{[^}]+\}\//, ""));
     expect(objects("acme-test-batch-extract-role", "s3:GetObject").sort()).toEqual(["_runs/*", "errors/*", "landing/*", "raw/*"]);
     expect(objects("acme-test-batch-extract-role", "s3:PutObject").sort()).toEqual(["_runs/*", "rejected/*", "staging/*"]);
     expect(objects("acme-test-batch-push-role", "s3:GetObject")).toEqual(["staging/*"]);
@@ -274,10 +315,15 @@ describe("batch functions", () => {
     expect(asList(sid("acme-test-batch-extract-role", "ReadReplaySources")!.Action)).toEqual(["s3:GetObject"]);
     expect(listed("acme-test-batch-finalize-role")).toEqual(expect.arrayContaining(["errors/", "errors/*"]));
     expect(listed("acme-test-batch-finalize-role")).not.toContain("raw/*");
-    expect(asList(sid("acme-test-batch-finalize-role", "MoveReplayedErrorObjects")!.Action).sort()).toEqual(["s3:DeleteObject", "s3:GetObject"]);
+    expect(asList(sid("acme-test-batch-finalize-role", "MoveReplayedErrorObjects")!.Action).sort()).toEqual([
+      "s3:DeleteObject",
+      "s3:GetObject",
+    ]);
     // The existing grants keep their Sids.
-    for (const name of ["ListLandingFiles", "ReadLandingFiles", "ReadClaimMarker", "WriteChunksRejectsAndMarker"]) expect(sid("acme-test-batch-extract-role", name)).toBeDefined();
-    for (const name of ["ReadManifestAndMarker", "ListLandingAndProcessedFiles", "MoveLandingFiles", "WriteProcessedAndMarker"]) expect(sid("acme-test-batch-finalize-role", name)).toBeDefined();
+    for (const name of ["ListLandingFiles", "ReadLandingFiles", "ReadClaimMarker", "WriteChunksRejectsAndMarker"])
+      expect(sid("acme-test-batch-extract-role", name)).toBeDefined();
+    for (const name of ["ReadManifestAndMarker", "ListLandingAndProcessedFiles", "MoveLandingFiles", "WriteProcessedAndMarker"])
+      expect(sid("acme-test-batch-finalize-role", name)).toBeDefined();
   });
 
   it("expire staging chunks after the configured days", () => {
@@ -297,7 +343,11 @@ describe("batch functions", () => {
     const key = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
     const push = rolesOf(synthPipeline({ stream: { kmsKeyArn: key } })).get("acme-test-batch-push-role")!;
     expect(push.statements).toContainEqual(
-      expect.objectContaining({ Action: ["kms:GenerateDataKey"], Resource: [key], Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com" } } }),
+      expect.objectContaining({
+        Action: ["kms:GenerateDataKey"],
+        Resource: [key],
+        Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com" } },
+      }),
     );
   });
 });

@@ -25,7 +25,9 @@ describe("batch.runTimeoutMinutes against the schedule period", () => {
     expect(problems({ batch: { schedule: "rate(3 hours)", runTimeoutMinutes: 180 } })).toMatch(
       /batch\.runTimeoutMinutes: received 180; allowed: less than the schedule's shortest period \(180 minutes for rate\(3 hours\)\) so runs never overlap/,
     );
-    expect(problems({ batch: { schedule: "cron(0 */2 * * ? *)", runTimeoutMinutes: 120 } })).toMatch(/received 120; allowed: less than the schedule's shortest period \(120 minutes/);
+    expect(problems({ batch: { schedule: "cron(0 */2 * * ? *)", runTimeoutMinutes: 120 } })).toMatch(
+      /received 120; allowed: less than the schedule's shortest period \(120 minutes/,
+    );
   });
 
   it("accepts a run timeout one minute shorter than the period", () => {
@@ -43,7 +45,9 @@ describe("batch.validationBytesScannedCutoff", () => {
 
   it.each([10_485_759, 0, 1.5e7 + 0.5])("rejects %p, naming the field, the value and the range", (value) => {
     expect(problems({ batch: { validationBytesScannedCutoff: value } })).toMatch(
-      new RegExp(`batch\\.validationBytesScannedCutoff: received ${value}; allowed: an integer from 10485760 to \\d+ \\(bytes; Athena's minimum is 10 MB\\)`),
+      new RegExp(
+        `batch\\.validationBytesScannedCutoff: received ${value}; allowed: an integer from 10485760 to \\d+ \\(bytes; Athena's minimum is 10 MB\\)`,
+      ),
     );
   });
 

@@ -125,11 +125,15 @@ describe("configuration validation", () => {
       defaults: { namePrefix: "acme", region: "eu-west-1", stream: { shardCount: undefined } },
       environments: { test: {} },
     };
-    expect(() => loadConfig(file, "test")).toThrow(/stream\.shardCount: received nothing \(unset\); allowed: an integer from 1 to 10000 when stream\.mode is PROVISIONED/);
+    expect(() => loadConfig(file, "test")).toThrow(
+      /stream\.shardCount: received nothing \(unset\); allowed: an integer from 1 to 10000 when stream\.mode is PROVISIONED/,
+    );
   });
 
   it("rejects a shard count of zero", () => {
-    expect(problemsFor({ stream: { shardCount: 0 } }).message).toMatch(/stream\.shardCount: received 0; allowed: an integer from 1 to 10000/);
+    expect(problemsFor({ stream: { shardCount: 0 } }).message).toMatch(
+      /stream\.shardCount: received 0; allowed: an integer from 1 to 10000/,
+    );
   });
 
   it("rejects a buffer below 64 MiB while Parquet conversion is on", () => {
@@ -143,7 +147,9 @@ describe("configuration validation", () => {
   });
 
   it("rejects a buffer above 128 MiB", () => {
-    expect(problemsFor({ delivery: { bufferSizeMiB: 129 } }).message).toMatch(/delivery\.bufferSizeMiB: received 129; allowed: an integer from 64 to 128/);
+    expect(problemsFor({ delivery: { bufferSizeMiB: 129 } }).message).toMatch(
+      /delivery\.bufferSizeMiB: received 129; allowed: an integer from 64 to 128/,
+    );
   });
 
   it.each([-1, 901])("rejects a buffer interval of %p s", (seconds) => {
@@ -153,9 +159,9 @@ describe("configuration validation", () => {
   });
 
   it("requires at least 60 s of buffering with event-time (dynamic) partitioning", () => {
-    expect(
-      problemsFor({ delivery: { bufferIntervalSeconds: 0 }, partitioning: { partitionTime: "event" } }).message,
-    ).toMatch(/delivery\.bufferIntervalSeconds: received 0; allowed: an integer from 60 to 900.*dynamic partitioning/);
+    expect(problemsFor({ delivery: { bufferIntervalSeconds: 0 }, partitioning: { partitionTime: "event" } }).message).toMatch(
+      /delivery\.bufferIntervalSeconds: received 0; allowed: an integer from 60 to 900.*dynamic partitioning/,
+    );
   });
 
   it.each([0.1, 3.5])("rejects a processor buffer of %p MB", (mb) => {
@@ -208,15 +214,21 @@ describe("configuration validation", () => {
   });
 
   it("rejects a Glue database name with hyphens", () => {
-    expect(problemsFor({ names: { database: "my-db" } }).message).toMatch(/names\.database: received "my-db"; allowed: a Glue database name/);
+    expect(problemsFor({ names: { database: "my-db" } }).message).toMatch(
+      /names\.database: received "my-db"; allowed: a Glue database name/,
+    );
   });
 
   it("rejects an upper-case Glue table name", () => {
-    expect(problemsFor({ catalog: { tableName: "Events" } }).message).toMatch(/catalog\.tableName: received "Events"; allowed: a Glue table name/);
+    expect(problemsFor({ catalog: { tableName: "Events" } }).message).toMatch(
+      /catalog\.tableName: received "Events"; allowed: a Glue table name/,
+    );
   });
 
   it("rejects an Athena workgroup name with a slash", () => {
-    expect(problemsFor({ names: { workgroup: "team/lake" } }).message).toMatch(/names\.workgroup: received "team\/lake"; allowed: an? Athena workgroup name/);
+    expect(problemsFor({ names: { workgroup: "team/lake" } }).message).toMatch(
+      /names\.workgroup: received "team\/lake"; allowed: an? Athena workgroup name/,
+    );
   });
 
   it("rejects a Lambda function name with dots", () => {
@@ -227,7 +239,9 @@ describe("configuration validation", () => {
 
   it("rejects an unsupported Glue type, naming the allowed ones", () => {
     const schema = schemaWith([...validColumns, { name: "tags", type: "varchar(10)", required: false }]);
-    expect(problemsFor({ schema }).message).toMatch(/schema\.columns\.2\.type: received "varchar\(10\)"; allowed: string, boolean, .*decimal\(p,s\)/);
+    expect(problemsFor({ schema }).message).toMatch(
+      /schema\.columns\.2\.type: received "varchar\(10\)"; allowed: string, boolean, .*decimal\(p,s\)/,
+    );
   });
 
   it("rejects decimal precision above 38", () => {
@@ -237,17 +251,23 @@ describe("configuration validation", () => {
 
   it("rejects an upper-case column name and suggests the lower-case one", () => {
     const schema = schemaWith([...validColumns, { name: "UserId", type: "string", required: false }]);
-    expect(problemsFor({ schema }).message).toMatch(/schema\.columns\.2\.name: received "UserId"; allowed: a lower-case name.*rename it to "userid"/);
+    expect(problemsFor({ schema }).message).toMatch(
+      /schema\.columns\.2\.name: received "UserId"; allowed: a lower-case name.*rename it to "userid"/,
+    );
   });
 
   it("rejects duplicate column names", () => {
     const schema = schemaWith([...validColumns, { name: "event_id", type: "string", required: false }]);
-    expect(problemsFor({ schema }).message).toMatch(/schema\.columns\.2\.name: received "event_id"; allowed: a name used by no other column/);
+    expect(problemsFor({ schema }).message).toMatch(
+      /schema\.columns\.2\.name: received "event_id"; allowed: a name used by no other column/,
+    );
   });
 
   it.each(["year", "hour", "day"])("rejects a column named like the partition key %p", (name) => {
     const schema = schemaWith([...validColumns, { name, type: "string", required: false }]);
-    expect(problemsFor({ schema }).message).toMatch(new RegExp(`schema\\.columns\\.2\\.name: received "${name}"; allowed: a name other than the partition keys year, month, day, hour`));
+    expect(problemsFor({ schema }).message).toMatch(
+      new RegExp(`schema\\.columns\\.2\\.name: received "${name}"; allowed: a name other than the partition keys year, month, day, hour`),
+    );
   });
 
   it("rejects a column named date only when date is the day key", () => {
@@ -258,12 +278,16 @@ describe("configuration validation", () => {
 
   it("rejects an event-time column that is not a timestamp", () => {
     const schema = schemaWith(validColumns, "event_id");
-    expect(problemsFor({ schema }).message).toMatch(/schema\.eventTimeColumn: received "event_id"; allowed: a column of type timestamp \(it is string\)/);
+    expect(problemsFor({ schema }).message).toMatch(
+      /schema\.eventTimeColumn: received "event_id"; allowed: a column of type timestamp \(it is string\)/,
+    );
   });
 
   it("rejects an event-time column that does not exist", () => {
     const schema = schemaWith(validColumns, "ts");
-    expect(problemsFor({ schema }).message).toMatch(/schema\.eventTimeColumn: received "ts"; allowed: the name of a timestamp column in schema\.columns \(event_id, event_time\)/);
+    expect(problemsFor({ schema }).message).toMatch(
+      /schema\.eventTimeColumn: received "ts"; allowed: the name of a timestamp column in schema\.columns \(event_id, event_time\)/,
+    );
   });
 
   it("rejects an optional event-time column", () => {
@@ -294,7 +318,9 @@ describe("configuration validation", () => {
   });
 
   it("rejects a log retention CloudWatch does not offer", () => {
-    expect(problemsFor({ logs: { retentionDays: 10 } }).message).toMatch(/logs\.retentionDays: received 10; allowed: one of 1, 3, 5, 7, 14, 30/);
+    expect(problemsFor({ logs: { retentionDays: 10 } }).message).toMatch(
+      /logs\.retentionDays: received 10; allowed: one of 1, 3, 5, 7, 14, 30/,
+    );
   });
 
   it("rejects a misspelled field", () => {
@@ -302,11 +328,15 @@ describe("configuration validation", () => {
   });
 
   it("rejects a value of the wrong type", () => {
-    expect(problemsFor({ stream: { retentionHours: "168" as never } }).message).toMatch(/stream\.retentionHours: received "168"; allowed: a value of type number/);
+    expect(problemsFor({ stream: { retentionHours: "168" as never } }).message).toMatch(
+      /stream\.retentionHours: received "168"; allowed: a value of type number/,
+    );
   });
 
   it("rejects an unknown stream mode", () => {
-    expect(problemsFor({ stream: { mode: "AUTO" as never } }).message).toMatch(/stream\.mode: received "AUTO"; allowed: one of "PROVISIONED", "ON_DEMAND"/);
+    expect(problemsFor({ stream: { mode: "AUTO" as never } }).message).toMatch(
+      /stream\.mode: received "AUTO"; allowed: one of "PROVISIONED", "ON_DEMAND"/,
+    );
   });
 
   it("rejects a KMS key from another region", () => {
@@ -335,7 +365,9 @@ describe("configuration validation", () => {
   });
 
   it("rejects a malformed KMS key ARN", () => {
-    expect(problemsFor({ stream: { kmsKeyArn: "my-key" } }).message).toMatch(/stream\.kmsKeyArn: received "my-key"; allowed: a KMS key ARN/);
+    expect(problemsFor({ stream: { kmsKeyArn: "my-key" } }).message).toMatch(
+      /stream\.kmsKeyArn: received "my-key"; allowed: a KMS key ARN/,
+    );
   });
 
   it("rejects a drop rule on an unknown column", () => {
@@ -345,7 +377,9 @@ describe("configuration validation", () => {
   });
 
   it("rejects a transform timeout beyond Firehose's 5 minutes", () => {
-    expect(problemsFor({ transform: { timeoutSeconds: 301 } }).message).toMatch(/transform\.timeoutSeconds: received 301; allowed: an integer from 1 to 300/);
+    expect(problemsFor({ transform: { timeoutSeconds: 301 } }).message).toMatch(
+      /transform\.timeoutSeconds: received 301; allowed: an integer from 1 to 300/,
+    );
   });
 
   it("rejects an invalid environment name", () => {
@@ -377,21 +411,31 @@ describe("batch configuration validation", () => {
   });
 
   it("measures the shortest gap of a cron schedule with several runs a day", () => {
-    expect(problemsFor({ batch: { schedule: "cron(0 1,2 * * ? *)", runTimeoutMinutes: 80 } }).message).toMatch(/shortest period \(60 minutes/);
-    expect(loadConfig(fileWith({ batch: { schedule: "cron(0 6,18 * * ? *)", runTimeoutMinutes: 120 } }), "test").batch.schedule).toBe("cron(0 6,18 * * ? *)");
+    expect(problemsFor({ batch: { schedule: "cron(0 1,2 * * ? *)", runTimeoutMinutes: 80 } }).message).toMatch(
+      /shortest period \(60 minutes/,
+    );
+    expect(loadConfig(fileWith({ batch: { schedule: "cron(0 6,18 * * ? *)", runTimeoutMinutes: 120 } }), "test").batch.schedule).toBe(
+      "cron(0 6,18 * * ? *)",
+    );
   });
 
   it("rejects a run timeout too short for the workflow's waiting loops, naming their budgets", () => {
     const message = problemsFor({ batch: { runTimeoutMinutes: 30 } }).message;
-    expect(message).toMatch(/batch\.runTimeoutMinutes: received 30; allowed: an integer from 72 to 1440 \(minutes; the minimum covers delivery 480 s, crawler 1800 s, 2 validation retries of 120 s and 30 min for extract and push\)/);
+    expect(message).toMatch(
+      /batch\.runTimeoutMinutes: received 30; allowed: an integer from 72 to 1440 \(minutes; the minimum covers delivery 480 s, crawler 1800 s, 2 validation retries of 120 s and 30 min for extract and push\)/,
+    );
   });
 
   it("raises the minimum run timeout with longer delivery buffering", () => {
-    expect(problemsFor({ delivery: { bufferIntervalSeconds: 900 }, batch: { runTimeoutMinutes: 72 } }).message).toMatch(/allowed: an integer from 82 to 1440/);
+    expect(problemsFor({ delivery: { bufferIntervalSeconds: 900 }, batch: { runTimeoutMinutes: 72 } }).message).toMatch(
+      /allowed: an integer from 82 to 1440/,
+    );
   });
 
   it("rejects an event id column that is not a string column of the schema", () => {
-    expect(problemsFor({ batch: { eventIdColumn: "duration_ms" } }).message).toMatch(/batch\.eventIdColumn: received "duration_ms"; allowed: a string column of the schema/);
+    expect(problemsFor({ batch: { eventIdColumn: "duration_ms" } }).message).toMatch(
+      /batch\.eventIdColumn: received "duration_ms"; allowed: a string column of the schema/,
+    );
   });
 
   it("reserves the batch_id column for the workflow", () => {
@@ -405,7 +449,9 @@ describe("batch configuration validation", () => {
   });
 
   it("rejects an unknown time zone", () => {
-    expect(problemsFor({ batch: { scheduleTimezone: "Mars/Olympus" } }).message).toMatch(/batch\.scheduleTimezone: received "Mars\/Olympus"; allowed: an IANA time zone/);
+    expect(problemsFor({ batch: { scheduleTimezone: "Mars/Olympus" } }).message).toMatch(
+      /batch\.scheduleTimezone: received "Mars\/Olympus"; allowed: an IANA time zone/,
+    );
   });
 
   // The alarm compares the average of DeliveryToS3.Success (0–1) with LessThanThreshold: 0 could never fire.
@@ -420,11 +466,15 @@ describe("batch configuration validation", () => {
   });
 
   it.each([-0.1, 1.01])("rejects monitoring.deliverySuccessMin %p", (share) => {
-    expect(problemsFor({ monitoring: { deliverySuccessMin: share } }).message).toMatch(/monitoring\.deliverySuccessMin: received -?[\d.]+; allowed: a number greater than 0 and at most 1/);
+    expect(problemsFor({ monitoring: { deliverySuccessMin: share } }).message).toMatch(
+      /monitoring\.deliverySuccessMin: received -?[\d.]+; allowed: a number greater than 0 and at most 1/,
+    );
   });
 
   it.each([0, 289])("rejects monitoring.throttlePeriods %p (CloudWatch caps period × evaluation periods at one day)", (periods) => {
-    expect(problemsFor({ monitoring: { throttlePeriods: periods } }).message).toMatch(/monitoring\.throttlePeriods: received \d+; allowed: an integer from 1 to 288/);
+    expect(problemsFor({ monitoring: { throttlePeriods: periods } }).message).toMatch(
+      /monitoring\.throttlePeriods: received \d+; allowed: an integer from 1 to 288/,
+    );
   });
 
   it("rejects a malformed notification email", () => {
@@ -432,7 +482,9 @@ describe("batch configuration validation", () => {
   });
 
   it("rejects a chunk size outside 100–100000 records", () => {
-    expect(problemsFor({ batch: { recordsPerChunk: 10 } }).message).toMatch(/batch\.recordsPerChunk: received 10; allowed: an integer from 100 to 100000/);
+    expect(problemsFor({ batch: { recordsPerChunk: 10 } }).message).toMatch(
+      /batch\.recordsPerChunk: received 10; allowed: an integer from 100 to 100000/,
+    );
   });
 
   it("rejects a partition key field that is not a column", () => {
@@ -462,15 +514,20 @@ describe("Terraform Cloud backend choice", () => {
   });
 
   it("rejects a workspace pattern that yields an invalid name", () => {
-    expect(problemsFor({ terraformCloud: { workspace: "lake {env}" } }).message).toMatch(/terraformCloud\.workspace: received "lake \{env\}"/);
+    expect(problemsFor({ terraformCloud: { workspace: "lake {env}" } }).message).toMatch(
+      /terraformCloud\.workspace: received "lake \{env\}"/,
+    );
   });
 });
 
 describe("cron expressions", () => {
-  it.each(["cron(10 * * * ? *)", "cron(0/15 8-17 ? * MON-FRI *)", "cron(0 12 1 JAN,JUL ? 2027)", "cron(0 0 L * ? *)", "cron(0 9 ? * 2#1 *)"])(
-    "accepts %p",
-    (expression) => expect(cronProblem(expression)).toBeUndefined(),
-  );
+  it.each([
+    "cron(10 * * * ? *)",
+    "cron(0/15 8-17 ? * MON-FRI *)",
+    "cron(0 12 1 JAN,JUL ? 2027)",
+    "cron(0 0 L * ? *)",
+    "cron(0 9 ? * 2#1 *)",
+  ])("accepts %p", (expression) => expect(cronProblem(expression)).toBeUndefined());
 });
 
 describe("the schema as the single source", () => {

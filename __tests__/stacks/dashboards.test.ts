@@ -116,7 +116,9 @@ describe("DashboardsStage data source", () => {
 describe("DashboardsStage data set", () => {
   it("reads the Glue table through the data source", () => {
     const table = s.only("aws_quicksight_data_set").physical_table_map[0].relational_table;
-    expect(referencedAddress(table.data_source_arn)).toBe(`aws_quicksight_data_source.${Object.keys(s.tf.resource.aws_quicksight_data_source!)[0]}`);
+    expect(referencedAddress(table.data_source_arn)).toBe(
+      `aws_quicksight_data_source.${Object.keys(s.tf.resource.aws_quicksight_data_source!)[0]}`,
+    );
     expect(table).toMatchObject({ catalog: "AwsDataCatalog", schema: "acme_test_lake", name: "events" });
   });
 
@@ -178,7 +180,9 @@ describe("DashboardsStage data set", () => {
 describe("DashboardsStage analysis", () => {
   it("declares the data set by its ARN", () => {
     const [declaration] = definition().data_set_identifiers_declarations;
-    expect(referencedAddress(declaration.data_set_arn)).toBe(`aws_quicksight_data_set.${Object.keys(s.tf.resource.aws_quicksight_data_set!)[0]}`);
+    expect(referencedAddress(declaration.data_set_arn)).toBe(
+      `aws_quicksight_data_set.${Object.keys(s.tf.resource.aws_quicksight_data_set!)[0]}`,
+    );
   });
 
   it("has exactly the three starting visuals, each placed in the layout", () => {
@@ -191,10 +195,20 @@ describe("DashboardsStage analysis", () => {
   it("charts events per hour: the event time at HOUR granularity against a count of events", () => {
     const wells = visualOfKind("line_chart_visual").chart_configuration.field_wells.line_chart_aggregated_field_wells;
     expect(wells.category).toEqual([
-      { date_dimension_field: expect.objectContaining({ column: { data_set_identifier: "events", column_name: "event_time" }, date_granularity: "HOUR" }) },
+      {
+        date_dimension_field: expect.objectContaining({
+          column: { data_set_identifier: "events", column_name: "event_time" },
+          date_granularity: "HOUR",
+        }),
+      },
     ]);
     expect(wells.values).toEqual([
-      { date_measure_field: expect.objectContaining({ column: { data_set_identifier: "events", column_name: "event_time" }, aggregation_function: "COUNT" }) },
+      {
+        date_measure_field: expect.objectContaining({
+          column: { data_set_identifier: "events", column_name: "event_time" },
+          aggregation_function: "COUNT",
+        }),
+      },
     ]);
   });
 
@@ -208,7 +222,9 @@ describe("DashboardsStage analysis", () => {
 
   it("falls back to the first string column when the schema has no event_type", () => {
     const bar = visualOfKind("bar_chart_visual", synthDashboards({ schema: withoutColumn("event_type") }));
-    expect(bar.chart_configuration.field_wells.bar_chart_aggregated_field_wells.category[0].categorical_dimension_field.column.column_name).toBe("event_id");
+    expect(
+      bar.chart_configuration.field_wells.bar_chart_aggregated_field_wells.category[0].categorical_dimension_field.column.column_name,
+    ).toBe("event_id");
     expect(bar.title.format_text.plain_text).toBe("Events by event_id");
   });
 
@@ -222,12 +238,16 @@ describe("DashboardsStage analysis", () => {
       ],
     };
     const bar = visualOfKind("bar_chart_visual", synthDashboards({ schema }));
-    expect(bar.chart_configuration.field_wells.bar_chart_aggregated_field_wells.category[0].categorical_dimension_field.column.column_name).toBe("country");
+    expect(
+      bar.chart_configuration.field_wells.bar_chart_aggregated_field_wells.category[0].categorical_dimension_field.column.column_name,
+    ).toBe("country");
   });
 
   it("groups by an explicit breakdownColumn over event_type", () => {
     const bar = visualOfKind("bar_chart_visual", synthDashboards({ breakdownColumn: "event_id" }));
-    expect(bar.chart_configuration.field_wells.bar_chart_aggregated_field_wells.category[0].categorical_dimension_field.column.column_name).toBe("event_id");
+    expect(
+      bar.chart_configuration.field_wells.bar_chart_aggregated_field_wells.category[0].categorical_dimension_field.column.column_name,
+    ).toBe("event_id");
   });
 
   it("counts rows with a NULL in any required column in a KPI, as a calculated field", () => {
@@ -285,11 +305,15 @@ describe("DashboardsStage validation", () => {
   });
 
   it("rejects a principal that is not a QuickSight user or group ARN", () => {
-    expect(() => synthDashboards({ principalArn: "arn:aws:iam::123456789012:user/analyst" })).toThrow(/principalArn must be arn:aws:quicksight:/);
+    expect(() => synthDashboards({ principalArn: "arn:aws:iam::123456789012:user/analyst" })).toThrow(
+      /principalArn must be arn:aws:quicksight:/,
+    );
   });
 
   it("rejects a breakdownColumn that is not a string column", () => {
-    expect(() => synthDashboards({ breakdownColumn: "duration_ms" })).toThrow(/breakdownColumn must be a string column of the schema .*got "duration_ms"/);
+    expect(() => synthDashboards({ breakdownColumn: "duration_ms" })).toThrow(
+      /breakdownColumn must be a string column of the schema .*got "duration_ms"/,
+    );
   });
 
   it("asks for a breakdownColumn when the schema has no string column", () => {
@@ -303,7 +327,9 @@ describe("DashboardsStage validation", () => {
   });
 
   it("reports every problem at once", () => {
-    expect(() => synthDashboards({ namePrefix: "acme test", importMode: "LIVE" as never })).toThrow(/namePrefix must be .*; importMode must be one of SPICE, DIRECT_QUERY, got "LIVE"/);
+    expect(() => synthDashboards({ namePrefix: "acme test", importMode: "LIVE" as never })).toThrow(
+      /namePrefix must be .*; importMode must be one of SPICE, DIRECT_QUERY, got "LIVE"/,
+    );
   });
 });
 
@@ -329,7 +355,9 @@ describe("QuickSight in the pipeline stack", () => {
   it("binds the data source to the pipeline's workgroup and the data set to its table when enabled", () => {
     const stack = synthPipeline({ quicksight: { enabled: true, principalArn } });
     const source = stack.only("aws_quicksight_data_source");
-    expect(referencedAddress(source.parameters.athena.work_group)).toBe(addressWhere(stack, "aws_athena_workgroup", (w) => w.name === "acme-test"));
+    expect(referencedAddress(source.parameters.athena.work_group)).toBe(
+      addressWhere(stack, "aws_athena_workgroup", (w) => w.name === "acme-test"),
+    );
     const table = stack.only("aws_quicksight_data_set").physical_table_map[0].relational_table;
     expect(referencedAddress(table.name)).toBe(eventsTableAddress(stack));
   });
@@ -339,7 +367,9 @@ describe("QuickSight in the pipeline stack", () => {
   });
 
   it("rejects a principal that is not a QuickSight user or group ARN", () => {
-    expect(() => synthPipeline({ quicksight: { enabled: true, principalArn: "analyst" } })).toThrow(/quicksight\.principalArn: received "analyst"/);
+    expect(() => synthPipeline({ quicksight: { enabled: true, principalArn: "analyst" } })).toThrow(
+      /quicksight\.principalArn: received "analyst"/,
+    );
   });
 });
 
@@ -354,16 +384,24 @@ describe("QuickSight's service role", () => {
   const grantOf = (stack: Synthesized) => {
     const policies = stack.resources("aws_iam_role_policy").filter((p) => !String(p.role).includes("${"));
     expect(policies).toHaveLength(1);
-    return { role: policies[0]!.role as string, statements: JSON.parse(policies[0]!.policy).Statement as { Sid: string; Action: string[]; Resource: string[]; Condition?: unknown }[] };
+    return {
+      role: policies[0]!.role as string,
+      statements: JSON.parse(policies[0]!.policy).Statement as { Sid: string; Action: string[]; Resource: string[]; Condition?: unknown }[],
+    };
   };
   const plain = synthPipeline({ quicksight: { enabled: true, principalArn } });
   const cmk = synthPipeline({ quicksight: { enabled: true, principalArn }, security: { encryption: "customer-managed" } });
   const lake = `\${${addressWhere(plain, "aws_s3_bucket", (b) => /lake/.test(b.bucket ?? b.bucket_prefix ?? ""))}.arn}`;
   const results = `\${${addressWhere(plain, "aws_s3_bucket", (b) => /results/.test(b.bucket ?? b.bucket_prefix ?? ""))}.arn}`;
-  const allowed = (statements: ReturnType<typeof grantOf>["statements"], action: string) => statements.filter((st) => st.Action.includes(action)).flatMap((st) => st.Resource);
+  const allowed = (statements: ReturnType<typeof grantOf>["statements"], action: string) =>
+    statements.filter((st) => st.Action.includes(action)).flatMap((st) => st.Resource);
 
   it("gets no grant while QuickSight is off", () => {
-    expect(synthPipeline().resources("aws_iam_role_policy").filter((p) => !String(p.role).includes("${"))).toEqual([]);
+    expect(
+      synthPipeline()
+        .resources("aws_iam_role_policy")
+        .filter((p) => !String(p.role).includes("${")),
+    ).toEqual([]);
   });
 
   it("is the existing role named by quicksight.serviceRoleName, aws-quicksight-service-role-v0 by default, attached by name", () => {
@@ -384,7 +422,11 @@ describe("QuickSight's service role", () => {
   });
 
   it("uses the customer-managed key only through S3, and only with that option", () => {
-    expect(grantOf(plain).statements.flatMap((st) => st.Action).filter((a) => a.startsWith("kms:"))).toEqual([]);
+    expect(
+      grantOf(plain)
+        .statements.flatMap((st) => st.Action)
+        .filter((a) => a.startsWith("kms:")),
+    ).toEqual([]);
     const kms = grantOf(cmk).statements.filter((st) => st.Action.some((a) => a.startsWith("kms:")));
     expect(kms).toEqual([
       {

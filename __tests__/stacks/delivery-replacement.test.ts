@@ -44,13 +44,19 @@ describe("warning when a synth replaces the delivery stream", () => {
   });
 
   it("warns when event-time partitions are switched off again", () => {
-    expect(replacementWarnings(testConfig(), previousOf({ partitioning: { partitionTime: "event" } }))[0]).toMatch(/\("event" → "arrival"\)/);
+    expect(replacementWarnings(testConfig(), previousOf({ partitioning: { partitionTime: "event" } }))[0]).toMatch(
+      /\("event" → "arrival"\)/,
+    );
   });
 
   // kinesis_source_configuration and name are ForceNew (delivery_stream.go).
   it("warns when the source stream or the delivery stream is renamed", () => {
-    expect(replacementWarnings(testConfig({ names: { stream: "clicks" } }), previousOf())[0]).toMatch(/source stream changes \(acme-test-events → clicks/);
-    expect(replacementWarnings(testConfig({ names: { deliveryStream: "to-lake" } }), previousOf())[0]).toMatch(/name changes \(acme-test-delivery → to-lake\)/);
+    expect(replacementWarnings(testConfig({ names: { stream: "clicks" } }), previousOf())[0]).toMatch(
+      /source stream changes \(acme-test-events → clicks/,
+    );
+    expect(replacementWarnings(testConfig({ names: { deliveryStream: "to-lake" } }), previousOf())[0]).toMatch(
+      /name changes \(acme-test-delivery → to-lake\)/,
+    );
   });
 
   it("stays quiet for changes Firehose applies in place, and without a previous synth", () => {
@@ -80,7 +86,9 @@ describe("warning when environments partition differently", () => {
   it("warns every environment that promoting the other's partitionTime replaces its delivery stream", () => {
     const warnings = divergenceWarnings(loadAllConfigs(file("event", "arrival"), {}));
     expect(warnings.map((w) => w.environment)).toEqual(["dev", "prod"]);
-    expect(warnings[1]!.warning).toMatch(/partitioning\.partitionTime is "arrival" here but differs in dev \("event"\): changing it here replaces this environment's delivery stream/);
+    expect(warnings[1]!.warning).toMatch(
+      /partitioning\.partitionTime is "arrival" here but differs in dev \("event"\): changing it here replaces this environment's delivery stream/,
+    );
   });
 
   it("says nothing when every environment partitions the same way", () => {

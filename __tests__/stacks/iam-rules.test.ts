@@ -50,7 +50,9 @@ const RULE_CASES: Readonly<Record<string, { readonly bad: StatementJson; readonl
 };
 
 const cases = STATEMENT_RULES.map((rule) => ({ ...rule, ...RULE_CASES[rule.id]! }));
-const trust = (statement: Record<string, unknown>): DocumentJson => ({ Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", ...statement }] });
+const trust = (statement: Record<string, unknown>): DocumentJson => ({
+  Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", ...statement }],
+});
 
 describe("the §2.8 statement rules", () => {
   it("every rule has a violating and a compliant case", () => {
@@ -74,12 +76,15 @@ describe("the §2.8 statement rules", () => {
     expect(STATEMENT_RULES[1]!.check({ Effect: "Allow", Action: ["s3:GetObject"], NotResource: "arn:aws:s3:::b/x" })).not.toEqual([]);
   });
 
-  it.each(["arn:aws:s3:::*", "arn:aws:s3:::bucket*", "arn:aws:logs:eu-west-1:123456789012:log-group:*", "arn:aws:glue:eu-west-1:*:table/db/t", "arn:aws:s3:::b/*/x"])(
-    "IAM3 rejects the misplaced wildcard in %s",
-    (resource) => {
-      expect(misplacedWildcard(resource)).toBeDefined();
-    },
-  );
+  it.each([
+    "arn:aws:s3:::*",
+    "arn:aws:s3:::bucket*",
+    "arn:aws:logs:eu-west-1:123456789012:log-group:*",
+    "arn:aws:glue:eu-west-1:*:table/db/t",
+    "arn:aws:s3:::b/*/x",
+  ])("IAM3 rejects the misplaced wildcard in %s", (resource) => {
+    expect(misplacedWildcard(resource)).toBeDefined();
+  });
 
   it.each([
     "arn:aws:s3:::b/data/*",
@@ -92,8 +97,14 @@ describe("the §2.8 statement rules", () => {
   });
 
   it("IAM3 reads references as names: a wildcard beside them is still judged", () => {
-    expect(misplacedWildcard("arn:${data.aws_partition.p.partition}:logs:eu-west-1:${data.aws_caller_identity.a.account_id}:log-group:/aws/lambda/fn:*")).toBeUndefined();
-    expect(misplacedWildcard("arn:${data.aws_partition.p.partition}:logs:*:${data.aws_caller_identity.a.account_id}:log-group:x")).toBeDefined();
+    expect(
+      misplacedWildcard(
+        "arn:${data.aws_partition.p.partition}:logs:eu-west-1:${data.aws_caller_identity.a.account_id}:log-group:/aws/lambda/fn:*",
+      ),
+    ).toBeUndefined();
+    expect(
+      misplacedWildcard("arn:${data.aws_partition.p.partition}:logs:*:${data.aws_caller_identity.a.account_id}:log-group:x"),
+    ).toBeDefined();
     expect(misplacedWildcard("${aws_s3_bucket.b.arn}/data/*")).toBeUndefined();
   });
 
@@ -122,8 +133,14 @@ describe("the §2.8 trust rule (IAM8)", () => {
     ["AWS *", { Principal: { AWS: "*" } }],
     ["two services", { Principal: { Service: ["lambda.amazonaws.com", "glue.amazonaws.com"] } }],
     ["Firehose without sts:ExternalId", { Principal: { Service: "firehose.amazonaws.com" } }],
-    ["Glue with a guard Glue does not send", { Principal: { Service: "glue.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": "1" } } }],
-    ["Step Functions guarded by a list", { Principal: { Service: "states.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": ["1"] } } }],
+    [
+      "Glue with a guard Glue does not send",
+      { Principal: { Service: "glue.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": "1" } } },
+    ],
+    [
+      "Step Functions guarded by a list",
+      { Principal: { Service: "states.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": ["1"] } } },
+    ],
     ["another action", { Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:TagSession" }],
   ])("rejects %s", (_name, statement) => {
     expect(trustProblems(trust(statement))).not.toEqual([]);
@@ -135,9 +152,14 @@ describe("the §2.8 trust rule (IAM8)", () => {
   });
 
   it("checks an expected service, guard and account when given", () => {
-    const firehose = trust({ Principal: { Service: "firehose.amazonaws.com" }, Condition: { StringEquals: { "sts:ExternalId": "123456789012" } } });
+    const firehose = trust({
+      Principal: { Service: "firehose.amazonaws.com" },
+      Condition: { StringEquals: { "sts:ExternalId": "123456789012" } },
+    });
     expect(trustProblems(firehose, { service: "firehose.amazonaws.com", guard: "sts:ExternalId", account: "123456789012" })).toEqual([]);
-    expect(trustProblems(firehose, { service: "firehose.amazonaws.com", guard: "sts:ExternalId", account: "210987654321" })).not.toEqual([]);
+    expect(trustProblems(firehose, { service: "firehose.amazonaws.com", guard: "sts:ExternalId", account: "210987654321" })).not.toEqual(
+      [],
+    );
     expect(trustProblems(firehose, { service: "lambda.amazonaws.com" })).not.toEqual([]);
     expect(trustPolicyViolations(firehose, { service: "lambda.amazonaws.com" })[0]).toMatchObject({ rule: "IAM8", statement: "trust" });
   });
@@ -148,7 +170,10 @@ describe("the IAM rules aspect", () => {
 
   it("sees every role and policy of the shipped stack as literal JSON, so none is skipped", () => {
     const s = new PipelineStack(Testing.app(), "acme-test", {
-      config: testConfig({ security: { encryption: "customer-managed" }, quicksight: { enabled: true, principalArn: "arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst" } }),
+      config: testConfig({
+        security: { encryption: "customer-managed" },
+        quicksight: { enabled: true, principalArn: "arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst" },
+      }),
     });
     const documents = iamDocuments(s);
     expect(documents.filter((d) => d.kind === "trust").length).toBeGreaterThanOrEqual(9);
@@ -165,7 +190,11 @@ describe("the IAM rules aspect", () => {
 
   it("fails synth naming the rule, the resource and the statement of a broken policy", () => {
     const s = stack();
-    new IamRolePolicy(s, "too-wide", { name: "too-wide", role: "some-role", policy: JSON.stringify({ Statement: [{ Sid: "ReadEverything", ...RULE_CASES.IAM2!.bad }] }) });
+    new IamRolePolicy(s, "too-wide", {
+      name: "too-wide",
+      role: "some-role",
+      policy: JSON.stringify({ Statement: [{ Sid: "ReadEverything", ...RULE_CASES.IAM2!.bad }] }),
+    });
     expect(() => Testing.synth(s)).toThrow(/IAM2 acme-test\/too-wide \[ReadEverything\]: Resource "\*" for s3:GetObject/);
   });
 

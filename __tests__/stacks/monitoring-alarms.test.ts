@@ -57,7 +57,10 @@ describe("alarm specs (pure)", () => {
   });
 
   it("end with the alarm on crawler alerts the rule could not deliver", () => {
-    expect(alarmSpecs(INPUTS).at(-1)).toMatchObject({ id: "crawler-alert-undelivered", dimensions: { RuleName: "acme-test-crawler-failed" } });
+    expect(alarmSpecs(INPUTS).at(-1)).toMatchObject({
+      id: "crawler-alert-undelivered",
+      dimensions: { RuleName: "acme-test-crawler-failed" },
+    });
   });
 
   it("default the freshness threshold to twice both buffer intervals", () => {

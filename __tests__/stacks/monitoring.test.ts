@@ -11,7 +11,13 @@ import { addressOf, synthPipeline, Synthesized, wrap } from "../support/synth";
 
 const ctx: AwsContext = { accountId: "123456789012", partition: "aws", region: "eu-west-1" };
 const STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:acme-test-batch";
-const FUNCTIONS = ["acme-test-transform", "acme-test-batch-extract", "acme-test-batch-push", "acme-test-batch-delivery-check", "acme-test-batch-finalize"];
+const FUNCTIONS = [
+  "acme-test-transform",
+  "acme-test-batch-extract",
+  "acme-test-batch-push",
+  "acme-test-batch-delivery-check",
+  "acme-test-batch-finalize",
+];
 const TOPIC = "${aws_sns_topic.alerts.arn}";
 
 type PropOverrides = Partial<Omit<MonitoringStageProps, "alerts" | "settings">>;
@@ -65,15 +71,18 @@ describe("alarms", () => {
     ["ExecutionThrottled", "AWS/States", { StateMachineArn: STATE_MACHINE_ARN }, "Sum", "GreaterThanThreshold"],
     ["ApproximateNumberOfMessagesVisible", "AWS/SQS", { QueueName: "acme-test-batch-schedule-dlq" }, "Maximum", "GreaterThanThreshold"],
     ["FailedInvocations", "AWS/Events", { RuleName: "acme-test-crawler-failed" }, "Sum", "GreaterThanThreshold"],
-  ])("has one %s alarm in %s on its resource with the right statistic and comparison", (metric, namespace, dimensions, statistic, comparison) => {
-    expect(alarmOf(metric)).toMatchObject({
-      namespace,
-      dimensions,
-      statistic,
-      comparison_operator: comparison,
-      period: 300,
-    });
-  });
+  ])(
+    "has one %s alarm in %s on its resource with the right statistic and comparison",
+    (metric, namespace, dimensions, statistic, comparison) => {
+      expect(alarmOf(metric)).toMatchObject({
+        namespace,
+        dimensions,
+        statistic,
+        comparison_operator: comparison,
+        period: 300,
+      });
+    },
+  );
 
   // With dynamic partitioning, AWS/Firehose publishes PartitionCountExceeded ("1 or 0 based on whether the
   // partition count limit is breached"; there is no ActivePartitionsLimitExceeded metric), and records
@@ -100,8 +109,12 @@ describe("alarms", () => {
   it("gets the partition alarm in the pipeline exactly when partitions come from event time", () => {
     expect(alarmsOf("PartitionCountExceeded", synthPipeline())).toHaveLength(0);
     const eventTime = synthPipeline({ partitioning: { partitionTime: "event" } });
-    expect(alarmOf("PartitionCountExceeded", eventTime).dimensions).toEqual({ DeliveryStreamName: eventTime.only("aws_kinesis_firehose_delivery_stream").name });
-    expect(eventTime.only("aws_kinesis_firehose_delivery_stream").extended_s3_configuration.dynamic_partitioning_configuration).toMatchObject({ enabled: true });
+    expect(alarmOf("PartitionCountExceeded", eventTime).dimensions).toEqual({
+      DeliveryStreamName: eventTime.only("aws_kinesis_firehose_delivery_stream").name,
+    });
+    expect(
+      eventTime.only("aws_kinesis_firehose_delivery_stream").extended_s3_configuration.dynamic_partitioning_configuration,
+    ).toMatchObject({ enabled: true });
   });
 
   it("gives every alarm an explicit period, evaluation periods, threshold, missing-data rule and description", () => {
@@ -182,7 +195,10 @@ describe("alarms", () => {
   });
 
   it("has one Errors and one Throttles alarm per function", () => {
-    const dimensionOf = (metric: string) => alarmsOf(metric).filter((a) => a.namespace === "AWS/Lambda").map((a) => a.dimensions.FunctionName);
+    const dimensionOf = (metric: string) =>
+      alarmsOf(metric)
+        .filter((a) => a.namespace === "AWS/Lambda")
+        .map((a) => a.dimensions.FunctionName);
     expect(dimensionOf("Errors").sort()).toEqual([...FUNCTIONS].sort());
     expect(dimensionOf("Throttles").sort()).toEqual([...FUNCTIONS].sort());
   });
@@ -231,7 +247,9 @@ describe("alarms", () => {
   });
 
   it("rejects a transform that is not among the monitored functions", () => {
-    expect(() => synthMonitoring({}, { transformFunctionName: "other" })).toThrow(/MonitoringStage "monitoring": transformFunctionName must be one of functionNames, got "other"/);
+    expect(() => synthMonitoring({}, { transformFunctionName: "other" })).toThrow(
+      /MonitoringStage "monitoring": transformFunctionName must be one of functionNames, got "other"/,
+    );
   });
 
   it("rejects function names that are Terraform references", () => {
@@ -264,7 +282,9 @@ describe("alarms", () => {
   });
 
   it("rejects a state machine ARN without its name", () => {
-    expect(() => synthMonitoring({}, { stateMachineName: undefined })).toThrow(/stateMachineArn\/stateMachineName must be both set or both unset/);
+    expect(() => synthMonitoring({}, { stateMachineName: undefined })).toThrow(
+      /stateMachineArn\/stateMachineName must be both set or both unset/,
+    );
   });
 });
 
@@ -279,7 +299,11 @@ function matchesPattern(pattern: Record<string, unknown>, event: Record<string, 
       return values.some((value) => expected.some((allowed) => allowed === value));
     }
     if (typeof expected === "object" && expected !== null) {
-      return typeof actual === "object" && actual !== null && matchesPattern(expected as Record<string, unknown>, actual as Record<string, unknown>);
+      return (
+        typeof actual === "object" &&
+        actual !== null &&
+        matchesPattern(expected as Record<string, unknown>, actual as Record<string, unknown>)
+      );
     }
     throw new Error(`unsupported pattern value at ${key}: ${JSON.stringify(expected)}`);
   });
@@ -309,7 +333,11 @@ function crawlerEvent(crawlerName: string, state: "Failed" | "Succeeded" | "Star
 
 /** Fills an input template the way EventBridge does for bare `<var>` placeholders (JSON values). */
 function renderTemplate(template: string, paths: Record<string, string>, event: Record<string, unknown>): string {
-  const valueAt = (path: string) => path.replace(/^\$\./, "").split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], event);
+  const valueAt = (path: string) =>
+    path
+      .replace(/^\$\./, "")
+      .split(".")
+      .reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], event);
   return template.replace(/<([A-Za-z0-9]+)>/g, (_, name: string) => JSON.stringify(valueAt(paths[name]!)));
 }
 
@@ -376,7 +404,9 @@ describe("alerts topic policy", () => {
   // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions:
   // "You can't use Condition blocks in Amazon SNS topic policies for EventBridge."
   it("lets EventBridge publish with no condition, the only form EventBridge supports in an SNS topic policy", () => {
-    expect(byService("events.amazonaws.com")).toEqual([{ Sid: expect.any(String), Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Resource: TOPIC }]);
+    expect(byService("events.amazonaws.com")).toEqual([
+      { Sid: expect.any(String), Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Resource: TOPIC },
+    ]);
   });
 
   it("lets CloudWatch publish only for this account's alarms under the prefix", () => {
@@ -417,7 +447,13 @@ describe("alerts topic policy", () => {
     expect(statements()).toContainEqual(
       expect.objectContaining({
         Principal: { AWS: "arn:aws:iam::123456789012:root" },
-        Action: expect.arrayContaining(["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:DeleteTopic"]),
+        Action: expect.arrayContaining([
+          "SNS:Publish",
+          "SNS:Subscribe",
+          "SNS:GetTopicAttributes",
+          "SNS:SetTopicAttributes",
+          "SNS:DeleteTopic",
+        ]),
         Resource: TOPIC,
       }),
     );
@@ -432,11 +468,18 @@ describe("alerts topic policy", () => {
 
 interface DashboardWidget {
   type: string;
-  properties: { title?: string; region?: string; metrics?: unknown[][]; alarms?: string[]; annotations?: { horizontal: { value: number }[] } };
+  properties: {
+    title?: string;
+    region?: string;
+    metrics?: unknown[][];
+    alarms?: string[];
+    annotations?: { horizontal: { value: number }[] };
+  };
 }
 
 describe("dashboard", () => {
-  const widgetsOf = (synth: Synthesized = s): DashboardWidget[] => JSON.parse(synth.only("aws_cloudwatch_dashboard").dashboard_body).widgets;
+  const widgetsOf = (synth: Synthesized = s): DashboardWidget[] =>
+    JSON.parse(synth.only("aws_cloudwatch_dashboard").dashboard_body).widgets;
   const widget = (title: RegExp, synth: Synthesized = s) => {
     const found = widgetsOf(synth).filter((w) => w.properties.title && title.test(w.properties.title));
     if (found.length !== 1) throw new Error(`expected one widget titled ${title}, found ${found.length}`);
@@ -468,12 +511,16 @@ describe("dashboard", () => {
   });
 
   it("leaves conversion out of the failed records for JSON delivery", () => {
-    expect(series(widget(/^Failed records by type/, synthMonitoring({}, { format: "json" })))).not.toContain("AWS/Firehose/FailedConversion.Records");
+    expect(series(widget(/^Failed records by type/, synthMonitoring({}, { format: "json" })))).not.toContain(
+      "AWS/Firehose/FailedConversion.Records",
+    );
   });
 
   it("shows batch runs by outcome", () => {
     const runs = widget(/^Batch runs/);
-    expect(series(runs)).toEqual(expect.arrayContaining(["AWS/States/ExecutionsSucceeded", "AWS/States/ExecutionsFailed", "AWS/States/ExecutionsTimedOut"]));
+    expect(series(runs)).toEqual(
+      expect.arrayContaining(["AWS/States/ExecutionsSucceeded", "AWS/States/ExecutionsFailed", "AWS/States/ExecutionsTimedOut"]),
+    );
     expect(runs.properties.metrics!.every((row) => row[3] === STATE_MACHINE_ARN)).toBe(true);
   });
 
@@ -484,12 +531,18 @@ describe("dashboard", () => {
 
   it("shows every function's errors and throttles", () => {
     for (const title of [/^Lambda errors/, /^Lambda throttles/]) {
-      expect(widget(title).properties.metrics!.map((row) => row[3]).sort()).toEqual([...FUNCTIONS].sort());
+      expect(
+        widget(title)
+          .properties.metrics!.map((row) => row[3])
+          .sort(),
+      ).toEqual([...FUNCTIONS].sort());
     }
   });
 
   it("lists every alarm in the alarm status widget", () => {
-    const listed = widgetsOf().filter((w) => w.type === "alarm").flatMap((w) => w.properties.alarms!);
+    const listed = widgetsOf()
+      .filter((w) => w.type === "alarm")
+      .flatMap((w) => w.properties.alarms!);
     const expected = Object.keys(s.tf.resource.aws_cloudwatch_metric_alarm!).map((name) => `\${aws_cloudwatch_metric_alarm.${name}.arn}`);
     expect(listed.sort()).toEqual(expected.sort());
   });

@@ -1,13 +1,5 @@
 import { Testing } from "cdktf";
-import {
-  ConfigError,
-  loadConfig,
-  NAME_LIMITS,
-  NameKind,
-  Overrides,
-  PipelineConfigFile,
-  PipelineSettings,
-} from "../../stacks/config";
+import { ConfigError, loadConfig, NAME_LIMITS, NameKind, Overrides, PipelineConfigFile, PipelineSettings } from "../../stacks/config";
 import { PipelineStack } from "../../stacks/pipeline-stack";
 import { TerraformJson, wrap } from "../support/synth";
 
@@ -97,8 +89,12 @@ describe("derived names are validated at config time", () => {
   it("rejects a prefix whose batch function role name would be 69 characters, naming the field, the name and the limit", () => {
     const prefix = "a".repeat(32);
     const message = problemsOf(prefix, { names: EXACT_BUCKETS });
-    expect(message).toContain(`[${LONGEST_ENVIRONMENT}] namePrefix: received "${prefix}"; allowed: a value short enough for every name built from it:`);
-    expect(message).toContain(`the IAM role name "${prefix}-${LONGEST_ENVIRONMENT}-batch-delivery-check-role" has 69 characters, AWS allows 1–64`);
+    expect(message).toContain(
+      `[${LONGEST_ENVIRONMENT}] namePrefix: received "${prefix}"; allowed: a value short enough for every name built from it:`,
+    );
+    expect(message).toContain(
+      `the IAM role name "${prefix}-${LONGEST_ENVIRONMENT}-batch-delivery-check-role" has 69 characters, AWS allows 1–64`,
+    );
     expect(message).toContain("Fix: shorten namePrefix or the environment name");
   });
 
@@ -110,7 +106,10 @@ describe("derived names are validated at config time", () => {
   ])("with a 10-character environment, a %i-character prefix is accepted: %p", (length, accepted) => {
     const message = problemsOf("p".repeat(length), { names: EXACT_BUCKETS });
     if (accepted) expect(message).toBe("");
-    else expect(message).toMatch(/namePrefix: received "p{28}"; allowed: .*"p{28}-abcdefghij-batch-delivery-check-role" has 65 characters, AWS allows 1–64/);
+    else
+      expect(message).toMatch(
+        /namePrefix: received "p{28}"; allowed: .*"p{28}-abcdefghij-batch-delivery-check-role" has 65 characters, AWS allows 1–64/,
+      );
   });
 
   // internal/service/s3/bucket.go: bucket_prefix ≤ 63 - 26 = 37; `<base>-results-` is the longest derived one
@@ -122,7 +121,8 @@ describe("derived names are validated at config time", () => {
   ])("with derived bucket names and a 10-character environment, a %i-character prefix is accepted: %p", (length, accepted) => {
     const message = problemsOf("p".repeat(length), {});
     if (accepted) expect(message).toBe("");
-    else expect(message).toMatch(/names\.resultsBucket: received "p{18}-abcdefghij-results-"; allowed: a derived bucket prefix of at most 37/);
+    else
+      expect(message).toMatch(/names\.resultsBucket: received "p{18}-abcdefghij-results-"; allowed: a derived bucket prefix of at most 37/);
   });
 
   it("does not check the batch names when the batch path is off", () => {
@@ -140,7 +140,9 @@ describe("derived names are validated at config time", () => {
     expect(at(max - 1)).toBe("");
     expect(at(max)).toBe("");
     const message = at(max + 1);
-    expect(message).toContain(`names.${field}: received "${"n".repeat(max + 1)}"; allowed: a value short enough for every name built from it:`);
+    expect(message).toContain(
+      `names.${field}: received "${"n".repeat(max + 1)}"; allowed: a value short enough for every name built from it:`,
+    );
     expect(message).toContain(`the ${limit} "${"n".repeat(max + 1)}${suffix}" has ${max + 1 + suffix.length} characters, AWS allows 1–64`);
   });
 
@@ -167,7 +169,9 @@ describe("derived names are validated at config time", () => {
   it("names.stateMachine may be longer when the batch has no schedule (no scheduler role)", () => {
     // Without a schedule the longest derived name is the role `<machine>-states`: 64 - 7 = 57.
     expect(problemsOf("acme", { batch: { schedule: null }, names: { stateMachine: "n".repeat(57) } })).toBe("");
-    expect(problemsOf("acme", { batch: { schedule: null }, names: { stateMachine: "n".repeat(58) } })).toMatch(/names\.stateMachine: received "n{58}"; .*"n{58}-states" has 65 characters/);
+    expect(problemsOf("acme", { batch: { schedule: null }, names: { stateMachine: "n".repeat(58) } })).toMatch(
+      /names\.stateMachine: received "n{58}"; .*"n{58}-states" has 65 characters/,
+    );
   });
 });
 
@@ -218,7 +222,16 @@ describe("the synthesized stack at the longest accepted names", () => {
 
   it("checks the names it is meant to (the stack has roles, functions, alarms, QuickSight ids and a key alias)", () => {
     const types = new Set(names.map((n) => n.type));
-    for (const type of ["aws_iam_role", "aws_lambda_function", "aws_cloudwatch_metric_alarm", "aws_quicksight_analysis", "aws_kms_alias", "aws_scheduler_schedule", "aws_sqs_queue", "aws_s3_bucket"]) {
+    for (const type of [
+      "aws_iam_role",
+      "aws_lambda_function",
+      "aws_cloudwatch_metric_alarm",
+      "aws_quicksight_analysis",
+      "aws_kms_alias",
+      "aws_scheduler_schedule",
+      "aws_sqs_queue",
+      "aws_s3_bucket",
+    ]) {
       expect(types).toContain(type);
     }
   });

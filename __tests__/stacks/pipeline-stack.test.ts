@@ -11,7 +11,16 @@ import { CLICKSTREAM_SCHEMA, PipelineSettings } from "../../stacks/config";
 import { MAX_LANDING_FILE_BYTES } from "../../handlers/extract/object-text";
 import { bindEnvironment, NodeFunction } from "../../stacks/constructs/node-function";
 import { actionsOf, asList, resourcesFor, rolesOf } from "../support/iam";
-import { addressOf, addressWhere, eventsTable, eventsTableAddress, findWhere, referencedAddress, synthPipeline, Synthesized } from "../support/synth";
+import {
+  addressOf,
+  addressWhere,
+  eventsTable,
+  eventsTableAddress,
+  findWhere,
+  referencedAddress,
+  synthPipeline,
+  Synthesized,
+} from "../support/synth";
 
 const isTransform = (fn: Record<string, any>) => String(fn.function_name).endsWith("-transform");
 const transformOf = (s: Synthesized) => findWhere(s, "aws_lambda_function", isTransform);
@@ -59,9 +68,7 @@ describe("stream", () => {
     const key = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
     const s = synthPipeline({ stream: { kmsKeyArn: key } });
     expect(s.only("aws_kinesis_stream").kms_key_id).toBe(key);
-    const decrypt = [...rolesOf(s).values()]
-      .flatMap((r) => r.statements)
-      .filter((st) => asList(st.Action).includes("kms:Decrypt"));
+    const decrypt = [...rolesOf(s).values()].flatMap((r) => r.statements).filter((st) => asList(st.Action).includes("kms:Decrypt"));
     expect(decrypt).toEqual([
       expect.objectContaining({
         Resource: [key],
@@ -75,7 +82,10 @@ describe("lake storage", () => {
   const buckets = defaults.resources("aws_s3_bucket");
   const bucketAddresses = Object.keys(defaults.tf.resource.aws_s3_bucket).map((k) => `aws_s3_bucket.${k}`);
   const companionsOf = (type: string) =>
-    defaults.resources(type).map((r) => referencedAddress(r.bucket)).sort();
+    defaults
+      .resources(type)
+      .map((r) => referencedAddress(r.bucket))
+      .sort();
 
   it("creates a lake bucket and a results bucket with unique generated names", () => {
     expect(buckets.map((b) => b.bucket_prefix).sort()).toEqual(["acme-test-lake-", "acme-test-results-"]);
@@ -98,7 +108,12 @@ describe("lake storage", () => {
 
   it("blocks all public access", () => {
     for (const block of defaults.resources("aws_s3_bucket_public_access_block")) {
-      expect(block).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+      expect(block).toMatchObject({
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      });
     }
   });
 
@@ -127,7 +142,11 @@ describe("lake storage", () => {
   it("aborts incomplete uploads in every bucket", () => {
     for (const lifecycle of defaults.resources("aws_s3_bucket_lifecycle_configuration")) {
       expect(lifecycle.rule).toContainEqual(
-        expect.objectContaining({ status: "Enabled", filter: [{}], abort_incomplete_multipart_upload: [expect.objectContaining({ days_after_initiation: expect.any(Number) })] }),
+        expect.objectContaining({
+          status: "Enabled",
+          filter: [{}],
+          abort_incomplete_multipart_upload: [expect.objectContaining({ days_after_initiation: expect.any(Number) })],
+        }),
       );
     }
   });
@@ -145,7 +164,9 @@ describe("lake storage", () => {
     const bucketWide = lake.rule.filter((rule: any) => rule.status === "Enabled" && JSON.stringify(rule.filter) === "[{}]");
     expect(bucketWide).toContainEqual(expect.objectContaining({ expiration: [{ expired_object_delete_marker: true }] }));
     // A marker is "expired" only once its noncurrent versions are gone: those must expire bucket-wide too.
-    expect(bucketWide).toContainEqual(expect.objectContaining({ noncurrent_version_expiration: [expect.objectContaining({ noncurrent_days: expect.any(Number) })] }));
+    expect(bucketWide).toContainEqual(
+      expect.objectContaining({ noncurrent_version_expiration: [expect.objectContaining({ noncurrent_days: expect.any(Number) })] }),
+    );
   });
 
   it("never puts expired_object_delete_marker in the same expiration block as days or date", () => {
@@ -154,7 +175,11 @@ describe("lake storage", () => {
         for (const rule of lifecycle.rule) {
           for (const expiration of rule.expiration ?? []) {
             if (expiration.expired_object_delete_marker !== undefined) {
-              expect({ rule: rule.id, days: expiration.days, date: expiration.date }).toEqual({ rule: rule.id, days: undefined, date: undefined });
+              expect({ rule: rule.id, days: expiration.days, date: expiration.date }).toEqual({
+                rule: rule.id,
+                days: undefined,
+                date: undefined,
+              });
             }
           }
         }
@@ -240,7 +265,9 @@ describe("delivery", () => {
   });
 
   it("keeps data, raw and error prefixes disjoint so the table location holds only Parquet", () => {
-    const roots = [s3Config().prefix, s3Config().error_output_prefix, s3Config().s3_backup_configuration.prefix].map((p: string) => p.split("/")[0]);
+    const roots = [s3Config().prefix, s3Config().error_output_prefix, s3Config().s3_backup_configuration.prefix].map(
+      (p: string) => p.split("/")[0],
+    );
     expect(new Set(roots).size).toBe(3);
     expect(eventsTable(defaults).storage_descriptor.location).toMatch(/^s3:\/\/\$\{aws_s3_bucket\.[^}]+\.bucket\}\/data\/$/);
   });
@@ -262,10 +289,14 @@ describe("delivery", () => {
   // on read (terraform-provider-aws internal/service/firehose/delivery_stream.go, defaultProcessorParameters).
   it("sets only the processor parameters that differ from Firehose's defaults, which the provider drops on read", () => {
     const names = (s: Synthesized) =>
-      s.only("aws_kinesis_firehose_delivery_stream").extended_s3_configuration.processing_configuration.processors[0].parameters.map(
-        (p: { parameter_name: string }) => p.parameter_name,
-      );
-    expect(names(synthPipeline({ delivery: { processorRetries: 3, processorBufferSizeMB: 1, processorBufferIntervalSeconds: 60 } }))).toEqual(["LambdaArn"]);
+      s
+        .only("aws_kinesis_firehose_delivery_stream")
+        .extended_s3_configuration.processing_configuration.processors[0].parameters.map(
+          (p: { parameter_name: string }) => p.parameter_name,
+        );
+    expect(
+      names(synthPipeline({ delivery: { processorRetries: 3, processorBufferSizeMB: 1, processorBufferIntervalSeconds: 60 } })),
+    ).toEqual(["LambdaArn"]);
     const tuned = synthPipeline({ delivery: { processorRetries: 5, processorBufferSizeMB: 2, processorBufferIntervalSeconds: 120 } });
     expect(processorParameter(tuned, "NumberOfRetries")).toBe("5");
     expect(processorParameter(tuned, "BufferSizeInMBs")).toBe("2");
@@ -335,7 +366,9 @@ describe("transform function", () => {
     expect(s.resources("aws_cloudwatch_log_group")).toContainEqual(
       expect.objectContaining({ name: "/aws/lambda/acme-test-transform", retention_in_days: 60 }),
     );
-    expect(transformOf(s).depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_cloudwatch_log_group\.transform_function_logs/)]));
+    expect(transformOf(s).depends_on).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^aws_cloudwatch_log_group\.transform_function_logs/)]),
+    );
   });
 
   it("receives the event schema from the configuration", () => {
@@ -585,9 +618,18 @@ describe("IAM", () => {
 
   it("allows a bare * resource only for actions without resource-level permissions", () => {
     const unscopable = new Set([
-      "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
-      "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+      "xray:PutTraceSegments",
+      "xray:PutTelemetryRecords",
+      "xray:GetSamplingRules",
+      "xray:GetSamplingTargets",
     ]);
     const starred = allStatements.filter((s) => asList(s.Resource).includes("*"));
     expect(starred.length).toBeGreaterThan(0);
@@ -601,8 +643,15 @@ describe("IAM", () => {
   });
 
   it("gives the transform only its own log writes and traces", () => {
-    expect(actionsOf(role("-transform-role"))).toEqual(["logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
-    expect(resourcesFor(role("-transform-role"), "logs:PutLogEvents")).toEqual([expect.stringMatching(/:log-group:\/aws\/lambda\/acme-test-transform:\*$/)]);
+    expect(actionsOf(role("-transform-role"))).toEqual([
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ]);
+    expect(resourcesFor(role("-transform-role"), "logs:PutLogEvents")).toEqual([
+      expect.stringMatching(/:log-group:\/aws\/lambda\/acme-test-transform:\*$/),
+    ]);
   });
 
   it("gives Firehose exactly what delivery with conversion needs", () => {
@@ -671,7 +720,16 @@ describe("backend", () => {
 describe("outputs", () => {
   it("exports the names operators and producers need", () => {
     expect(Object.keys(defaults.tf.output ?? {})).toEqual(
-      expect.arrayContaining(["stream_name", "delivery_stream_name", "lake_bucket", "results_bucket", "glue_database", "glue_table", "athena_workgroup", "crawler_name"]),
+      expect.arrayContaining([
+        "stream_name",
+        "delivery_stream_name",
+        "lake_bucket",
+        "results_bucket",
+        "glue_database",
+        "glue_table",
+        "athena_workgroup",
+        "crawler_name",
+      ]),
     );
   });
 });

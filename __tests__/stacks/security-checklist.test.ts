@@ -16,8 +16,15 @@ const cmkWithoutBatch = synthPipeline({ security: { encryption: "customer-manage
 const logged = synthPipeline({ security: { accessLogging: true } });
 
 const policiesOf = (s: Synthesized) => [...rolesOf(s).values()].flatMap((r) => r.statements.filter((st) => st.Effect === "Allow"));
-const bucketAddresses = (s: Synthesized) => Object.keys(s.tf.resource.aws_s3_bucket).map((k) => `aws_s3_bucket.${k}`).sort();
-const companions = (s: Synthesized, type: string) => s.resources(type).map((r) => referencedAddress(r.bucket)).sort();
+const bucketAddresses = (s: Synthesized) =>
+  Object.keys(s.tf.resource.aws_s3_bucket)
+    .map((k) => `aws_s3_bucket.${k}`)
+    .sort();
+const companions = (s: Synthesized, type: string) =>
+  s
+    .resources(type)
+    .map((r) => referencedAddress(r.bucket))
+    .sort();
 
 describe("Kinesis", () => {
   it("CKV_AWS_43 / AVD-AWS-0064 / Kinesis.1: the stream is encrypted with KMS and names its key", () => {
@@ -44,7 +51,10 @@ describe("Firehose", () => {
   });
 
   it("project rule: every source record is backed up raw", () => {
-    expect(s3(defaults)).toMatchObject({ s3_backup_mode: "Enabled", s3_backup_configuration: expect.objectContaining({ prefix: expect.stringMatching(/^raw\//) }) });
+    expect(s3(defaults)).toMatchObject({
+      s3_backup_mode: "Enabled",
+      s3_backup_configuration: expect.objectContaining({ prefix: expect.stringMatching(/^raw\//) }),
+    });
   });
 
   it("project rule: delivery errors are logged and the Lambda processor is configured with at most 3 MB", () => {
@@ -52,13 +62,19 @@ describe("Firehose", () => {
     const params = s3(defaults).processing_configuration.processors[0].parameters;
     expect(params.map((p: { parameter_name: string }) => p.parameter_name)).toContain("LambdaArn");
     // Unset means Firehose's 1 MB default (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html).
-    expect(Number(params.find((p: { parameter_name: string }) => p.parameter_name === "BufferSizeInMBs")?.parameter_value ?? 1)).toBeLessThanOrEqual(3);
+    expect(
+      Number(params.find((p: { parameter_name: string }) => p.parameter_name === "BufferSizeInMBs")?.parameter_value ?? 1),
+    ).toBeLessThanOrEqual(3);
   });
 
   it("project rule: conversion uses ≥ 64 MiB buffers, a stack-managed table, a Parquet serializer and a deserializer", () => {
     const conversion = s3(defaults).data_format_conversion_configuration;
     expect(s3(defaults).buffering_size).toBeGreaterThanOrEqual(64);
-    expect(conversion.schema_configuration).toMatchObject({ database_name: expect.any(String), table_name: expect.any(String), role_arn: expect.any(String) });
+    expect(conversion.schema_configuration).toMatchObject({
+      database_name: expect.any(String),
+      table_name: expect.any(String),
+      role_arn: expect.any(String),
+    });
     expect(conversion.output_format_configuration.serializer).toHaveProperty("parquet_ser_de");
     expect(conversion.input_format_configuration.deserializer).toHaveProperty("open_x_json_ser_de");
   });
@@ -88,7 +104,12 @@ describe("S3", () => {
 
   it("CKV2_AWS_6: public access is blocked in all four ways", () => {
     for (const b of defaults.resources("aws_s3_bucket_public_access_block")) {
-      expect([b.block_public_acls, b.block_public_policy, b.ignore_public_acls, b.restrict_public_buckets]).toEqual([true, true, true, true]);
+      expect([b.block_public_acls, b.block_public_policy, b.ignore_public_acls, b.restrict_public_buckets]).toEqual([
+        true,
+        true,
+        true,
+        true,
+      ]);
     }
   });
 
@@ -104,7 +125,10 @@ describe("S3", () => {
 
   it("CKV_AWS_145 / AVD-AWS-0132 / S3.17 (opt-in): SSE-KMS with the stack's key and a bucket key", () => {
     for (const e of cmk.resources("aws_s3_bucket_server_side_encryption_configuration")) {
-      expect(e.rule[0]).toEqual({ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: expect.stringMatching(KEY) }, bucket_key_enabled: true });
+      expect(e.rule[0]).toEqual({
+        apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: expect.stringMatching(KEY) },
+        bucket_key_enabled: true,
+      });
     }
   });
 
@@ -116,14 +140,21 @@ describe("S3", () => {
 
   it("CKV_AWS_300: every lifecycle has an enabled, unfiltered rule that aborts incomplete uploads", () => {
     for (const l of logged.resources("aws_s3_bucket_lifecycle_configuration")) {
-      expect(l.rule).toContainEqual(expect.objectContaining({ status: "Enabled", filter: [{}], abort_incomplete_multipart_upload: [expect.anything()] }));
+      expect(l.rule).toContainEqual(
+        expect.objectContaining({ status: "Enabled", filter: [{}], abort_incomplete_multipart_upload: [expect.anything()] }),
+      );
     }
   });
 
   it("S3.5: every bucket denies requests without TLS", () => {
     for (const p of logged.resources("aws_s3_bucket_policy")) {
       expect(JSON.parse(p.policy).Statement).toContainEqual(
-        expect.objectContaining({ Effect: "Deny", Principal: "*", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        expect.objectContaining({
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }),
       );
     }
   });
@@ -149,7 +180,12 @@ describe("S3", () => {
   it("CKV_AWS_18 (opt-in): only S3's logging service may write to the log bucket, for our two buckets", () => {
     const statements = logged.resources("aws_s3_bucket_policy").flatMap((p) => JSON.parse(p.policy).Statement);
     expect(statements).toContainEqual(
-      expect.objectContaining({ Effect: "Allow", Principal: { Service: "logging.s3.amazonaws.com" }, Action: "s3:PutObject", Condition: { ArnLike: { "aws:SourceArn": [expect.any(String), expect.any(String)] } } }),
+      expect.objectContaining({
+        Effect: "Allow",
+        Principal: { Service: "logging.s3.amazonaws.com" },
+        Action: "s3:PutObject",
+        Condition: { ArnLike: { "aws:SourceArn": [expect.any(String), expect.any(String)] } },
+      }),
     );
   });
 
@@ -237,9 +273,13 @@ describe("Athena", () => {
 
   it("CKV_AWS_159 / AVD-AWS-0006: query results are encrypted (SSE_S3, or SSE_KMS with the stack's key)", () => {
     expect(configs(defaults)).toHaveLength(2);
-    for (const config of configs(defaults)) expect(config.result_configuration.encryption_configuration).toEqual({ encryption_option: "SSE_S3" });
+    for (const config of configs(defaults))
+      expect(config.result_configuration.encryption_configuration).toEqual({ encryption_option: "SSE_S3" });
     for (const config of configs(cmk)) {
-      expect(config.result_configuration.encryption_configuration).toEqual({ encryption_option: "SSE_KMS", kms_key_arn: expect.stringMatching(KEY) });
+      expect(config.result_configuration.encryption_configuration).toEqual({
+        encryption_option: "SSE_KMS",
+        kms_key_arn: expect.stringMatching(KEY),
+      });
     }
   });
 
@@ -274,7 +314,10 @@ describe("Step Functions and the schedule", () => {
 
   it("opt-in: the state machine encrypts its data with the stack's key", () => {
     expect(defaults.only("aws_sfn_state_machine").encryption_configuration).toEqual({ type: "AWS_OWNED_KEY" });
-    expect(cmk.only("aws_sfn_state_machine").encryption_configuration).toMatchObject({ type: "CUSTOMER_MANAGED_KMS_KEY", kms_key_id: expect.stringMatching(KEY) });
+    expect(cmk.only("aws_sfn_state_machine").encryption_configuration).toMatchObject({
+      type: "CUSTOMER_MANAGED_KMS_KEY",
+      kms_key_id: expect.stringMatching(KEY),
+    });
   });
 
   it("project rule (EventBridge): the schedule target has a role, a retry policy and a dead-letter queue", () => {
@@ -295,7 +338,9 @@ describe("IAM", () => {
   const statements = policiesOf(defaults);
   /** The problems the §2.8 rules `ids` (stacks/iam-rules) find in `sts`. */
   const broken = (ids: readonly string[], sts: readonly StatementJson[]) =>
-    STATEMENT_RULES.filter((rule) => ids.includes(rule.id)).flatMap((rule) => sts.flatMap((st) => rule.check(st).map((p) => `${rule.id} ${st.Sid ?? ""}: ${p}`)));
+    STATEMENT_RULES.filter((rule) => ids.includes(rule.id)).flatMap((rule) =>
+      sts.flatMap((st) => rule.check(st).map((p) => `${rule.id} ${st.Sid ?? ""}: ${p}`)),
+    );
 
   it("CKV_AWS_62 / CKV_AWS_1 / IAM.1: no statement allows every action on every resource", () => {
     for (const st of statements) expect(asList(st.Action).includes("*") && asList(st.Resource).includes("*")).toBe(false);
@@ -343,7 +388,9 @@ describe("IAM", () => {
     const own = kms.filter((st) => st.Condition?.StringEquals?.["kms:EncryptionContext:aws:states:stateMachineArn"] !== undefined);
     expect(own).toHaveLength(1);
     expect(asList(own[0]!.Action).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
-    expect(own[0]!.Condition).toEqual({ StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": expect.stringMatching(/:states:eu-west-1:.*:stateMachine:/) } });
+    expect(own[0]!.Condition).toEqual({
+      StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": expect.stringMatching(/:states:eu-west-1:.*:stateMachine:/) },
+    });
   });
 
   // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html, step 3: with execution
@@ -353,7 +400,9 @@ describe("IAM", () => {
     const delivery = role.statements.filter((st) => st.Condition?.StringEquals?.["kms:EncryptionContext:SourceArn"] !== undefined);
     expect(delivery).toHaveLength(1);
     expect(asList(delivery[0]!.Action)).toEqual(["kms:GenerateDataKey"]);
-    expect(delivery[0]!.Condition!.StringEquals!["kms:EncryptionContext:SourceArn"]).toMatch(/^arn:\$\{data\.aws_partition\.[^}]+\}:logs:eu-west-1:\$\{data\.aws_caller_identity\.[^}]+\}:\*$/);
+    expect(delivery[0]!.Condition!.StringEquals!["kms:EncryptionContext:SourceArn"]).toMatch(
+      /^arn:\$\{data\.aws_partition\.[^}]+\}:logs:eu-west-1:\$\{data\.aws_caller_identity\.[^}]+\}:\*$/,
+    );
   });
 
   // The API caller table of the same page lists StartExecution with no kms permission ("--").
@@ -373,9 +422,15 @@ describe("KMS key (opt-in)", () => {
     expect(cmk.only("aws_kms_key").enable_key_rotation).toBe(true);
   });
 
-  type KeyStatement = { Sid: string; Principal: { Service?: string | string[]; AWS?: string }; Action: string | string[]; Condition?: Record<string, Record<string, string>> };
+  type KeyStatement = {
+    Sid: string;
+    Principal: { Service?: string | string[]; AWS?: string };
+    Action: string | string[];
+    Condition?: Record<string, Record<string, string>>;
+  };
   const keyStatements = (s: Synthesized): KeyStatement[] => JSON.parse(s.only("aws_kms_key").policy).Statement;
-  const byService = (s: Synthesized, service: string) => keyStatements(s).filter((st) => asList(st.Principal.Service ?? []).includes(service));
+  const byService = (s: Synthesized, service: string) =>
+    keyStatements(s).filter((st) => asList(st.Principal.Service ?? []).includes(service));
   /**
    * Service principals AWS documents without any usable condition: EventBridge to encrypted topics
    * (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services:
@@ -394,8 +449,16 @@ describe("KMS key (opt-in)", () => {
   });
 
   it("admits only CloudWatch Logs, CloudWatch alarms, EventBridge and (with the batch path) CloudWatch Logs delivery, one statement each", () => {
-    const services = (s: Synthesized) => keyStatements(s).flatMap((st) => asList(st.Principal.Service ?? [])).sort();
-    expect(services(cmk)).toEqual(["cloudwatch.amazonaws.com", "delivery.logs.amazonaws.com", "events.amazonaws.com", "logs.eu-west-1.amazonaws.com"]);
+    const services = (s: Synthesized) =>
+      keyStatements(s)
+        .flatMap((st) => asList(st.Principal.Service ?? []))
+        .sort();
+    expect(services(cmk)).toEqual([
+      "cloudwatch.amazonaws.com",
+      "delivery.logs.amazonaws.com",
+      "events.amazonaws.com",
+      "logs.eu-west-1.amazonaws.com",
+    ]);
     expect(services(cmkWithoutBatch)).toEqual(["cloudwatch.amazonaws.com", "events.amazonaws.com", "logs.eu-west-1.amazonaws.com"]);
   });
 

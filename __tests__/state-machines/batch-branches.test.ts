@@ -38,7 +38,9 @@ function extractOutput(overrides: Partial<ExtractOutput> = {}): ExtractOutput {
 }
 
 const HEADER = { Data: [{ VarCharValue: "found" }, { VarCharValue: "missing_required" }] };
-const queryRows = (found: number) => ({ ResultSet: { Rows: [HEADER, { Data: [{ VarCharValue: String(found) }, { VarCharValue: "0" }] }] } });
+const queryRows = (found: number) => ({
+  ResultSet: { Rows: [HEADER, { Data: [{ VarCharValue: String(found) }, { VarCharValue: "0" }] }] },
+});
 const crawler = (State: string) => ({ Crawler: { State, LastCrawl: { Status: "SUCCEEDED" } } });
 
 function handlers(overrides: Record<string, LocalHandler> = {}): Record<string, LocalHandler> {
@@ -103,14 +105,20 @@ describe("error branches: permanent errors are never retried, transient ones are
 
     expect(result).toMatchObject({ status: "FAILED", error: BATCH_ERRORS.invalidBatchInput });
     expect(extract).toHaveBeenCalledTimes(1);
-    expect(notification(result)).toMatch(/failed in state ExtractBatch\. .*Error: InvalidBatchInput\. Cause: .*scheduledTime must be an ISO-8601 date-time/);
+    expect(notification(result)).toMatch(
+      /failed in state ExtractBatch\. .*Error: InvalidBatchInput\. Cause: .*scheduledTime must be an ISO-8601 date-time/,
+    );
   });
 
   it("fails at once with BatchTooLarge", async () => {
     const result = await runLocally(
       definition,
       { scheduledTime: "2026-11-25T06:00:00Z" },
-      handlers({ [S.extractBatch]: lambda(() => { throw lambdaError(BATCH_ERRORS.batchTooLarge, "needs more than 2000 chunks"); }) }),
+      handlers({
+        [S.extractBatch]: lambda(() => {
+          throw lambdaError(BATCH_ERRORS.batchTooLarge, "needs more than 2000 chunks");
+        }),
+      }),
     );
 
     expect(result).toMatchObject({ status: "FAILED", error: BATCH_ERRORS.batchTooLarge });
@@ -133,7 +141,11 @@ describe("error branches: permanent errors are never retried, transient ones are
     const result = await runLocally(
       definition,
       { scheduledTime: "2026-11-25T06:00:00Z" },
-      handlers({ [S.checkDelivery]: lambda(() => { throw lambdaError("SlowDown", "Please reduce your request rate."); }) }),
+      handlers({
+        [S.checkDelivery]: lambda(() => {
+          throw lambdaError("SlowDown", "Please reduce your request rate.");
+        }),
+      }),
     );
 
     expect(result).toMatchObject({ status: "FAILED", error: "SlowDown" });
@@ -150,7 +162,11 @@ describe("error branches: permanent errors are never retried, transient ones are
     const permanent = await runLocally(
       definition,
       { scheduledTime: "2026-11-25T06:00:00Z" },
-      handlers({ [S.pushChunk]: lambda(() => { throw lambdaError(BATCH_ERRORS.recordsUndelivered, "3 records"); }) }),
+      handlers({
+        [S.pushChunk]: lambda(() => {
+          throw lambdaError(BATCH_ERRORS.recordsUndelivered, "3 records");
+        }),
+      }),
     );
 
     expect(transient.status).toBe("SUCCEEDED");
@@ -163,7 +179,11 @@ describe("error branches: permanent errors are never retried, transient ones are
     const result = await runLocally(
       definition,
       { scheduledTime: "2026-11-25T06:00:00Z" },
-      handlers({ [S.finalizeBatch]: lambda(() => { throw lambdaError("Error", "BATCH_SETTINGS is invalid"); }) }),
+      handlers({
+        [S.finalizeBatch]: lambda(() => {
+          throw lambdaError("Error", "BATCH_SETTINGS is invalid");
+        }),
+      }),
     );
 
     expect(result).toMatchObject({ status: "FAILED", error: "Error" });
@@ -204,7 +224,12 @@ describe("partition projection: the workflow never crawls", () => {
   });
 
   it("goes from the delivery check straight to validation, and re-validates without crawling", async () => {
-    const { [S.startCrawler]: _s, [S.getCrawlerState]: _g, [S.getLastCrawl]: _l, ...rest } = handlers({ [S.getValidationResults]: sequence(queryRows(90), queryRows(100)) });
+    const {
+      [S.startCrawler]: _s,
+      [S.getCrawlerState]: _g,
+      [S.getLastCrawl]: _l,
+      ...rest
+    } = handlers({ [S.getValidationResults]: sequence(queryRows(90), queryRows(100)) });
 
     const result = await runLocally(projected, { scheduledTime: "2026-11-25T06:00:00Z" }, rest);
 
@@ -266,7 +291,12 @@ describe("live traffic lands first and the batch's last hour lands late", () => 
           crawled = new Set(visible().map(partitionOf));
           return {};
         },
-        [S.getValidationResults]: () => queryRows(visible().filter((o) => crawled.has(partitionOf(o))).reduce((n, o) => n + o.batchRecords, 0)),
+        [S.getValidationResults]: () =>
+          queryRows(
+            visible()
+              .filter((o) => crawled.has(partitionOf(o)))
+              .reduce((n, o) => n + o.batchRecords, 0),
+          ),
       }),
       { stateEnteredTime: "2026-11-25T07:00:20.000Z" },
     );
@@ -274,9 +304,13 @@ describe("live traffic lands first and the batch's last hour lands late", () => 
 
   it("waits until every expected partition has the batch's objects, then loads the batch", async () => {
     const result = await runBatch((visible, payload) =>
-      checkDelivery(settings, { since: new Date(payload.since), until: new Date(payload.until), eventHours: payload.eventHours }, async (prefix) => ({
-        Contents: visible.filter((o) => o.Key.startsWith(prefix)),
-      })),
+      checkDelivery(
+        settings,
+        { since: new Date(payload.since), until: new Date(payload.until), eventHours: payload.eventHours },
+        async (prefix) => ({
+          Contents: visible.filter((o) => o.Key.startsWith(prefix)),
+        }),
+      ),
     );
 
     expect(result).toMatchObject({ status: "SUCCEEDED", output: expect.objectContaining({ found: 100, validationRuns: 1 }) });

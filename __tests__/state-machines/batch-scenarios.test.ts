@@ -41,7 +41,9 @@ function extractOutput(overrides: Partial<ExtractOutput> = {}): ExtractOutput {
 }
 
 const crawler = (State: string) => ({ Crawler: { Name: TEST_WORKFLOW_PROPS.crawlerName, State } });
-const lastCrawl = (LastCrawl: Record<string, string>) => ({ Crawler: { Name: TEST_WORKFLOW_PROPS.crawlerName, State: "READY", LastCrawl } });
+const lastCrawl = (LastCrawl: Record<string, string>) => ({
+  Crawler: { Name: TEST_WORKFLOW_PROPS.crawlerName, State: "READY", LastCrawl },
+});
 const HEADER = { Data: [{ VarCharValue: "found" }, { VarCharValue: "missing_required" }] };
 const queryRows = (found: number, missingRequired = 0) => ({
   ResultSet: { Rows: [HEADER, { Data: [{ VarCharValue: String(found) }, { VarCharValue: String(missingRequired) }] }] },
@@ -67,7 +69,8 @@ function happyPath(overrides: Record<string, LocalHandler> = {}): Record<string,
   };
 }
 
-const run = (handlers: Record<string, LocalHandler>, input: unknown = { scheduledTime: SCHEDULED_TIME }) => runLocally(definition, input, handlers);
+const run = (handlers: Record<string, LocalHandler>, input: unknown = { scheduledTime: SCHEDULED_TIME }) =>
+  runLocally(definition, input, handlers);
 const taskOrder = (r: LocalRun) => r.calls.map((c) => c.state).filter((name, i, all) => name !== all[i - 1]);
 const notification = (r: LocalRun): string => r.inputsOf(S.notifyFailure)[0]?.Message;
 
@@ -79,7 +82,15 @@ describe("batch workflow: happy path", () => {
 
   it("succeeds with a summary of pushed, found and rejected records", () => {
     expect(result).toMatchObject({ status: "SUCCEEDED" });
-    expect(result.output).toEqual<BatchLoadedOutput>({ batchId: BATCH_ID, pushed: 100, found: 100, rejected: 2, chunks: 3, validationRuns: 1, landingFilesMoved: 2 });
+    expect(result.output).toEqual<BatchLoadedOutput>({
+      batchId: BATCH_ID,
+      pushed: 100,
+      found: 100,
+      rejected: 2,
+      chunks: 3,
+      validationRuns: 1,
+      landingFilesMoved: 2,
+    });
   });
 
   it("runs extract, push, delivery, crawler, validation and finalize in that order", () => {
@@ -98,19 +109,28 @@ describe("batch workflow: happy path", () => {
 
   it("invokes the extract function with the scheduled time, force defaulted to false, no replay and the execution id", () => {
     expect(result.inputsOf(S.extractBatch)).toEqual([
-      { FunctionName: TEST_WORKFLOW_PROPS.extractFunctionArn, Payload: { scheduledTime: SCHEDULED_TIME, force: false, replay: null, executionId: LOCAL_EXECUTION.Id } },
+      {
+        FunctionName: TEST_WORKFLOW_PROPS.extractFunctionArn,
+        Payload: { scheduledTime: SCHEDULED_TIME, force: false, replay: null, executionId: LOCAL_EXECUTION.Id },
+      },
     ]);
   });
 
   it("pushes every chunk exactly once, each with the batch id", () => {
     expect(result.inputsOf(S.pushChunk)).toEqual(
-      expect.arrayContaining(CHUNK_KEYS.map((chunkKey) => ({ FunctionName: TEST_WORKFLOW_PROPS.pushFunctionArn, Payload: { batchId: BATCH_ID, chunkKey } }))),
+      expect.arrayContaining(
+        CHUNK_KEYS.map((chunkKey) => ({ FunctionName: TEST_WORKFLOW_PROPS.pushFunctionArn, Payload: { batchId: BATCH_ID, chunkKey } })),
+      ),
     );
     expect(result.inputsOf(S.pushChunk)).toHaveLength(CHUNK_KEYS.length);
   });
 
   it("checks delivery from the push's start to its end (the time the push Map ended), in the batch's event hours, until delivered", () => {
-    const payload = { since: "2026-11-25T06:00:42.000Z", until: LOCAL_STATE_ENTERED_TIME, eventHours: { first: "2026-11-25T05", last: "2026-11-25T06" } };
+    const payload = {
+      since: "2026-11-25T06:00:42.000Z",
+      until: LOCAL_STATE_ENTERED_TIME,
+      eventHours: { first: "2026-11-25T05", last: "2026-11-25T06" },
+    };
     expect(result.inputsOf(S.checkDelivery)).toEqual([
       { FunctionName: TEST_WORKFLOW_PROPS.deliveryCheckFunctionArn, Payload: payload },
       { FunctionName: TEST_WORKFLOW_PROPS.deliveryCheckFunctionArn, Payload: payload },
@@ -119,19 +139,29 @@ describe("batch workflow: happy path", () => {
 
   it("starts and polls the configured crawler", () => {
     expect(result.inputsOf(S.startCrawler)).toEqual([{ Name: TEST_WORKFLOW_PROPS.crawlerName }]);
-    expect(result.inputsOf(S.getCrawlerState)).toEqual([{ Name: TEST_WORKFLOW_PROPS.crawlerName }, { Name: TEST_WORKFLOW_PROPS.crawlerName }]);
+    expect(result.inputsOf(S.getCrawlerState)).toEqual([
+      { Name: TEST_WORKFLOW_PROPS.crawlerName },
+      { Name: TEST_WORKFLOW_PROPS.crawlerName },
+    ]);
   });
 
   it("runs the extract's validation query in the configured workgroup and reads two rows of its results", () => {
     expect(result.inputsOf(S.runValidationQuery)).toEqual([
-      { QueryString: VALIDATION_QUERY, WorkGroup: TEST_WORKFLOW_PROPS.workgroup, ClientRequestToken: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      {
+        QueryString: VALIDATION_QUERY,
+        WorkGroup: TEST_WORKFLOW_PROPS.workgroup,
+        ClientRequestToken: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
     ]);
     expect(result.inputsOf(S.getValidationResults)).toEqual([{ QueryExecutionId: "q-1", MaxResults: 2 }]);
   });
 
   it("finalizes with the batch id, the manifest key and the execution id", () => {
     expect(result.inputsOf(S.finalizeBatch)).toEqual([
-      { FunctionName: TEST_WORKFLOW_PROPS.finalizeFunctionArn, Payload: { batchId: BATCH_ID, manifestKey: `staging/${BATCH_ID}/manifest.json`, executionId: LOCAL_EXECUTION.Id } },
+      {
+        FunctionName: TEST_WORKFLOW_PROPS.finalizeFunctionArn,
+        Payload: { batchId: BATCH_ID, manifestKey: `staging/${BATCH_ID}/manifest.json`, executionId: LOCAL_EXECUTION.Id },
+      },
     ]);
   });
 
@@ -145,7 +175,12 @@ describe("batch workflow: input", () => {
   it("passes force=true through to the extract", async () => {
     const result = await run(happyPath(), { scheduledTime: SCHEDULED_TIME, force: true });
 
-    expect(result.inputsOf(S.extractBatch)[0].Payload).toEqual({ scheduledTime: SCHEDULED_TIME, force: true, replay: null, executionId: LOCAL_EXECUTION.Id });
+    expect(result.inputsOf(S.extractBatch)[0].Payload).toEqual({
+      scheduledTime: SCHEDULED_TIME,
+      force: true,
+      replay: null,
+      executionId: LOCAL_EXECUTION.Id,
+    });
   });
 
   it("fails with InvalidInput, without extracting, when scheduledTime is missing", async () => {
@@ -175,7 +210,8 @@ describe("batch workflow: skipped batches", () => {
 describe("batch workflow: push", () => {
   it("fails with RecordsUndelivered after a single attempt, notifying the undelivered count", async () => {
     const pushChunk = lambda((payload) => {
-      if (payload.chunkKey === CHUNK_KEYS[1]) throw lambdaError("RecordsUndelivered", "12 records still failing after 5 PutRecords attempts");
+      if (payload.chunkKey === CHUNK_KEYS[1])
+        throw lambdaError("RecordsUndelivered", "12 records still failing after 5 PutRecords attempts");
       return { chunkKey: payload.chunkKey, pushed: 34, calls: 1 };
     });
 
@@ -184,7 +220,9 @@ describe("batch workflow: push", () => {
     expect(result).toMatchObject({ status: "FAILED", error: "RecordsUndelivered" });
     expect(result.cause).toContain("12 records still failing");
     expect(result.inputsOf(S.pushChunk).filter((input) => input.Payload.chunkKey === CHUNK_KEYS[1])).toHaveLength(1);
-    expect(notification(result)).toMatch(/failed in state PushToKinesis\. Batch: 20261125T0600Z\. Error: RecordsUndelivered\. Cause: .*12 records still failing/);
+    expect(notification(result)).toMatch(
+      /failed in state PushToKinesis\. Batch: 20261125T0600Z\. Error: RecordsUndelivered\. Cause: .*12 records still failing/,
+    );
     expect(result.inputsOf(S.checkDelivery)).toEqual([]);
   });
 
@@ -244,7 +282,9 @@ describe("batch workflow: crawler", () => {
 
   it("fails with CrawlerFailed and notifies the crawler's error message when the crawl FAILED", async () => {
     const result = await run(
-      happyPath({ [S.getLastCrawl]: sequence(lastCrawl({ Status: "FAILED", ErrorMessage: "Insufficient Lake Formation permission(s) on events" })) }),
+      happyPath({
+        [S.getLastCrawl]: sequence(lastCrawl({ Status: "FAILED", ErrorMessage: "Insufficient Lake Formation permission(s) on events" })),
+      }),
     );
 
     expect(result).toMatchObject({ status: "FAILED", error: "CrawlerFailed" });
@@ -271,7 +311,11 @@ describe("batch workflow: crawler", () => {
 describe("batch workflow: validation", () => {
   it("fails and notifies when the Athena query fails", async () => {
     const result = await run(
-      happyPath({ [S.runValidationQuery]: sequence(awsError("States.TaskFailed", "Athena query FAILED: TABLE_NOT_FOUND: line 1:102: Table lake.events does not exist")) }),
+      happyPath({
+        [S.runValidationQuery]: sequence(
+          awsError("States.TaskFailed", "Athena query FAILED: TABLE_NOT_FOUND: line 1:102: Table lake.events does not exist"),
+        ),
+      }),
     );
 
     expect(result).toMatchObject({ status: "FAILED", error: "States.TaskFailed" });
@@ -299,16 +343,23 @@ describe("batch workflow: validation", () => {
 
   it("uses a different ClientRequestToken for each validation run", async () => {
     // A short execution id: the engine's States.Hash collides on long inputs (AWS's does not).
-    const result = await runLocally(definition, { scheduledTime: SCHEDULED_TIME }, happyPath({ [S.getValidationResults]: sequence(queryRows(90), queryRows(100)) }), {
-      executionId: "exec-1",
-    });
+    const result = await runLocally(
+      definition,
+      { scheduledTime: SCHEDULED_TIME },
+      happyPath({ [S.getValidationResults]: sequence(queryRows(90), queryRows(100)) }),
+      {
+        executionId: "exec-1",
+      },
+    );
 
     const [first, second] = result.inputsOf(S.runValidationQuery).map((input) => input.ClientRequestToken);
     expect(first).not.toEqual(second);
   });
 
   it("keeps the ClientRequestToken when a throttled query start is retried, so Athena never runs it twice", async () => {
-    const runValidationQuery = sequence(awsError("Athena.TooManyRequestsException", "Rate exceeded"), { QueryExecution: { QueryExecutionId: "q-1" } });
+    const runValidationQuery = sequence(awsError("Athena.TooManyRequestsException", "Rate exceeded"), {
+      QueryExecution: { QueryExecutionId: "q-1" },
+    });
 
     const result = await run(happyPath({ [S.runValidationQuery]: runValidationQuery }));
 
@@ -353,28 +404,55 @@ describe("batch workflow: validation", () => {
 
 describe("batch workflow: failure path", () => {
   it("names the execution, the failed state and the input when the extract fails before a batch id exists", async () => {
-    const result = await run(happyPath({ [S.extractBatch]: lambda(() => { throw lambdaError("BatchTooLarge", "2400 chunks exceed 2000"); }) }));
+    const result = await run(
+      happyPath({
+        [S.extractBatch]: lambda(() => {
+          throw lambdaError("BatchTooLarge", "2400 chunks exceed 2000");
+        }),
+      }),
+    );
 
     expect(result).toMatchObject({ status: "FAILED", error: "BatchTooLarge" });
-    expect(notification(result)).toMatch(/^Batch workflow failed in state ExtractBatch\. Batch: \(none: the batch was not extracted\)\. Error: BatchTooLarge\./);
+    expect(notification(result)).toMatch(
+      /^Batch workflow failed in state ExtractBatch\. Batch: \(none: the batch was not extracted\)\. Error: BatchTooLarge\./,
+    );
     expect(notification(result)).toContain(`Execution: ${LOCAL_EXECUTION.Id}`);
     expect(notification(result)).toContain(`Input: {"scheduledTime":"${SCHEDULED_TIME}"}`);
   });
 
   it("publishes to the configured topic with a short subject", async () => {
-    const result = await run(happyPath({ [S.finalizeBatch]: lambda(() => { throw lambdaError("AccessDenied", "s3:DeleteObject denied"); }) }));
+    const result = await run(
+      happyPath({
+        [S.finalizeBatch]: lambda(() => {
+          throw lambdaError("AccessDenied", "s3:DeleteObject denied");
+        }),
+      }),
+    );
 
-    expect(result.inputsOf(S.notifyFailure)).toEqual([{ TopicArn: TEST_WORKFLOW_PROPS.notificationTopicArn, Subject: "Batch load failed", Message: expect.any(String) }]);
+    expect(result.inputsOf(S.notifyFailure)).toEqual([
+      { TopicArn: TEST_WORKFLOW_PROPS.notificationTopicArn, Subject: "Batch load failed", Message: expect.any(String) },
+    ]);
   });
 
   it("makes the execution's cause the notification text", async () => {
-    const result = await run(happyPath({ [S.finalizeBatch]: lambda(() => { throw lambdaError("AccessDenied", "s3:DeleteObject denied"); }) }));
+    const result = await run(
+      happyPath({
+        [S.finalizeBatch]: lambda(() => {
+          throw lambdaError("AccessDenied", "s3:DeleteObject denied");
+        }),
+      }),
+    );
 
     expect(result.cause).toBe(notification(result));
   });
 
   it("still ends in BatchFailed with the original error when the notification cannot be sent", async () => {
-    const result = await run(happyPath({ [S.getValidationResults]: sequence(queryRows(90)), [S.notifyFailure]: sequence(awsError("SNS.AuthorizationErrorException", "not allowed")) }));
+    const result = await run(
+      happyPath({
+        [S.getValidationResults]: sequence(queryRows(90)),
+        [S.notifyFailure]: sequence(awsError("SNS.AuthorizationErrorException", "not allowed")),
+      }),
+    );
 
     expect(result).toMatchObject({ status: "FAILED", error: "CountMismatch" });
     expect(result.path.slice(-2)).toEqual([S.notifyFailure, S.batchFailed]);

@@ -23,7 +23,10 @@ type States = Readonly<Record<string, State>>;
 
 /** [name, state] of every state, a Map's item processor included. */
 const everyState = (states: States): Array<[string, State]> =>
-  Object.entries(states).flatMap(([name, state]): Array<[string, State]> => [[name, state], ...(state.Type === "Map" ? everyState(state.ItemProcessor.States) : [])]);
+  Object.entries(states).flatMap(([name, state]): Array<[string, State]> => [
+    [name, state],
+    ...(state.Type === "Map" ? everyState(state.ItemProcessor.States) : []),
+  ]);
 const tasks = (states: States) => everyState(states).filter((entry): entry is [string, TaskState] => entry[1].Type === "Task");
 const topLevelTasks = Object.entries(definition.States).filter((entry): entry is [string, TaskState] => entry[1].Type === "Task");
 const lambdaTasks = tasks(definition.States).filter(([, s]) => s.Resource === "arn:aws:states:::lambda:invoke");
@@ -86,11 +89,9 @@ function counterChoices(states: States): Array<[string, string, number]> {
   const counters = new Set(Object.values(states).flatMap(incrementedPaths));
   return Object.entries(states).flatMap(([name, state]): Array<[string, string, number]> =>
     state.Type === "Choice"
-      ? state.Choices.filter((c) => c.Variable !== undefined && counters.has(c.Variable) && typeof c.NumericGreaterThanEquals === "number").map((c) => [
-          name,
-          c.Variable!,
-          c.NumericGreaterThanEquals!,
-        ])
+      ? state.Choices.filter(
+          (c) => c.Variable !== undefined && counters.has(c.Variable) && typeof c.NumericGreaterThanEquals === "number",
+        ).map((c) => [name, c.Variable!, c.NumericGreaterThanEquals!])
       : [],
   );
 }
@@ -107,7 +108,12 @@ describe("batch workflow definition: validity and graph", () => {
   });
 
   it("names only existing states in every Next, Default, Choice and Catch", () => {
-    const dangling = (states: States) => Object.entries(states).flatMap(([name, state]) => successors(state).filter((t) => !(t in states)).map((t) => `${name} → ${t}`));
+    const dangling = (states: States) =>
+      Object.entries(states).flatMap(([name, state]) =>
+        successors(state)
+          .filter((t) => !(t in states))
+          .map((t) => `${name} → ${t}`),
+      );
 
     expect(dangling(definition.States)).toEqual([]);
     expect(dangling(pushMap.ItemProcessor.States)).toEqual([]);
@@ -121,24 +127,33 @@ describe("batch workflow definition: validity and graph", () => {
   });
 
   it("ends every Catch path in NotifyFailure and BatchFailed, never in BatchLoaded", () => {
-    const catchTargets = topLevelTasks.flatMap(([, s]) => (s.Catch ?? []).map((c) => c.Next)).concat((pushMap.Catch ?? []).map((c) => c.Next));
+    const catchTargets = topLevelTasks
+      .flatMap(([, s]) => (s.Catch ?? []).map((c) => c.Next))
+      .concat((pushMap.Catch ?? []).map((c) => c.Next));
     const targetsOnTheFailurePath = catchTargets.filter((t) => t !== S.waitForCrawler && t !== S.batchFailed);
 
     for (const target of targetsOnTheFailurePath) {
       const onward = reachable(definition.States, target);
-      expect({ target, notifies: onward.has(S.notifyFailure), fails: onward.has(S.batchFailed), loads: onward.has(S.batchLoaded) }).toEqual({
-        target,
-        notifies: true,
-        fails: true,
-        loads: false,
-      });
+      expect({ target, notifies: onward.has(S.notifyFailure), fails: onward.has(S.batchFailed), loads: onward.has(S.batchLoaded) }).toEqual(
+        {
+          target,
+          notifies: true,
+          fails: true,
+          loads: false,
+        },
+      );
     }
   });
 
   it("ends FAILED only in BatchFailed, entered only from NotifyFailure: every failure the workflow can end in is notified once", () => {
     for (const def of [definition, build({ crawlerName: null })]) {
-      const failStates = Object.entries(def.States).filter(([, st]) => st.Type === "Fail").map(([name]) => name);
-      const into = (target: string) => Object.entries(def.States).filter(([, st]) => successors(st).includes(target)).map(([name]) => name);
+      const failStates = Object.entries(def.States)
+        .filter(([, st]) => st.Type === "Fail")
+        .map(([name]) => name);
+      const into = (target: string) =>
+        Object.entries(def.States)
+          .filter(([, st]) => successors(st).includes(target))
+          .map(([name]) => name);
 
       expect(failStates).toEqual([S.batchFailed]);
       expect(into(S.batchFailed)).toEqual([S.notifyFailure]);
@@ -154,7 +169,11 @@ describe("batch workflow definition: validity and graph", () => {
   });
 
   it("fails with the original error name and the notification text as cause", () => {
-    expect(definition.States[S.batchFailed]).toMatchObject({ Type: "Fail", ErrorPath: "$.failure.error.Error", CausePath: "$.failure.message" });
+    expect(definition.States[S.batchFailed]).toMatchObject({
+      Type: "Fail",
+      ErrorPath: "$.failure.error.Error",
+      CausePath: "$.failure.message",
+    });
   });
 
   it("uses JSONPath only", () => {
@@ -165,9 +184,25 @@ describe("batch workflow definition: validity and graph", () => {
 
   it("contains the literal ARNs and names it was built with", () => {
     const json = JSON.stringify(definition);
-    const { extractFunctionArn, pushFunctionArn, deliveryCheckFunctionArn, finalizeFunctionArn, crawlerName, workgroup, notificationTopicArn } = TEST_WORKFLOW_PROPS;
+    const {
+      extractFunctionArn,
+      pushFunctionArn,
+      deliveryCheckFunctionArn,
+      finalizeFunctionArn,
+      crawlerName,
+      workgroup,
+      notificationTopicArn,
+    } = TEST_WORKFLOW_PROPS;
 
-    for (const value of [extractFunctionArn, pushFunctionArn, deliveryCheckFunctionArn, finalizeFunctionArn, crawlerName, workgroup, notificationTopicArn]) {
+    for (const value of [
+      extractFunctionArn,
+      pushFunctionArn,
+      deliveryCheckFunctionArn,
+      finalizeFunctionArn,
+      crawlerName,
+      workgroup,
+      notificationTopicArn,
+    ]) {
       expect(json).toContain(JSON.stringify(value));
     }
     expect(lambdaTasks.map(([name, s]) => [name, s.Parameters?.FunctionName])).toEqual([
@@ -182,7 +217,12 @@ describe("batch workflow definition: validity and graph", () => {
 describe("batch workflow definition: retries, catches and timeouts", () => {
   it("gives every top-level Task a Retry, a TimeoutSeconds and a Catch whose last entry is States.ALL", () => {
     for (const [name, task] of topLevelTasks) {
-      expect({ name, retries: (task.Retry ?? []).length > 0, timeout: task.TimeoutSeconds, lastCatch: task.Catch?.at(-1)?.ErrorEquals }).toEqual({
+      expect({
+        name,
+        retries: (task.Retry ?? []).length > 0,
+        timeout: task.TimeoutSeconds,
+        lastCatch: task.Catch?.at(-1)?.ErrorEquals,
+      }).toEqual({
         name,
         retries: true,
         timeout: expect.any(Number),
@@ -210,7 +250,9 @@ describe("batch workflow definition: retries, catches and timeouts", () => {
   });
 
   it("never retries a permanent batch error, and catches each by name ahead of States.ALL", () => {
-    const retried = everyState(definition.States).flatMap(([, s]) => ("Retry" in s && s.Retry ? s.Retry.flatMap((r) => r.ErrorEquals) : []));
+    const retried = everyState(definition.States).flatMap(([, s]) =>
+      "Retry" in s && s.Retry ? s.Retry.flatMap((r) => r.ErrorEquals) : [],
+    );
     const catchers = [...lambdaTasks.filter(([name]) => name !== S.pushChunk).map(([, s]) => s.Catch), pushMap.Catch];
 
     for (const name of Object.values(BATCH_ERRORS)) expect(retried).not.toContain(name);
@@ -233,7 +275,9 @@ describe("batch workflow definition: retries, catches and timeouts", () => {
   });
 
   it("never retries RecordsUndelivered, by name or by wildcard, on the push", () => {
-    const retried = everyState(definition.States).flatMap(([, s]) => ("Retry" in s && s.Retry ? s.Retry.flatMap((r) => r.ErrorEquals) : []));
+    const retried = everyState(definition.States).flatMap(([, s]) =>
+      "Retry" in s && s.Retry ? s.Retry.flatMap((r) => r.ErrorEquals) : [],
+    );
     const pushRetried = (definition.States[S.pushToKinesis] as MapState).ItemProcessor.States[S.pushChunk] as TaskState;
 
     expect(retried).not.toContain(BATCH_ERRORS.recordsUndelivered);
@@ -245,7 +289,11 @@ describe("batch workflow definition: retries, catches and timeouts", () => {
   it("sends Glue.CrawlerRunningException from StartCrawler to the crawler poll, ahead of the failure catch", () => {
     const startCrawler = definition.States[S.startCrawler] as TaskState;
 
-    expect(startCrawler.Catch?.[0]).toEqual({ ErrorEquals: ["Glue.CrawlerRunningException"], ResultPath: "$.crawler.busy", Next: S.waitForCrawler });
+    expect(startCrawler.Catch?.[0]).toEqual({
+      ErrorEquals: ["Glue.CrawlerRunningException"],
+      ResultPath: "$.crawler.busy",
+      Next: S.waitForCrawler,
+    });
   });
 
   it("retries Athena and Glue tasks on throttling", () => {
@@ -289,7 +337,9 @@ describe("batch workflow definition: payloads", () => {
   it("accepts a push concurrency of 40, an inline Map's most, and rejects 41", () => {
     expect(INLINE_MAP_MAX_CONCURRENCY).toBe(40);
     expect(build({ pushConcurrency: 40 }).States[S.pushToKinesis]).toMatchObject({ MaxConcurrency: 40 });
-    expect(() => build({ pushConcurrency: 41 })).toThrow(/pushConcurrency must be an integer 1\.\.40 \(an inline Map runs at most 40 iterations at once\), got 41/);
+    expect(() => build({ pushConcurrency: 41 })).toThrow(
+      /pushConcurrency must be an integer 1\.\.40 \(an inline Map runs at most 40 iterations at once\), got 41/,
+    );
   });
 
   it("defaults force to false and replay to null, and hands both to ExtractBatch with JSONPath only", () => {
@@ -317,7 +367,10 @@ describe("batch workflow definition: bounded loops", () => {
       const loop = [...reachable(definition.States, choice)].filter((name) => reachable(definition.States, name).has(choice));
       const incrementers = loop.filter((name) => incrementedPaths(definition.States[name]).includes(counter));
       const initialisers = Object.entries(definition.States)
-        .filter(([, s]) => s.Type === "Pass" && s.Result !== undefined && typeof s.ResultPath === "string" && counter.startsWith(`${s.ResultPath}.`))
+        .filter(
+          ([, s]) =>
+            s.Type === "Pass" && s.Result !== undefined && typeof s.ResultPath === "string" && counter.startsWith(`${s.ResultPath}.`),
+        )
         .map(([name]) => name);
 
       expect({ choice, incremented: incrementers.length > 0, initialisedInLoop: initialisers.filter((n) => loop.includes(n)) }).toEqual({
@@ -340,7 +393,11 @@ describe("batch workflow definition: bounded loops", () => {
   });
 
   it("waits the configured interval in each loop", () => {
-    expect([S.waitForDelivery, S.waitForCrawler, S.waitBeforeRevalidation].map((name) => (definition.States[name] as { Seconds?: number }).Seconds)).toEqual([60, 30, 120]);
+    expect(
+      [S.waitForDelivery, S.waitForCrawler, S.waitBeforeRevalidation].map(
+        (name) => (definition.States[name] as { Seconds?: number }).Seconds,
+      ),
+    ).toEqual([60, 30, 120]);
   });
 
   it("sets the top-level TimeoutSeconds to the execution timeout, at least the sum of the loop budgets", () => {
@@ -361,12 +418,20 @@ describe("batch workflow definition: choices", () => {
 
   it("passes validation only when found equals the expected count", () => {
     expect(rules(S.compareCounts)).toContainEqual(
-      expect.objectContaining({ Variable: "$.check.found", NumericEqualsPath: "$.extract.validation.expectedCount", Next: S.finalizeBatch }),
+      expect.objectContaining({
+        Variable: "$.check.found",
+        NumericEqualsPath: "$.extract.validation.expectedCount",
+        Next: S.finalizeBatch,
+      }),
     );
   });
 
   it("checks the crawl's LastCrawl.Status for SUCCEEDED", () => {
-    expect(rules(S.didCrawlSucceed)[0]).toEqual({ Variable: "$.crawler.outcome.LastCrawl.Status", StringEquals: "SUCCEEDED", Next: S.runValidationQuery });
+    expect(rules(S.didCrawlSucceed)[0]).toEqual({
+      Variable: "$.crawler.outcome.LastCrawl.Status",
+      StringEquals: "SUCCEEDED",
+      Next: S.runValidationQuery,
+    });
   });
 });
 
@@ -382,7 +447,9 @@ describe("buildBatchWorkflow props validation", () => {
   });
 
   it("rejects a Lambda timeout beyond 900 s", () => {
-    expect(() => build({ lambdaTimeoutSeconds: { ...TEST_WORKFLOW_PROPS.lambdaTimeoutSeconds, push: 901 } })).toThrow(/lambdaTimeoutSeconds\.push must be an integer 1\.\.900.*got 901/);
+    expect(() => build({ lambdaTimeoutSeconds: { ...TEST_WORKFLOW_PROPS.lambdaTimeoutSeconds, push: 901 } })).toThrow(
+      /lambdaTimeoutSeconds\.push must be an integer 1\.\.900.*got 901/,
+    );
   });
 
   it("rejects an empty crawler name, but accepts null (partition projection)", () => {

@@ -38,7 +38,10 @@ function lake(): MemoryStore {
  * record except those in `lost` to a fake table; an Athena that counts distinct event ids of the
  * queried batch in that table.
  */
-function handlers(store: MemoryStore, lost: ReadonlySet<string> = new Set()): { handlers: Record<string, LocalHandler>; table: Record<string, unknown>[]; queries: string[] } {
+function handlers(
+  store: MemoryStore,
+  lost: ReadonlySet<string> = new Set(),
+): { handlers: Record<string, LocalHandler>; table: Record<string, unknown>[]; queries: string[] } {
   const table: Record<string, unknown>[] = [];
   const queries: string[] = [];
   return {
@@ -80,7 +83,10 @@ describe("replay run: success", () => {
 
   it("passes the replay input through to ExtractBatch", () => {
     expect(result.inputsOf(S.extractBatch)).toEqual([
-      { FunctionName: TEST_WORKFLOW_PROPS.extractFunctionArn, Payload: { scheduledTime: SCHEDULED_TIME, force: false, replay: REPLAY, executionId: LOCAL_EXECUTION.Id } },
+      {
+        FunctionName: TEST_WORKFLOW_PROPS.extractFunctionArn,
+        Payload: { scheduledTime: SCHEDULED_TIME, force: false, replay: REPLAY, executionId: LOCAL_EXECUTION.Id },
+      },
     ]);
   });
 
@@ -120,7 +126,9 @@ describe("replay run: failure", () => {
     // Assess
     expect(result).toMatchObject({ status: "FAILED", error: "CountMismatch" });
     expect(result.inputsOf(S.finalizeBatch)).toEqual([]);
-    expect(result.inputsOf(S.notifyFailure)[0]?.Message).toContain(`Batch: ${BATCH_ID}. Error: CountMismatch. Cause: validation expected 3 records but found 2 after 3 validation runs`);
+    expect(result.inputsOf(S.notifyFailure)[0]?.Message).toContain(
+      `Batch: ${BATCH_ID}. Error: CountMismatch. Cause: validation expected 3 records but found 2 after 3 validation runs`,
+    );
     expect(store.keys("errors/")).toEqual([FCF_KEY, PF_KEY]);
     expect(store.keys("processed/")).toEqual([]);
   });
@@ -128,7 +136,11 @@ describe("replay run: failure", () => {
   it("fails in ExtractBatch with InvalidBatchInput for a window the extract rejects, touching nothing", async () => {
     const store = lake();
 
-    const result = await runLocally(definition, { scheduledTime: SCHEDULED_TIME, replay: { ...REPLAY, until: "2026-12-25T00:00:00Z" } }, handlers(store).handlers);
+    const result = await runLocally(
+      definition,
+      { scheduledTime: SCHEDULED_TIME, replay: { ...REPLAY, until: "2026-12-25T00:00:00Z" } },
+      handlers(store).handlers,
+    );
 
     expect(result).toMatchObject({ status: "FAILED", error: "InvalidBatchInput" });
     expect(result.inputsOf(S.pushChunk)).toEqual([]);
@@ -158,7 +170,12 @@ describe("replay run: input checks", () => {
     const result = await runLocally(definition, { scheduledTime: SCHEDULED_TIME, replay: null }, stub());
 
     expect(result.status).toBe("SUCCEEDED");
-    expect(result.inputsOf(S.extractBatch)[0]!.Payload).toEqual({ scheduledTime: SCHEDULED_TIME, force: false, replay: null, executionId: LOCAL_EXECUTION.Id });
+    expect(result.inputsOf(S.extractBatch)[0]!.Payload).toEqual({
+      scheduledTime: SCHEDULED_TIME,
+      force: false,
+      replay: null,
+      executionId: LOCAL_EXECUTION.Id,
+    });
   });
 
   it("passes an errorType through", async () => {

@@ -14,7 +14,9 @@ import {
 
 describe("deliveryTimeoutSeconds", () => {
   it("adds the processor interval, the buffer interval and a 120 s margin", () => {
-    expect(deliveryTimeoutSeconds({ bufferIntervalSeconds: 300, processorBufferIntervalSeconds: 60, dynamicPartitioning: false })).toBe(480);
+    expect(deliveryTimeoutSeconds({ bufferIntervalSeconds: 300, processorBufferIntervalSeconds: 60, dynamicPartitioning: false })).toBe(
+      480,
+    );
   });
 
   it("allows 1.5× the buffer interval with dynamic partitioning", () => {
@@ -26,9 +28,9 @@ describe("deliveryTimeoutSeconds", () => {
   });
 
   it("rejects a negative interval", () => {
-    expect(() => deliveryTimeoutSeconds({ bufferIntervalSeconds: -1, processorBufferIntervalSeconds: 60, dynamicPartitioning: false })).toThrow(
-      /bufferIntervalSeconds must be a number ≥ 0, got -1/,
-    );
+    expect(() =>
+      deliveryTimeoutSeconds({ bufferIntervalSeconds: -1, processorBufferIntervalSeconds: 60, dynamicPartitioning: false }),
+    ).toThrow(/bufferIntervalSeconds must be a number ≥ 0, got -1/);
   });
 });
 
@@ -42,7 +44,14 @@ describe("loopBudgetSeconds", () => {
   });
 
   it("counts the crawler budget when no crawler name is given (the safe side)", () => {
-    expect(loopBudgetSeconds({ deliveryTimeoutSeconds: 480, crawlerTimeoutSeconds: 1800, validationAttempts: 1, validationRetryWaitSeconds: 120 })).toBe(480 + 1800);
+    expect(
+      loopBudgetSeconds({
+        deliveryTimeoutSeconds: 480,
+        crawlerTimeoutSeconds: 1800,
+        validationAttempts: 1,
+        validationRetryWaitSeconds: 120,
+      }),
+    ).toBe(480 + 1800);
   });
 });
 

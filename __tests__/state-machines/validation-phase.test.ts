@@ -20,7 +20,13 @@ describe("validationPhase", () => {
     expect(next(phase.states, S.startValidation)).toBe(S.prepareCrawl);
     expect(next(phase.states, S.waitBeforeRevalidation)).toBe(S.prepareRecrawl);
     expect(Object.keys(phase.states)).toEqual(expect.arrayContaining(Object.keys(crawl.states)));
-    expect(Object.keys(phase.recorders)).toEqual([S.startCrawlerFailed, S.getCrawlerStateFailed, S.getLastCrawlFailed, S.runValidationQueryFailed, S.getValidationResultsFailed]);
+    expect(Object.keys(phase.recorders)).toEqual([
+      S.startCrawlerFailed,
+      S.getCrawlerStateFailed,
+      S.getLastCrawlFailed,
+      S.runValidationQueryFailed,
+      S.getValidationResultsFailed,
+    ]);
   });
 
   it("goes straight to the query, first and on every re-run, without a crawl", () => {
@@ -40,7 +46,10 @@ describe("validationPhase", () => {
   });
 
   it("stops re-running after the configured number of runs", () => {
-    const runsLeft = validationPhase({ ...base, attempts: 5, crawl: null }).states[S.validationRunsLeft] as Extract<State, { Type: "Choice" }>;
+    const runsLeft = validationPhase({ ...base, attempts: 5, crawl: null }).states[S.validationRunsLeft] as Extract<
+      State,
+      { Type: "Choice" }
+    >;
 
     expect(runsLeft.Choices).toEqual([{ Variable: "$.check.runs", NumericGreaterThanEquals: 5, Next: S.countMismatch }]);
   });

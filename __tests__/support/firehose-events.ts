@@ -18,10 +18,7 @@ export interface FirehoseEventOptions {
  * A Firehose transformation event with one record per payload. Strings are sent verbatim (UTF-8),
  * `Uint8Array`s as raw bytes, anything else as `JSON.stringify(payload)` without a trailing newline.
  */
-export function firehoseEvent(
-  payloads: readonly Payload[],
-  options: FirehoseEventOptions = {},
-): FirehoseTransformationEvent {
+export function firehoseEvent(payloads: readonly Payload[], options: FirehoseEventOptions = {}): FirehoseTransformationEvent {
   const region = options.region ?? "eu-west-1";
   const arrivalMs = options.arrivalMs ?? ARRIVAL_MS;
   return {

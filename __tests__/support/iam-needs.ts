@@ -13,7 +13,6 @@ import { kindOf, OWN_LOGS, XRAY_WRITE } from "./reviewed-roles";
 import { KMS_ROWS_FOR, RequestRowId, SERVICE_REQUESTS } from "./service-request-contexts";
 import { Block, Derivation, Need, Pair, SAMPLE_OBJECT, StackView, unique } from "./stack-view";
 
-
 export interface TaskState {
   readonly Type: "Task";
   readonly Resource: string;
@@ -41,10 +40,17 @@ export function parameter(task: TaskState, key: string): string {
 export function glueResources(action: string, v: StackView, database: string, table: string): string[] {
   const catalog = v.r.arn("glue", "catalog");
   const db = v.r.arn("glue", `database/${database}`);
-  return /^glue:(GetDatabases?|CreateTable|GetTables)$/.test(action) ? [catalog, db] : [catalog, db, v.r.arn("glue", `table/${database}/${table}`)];
+  return /^glue:(GetDatabases?|CreateTable|GetTables)$/.test(action)
+    ? [catalog, db]
+    : [catalog, db, v.r.arn("glue", `table/${database}/${table}`)];
 }
 
-export const ATHENA_QUERY_ACTIONS = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:StopQueryExecution", "athena:GetWorkGroup"];
+export const ATHENA_QUERY_ACTIONS = [
+  "athena:StartQueryExecution",
+  "athena:GetQueryExecution",
+  "athena:StopQueryExecution",
+  "athena:GetWorkGroup",
+];
 export const ATHENA_GLUE_READS = ["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"];
 
 /** What an Athena query in `workgroupName` needs of its caller: the workgroup, the catalog reads, the table data, the result writes. */
@@ -73,7 +79,10 @@ export function athenaQueryPairs(workgroupName: string, v: StackView): Pair[] {
     { action: "s3:GetBucketLocation", resource: results.bucketArn },
     { action: "s3:ListBucket", resource: results.bucketArn, context: { "s3:prefix": results.prefix } },
     { action: "s3:ListBucketMultipartUploads", resource: results.bucketArn },
-    ...["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"].map((action) => ({ action, resource: resultObject })),
+    ...["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"].map((action) => ({
+      action,
+      resource: resultObject,
+    })),
   );
   return pairs;
 }
@@ -81,8 +90,12 @@ export function athenaQueryPairs(workgroupName: string, v: StackView): Pair[] {
 /** IAM needs per Task `Resource`. A task whose resource is missing here fails the mapping test. */
 export const TASK_IAM: Record<string, (task: TaskState, v: StackView, workgroups: readonly string[]) => Pair[]> = {
   "arn:aws:states:::lambda:invoke": (task) => [{ action: "lambda:InvokeFunction", resource: parameter(task, "FunctionName") }],
-  "arn:aws:states:::aws-sdk:glue:startCrawler": (task, v) => [{ action: "glue:StartCrawler", resource: v.r.arn("glue", `crawler/${parameter(task, "Name")}`) }],
-  "arn:aws:states:::aws-sdk:glue:getCrawler": (task, v) => [{ action: "glue:GetCrawler", resource: v.r.arn("glue", `crawler/${parameter(task, "Name")}`) }],
+  "arn:aws:states:::aws-sdk:glue:startCrawler": (task, v) => [
+    { action: "glue:StartCrawler", resource: v.r.arn("glue", `crawler/${parameter(task, "Name")}`) },
+  ],
+  "arn:aws:states:::aws-sdk:glue:getCrawler": (task, v) => [
+    { action: "glue:GetCrawler", resource: v.r.arn("glue", `crawler/${parameter(task, "Name")}`) },
+  ],
   "arn:aws:states:::athena:startQueryExecution.sync": (task, v) => athenaQueryPairs(workgroupOf(task), v),
   "arn:aws:states:::athena:getQueryResults": (_task, v, workgroups) =>
     workgroups.flatMap((name) => {
@@ -109,9 +122,15 @@ export function stateMachineNeeds(v: StackView): Derivation {
   for (const { address, block } of v.blocks("aws_sfn_state_machine")) {
     const roleArn = v.roleArn(block.role_arn);
     const tasks = tasksOf(JSON.parse(v.r.resolveString(block.definition)));
-    const workgroups = unique(tasks.filter(({ task }) => task.Resource.startsWith("arn:aws:states:::athena:startQueryExecution")).map(({ task }) => workgroupOf(task)));
+    const workgroups = unique(
+      tasks
+        .filter(({ task }) => task.Resource.startsWith("arn:aws:states:::athena:startQueryExecution"))
+        .map(({ task }) => workgroupOf(task)),
+    );
     for (const { name, task } of tasks) {
-      const map = TASK_IAM[task.Resource] ?? (/^arn:aws:lambda:/.test(task.Resource) ? () => [{ action: "lambda:InvokeFunction", resource: task.Resource }] : undefined);
+      const map =
+        TASK_IAM[task.Resource] ??
+        (/^arn:aws:lambda:/.test(task.Resource) ? () => [{ action: "lambda:InvokeFunction", resource: task.Resource }] : undefined);
       if (!map) {
         unmapped.push(`${address} task ${name}: no IAM mapping for Resource ${task.Resource}; add one to TASK_IAM`);
         continue;
@@ -123,19 +142,36 @@ export function stateMachineNeeds(v: StackView): Derivation {
       }
     }
     if (block.logging_configuration && block.logging_configuration.level !== "OFF") {
-      needs.push(...SFN_LOG_DELIVERY.map((action) => ({ action, resource: "*", roleArn, why: "execution logging (CloudWatch Logs delivery)" })));
+      needs.push(
+        ...SFN_LOG_DELIVERY.map((action) => ({ action, resource: "*", roleArn, why: "execution logging (CloudWatch Logs delivery)" })),
+      );
     }
     if (block.tracing_configuration?.enabled === true) {
       needs.push(...SFN_XRAY.map((action) => ({ action, resource: "*", roleArn, why: "X-Ray tracing" })));
     }
-    const keyArn = block.encryption_configuration?.type === "CUSTOMER_MANAGED_KMS_KEY" ? v.r.customerKeyArn(block.encryption_configuration.kms_key_id) : undefined;
+    const keyArn =
+      block.encryption_configuration?.type === "CUSTOMER_MANAGED_KMS_KEY"
+        ? v.r.customerKeyArn(block.encryption_configuration.kms_key_id)
+        : undefined;
     if (keyArn) {
       for (const row of ["states.execution-data.decrypt", "states.execution-data.generate"] as const) {
-        needs.push({ action: SERVICE_REQUESTS[row].action, resource: keyArn, context: v.context(row, v.arn(address)), roleArn, why: `state machine encryption (${row})` });
+        needs.push({
+          action: SERVICE_REQUESTS[row].action,
+          resource: keyArn,
+          context: v.context(row, v.arn(address)),
+          roleArn,
+          why: `state machine encryption (${row})`,
+        });
       }
       if (block.logging_configuration && block.logging_configuration.level !== "OFF") {
         const row = "states.log-delivery.generate";
-        needs.push({ action: SERVICE_REQUESTS[row].action, resource: keyArn, context: v.context(row), roleArn, why: `execution logs under the key (${row})` });
+        needs.push({
+          action: SERVICE_REQUESTS[row].action,
+          resource: keyArn,
+          context: v.context(row),
+          roleArn,
+          why: `execution logs under the key (${row})`,
+        });
       }
     }
   }
@@ -197,11 +233,15 @@ export interface FunctionTargets {
 export const lakeObject = (t: FunctionTargets, prefix: string) => `${t.bucketArn()}/${prefix}${SAMPLE_OBJECT}`;
 export const listing = (t: FunctionTargets, prefix: string): Pair[] =>
   [prefix, `${prefix}sample/`].map((p) => ({ action: "s3:ListBucket", resource: t.bucketArn(), context: { "s3:prefix": p } }));
-export const objectAction = (action: string) => (target: Target, t: FunctionTargets): Pair[] => [{ action, resource: lakeObject(t, target) }];
-export const streamAction = (action: string) => (target: Target, t: FunctionTargets): Pair[] => {
-  if (target !== "stream") throw new Error(`${action} needs the target "stream", got ${target}`);
-  return [{ action, resource: t.streamArn() }];
-};
+export const objectAction =
+  (action: string) =>
+  (target: Target, t: FunctionTargets): Pair[] => [{ action, resource: lakeObject(t, target) }];
+export const streamAction =
+  (action: string) =>
+  (target: Target, t: FunctionTargets): Pair[] => {
+    if (target !== "stream") throw new Error(`${action} needs the target "stream", got ${target}`);
+    return [{ action, resource: t.streamArn() }];
+  };
 
 /** IAM actions per SDK v3 command. A command missing here fails the mapping test. */
 export const COMMAND_IAM: Readonly<Record<string, (target: Target, t: FunctionTargets) => Pair[]>> = {
@@ -264,11 +304,16 @@ export function sdkCommandsOf(handler: string): { commands: string[]; unfollowab
     for (const match of text.matchAll(/\bpaginate([A-Z][A-Za-z0-9]*)\s*\(/g)) commands.add(`${match[1]}Command`);
     for (const match of text.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s+from\s+"@aws-sdk\/client-[^"]+"/g)) {
       if (match[1]) continue;
-      for (const raw of match[2]!.split(",").map((x) => x.trim()).filter(Boolean)) {
+      for (const raw of match[2]!
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean)) {
         if (raw.startsWith("type ")) continue;
         const name = raw.split(/\s+as\s+/)[0]!;
         if (!/(Client|Command|Exception|ServiceException)$|^paginate[A-Z]/.test(name)) {
-          unfollowable.push(`${path.relative(PROJECT_ROOT, file)} imports ${name} from the AWS SDK; the scan only follows Client, Command and paginate* imports`);
+          unfollowable.push(
+            `${path.relative(PROJECT_ROOT, file)} imports ${name} from the AWS SDK; the scan only follows Client, Command and paginate* imports`,
+          );
         }
       }
     }
@@ -300,7 +345,13 @@ export function functionNeeds(v: StackView): Derivation {
     const envKey = v.r.customerKeyArn(block.kms_key_arn);
     if (envKey) {
       const row = "lambda.environment.decrypt";
-      needs.push({ action: SERVICE_REQUESTS[row].action, resource: envKey, context: v.context(row, v.arn(address)), roleArn, why: `encrypted environment (${row})` });
+      needs.push({
+        action: SERVICE_REQUESTS[row].action,
+        resource: envKey,
+        context: v.context(row, v.arn(address)),
+        roleArn,
+        why: `encrypted environment (${row})`,
+      });
     }
 
     const handlers = Object.entries(HANDLER_USES).filter(([, use]) => use.functionName.test(name));
@@ -348,7 +399,13 @@ export function functionNeeds(v: StackView): Derivation {
 
 // ── (c) documented needs: Firehose, the crawler, the schedule ────────────────────────────────────
 
-export const FIREHOSE_STREAM_READS = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards"];
+export const FIREHOSE_STREAM_READS = [
+  "kinesis:DescribeStream",
+  "kinesis:DescribeStreamSummary",
+  "kinesis:GetShardIterator",
+  "kinesis:GetRecords",
+  "kinesis:ListShards",
+];
 export const FIREHOSE_BUCKET = ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"];
 export const FIREHOSE_OBJECTS = ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"];
 export const FIREHOSE_SCHEMA = ["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"];
@@ -363,12 +420,21 @@ export function firehoseNeeds(v: StackView): Derivation {
     const source = block.kinesis_source_configuration;
     if (source) {
       const streamArn = v.r.resolveString(source.kinesis_stream_arn);
-      needs.push(...FIREHOSE_STREAM_READS.map((action) => ({ action, resource: streamArn, roleArn: v.roleArn(source.role_arn), why: "reads the source stream" })));
+      needs.push(
+        ...FIREHOSE_STREAM_READS.map((action) => ({
+          action,
+          resource: streamArn,
+          roleArn: v.roleArn(source.role_arn),
+          why: "reads the source stream",
+        })),
+      );
     }
     const s3 = block.extended_s3_configuration;
     const destinations = [
       { config: s3, prefixes: [s3.prefix, s3.error_output_prefix], why: "delivers data and errors" },
-      ...(s3.s3_backup_mode === "Enabled" ? [{ config: s3.s3_backup_configuration, prefixes: [s3.s3_backup_configuration.prefix], why: "backs up source records" }] : []),
+      ...(s3.s3_backup_mode === "Enabled"
+        ? [{ config: s3.s3_backup_configuration, prefixes: [s3.s3_backup_configuration.prefix], why: "backs up source records" }]
+        : []),
     ];
     for (const { config, prefixes, why } of destinations) {
       const roleArn = v.roleArn(config.role_arn);
@@ -376,17 +442,28 @@ export function firehoseNeeds(v: StackView): Derivation {
       needs.push(...FIREHOSE_BUCKET.map((action) => ({ action, resource: bucketArn, roleArn, why })));
       for (const prefix of prefixes.filter((p): p is string => typeof p === "string")) {
         const object = `${bucketArn}/${literalHead(prefix)}${SAMPLE_OBJECT}`;
-        needs.push(...FIREHOSE_OBJECTS.map((action) => ({ action, resource: object, roleArn, why: `${why} under ${literalHead(prefix)}` })));
+        needs.push(
+          ...FIREHOSE_OBJECTS.map((action) => ({ action, resource: object, roleArn, why: `${why} under ${literalHead(prefix)}` })),
+        );
         const keyArn = v.r.customerKeyArn(config.kms_key_arn);
         if (keyArn) {
           for (const row of ["s3.write-object.generate", "s3.read-object.decrypt"] as const) {
-            needs.push({ action: SERVICE_REQUESTS[row].action, resource: keyArn, context: v.context(row, bucketArn), roleArn, why: `SSE-KMS delivery (${row})` });
+            needs.push({
+              action: SERVICE_REQUESTS[row].action,
+              resource: keyArn,
+              context: v.context(row, bucketArn),
+              roleArn,
+              why: `SSE-KMS delivery (${row})`,
+            });
           }
         }
       }
       const logging = config.cloudwatch_logging_options;
       if (logging?.enabled) {
-        const logStream = v.r.arn("logs", `log-group:${v.r.resolveString(logging.log_group_name)}:log-stream:${v.r.resolveString(logging.log_stream_name)}`);
+        const logStream = v.r.arn(
+          "logs",
+          `log-group:${v.r.resolveString(logging.log_group_name)}:log-stream:${v.r.resolveString(logging.log_stream_name)}`,
+        );
         needs.push({ action: "logs:PutLogEvents", resource: logStream, roleArn, why: "logs delivery errors" });
       }
     }
@@ -395,15 +472,27 @@ export function firehoseNeeds(v: StackView): Derivation {
       const lambdaArn = (processor.parameters as Block[]).find((p) => p.parameter_name === "LambdaArn")?.parameter_value;
       if (processor.type === "Lambda" && lambdaArn) {
         const resource = v.r.resolveString(lambdaArn);
-        needs.push(...["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"].map((action) => ({ action, resource, roleArn, why: "invokes the transform" })));
+        needs.push(
+          ...["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"].map((action) => ({
+            action,
+            resource,
+            roleArn,
+            why: "invokes the transform",
+          })),
+        );
       }
     }
-    const schema = s3.data_format_conversion_configuration?.enabled === false ? undefined : s3.data_format_conversion_configuration?.schema_configuration;
+    const schema =
+      s3.data_format_conversion_configuration?.enabled === false
+        ? undefined
+        : s3.data_format_conversion_configuration?.schema_configuration;
     if (schema) {
       const db = v.r.resolveString(schema.database_name);
       for (const action of FIREHOSE_SCHEMA) {
         const resources = glueResources(action, v, db, v.r.resolveString(schema.table_name));
-        needs.push(...resources.map((resource) => ({ action, resource, roleArn: v.roleArn(schema.role_arn), why: "reads the conversion schema" })));
+        needs.push(
+          ...resources.map((resource) => ({ action, resource, roleArn: v.roleArn(schema.role_arn), why: "reads the conversion schema" })),
+        );
       }
     }
   }
@@ -433,22 +522,33 @@ export function crawlerNeeds(v: StackView): Derivation {
     const actions = [
       ...CRAWLER_PARTITION_ACTIONS,
       ...(block.schema_change_policy?.update_behavior === "UPDATE_IN_DATABASE" ? ["glue:UpdateTable"] : []),
-      ...(block.schema_change_policy?.delete_behavior === "DELETE_FROM_DATABASE" ? ["glue:DeletePartition", "glue:BatchDeletePartition"] : []),
+      ...(block.schema_change_policy?.delete_behavior === "DELETE_FROM_DATABASE"
+        ? ["glue:DeletePartition", "glue:BatchDeletePartition"]
+        : []),
     ];
     for (const target of (block.catalog_target ?? []) as Block[]) {
       const db = v.r.resolveString(target.database_name);
       for (const tableName of (target.tables as string[]).map((t) => v.r.resolveString(t))) {
         for (const action of actions) {
-          needs.push(...glueResources(action, v, db, tableName).map((resource) => ({ action, resource, roleArn, why: `crawls ${db}.${tableName}` })));
+          needs.push(
+            ...glueResources(action, v, db, tableName).map((resource) => ({ action, resource, roleArn, why: `crawls ${db}.${tableName}` })),
+          );
         }
-        const table = v.blocks("aws_glue_catalog_table").find(({ block: t }) => v.r.resolveString(t.database_name) === db && v.r.resolveString(t.name) === tableName);
+        const table = v
+          .blocks("aws_glue_catalog_table")
+          .find(({ block: t }) => v.r.resolveString(t.database_name) === db && v.r.resolveString(t.name) === tableName);
         if (!table) {
           unmapped.push(`${address}: table ${db}.${tableName} is not in the stack`);
           continue;
         }
         const data = v.location(table.block.storage_descriptor.location);
         needs.push(
-          { action: "s3:GetObject", resource: `${data.bucketArn}/${data.prefix}${SAMPLE_OBJECT}`, roleArn, why: "reads the table's objects" },
+          {
+            action: "s3:GetObject",
+            resource: `${data.bucketArn}/${data.prefix}${SAMPLE_OBJECT}`,
+            roleArn,
+            why: "reads the table's objects",
+          },
           ...[data.prefix, `${data.prefix}year=2026/`].map((prefix) => ({
             action: "s3:ListBucket",
             resource: data.bucketArn,
@@ -462,17 +562,31 @@ export function crawlerNeeds(v: StackView): Derivation {
     // Crawlers log to /aws-glue/crawlers, or with a security configuration to /aws-glue/crawlers-role/<role>-<configuration>.
     const groups = ["/aws-glue/crawlers"];
     if (block.security_configuration) {
-      groups.push(`/aws-glue/crawlers-role/${v.roleByArn(roleArn)?.name ?? roleArn.split("/").pop()}-${v.r.resolveString(block.security_configuration)}`);
-      const configuration = v.blocks("aws_glue_security_configuration").find(({ block: c }) => v.r.resolveString(c.name) === v.r.resolveString(block.security_configuration));
+      groups.push(
+        `/aws-glue/crawlers-role/${v.roleByArn(roleArn)?.name ?? roleArn.split("/").pop()}-${v.r.resolveString(block.security_configuration)}`,
+      );
+      const configuration = v
+        .blocks("aws_glue_security_configuration")
+        .find(({ block: c }) => v.r.resolveString(c.name) === v.r.resolveString(block.security_configuration));
       const cloudwatch = configuration?.block.encryption_configuration?.cloudwatch_encryption;
       if (cloudwatch?.cloudwatch_encryption_mode === "SSE-KMS") {
-        needs.push({ action: "logs:AssociateKmsKey", resource: v.r.arn("logs", `log-group:${groups[1]}`), roleArn, why: "encrypts its log group" });
+        needs.push({
+          action: "logs:AssociateKmsKey",
+          resource: v.r.arn("logs", `log-group:${groups[1]}`),
+          roleArn,
+          why: "encrypts its log group",
+        });
       }
     }
     for (const group of groups) {
       needs.push(
         { action: "logs:CreateLogGroup", resource: v.r.arn("logs", `log-group:${group}`), roleArn, why: "creates its log group" },
-        ...OWN_LOGS.map((action) => ({ action, resource: v.r.arn("logs", `log-group:${group}:log-stream:${crawlerName}`), roleArn, why: "writes its logs" })),
+        ...OWN_LOGS.map((action) => ({
+          action,
+          resource: v.r.arn("logs", `log-group:${group}:log-stream:${crawlerName}`),
+          roleArn,
+          why: "writes its logs",
+        })),
       );
     }
   }
@@ -485,7 +599,10 @@ export function schedulerNeeds(v: StackView): Derivation {
   const unmapped: string[] = [];
   const targets = [
     ...v.blocks("aws_scheduler_schedule").map(({ address, block }) => ({ address, target: block.target as Block })),
-    ...v.blocks("aws_cloudwatch_event_target").filter(({ block }) => block.role_arn).map(({ address, block }) => ({ address, target: block })),
+    ...v
+      .blocks("aws_cloudwatch_event_target")
+      .filter(({ block }) => block.role_arn)
+      .map(({ address, block }) => ({ address, target: block })),
   ];
   for (const { address, target } of targets) {
     const roleArn = v.roleArn(target.role_arn);
@@ -493,12 +610,23 @@ export function schedulerNeeds(v: StackView): Derivation {
     if (/^arn:aws:states:/.test(arn)) {
       // Encrypted or not, the caller of StartExecution makes no KMS request (scheduler.start-execution).
       const row = "scheduler.start-execution";
-      needs.push({ action: SERVICE_REQUESTS[row].action, resource: arn, context: v.context(row, arn), roleArn, why: `${address} starts it` });
-    }
-    else if (/^arn:aws:lambda:/.test(arn)) needs.push({ action: "lambda:InvokeFunction", resource: arn, roleArn, why: `${address} invokes it` });
+      needs.push({
+        action: SERVICE_REQUESTS[row].action,
+        resource: arn,
+        context: v.context(row, arn),
+        roleArn,
+        why: `${address} starts it`,
+      });
+    } else if (/^arn:aws:lambda:/.test(arn))
+      needs.push({ action: "lambda:InvokeFunction", resource: arn, roleArn, why: `${address} invokes it` });
     else unmapped.push(`${address}: no IAM mapping for a target ${arn}`);
     if (target.dead_letter_config?.arn) {
-      needs.push({ action: "sqs:SendMessage", resource: v.r.resolveString(target.dead_letter_config.arn), roleArn, why: `${address} dead-letters undelivered events` });
+      needs.push({
+        action: "sqs:SendMessage",
+        resource: v.r.resolveString(target.dead_letter_config.arn),
+        roleArn,
+        why: `${address} dead-letters undelivered events`,
+      });
     }
   }
   return { needs, unmapped };
@@ -542,12 +670,19 @@ export function kmsNeeds(needs: readonly Need[], v: StackView): Need[] {
     const rows: readonly RequestRowId[] = KMS_ROWS_FOR[need.action as keyof typeof KMS_ROWS_FOR] ?? [];
     if (!keyArn) return;
     for (const row of rows) {
-      out.push({ action: SERVICE_REQUESTS[row].action, resource: keyArn, context: v.context(row, encrypted), roleArn: need.roleArn, why: `${need.action} on encrypted ${need.resource} (${row})` });
+      out.push({
+        action: SERVICE_REQUESTS[row].action,
+        resource: keyArn,
+        context: v.context(row, encrypted),
+        roleArn: need.roleArn,
+        why: `${need.action} on encrypted ${need.resource} (${row})`,
+      });
     }
   };
   for (const need of needs) {
     const object = /^arn:aws:s3:::([^/]+)\/(.+)$/.exec(need.resource);
-    if (object && (need.action === "s3:PutObject" || need.action === "s3:GetObject")) add(need, v.objectKey(object[1]!, object[2]!), `arn:aws:s3:::${object[1]}`);
+    if (object && (need.action === "s3:PutObject" || need.action === "s3:GetObject"))
+      add(need, v.objectKey(object[1]!, object[2]!), `arn:aws:s3:::${object[1]}`);
     if (need.action.startsWith("kinesis:")) add(need, v.resourceKey("aws_kinesis_stream", need.resource, "kms_key_id"), need.resource);
     if (need.action === "sns:Publish") add(need, v.resourceKey("aws_sns_topic", need.resource, "kms_master_key_id"), need.resource);
     if (need.action === "sqs:SendMessage") add(need, v.resourceKey("aws_sqs_queue", need.resource, "kms_master_key_id"), need.resource);

@@ -8,7 +8,6 @@ import { FAKE_ACCOUNT_ID, PolicyDocument, ResolvedRole } from "./resolve-arns";
 import { ASSUME_ROLE_ROW, requestContext, requestPrincipal, RequestRowId, SERVICE_REQUESTS } from "./service-request-contexts";
 import { list, Pair, StackView } from "./stack-view";
 
-
 export type Outcome = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | `error: ${string}`;
 
 /**
@@ -18,7 +17,8 @@ export type Outcome = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | `err
  * compares with the same string operators.
  */
 export const ENCRYPTION_CONTEXT = /kms:EncryptionContext:([A-Za-z0-9:_-]+)/g;
-export const renameEncryptionContext = <T>(value: T): T => JSON.parse(JSON.stringify(value).replace(ENCRYPTION_CONTEXT, "aws:RequestTag/$1"));
+export const renameEncryptionContext = <T>(value: T): T =>
+  JSON.parse(JSON.stringify(value).replace(ENCRYPTION_CONTEXT, "aws:RequestTag/$1"));
 
 /** Evaluates one request by `role`, with the bucket policy (S3) or key policy (KMS) of the resource as resource policy. */
 export async function simulate(role: ResolvedRole, pair: Pair, v: StackView): Promise<Outcome> {
@@ -51,7 +51,12 @@ export const describePair = (p: Pair & { why?: string }) =>
   `${p.action} on ${p.resource}${p.context ? ` ${JSON.stringify(p.context)}` : ""}${p.why ? ` — ${p.why}` : ""}`;
 
 /** The pairs whose outcome differs from `expected`, described. */
-export async function mismatches(role: ResolvedRole, pairs: readonly (Pair & { why?: string })[], expected: Outcome, v: StackView): Promise<string[]> {
+export async function mismatches(
+  role: ResolvedRole,
+  pairs: readonly (Pair & { why?: string })[],
+  expected: Outcome,
+  v: StackView,
+): Promise<string[]> {
   const out: string[] = [];
   for (const pair of pairs) {
     const outcome = await simulate(role, pair, v);
@@ -99,7 +104,10 @@ export async function serviceMismatches(requests: readonly ServiceRequest[], exp
   const out: string[] = [];
   for (const request of requests) {
     const outcome = await simulateService(request);
-    if (outcome !== expected) out.push(`${request.row}: ${request.principal} ${request.action} on ${request.resource} ${JSON.stringify(request.context)} — ${request.why}: ${outcome}`);
+    if (outcome !== expected)
+      out.push(
+        `${request.row}: ${request.principal} ${request.action} on ${request.resource} ${JSON.stringify(request.context)} — ${request.why}: ${outcome}`,
+      );
   }
   return out;
 }
@@ -114,7 +122,15 @@ export function keyServiceRequests(v: StackView): ServiceRequest[] {
   const push = (rows: readonly RequestRowId[], keyArn: string, resource: string | undefined, source: string | undefined, why: string) => {
     for (const row of rows) {
       const values = v.values(resource, source);
-      out.push({ row, principal: requestPrincipal(row, values), action: SERVICE_REQUESTS[row].action, resource: keyArn, context: requestContext(row, values), policy: v.keyPolicy(keyArn), why });
+      out.push({
+        row,
+        principal: requestPrincipal(row, values),
+        action: SERVICE_REQUESTS[row].action,
+        resource: keyArn,
+        context: requestContext(row, values),
+        policy: v.keyPolicy(keyArn),
+        why,
+      });
     }
   };
   for (const { address, block } of v.blocks("aws_cloudwatch_log_group")) {
@@ -125,16 +141,35 @@ export function keyServiceRequests(v: StackView): ServiceRequest[] {
   for (const { address, block } of v.blocks("aws_cloudwatch_metric_alarm")) {
     for (const action of [...(block.alarm_actions ?? []), ...(block.ok_actions ?? [])] as string[]) {
       const keyArn = topicKey(action);
-      if (keyArn) push(["cloudwatch.alarm-publish.generate", "cloudwatch.alarm-publish.decrypt"], keyArn, undefined, v.arn(address), `${address} notifies an encrypted topic`);
+      if (keyArn)
+        push(
+          ["cloudwatch.alarm-publish.generate", "cloudwatch.alarm-publish.decrypt"],
+          keyArn,
+          undefined,
+          v.arn(address),
+          `${address} notifies an encrypted topic`,
+        );
     }
   }
   for (const { address, block } of v.blocks("aws_cloudwatch_event_target")) {
     const keyArn = topicKey(block.arn);
-    const rule = v.blocks("aws_cloudwatch_event_rule").find(({ address: a }) => v.r.resolveReference(`${a}.name`) === v.r.resolveString(block.rule));
-    if (keyArn) push(["events.rule-publish.generate", "events.rule-publish.decrypt"], keyArn, undefined, rule && v.arn(rule.address), `${address} publishes to an encrypted topic`);
+    const rule = v
+      .blocks("aws_cloudwatch_event_rule")
+      .find(({ address: a }) => v.r.resolveReference(`${a}.name`) === v.r.resolveString(block.rule));
+    if (keyArn)
+      push(
+        ["events.rule-publish.generate", "events.rule-publish.decrypt"],
+        keyArn,
+        undefined,
+        rule && v.arn(rule.address),
+        `${address} publishes to an encrypted topic`,
+      );
   }
   for (const { address, block } of v.blocks("aws_sfn_state_machine")) {
-    const keyArn = block.encryption_configuration?.type === "CUSTOMER_MANAGED_KMS_KEY" ? v.r.customerKeyArn(block.encryption_configuration.kms_key_id) : undefined;
+    const keyArn =
+      block.encryption_configuration?.type === "CUSTOMER_MANAGED_KMS_KEY"
+        ? v.r.customerKeyArn(block.encryption_configuration.kms_key_id)
+        : undefined;
     if (keyArn && block.logging_configuration && block.logging_configuration.level !== "OFF") {
       push(["logs.state-machine-delivery.decrypt"], keyArn, undefined, undefined, `${address} logs executions under the key`);
     }
@@ -151,7 +186,15 @@ export function topicPublishRequests(v: StackView): ServiceRequest[] {
   const policy: PolicyDocument = JSON.parse(v.r.resolveString(topicPolicy.block.policy));
   const push = (row: RequestRowId, source: string, why: string) => {
     const values = v.values(topicArn, source);
-    out.push({ row, principal: requestPrincipal(row, values), action: SERVICE_REQUESTS[row].action, resource: topicArn, context: requestContext(row, values), policy, why });
+    out.push({
+      row,
+      principal: requestPrincipal(row, values),
+      action: SERVICE_REQUESTS[row].action,
+      resource: topicArn,
+      context: requestContext(row, values),
+      policy,
+      why,
+    });
   };
   for (const { address, block } of v.blocks("aws_cloudwatch_metric_alarm")) {
     if ([...(block.alarm_actions ?? []), ...(block.ok_actions ?? [])].some((a: string) => v.r.resolveString(a) === topicArn)) {
@@ -159,8 +202,11 @@ export function topicPublishRequests(v: StackView): ServiceRequest[] {
     }
   }
   for (const { address, block } of v.blocks("aws_cloudwatch_event_target")) {
-    const rule = v.blocks("aws_cloudwatch_event_rule").find(({ address: a }) => v.r.resolveReference(`${a}.name`) === v.r.resolveString(block.rule));
-    if (v.r.resolveString(block.arn) === topicArn) push("events.rule-publish.publish", rule ? v.arn(rule.address) : address, `${address} publishes to the alerts topic`);
+    const rule = v
+      .blocks("aws_cloudwatch_event_rule")
+      .find(({ address: a }) => v.r.resolveReference(`${a}.name`) === v.r.resolveString(block.rule));
+    if (v.r.resolveString(block.arn) === topicArn)
+      push("events.rule-publish.publish", rule ? v.arn(rule.address) : address, `${address} publishes to the alerts topic`);
   }
   return out;
 }
@@ -181,9 +227,18 @@ export function assumeRoleRequests(v: StackView): ServiceRequest[] {
     .map((role) => {
       const services = role.trust.Statement.flatMap((st) => list((st.Principal as { Service?: string | string[] } | undefined)?.Service));
       const row = ASSUME_ROLE_ROW[services[0] ?? ""];
-      if (services.length !== 1 || !row) throw new Error(`${role.name} trusts ${JSON.stringify(services)}: add its AssumeRole row to service-request-contexts.ts`);
+      if (services.length !== 1 || !row)
+        throw new Error(`${role.name} trusts ${JSON.stringify(services)}: add its AssumeRole row to service-request-contexts.ts`);
       const values = v.values(role.arn, sources.get(role.arn));
-      return { row, principal: requestPrincipal(row, values), action: "sts:AssumeRole", resource: role.arn, context: requestContext(row, values), policy: role.trust, why: `${services[0]} assumes ${role.name}` };
+      return {
+        row,
+        principal: requestPrincipal(row, values),
+        action: "sts:AssumeRole",
+        resource: role.arn,
+        context: requestContext(row, values),
+        policy: role.trust,
+        why: `${services[0]} assumes ${role.name}`,
+      };
     });
 }
 
@@ -195,4 +250,3 @@ export function fromOtherAccount(request: ServiceRequest): ServiceRequest | unde
   for (const k of keys) context[k] = OTHER_ACCOUNT;
   return { ...request, context, why: `${request.why}, on behalf of account ${OTHER_ACCOUNT}` };
 }
-

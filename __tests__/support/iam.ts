@@ -36,7 +36,13 @@ export function rolesOf(s: Synthesized): Map<string, RoleWithPolicies> {
     let role = address && byAddress.get(address);
     // A literal name: an existing role outside the stack that the stack grants to (QuickSight's).
     if (!role && !String(policy.role).includes("${")) {
-      role = roles.get(policy.role) ?? { address: `external.${policy.role}`, name: policy.role, trust: { Statement: [] }, statements: [], external: true };
+      role = roles.get(policy.role) ?? {
+        address: `external.${policy.role}`,
+        name: policy.role,
+        trust: { Statement: [] },
+        statements: [],
+        external: true,
+      };
       roles.set(policy.role, role);
     }
     if (!role) throw new Error(`policy ${policy.name} is not attached to a role in this stack`);

@@ -4,7 +4,6 @@ import { HANDLER_USES, P } from "./iam-needs";
 import { RoleKind } from "./reviewed-roles";
 import { Need, Pair, SAMPLE_OBJECT, StackView, unique, viaService } from "./stack-view";
 
-
 /** Named resources of the stack the must-not pairs refer to. */
 export interface Landmarks {
   /** An ARN in the stack's account and region, e.g. for a resource that is not the stack's. */
@@ -40,7 +39,11 @@ export function landmarks(v: StackView): Landmarks {
 
 export const OTHER = "another";
 export const inLake = (l: Landmarks, prefix: string) => `${l.lake}/${prefix}${SAMPLE_OBJECT}`;
-export const listLake = (l: Landmarks, prefix: string): Pair => ({ action: "s3:ListBucket", resource: l.lake, context: { "s3:prefix": prefix } });
+export const listLake = (l: Landmarks, prefix: string): Pair => ({
+  action: "s3:ListBucket",
+  resource: l.lake,
+  context: { "s3:prefix": prefix },
+});
 export const P_DATA = LAKE_PREFIXES.data;
 
 /** What each role must not be able to do (ImplicitlyDenied expected). */
@@ -65,11 +68,7 @@ export const MUST_DENY: Record<RoleKind, (l: Landmarks) => Pair[]> = {
     { action: "kinesis:DeleteStream", resource: l.stream },
     { action: "kinesis:GetRecords", resource: l.stream },
   ],
-  deliveryCheck: (l) => [
-    { action: "s3:GetObject", resource: inLake(l, P_DATA) },
-    listLake(l, P.landing),
-    listLake(l, ""),
-  ],
+  deliveryCheck: (l) => [{ action: "s3:GetObject", resource: inLake(l, P_DATA) }, listLake(l, P.landing), listLake(l, "")],
   finalize: (l) => [
     { action: "s3:DeleteObject", resource: inLake(l, P.processed) },
     { action: "s3:DeleteObject", resource: inLake(l, P_DATA) },

@@ -98,7 +98,8 @@ export function jsonStringsEquivalent(a: unknown, b: unknown): boolean {
 
 // ── IAM policy documents (github.com/hashicorp/awspolicyequivalence, aws_policy_equivalence.go) ────
 
-const AWS_POLICY_EQUIVALENCE = "github.com/hashicorp/awspolicyequivalence aws_policy_equivalence.go (PoliciesAreEquivalent), used by internal/verify SuppressEquivalentPolicyDiffs and PolicyToSet";
+const AWS_POLICY_EQUIVALENCE =
+  "github.com/hashicorp/awspolicyequivalence aws_policy_equivalence.go (PoliciesAreEquivalent), used by internal/verify SuppressEquivalentPolicyDiffs and PolicyToSet";
 
 /** newStringSet: nil → [], a string → [it], an array of strings → it; anything else → null (never equal). */
 function stringSet(members: unknown): string[] | null {
@@ -198,8 +199,7 @@ export function policiesEquivalent(a: unknown, b: unknown): boolean {
   if ((pa.Version ?? "") !== (pb.Version ?? "") || (pa.Id ?? "") !== (pb.Id ?? "")) return false;
   const statements = (p: Record<string, unknown>) =>
     (Array.isArray(p.Statement) ? p.Statement : p.Statement && typeof p.Statement === "object" ? [p.Statement] : null) as
-      | Record<string, unknown>[]
-      | null;
+      Record<string, unknown>[] | null;
   const sa = statements(pa);
   const sb = statements(pb);
   if (!sa || !sb || sa.length !== sb.length) return false;
@@ -219,7 +219,8 @@ export function policyAsReturnedByAws(text: string): string {
     for (const key of ["Action", "NotAction", "Resource", "NotResource"]) if (key in out) out[key] = collapse(out[key]);
     for (const key of ["Principal", "NotPrincipal"]) {
       const p = out[key];
-      if (p && typeof p === "object" && !Array.isArray(p)) out[key] = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, collapse(v)]));
+      if (p && typeof p === "object" && !Array.isArray(p))
+        out[key] = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, collapse(v)]));
     }
     if (out.Condition && typeof out.Condition === "object") {
       out.Condition = Object.fromEntries(
@@ -296,7 +297,8 @@ function dropDefaultProcessorParameters(destination: Block): Block {
 export const CATALOG_TARGET_GROUPING = { TableGroupingPolicy: "CombineCompatibleSchemas" } as const;
 
 const lower = (v: unknown) => (typeof v === "string" && !v.includes("${") ? v.toLowerCase() : v);
-const lowerColumnNames = (columns: unknown) => (columns === undefined ? columns : blockList(columns).map((c) => ({ ...c, name: lower(c.name) })));
+const lowerColumnNames = (columns: unknown) =>
+  columns === undefined ? columns : blockList(columns).map((c) => ({ ...c, name: lower(c.name) }));
 
 /** Glue crawler `role`: the API returns the role name; an ARN in configuration is suppressed when its `role/<path/name>` matches. */
 function roleNameFromArn(value: string): string {
@@ -320,7 +322,7 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
     normalizations: [
       {
         behaviour:
-          "Lambda processor parameters equal to Firehose's defaults (NumberOfRetries \"3\", BufferIntervalInSeconds \"60\", BufferSizeInMBs \"1\", RoleArn = the destination role) are left out of state on read (string comparison)",
+          'Lambda processor parameters equal to Firehose\'s defaults (NumberOfRetries "3", BufferIntervalInSeconds "60", BufferSizeInMBs "1", RoleArn = the destination role) are left out of state on read (string comparison)',
         source: `${FIREHOSE} (flattenProcessingConfiguration, defaultProcessorParameters)`,
         readBack: (r) => ({ ...r, extended_s3_configuration: mapBlocks(r.extended_s3_configuration, dropDefaultProcessorParameters) }),
       },
@@ -340,7 +342,10 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
             return {
               ...d,
               cloudwatch_logging_options: mapBlocks(d.cloudwatch_logging_options, off),
-              s3_backup_configuration: mapBlocks(d.s3_backup_configuration, (b) => ({ ...b, cloudwatch_logging_options: mapBlocks(b.cloudwatch_logging_options, off) })),
+              s3_backup_configuration: mapBlocks(d.s3_backup_configuration, (b) => ({
+                ...b,
+                cloudwatch_logging_options: mapBlocks(b.cloudwatch_logging_options, off),
+              })),
             };
           }),
         }),
@@ -378,7 +383,10 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
         readBack: (r) => {
           if (blockList(r.catalog_target).length === 0) return r;
           const configuration = typeof r.configuration === "string" ? JSON.parse(r.configuration) : { Version: 1 };
-          return { ...r, configuration: JSON.stringify({ ...configuration, Grouping: { ...CATALOG_TARGET_GROUPING, ...configuration.Grouping } }) };
+          return {
+            ...r,
+            configuration: JSON.stringify({ ...configuration, Grouping: { ...CATALOG_TARGET_GROUPING, ...configuration.Grouping } }),
+          };
         },
       },
       {
@@ -388,10 +396,14 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
         compare: { path: "configuration", equivalent: jsonStringsEquivalent },
       },
       {
-        behaviour: "role: the Glue API returns the role name; a configured ARN is suppressed when its role/<path/name> equals the stored name",
-        source: src("internal/service/glue/crawler.go (schema: role DiffSuppressFunc, \"Glue API always returns name\")"),
+        behaviour:
+          "role: the Glue API returns the role name; a configured ARN is suppressed when its role/<path/name> equals the stored name",
+        source: src('internal/service/glue/crawler.go (schema: role DiffSuppressFunc, "Glue API always returns name")'),
         readBack: (r) => (typeof r.role === "string" ? { ...r, role: roleNameFromArn(r.role) } : r),
-        compare: { path: "role", equivalent: (c, s) => c === s || (typeof c === "string" && c.startsWith("arn:") && roleNameFromArn(c) === s) },
+        compare: {
+          path: "role",
+          equivalent: (c, s) => c === s || (typeof c === "string" && c.startsWith("arn:") && roleNameFromArn(c) === s),
+        },
       },
     ],
   },
@@ -406,13 +418,18 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
     normalizations: [
       {
         behaviour:
-          "Glue folds the table name and database name to lower case when it stores them (TableInput.Name: \"folded to lowercase when it is stored\"); the provider has no StateFunc for them (it rejects upper case in name only)",
-        source: "https://docs.aws.amazon.com/glue/latest/webapi/API_TableInput.html; " + src("internal/service/glue/catalog_table.go (schema: name, database_name)"),
+          'Glue folds the table name and database name to lower case when it stores them (TableInput.Name: "folded to lowercase when it is stored"); the provider has no StateFunc for them (it rejects upper case in name only)',
+        source:
+          "https://docs.aws.amazon.com/glue/latest/webapi/API_TableInput.html; " +
+          src("internal/service/glue/catalog_table.go (schema: name, database_name)"),
         readBack: (r) => ({ ...r, name: lower(r.name), database_name: lower(r.database_name) }),
       },
       {
-        behaviour: "Glue stores column and partition key names in lower case; the provider compares them as configured, so a mixed-case name never settles",
-        source: "https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html; " + src("internal/service/glue/catalog_table.go (columns.name, partition_keys.name: no StateFunc)"),
+        behaviour:
+          "Glue stores column and partition key names in lower case; the provider compares them as configured, so a mixed-case name never settles",
+        source:
+          "https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html; " +
+          src("internal/service/glue/catalog_table.go (columns.name, partition_keys.name: no StateFunc)"),
         readBack: (r) => ({
           ...r,
           partition_keys: lowerColumnNames(r.partition_keys),
@@ -435,19 +452,30 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
 
   aws_iam_role: {
     sources: [src("internal/service/iam/role.go")],
-    normalizations: [policyNormalization("assume_role_policy", "internal/service/iam/role.go (assume_role_policy: SuppressEquivalentPolicyDiffs, PolicyToSet)")],
+    normalizations: [
+      policyNormalization(
+        "assume_role_policy",
+        "internal/service/iam/role.go (assume_role_policy: SuppressEquivalentPolicyDiffs, PolicyToSet)",
+      ),
+    ],
   },
   aws_iam_role_policy: {
     sources: [src("internal/service/iam/role_policy.go")],
-    normalizations: [policyNormalization("policy", "internal/service/iam/role_policy.go (policy: SuppressEquivalentPolicyDiffs, PolicyToSet)")],
+    normalizations: [
+      policyNormalization("policy", "internal/service/iam/role_policy.go (policy: SuppressEquivalentPolicyDiffs, PolicyToSet)"),
+    ],
   },
   aws_s3_bucket_policy: {
     sources: [src("internal/service/s3/bucket_policy.go")],
-    normalizations: [policyNormalization("policy", "internal/service/s3/bucket_policy.go (policy: SuppressEquivalentPolicyDiffs, PolicyToSet)")],
+    normalizations: [
+      policyNormalization("policy", "internal/service/s3/bucket_policy.go (policy: SuppressEquivalentPolicyDiffs, PolicyToSet)"),
+    ],
   },
   aws_sns_topic_policy: {
     sources: [src("internal/service/sns/topic_policy.go")],
-    normalizations: [policyNormalization("policy", "internal/service/sns/topic_policy.go (policy: SuppressEquivalentPolicyDiffs, PolicyToSet)")],
+    normalizations: [
+      policyNormalization("policy", "internal/service/sns/topic_policy.go (policy: SuppressEquivalentPolicyDiffs, PolicyToSet)"),
+    ],
   },
   aws_kms_key: {
     sources: [src("internal/service/kms/key.go")],
@@ -485,7 +513,10 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
       {
         behaviour: "encryption_type is compared case-insensitively (DiffSuppressFunc strings.EqualFold)",
         source: src("internal/service/kinesis/stream.go (schema: encryption_type)"),
-        compare: { path: "encryption_type", equivalent: (c, s) => typeof c === "string" && typeof s === "string" && c.toLowerCase() === s.toLowerCase() },
+        compare: {
+          path: "encryption_type",
+          equivalent: (c, s) => typeof c === "string" && typeof s === "string" && c.toLowerCase() === s.toLowerCase(),
+        },
       },
     ],
     reviewed:
@@ -497,7 +528,7 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
     normalizations: [
       {
         behaviour:
-          "an empty filter {} is read back with prefix \"\" and object sizes null, and expiration.days / expired_object_delete_marker are computed legacy values when unset (plan modifiers keep them out of the plan)",
+          'an empty filter {} is read back with prefix "" and object sizes null, and expiration.days / expired_object_delete_marker are computed legacy values when unset (plan modifiers keep them out of the plan)',
         source: src("internal/service/s3/bucket_lifecycle_configuration.go (emptyFilterPlanModifier, LegacyValue plan modifiers)"),
         readBack: (r) => ({
           ...r,
@@ -533,10 +564,13 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
     sources: [src("internal/service/kms/alias.go")],
     normalizations: [
       {
-        behaviour: "target_key_id is read back as the key id (ListAliases TargetKeyId); a configured key ARN is suppressed when it names the same key (KeyARNOrIDEqual)",
+        behaviour:
+          "target_key_id is read back as the key id (ListAliases TargetKeyId); a configured key ARN is suppressed when it names the same key (KeyARNOrIDEqual)",
         source: src("internal/service/kms/alias.go (target_key_id DiffSuppressFunc suppressEquivalentKeyARNOrID)"),
         readBack: (r) =>
-          typeof r.target_key_id === "string" ? { ...r, target_key_id: r.target_key_id.replace(/^arn:[^:]+:kms:[^:]*:[0-9]*:key\//, "") } : r,
+          typeof r.target_key_id === "string"
+            ? { ...r, target_key_id: r.target_key_id.replace(/^arn:[^:]+:kms:[^:]*:[0-9]*:key\//, "") }
+            : r,
         compare: {
           path: "target_key_id",
           equivalent: (c, s) => typeof c === "string" && c.replace(/^arn:[^:]+:kms:[^:]*:[0-9]*:key\//, "") === s,
@@ -551,14 +585,15 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
     maps: ["dimensions", "metric_query.metric.dimensions"],
     normalizations: [],
     reviewed:
-      "every attribute is read back from DescribeAlarms as sent: actions and metric_query are sets, dimensions a map read back whole; treat_missing_data is read as \"missing\" only when AWS returns none, and the stack always sets it",
+      'every attribute is read back from DescribeAlarms as sent: actions and metric_query are sets, dimensions a map read back whole; treat_missing_data is read as "missing" only when AWS returns none, and the stack always sets it',
   },
 
   aws_cloudwatch_event_target: {
     sources: [src("internal/service/events/target.go")],
     maps: ["input_transformer.input_paths"],
     normalizations: [],
-    reviewed: "input_transformer.input_template is a plain string (no StateFunc or JSON normalization) and input_paths a map, both read back as sent",
+    reviewed:
+      "input_transformer.input_template is a plain string (no StateFunc or JSON normalization) and input_paths a map, both read back as sent",
   },
 
   aws_athena_workgroup: {
@@ -604,7 +639,8 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
   aws_quicksight_data_set: {
     sources: [src("internal/service/quicksight/data_set.go")],
     normalizations: [],
-    reviewed: "permissions and physical_table_map are read back from DescribeDataSet as sent; no StateFunc or equivalence applies to the attributes set here",
+    reviewed:
+      "permissions and physical_table_map are read back from DescribeDataSet as sent; no StateFunc or equivalence applies to the attributes set here",
   },
 
   aws_quicksight_data_source: {
@@ -616,7 +652,8 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
   aws_glue_security_configuration: {
     sources: [src("internal/service/glue/security_configuration.go")],
     normalizations: [],
-    reviewed: "every attribute forces replacement and is read back from GetSecurityConfiguration as sent (encryption modes and the key ARN)",
+    reviewed:
+      "every attribute forces replacement and is read back from GetSecurityConfiguration as sent (encryption modes and the key ARN)",
   },
 
   aws_athena_named_query: {
@@ -628,7 +665,8 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
   aws_cloudwatch_log_group: {
     sources: [src("internal/service/logs/group.go")],
     normalizations: [],
-    reviewed: "name, retention_in_days and kms_key_id (a key ARN) are read back from DescribeLogGroups as sent; log_group_class is computed and not set",
+    reviewed:
+      "name, retention_in_days and kms_key_id (a key ARN) are read back from DescribeLogGroups as sent; log_group_class is computed and not set",
   },
 
   aws_cloudwatch_log_stream: {
@@ -640,7 +678,8 @@ export const PROVIDER_NORMALIZATIONS: Readonly<Record<string, ReviewedType>> = {
   aws_s3_bucket: {
     sources: [src("internal/service/s3/bucket.go")],
     normalizations: [],
-    reviewed: "only bucket_prefix (generates the name) and force_destroy (kept from configuration, not read from AWS) are set; every other attribute is computed",
+    reviewed:
+      "only bucket_prefix (generates the name) and force_destroy (kept from configuration, not read from AWS) are set; every other attribute is computed",
   },
 
   aws_s3_bucket_ownership_controls: {

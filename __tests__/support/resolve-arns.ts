@@ -105,13 +105,17 @@ export class ArnResolver {
     if (!block) throw new Error(`resolve-arns: \${${expression}} refers to a ${kind} that is not in the stack`);
     const rule = (data ? DATA_RULES : RESOURCE_RULES)[type];
     if (!rule) {
-      throw new Error(`resolve-arns: cannot resolve \${${expression}}: no rule for ${kind} type ${type}; add one to __tests__/support/resolve-arns.ts`);
+      throw new Error(
+        `resolve-arns: cannot resolve \${${expression}}: no rule for ${kind} type ${type}; add one to __tests__/support/resolve-arns.ts`,
+      );
     }
     if (++this.depth > 20) throw new Error(`resolve-arns: reference cycle at \${${expression}}`);
     try {
       const value = rule(attr, block, this, address);
       if (value === undefined) {
-        throw new Error(`resolve-arns: cannot resolve \${${expression}}: no rule for attribute ${attr} of ${type}; add one to __tests__/support/resolve-arns.ts`);
+        throw new Error(
+          `resolve-arns: cannot resolve \${${expression}}: no rule for attribute ${attr} of ${type}; add one to __tests__/support/resolve-arns.ts`,
+        );
       }
       return value;
     } finally {
@@ -266,9 +270,8 @@ const RESOURCE_RULES: Record<string, AttributeRule> = {
     id: (name) => name,
     target_key_arn: (_name, r, block) => r.customerKeyArn(block.target_key_id)!,
   }),
-  aws_scheduler_schedule: named(
-    "name",
-    (name, r, block) => r.arn("scheduler", `schedule/${typeof block.group_name === "string" ? r.resolveString(block.group_name) : "default"}/${name}`),
+  aws_scheduler_schedule: named("name", (name, r, block) =>
+    r.arn("scheduler", `schedule/${typeof block.group_name === "string" ? r.resolveString(block.group_name) : "default"}/${name}`),
   ),
   aws_cloudwatch_event_rule: named("name", (name, r) => r.arn("events", `rule/${name}`), [], { id: (name) => name }),
   aws_cloudwatch_metric_alarm: named("alarm_name", (name, r) => r.arn("cloudwatch", `alarm:${name}`), [], { id: (name) => name }),
@@ -286,12 +289,14 @@ const DATA_RULES: Record<string, AttributeRule> = {
     return undefined;
   },
   aws_region: (attr, _block, r) => (attr === "name" || attr === "region" || attr === "id" ? r.region : undefined),
-  aws_iam_policy_document: (attr, block, r) => (attr === "json" || attr === "minified_json" ? JSON.stringify(renderPolicyDocument(block, r)) : undefined),
+  aws_iam_policy_document: (attr, block, r) =>
+    attr === "json" || attr === "minified_json" ? JSON.stringify(renderPolicyDocument(block, r)) : undefined,
 };
 
 /** The JSON document a `data.aws_iam_policy_document` renders, references resolved. */
 export function renderPolicyDocument(block: Block, r: ArnResolver): PolicyDocument {
-  const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map((x) => r.resolveString(String(x))));
+  const list = (v: unknown): string[] | undefined =>
+    v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map((x) => r.resolveString(String(x)));
   const principals = (blocks: Block[] | undefined) => {
     if (!blocks) return undefined;
     const out: Record<string, string[]> = {};
@@ -378,18 +383,22 @@ export function resolvedPolicies(s: Synthesized): Map<string, ResolvedRole> {
         });
       }
     }
-    byAddress.get(roleAddressOf(policy.role, byAddress, r, where))!.policy.Statement.push(...parsePolicy(policy.policy, r, where).Statement);
+    byAddress
+      .get(roleAddressOf(policy.role, byAddress, r, where))!
+      .policy.Statement.push(...parsePolicy(policy.policy, r, where).Statement);
   }
   for (const [key, attachment] of Object.entries(s.tf.resource.aws_iam_role_policy_attachment ?? {})) {
     const where = `aws_iam_role_policy_attachment.${key}`;
-    byAddress.get(roleAddressOf(attachment.role, byAddress, r, where))!.policy.Statement.push(
-      ...managedPolicy(attachment.policy_arn, s, r, where).Statement,
-    );
+    byAddress
+      .get(roleAddressOf(attachment.role, byAddress, r, where))!
+      .policy.Statement.push(...managedPolicy(attachment.policy_arn, s, r, where).Statement);
   }
   for (const [key, attachment] of Object.entries(s.tf.resource.aws_iam_policy_attachment ?? {})) {
     const where = `aws_iam_policy_attachment.${key}`;
     for (const role of (attachment.roles ?? []) as string[]) {
-      byAddress.get(roleAddressOf(role, byAddress, r, where))!.policy.Statement.push(...managedPolicy(attachment.policy_arn, s, r, where).Statement);
+      byAddress
+        .get(roleAddressOf(role, byAddress, r, where))!
+        .policy.Statement.push(...managedPolicy(attachment.policy_arn, s, r, where).Statement);
     }
   }
   return new Map([...byAddress.values()].map((role) => [role.name, role]));
@@ -399,7 +408,8 @@ export function resolvedPolicies(s: Synthesized): Map<string, ResolvedRole> {
 function managedPolicy(policyArn: string, s: Synthesized, r: ArnResolver, where: string): PolicyDocument {
   const reference = /^\$\{(aws_iam_policy\.[A-Za-z0-9_-]+)\.(arn|id)\}$/.exec(policyArn);
   const block = reference && s.tf.resource.aws_iam_policy?.[reference[1]!.slice("aws_iam_policy.".length)];
-  if (!block) throw new Error(`resolve-arns: ${where} attaches ${policyArn}, which is not a policy of this stack and cannot be evaluated offline`);
+  if (!block)
+    throw new Error(`resolve-arns: ${where} attaches ${policyArn}, which is not a policy of this stack and cannot be evaluated offline`);
   return parsePolicy(block.policy, r, reference![1]!);
 }
 
@@ -416,7 +426,8 @@ export function identityPolicies(s: Synthesized): SourcedPolicy[] {
   }
   for (const [key, role] of Object.entries(s.tf.resource.aws_iam_role ?? {})) {
     for (const inline of (role.inline_policy ?? []) as Block[]) {
-      if (inline.policy) out.push({ source: `aws_iam_role.${key} inline_policy ${inline.name}`, document: parsePolicy(inline.policy, r, key) });
+      if (inline.policy)
+        out.push({ source: `aws_iam_role.${key} inline_policy ${inline.name}`, document: parsePolicy(inline.policy, r, key) });
     }
   }
   for (const [key, policy] of Object.entries(s.tf.resource.aws_iam_policy ?? {})) {

@@ -7,14 +7,19 @@ import { FAKE_ACCOUNT_ID } from "./resolve-arns";
 import { unique } from "./stack-view";
 import { synthPipeline } from "./synth";
 
-
 export const STREAM_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 export const ANALYST = "arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst";
 
 /** The configurations every check runs against. */
 export const CONFIGURATIONS = [
   { name: "default", streamKey: false, customerManaged: false, quicksight: false, synth: () => synthPipeline() },
-  { name: "stream CMK", streamKey: true, customerManaged: false, quicksight: false, synth: () => synthPipeline({ stream: { kmsKeyArn: STREAM_KEY_ARN } }) },
+  {
+    name: "stream CMK",
+    streamKey: true,
+    customerManaged: false,
+    quicksight: false,
+    synth: () => synthPipeline({ stream: { kmsKeyArn: STREAM_KEY_ARN } }),
+  },
   {
     name: "customer-managed key",
     streamKey: false,
@@ -39,7 +44,8 @@ export const CONFIGURATIONS = [
 ] as const;
 export type Configuration = (typeof CONFIGURATIONS)[number];
 
-export type RoleKind = "transform" | "extract" | "push" | "deliveryCheck" | "finalize" | "firehose" | "crawler" | "stateMachine" | "scheduler" | "quicksight";
+export type RoleKind =
+  "transform" | "extract" | "push" | "deliveryCheck" | "finalize" | "firehose" | "crawler" | "stateMachine" | "scheduler" | "quicksight";
 
 export interface ReviewedRole {
   /** Matches the role's physical name. */
@@ -217,6 +223,9 @@ export function kindOf(roleName: string): RoleKind | undefined {
   return kinds.length === 1 ? kinds[0] : undefined;
 }
 
-
 /** What rule 8 expects of the trust policy of a reviewed role. */
-export const trustExpectation = (reviewed: ReviewedRole): TrustExpectation => ({ service: reviewed.service, guard: reviewed.guard, account: FAKE_ACCOUNT_ID });
+export const trustExpectation = (reviewed: ReviewedRole): TrustExpectation => ({
+  service: reviewed.service,
+  guard: reviewed.guard,
+  account: FAKE_ACCOUNT_ID,
+});

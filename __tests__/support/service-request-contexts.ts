@@ -79,14 +79,26 @@ export const SERVICE_REQUESTS = {
   // S3 SSE-KMS with a bucket key: the context is the bucket ARN.
   "s3.read-object.decrypt": through("s3", "kms:Decrypt", "bucket ARN (bucket key on)", { "aws:s3:arn": "{resource}" }, DOCS.s3),
   "s3.write-object.generate": through("s3", "kms:GenerateDataKey", "bucket ARN (bucket key on)", { "aws:s3:arn": "{resource}" }, DOCS.s3),
-  "kinesis.put-records.generate": through("kinesis", "kms:GenerateDataKey", "stream ARN", { "aws:kinesis:arn": "{resource}" }, DOCS.kinesis),
+  "kinesis.put-records.generate": through(
+    "kinesis",
+    "kms:GenerateDataKey",
+    "stream ARN",
+    { "aws:kinesis:arn": "{resource}" },
+    DOCS.kinesis,
+  ),
   "kinesis.get-records.decrypt": through("kinesis", "kms:Decrypt", "stream ARN", { "aws:kinesis:arn": "{resource}" }, DOCS.kinesis),
   // SNS documents the publisher's kms actions and kms:ViaService, not an encryption context.
   "sns.publish.generate": through("sns", "kms:GenerateDataKey", "topic ARN", {}, DOCS.sns),
   "sns.publish.decrypt": through("sns", "kms:Decrypt", "topic ARN", {}, DOCS.sns),
   "sqs.send-message.generate": through("sqs", "kms:GenerateDataKey", "queue ARN", { "aws:sqs:arn": "{resource}" }, DOCS.sqs),
   "sqs.send-message.decrypt": through("sqs", "kms:Decrypt", "queue ARN", { "aws:sqs:arn": "{resource}" }, DOCS.sqs),
-  "lambda.environment.decrypt": through("lambda", "kms:Decrypt", "function ARN", { "aws:lambda:FunctionArn": "{resource}" }, DOCS.lambdaEnv),
+  "lambda.environment.decrypt": through(
+    "lambda",
+    "kms:Decrypt",
+    "function ARN",
+    { "aws:lambda:FunctionArn": "{resource}" },
+    DOCS.lambdaEnv,
+  ),
   // Step Functions: the execution role, with the state machine ARN as context and no kms:ViaService
   // documented (the page warns that requiring it can stop executions).
   "states.execution-data.decrypt": {
@@ -118,7 +130,14 @@ export const SERVICE_REQUESTS = {
     doc: DOCS.sfn,
   },
   // Starting an execution: the caller makes no KMS request (API caller table: StartExecution "--").
-  "scheduler.start-execution": { ...NOTHING, service: "scheduler", action: "states:StartExecution", on: "state machine ARN", caller: ROLE, doc: DOCS.sfn },
+  "scheduler.start-execution": {
+    ...NOTHING,
+    service: "scheduler",
+    action: "states:StartExecution",
+    on: "state machine ARN",
+    caller: ROLE,
+    doc: DOCS.sfn,
+  },
 
   // ── KMS requests a service makes as its own service principal ───────────────────────────────
   "logs.log-group.encrypt": {
@@ -212,7 +231,14 @@ export const SERVICE_REQUESTS = {
   },
 
   // ── Services assuming our roles (trust policies) ──────────────────────────────────────────────
-  "lambda.assume-role": { ...NOTHING, service: "lambda", action: "sts:AssumeRole", on: "role ARN", caller: service("lambda.amazonaws.com"), doc: DOCS.lambdaRole },
+  "lambda.assume-role": {
+    ...NOTHING,
+    service: "lambda",
+    action: "sts:AssumeRole",
+    on: "role ARN",
+    caller: service("lambda.amazonaws.com"),
+    doc: DOCS.lambdaRole,
+  },
   "firehose.assume-role": {
     ...NOTHING,
     service: "firehose",
@@ -223,7 +249,14 @@ export const SERVICE_REQUESTS = {
     doc: DOCS.firehoseRole,
   },
   // Glue documents no confused-deputy key for the roles it assumes.
-  "glue.assume-role": { ...NOTHING, service: "glue", action: "sts:AssumeRole", on: "role ARN", caller: service("glue.amazonaws.com"), doc: DOCS.glueRole },
+  "glue.assume-role": {
+    ...NOTHING,
+    service: "glue",
+    action: "sts:AssumeRole",
+    on: "role ARN",
+    caller: service("glue.amazonaws.com"),
+    doc: DOCS.glueRole,
+  },
   "states.assume-role": {
     ...NOTHING,
     service: "states",

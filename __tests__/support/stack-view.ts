@@ -11,7 +11,6 @@ export { list };
 export const REGION = "eu-west-1";
 export const unique = (values: readonly string[]): string[] => [...new Set(values)].sort();
 
-
 export type Block = Record<string, any>;
 
 /** An (action, resource[, context]) request. */
@@ -131,11 +130,19 @@ export class StackView {
     if (found && typeof found.block.policy === "string") return JSON.parse(this.r.resolveString(found.block.policy));
     return {
       Version: "2012-10-17",
-      Statement: [{ Sid: "DefaultKeyPolicy", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${FAKE_ACCOUNT_ID}:root` }, Action: "kms:*", Resource: "*" }],
+      Statement: [
+        {
+          Sid: "DefaultKeyPolicy",
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${FAKE_ACCOUNT_ID}:root` },
+          Action: "kms:*",
+          Resource: "*",
+        },
+      ],
     };
   }
 }
 
-
 /** The sorted, de-duplicated actions of a role's Allow statements. */
-export const actionsOf = (role: ResolvedRole) => unique(role.policy.Statement.filter((st) => st.Effect === "Allow").flatMap((st) => list(st.Action)));
+export const actionsOf = (role: ResolvedRole) =>
+  unique(role.policy.Statement.filter((st) => st.Effect === "Allow").flatMap((st) => list(st.Action)));

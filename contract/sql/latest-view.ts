@@ -50,7 +50,10 @@ export function latestViewName(table: string): string {
 
 /** The view's columns, in order: the schema's columns, then the partition keys (all `string`). */
 export function latestViewColumns(schema: EventSchema, dayKey: DayKey): Array<{ readonly name: string; readonly type: string }> {
-  return [...schema.columns.map((column) => ({ name: column.name, type: column.type as string })), ...partitionKeys(dayKey).map((name) => ({ name, type: "string" }))];
+  return [
+    ...schema.columns.map((column) => ({ name: column.name, type: column.type as string })),
+    ...partitionKeys(dayKey).map((name) => ({ name, type: "string" })),
+  ];
 }
 
 /** The window ordering that makes row 1 the latest copy of an event. */

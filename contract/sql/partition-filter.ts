@@ -76,7 +76,9 @@ export function hourRangePredicate(dayKey: DayKey, fromHourUtc: Date, toHourUtc:
   const to = hourPartitionValues(new Date(floorToHour(toHourUtc, "toHourUtc")));
   const bound = (v: HourPartitionValues) => `${v.year}${v.month}${v.day}${v.hour}`;
   if (bound(to) < bound(from)) {
-    throw new Error(`hourRangePredicate: the window is reversed: fromHourUtc ${fromHourUtc.toISOString()} is after toHourUtc ${toHourUtc.toISOString()}`);
+    throw new Error(
+      `hourRangePredicate: the window is reversed: fromHourUtc ${fromHourUtc.toISOString()} is after toHourUtc ${toHourUtc.toISOString()}`,
+    );
   }
   const [year, month, day, hour] = partitionKeys(dayKey).map(quoteIdentifier);
   const years = Array.from({ length: Number(to.year) - Number(from.year) + 1 }, (_, k) => String(Number(from.year) + k).padStart(4, "0"));

@@ -74,8 +74,8 @@ export function hourPrefixes(since: Date, now: Date, dayKey: DayKey, max: number
   const prefixes: string[] = [];
   for (let hour = first; hour <= last && prefixes.length < max; hour++) {
     const t = new Date(hour * HOUR_MS);
-    const [year, month, day, hh] = [t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate(), t.getUTCHours()].map(
-      (n, i) => String(n).padStart(i === 0 ? 4 : 2, "0"),
+    const [year, month, day, hh] = [t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate(), t.getUTCHours()].map((n, i) =>
+      String(n).padStart(i === 0 ? 4 : 2, "0"),
     );
     prefixes.push(`${DATA_PREFIX}year=${year}/month=${month}/${dayKey}=${day}/hour=${hh}/`);
   }
@@ -136,7 +136,11 @@ export interface DeliveryCheckRequest {
  * partitions first, so on a large lake the check may keep answering "not yet", and the validation
  * re-runs (each after a new crawl) have the final word.
  */
-export async function checkDelivery(settings: DeliveryCheckSettings, request: DeliveryCheckRequest, listPage: ListPage): Promise<DeliveryCheckOutput> {
+export async function checkDelivery(
+  settings: DeliveryCheckSettings,
+  request: DeliveryCheckRequest,
+  listPage: ListPage,
+): Promise<DeliveryCheckOutput> {
   const { since, until, eventHours } = request;
   const expected = expectedPartitions(settings, since, until, eventHours);
   if (!expected) {

@@ -72,7 +72,10 @@ export class BatchBuilder {
   private hours: Set<string> | undefined = new Set();
   private readonly dropRules: readonly { column: string; values: ReadonlySet<unknown> }[];
 
-  constructor(private readonly batchId: string, private readonly settings: BatchSettings) {
+  constructor(
+    private readonly batchId: string,
+    private readonly settings: BatchSettings,
+  ) {
     this.validator = compileRecordValidator(extractSchema(settings));
     this.keys = batchKeys(batchId);
     this.idColumn = settings.eventIdColumn;
@@ -118,9 +121,7 @@ export class BatchBuilder {
     if (this.chunk.length === 0 || (!final && this.chunk.length < this.settings.recordsPerChunk)) return undefined;
     if (this.chunkCount >= MAX_CHUNKS) {
       throw new BatchTooLarge(
-        `batch ${this.batchId} needs more than ${MAX_CHUNKS} staging chunks of ${
-          this.settings.recordsPerChunk
-        } records (over ${
+        `batch ${this.batchId} needs more than ${MAX_CHUNKS} staging chunks of ${this.settings.recordsPerChunk} records (over ${
           MAX_CHUNKS * this.settings.recordsPerChunk
         } records); raise batch.recordsPerChunk or split the landing files across scheduled runs`,
       );
@@ -132,8 +133,7 @@ export class BatchBuilder {
 
   /** The next full rejected-lines object, or with `final` the last partial one. */
   takeRejected(final = false): PendingObject | undefined {
-    const full =
-      this.rejected.length >= this.settings.recordsPerChunk || this.rejectedBytes >= MAX_REJECTED_CHUNK_BYTES;
+    const full = this.rejected.length >= this.settings.recordsPerChunk || this.rejectedBytes >= MAX_REJECTED_CHUNK_BYTES;
     if (this.rejected.length === 0 || (!final && !full)) return undefined;
     const body = `${this.rejected.join("\n")}\n`;
     this.rejected = [];

@@ -25,15 +25,7 @@ export function batchIdFor(scheduledTime: unknown): string {
   const monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
   const offset = /^[+-](\d{2}):?(\d{2})$/.exec(match[7]);
   const offsetMinutes = offset ? (match[7][0] === "-" ? -1 : 1) * (Number(offset[1]) * 60 + Number(offset[2])) : 0;
-  if (
-    !monthDays ||
-    day < 1 ||
-    day > monthDays ||
-    hour > 23 ||
-    minute > 59 ||
-    second > 59 ||
-    Math.abs(offsetMinutes) > 18 * 60
-  ) {
+  if (!monthDays || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59 || Math.abs(offsetMinutes) > 18 * 60) {
     throw invalid();
   }
   const utc = new Date(Date.UTC(year, month - 1, day, hour, minute) - offsetMinutes * 60_000).toISOString();

@@ -16,9 +16,7 @@ export type LandingFormat = (typeof LANDING_FORMATS)[keyof typeof LANDING_FORMAT
 export function landingFormat(key: string): LandingFormat | undefined {
   const name = key.toLowerCase().replace(/\.gz$/, "");
   const extension = name.slice(name.lastIndexOf("."));
-  return Object.hasOwn(LANDING_FORMATS, extension)
-    ? LANDING_FORMATS[extension as keyof typeof LANDING_FORMATS]
-    : undefined;
+  return Object.hasOwn(LANDING_FORMATS, extension) ? LANDING_FORMATS[extension as keyof typeof LANDING_FORMATS] : undefined;
 }
 
 /** One item read from a landing file. */
@@ -213,8 +211,7 @@ export function* csvRows(text: string): Generator<CsvRow> {
           break;
         }
         cells.push(value);
-        if (!error && i < text.length && !isCellEnd(text, i))
-          error = `unexpected text after a closing quote in cell ${cells.length}`;
+        if (!error && i < text.length && !isCellEnd(text, i)) error = `unexpected text after a closing quote in cell ${cells.length}`;
       } else {
         let end = i;
         while (end < text.length && !isCellEnd(text, end)) end++;

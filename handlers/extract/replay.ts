@@ -82,7 +82,12 @@ function* scanJson(text: string, firstLine: number, retryByLine: boolean): Gener
         if (text.charCodeAt(i) === 0x0a) line++;
         i++;
       }
-      yield { kind: "invalid", line: startLine, raw: text.slice(start, i).trim(), reason: "not a JSON object: unexpected text between records" };
+      yield {
+        kind: "invalid",
+        line: startLine,
+        raw: text.slice(start, i).trim(),
+        reason: "not a JSON object: unexpected text between records",
+      };
       continue;
     }
     const extent = scanJsonExtent(text, i, "value");
@@ -189,7 +194,8 @@ export function* decodeErrorObject(bytes: Uint8Array): Generator<ReplayItem> {
 
 /** The error code and message of an envelope, whichever spelling Firehose used. */
 export function envelopeError(envelope: Record<string, unknown>): { errorCode?: string; errorMessage?: string } {
-  const first = (...names: string[]) => names.map((name) => envelope[name]).find((value): value is string => typeof value === "string" && value !== "");
+  const first = (...names: string[]) =>
+    names.map((name) => envelope[name]).find((value): value is string => typeof value === "string" && value !== "");
   const errorCode = first("errorCode", "lastErrorCode", "ErrorCode");
   const errorMessage = first("errorMessage", "lastErrorMessage", "ErrorMessage");
   return { ...(errorCode ? { errorCode } : {}), ...(errorMessage ? { errorMessage } : {}) };
@@ -274,7 +280,10 @@ export class ReplayTally {
     const sorted = [...this.messages.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     return {
       ...this.total,
-      byType: FIREHOSE_ERROR_TYPES.filter((type) => this.types.has(type)).map((errorType) => ({ errorType, ...this.types.get(errorType)! })),
+      byType: FIREHOSE_ERROR_TYPES.filter((type) => this.types.has(type)).map((errorType) => ({
+        errorType,
+        ...this.types.get(errorType)!,
+      })),
       topMessages: sorted.slice(0, topMessages).map(([message, entries]) => ({ message, entries })),
       distinctMessages: sorted.length,
       ...(this.eventHour ? { eventHours: this.hours.size } : {}),

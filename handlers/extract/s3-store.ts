@@ -17,14 +17,11 @@ export function s3ExtractStore(client: S3Client, bucket: string): ExtractStore {
     put: (key, body, contentType) => putObject(client, bucket, key, body, contentType),
     async putIfAbsent(key, body, contentType) {
       try {
-        await client.send(
-          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, IfNoneMatch: "*" }),
-        );
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, IfNoneMatch: "*" }));
         return true;
       } catch (error) {
         // 412: the object exists; 409: another conditional write to the key is in flight.
-        if (hasStatus(error, 412, "PreconditionFailed") || hasStatus(error, 409, "ConditionalRequestConflict"))
-          return false;
+        if (hasStatus(error, 412, "PreconditionFailed") || hasStatus(error, 409, "ConditionalRequestConflict")) return false;
         throw error;
       }
     },

@@ -90,5 +90,7 @@ export function buildValidation(
 function validationPredicate(dayKey: BatchSettings["dayKey"], window: { readonly from: Date; readonly to: Date } | undefined): string {
   if (!window) return "FALSE";
   const spanHours = (window.to.getTime() - window.from.getTime()) / HOUR_MS;
-  return spanHours > MAX_WINDOW_HOURS ? hourRangePredicate(dayKey, window.from, window.to) : hourPartitionPredicate(dayKey, window.from, window.to);
+  return spanHours > MAX_WINDOW_HOURS
+    ? hourRangePredicate(dayKey, window.from, window.to)
+    : hourPartitionPredicate(dayKey, window.from, window.to);
 }

@@ -51,9 +51,7 @@ export interface NotMoved {
 /** Where a landing file of batch `batchId` goes: `processed/<batchId>/<key without landing/>`. */
 export function processedKey(batchId: string, landingKey: string): string {
   if (!landingKey.startsWith(BATCH_PREFIXES.landing)) {
-    throw new Error(
-      `manifest key ${JSON.stringify(landingKey)} is not under ${BATCH_PREFIXES.landing}; refusing to move it`,
-    );
+    throw new Error(`manifest key ${JSON.stringify(landingKey)} is not under ${BATCH_PREFIXES.landing}; refusing to move it`);
   }
   return `${BATCH_PREFIXES.processed}${batchId}/${landingKey.slice(BATCH_PREFIXES.landing.length)}`;
 }
@@ -81,9 +79,7 @@ export function parseManifest(input: FinalizeInput, object: StoredObject | undef
   }
   if (manifest.batchId !== input.batchId || !Array.isArray(manifest.files)) {
     throw new Error(
-      `manifest ${input.manifestKey} is not the manifest of batch ${input.batchId} (batchId ${JSON.stringify(
-        manifest.batchId,
-      )})`,
+      `manifest ${input.manifestKey} is not the manifest of batch ${input.batchId} (batchId ${JSON.stringify(manifest.batchId)})`,
     );
   }
   for (const file of manifest.files) processedKey(input.batchId, file.key);
@@ -100,11 +96,7 @@ export function parseManifest(input: FinalizeInput, object: StoredObject | undef
  * since extraction (its new content belongs to a later batch), it is gone from both places, or it is
  * too large to copy in one request.
  */
-export async function moveFile(
-  store: FinalizeStore,
-  batchId: string,
-  file: ManifestFile,
-): Promise<NotMoved | undefined> {
+export async function moveFile(store: FinalizeStore, batchId: string, file: ManifestFile): Promise<NotMoved | undefined> {
   return moveObject(store, file, processedKey(batchId, file.key), "landing/", "left for the next batch");
 }
 
@@ -129,9 +121,7 @@ export async function moveObject(
   // Existence is checked by listing, not by a failed copy: without an unconditioned s3:ListBucket, S3
   // answers a missing key with 403 instead of 404, and this role may only list landing/, errors/ and processed/.
   if (!(await store.exists(file.key))) {
-    return (await store.exists(destination))
-      ? undefined
-      : { key: file.key, reason: `gone from ${folder} and not at ${destination}` };
+    return (await store.exists(destination)) ? undefined : { key: file.key, reason: `gone from ${folder} and not at ${destination}` };
   }
   const copied = await store.copy(file.key, destination, file.etag);
   if (copied === "source-changed") {
@@ -141,27 +131,18 @@ export async function moveObject(
     };
   }
   if (copied === "source-missing") {
-    return (await store.exists(destination))
-      ? undefined
-      : { key: file.key, reason: `gone from ${folder} and not at ${destination}` };
+    return (await store.exists(destination)) ? undefined : { key: file.key, reason: `gone from ${folder} and not at ${destination}` };
   }
   await store.delete(file.key);
   return undefined;
 }
 
-/** Runs FinalizeBatch: moves the manifest's files, then writes the `succeeded` run marker with counts. */
-export async function finalizeBatch(input: FinalizeInput, deps: FinalizeDeps): Promise<FinalizeOutput> {
-  const { store, now, log } = deps;
-  const manifest = parseManifest(input, await store.get(input.manifestKey));
-
-  const replayedToMove = (manifest.replayed ?? []).filter((object) => object.move);
-  const moves: Array<() => Promise<NotMoved | undefined>> = [
-    ...manifest.files.map((file) => () => moveFile(store, input.batchId, file)),
-    ...replayedToMove.map(
-      (object) => () =>
-        moveObject(store, object, replayedProcessedKey(input.batchId, object.key), REPLAY_SOURCE_PREFIXES.errors, "left in errors/"),
-    ),
-  ];
+/** Runs every move, at most MOVE_CONCURRENCY at once; every move settles before the first error is thrown. */
+async function runMoves(
+  moves: ReadonlyArray<() => Promise<NotMoved | undefined>>,
+  batchId: string,
+  log: FinalizeDeps["log"],
+): Promise<NotMoved[]> {
   const notMoved: NotMoved[] = [];
   const errors: unknown[] = [];
   let next = 0;
@@ -178,24 +159,17 @@ export async function finalizeBatch(input: FinalizeInput, deps: FinalizeDeps): P
   // Every move settles before an error propagates, so nothing is still in flight when the function returns.
   await Promise.all(Array.from({ length: Math.min(MOVE_CONCURRENCY, moves.length) }, worker));
   if (errors.length > 0) {
-    log.warn("moves failed; re-running FinalizeBatch completes them", {
-      batchId: input.batchId,
-      failed: errors.length,
-    });
+    log.warn("moves failed; re-running FinalizeBatch completes them", { batchId, failed: errors.length });
     throw errors[0];
   }
-  const moved = moves.length - notMoved.length;
-  const replayedKeys = new Set(replayedToMove.map((object) => object.key));
-  const replayedObjectsMoved = replayedToMove.length - notMoved.filter((entry) => replayedKeys.has(entry.key)).length;
-  if (notMoved.length > 0) log.warn("objects not moved to processed/", { batchId: input.batchId, notMoved });
+  return notMoved;
+}
 
-  const markerKey = `${BATCH_PREFIXES.runs}${input.batchId}.json`;
+/** The run marker this execution claimed, or undefined when it cannot be read (it only adds claimedAt and forced). */
+async function previousMarker(store: FinalizeDeps["store"], markerKey: string, input: FinalizeInput, log: FinalizeDeps["log"]) {
   // The marker only contributes claimedAt and forced: an unreadable one must not fail a loaded batch.
   const previous = await readJson<RunMarker>(store, markerKey).catch((error: unknown) => {
-    log.warn("cannot read the run marker; rewriting it from the manifest", {
-      batchId: input.batchId,
-      error: String(error),
-    });
+    log.warn("cannot read the run marker; rewriting it from the manifest", { batchId: input.batchId, error: String(error) });
     return undefined;
   });
   if (previous && previous.executionId !== input.executionId) {
@@ -205,6 +179,30 @@ export async function finalizeBatch(input: FinalizeInput, deps: FinalizeDeps): P
       executionId: input.executionId,
     });
   }
+  return previous;
+}
+
+/** Runs FinalizeBatch: moves the manifest's files, then writes the `succeeded` run marker with counts. */
+export async function finalizeBatch(input: FinalizeInput, deps: FinalizeDeps): Promise<FinalizeOutput> {
+  const { store, now, log } = deps;
+  const manifest = parseManifest(input, await store.get(input.manifestKey));
+
+  const replayedToMove = (manifest.replayed ?? []).filter((object) => object.move);
+  const moves: Array<() => Promise<NotMoved | undefined>> = [
+    ...manifest.files.map((file) => () => moveFile(store, input.batchId, file)),
+    ...replayedToMove.map(
+      (object) => () =>
+        moveObject(store, object, replayedProcessedKey(input.batchId, object.key), REPLAY_SOURCE_PREFIXES.errors, "left in errors/"),
+    ),
+  ];
+  const notMoved = await runMoves(moves, input.batchId, log);
+  const moved = moves.length - notMoved.length;
+  const replayedKeys = new Set(replayedToMove.map((object) => object.key));
+  const replayedObjectsMoved = replayedToMove.length - notMoved.filter((entry) => replayedKeys.has(entry.key)).length;
+  if (notMoved.length > 0) log.warn("objects not moved to processed/", { batchId: input.batchId, notMoved });
+
+  const markerKey = `${BATCH_PREFIXES.runs}${input.batchId}.json`;
+  const previous = await previousMarker(store, markerKey, input, log);
   const marker: RunMarker = {
     batchId: input.batchId,
     status: "succeeded",
@@ -212,7 +210,16 @@ export async function finalizeBatch(input: FinalizeInput, deps: FinalizeDeps): P
     scheduledTime: manifest.scheduledTime,
     claimedAt: previous?.claimedAt ?? manifest.extractedAt,
     ...(previous?.forced ? { forced: true } : {}),
-    ...(manifest.replay ? { replay: { from: manifest.replay.from, errorTypes: manifest.replay.errorTypes, since: manifest.replay.since, until: manifest.replay.until } } : {}),
+    ...(manifest.replay
+      ? {
+          replay: {
+            from: manifest.replay.from,
+            errorTypes: manifest.replay.errorTypes,
+            since: manifest.replay.since,
+            until: manifest.replay.until,
+          },
+        }
+      : {}),
     finishedAt: now().toISOString(),
     counts: {
       ...manifest.counts,

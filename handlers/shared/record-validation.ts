@@ -166,8 +166,7 @@ const INTEGER_TEXT = /^[+-]?\d+$/;
 const NUMBER_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?Z$/;
-const LOOSE_TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const LOOSE_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const EPOCH_TEXT = /^-?\d+(?:\.\d+)?$/;
 const MAX_EXACT_DIGITS = 15;
 
@@ -245,12 +244,7 @@ function decimalCoercer(type: GlueType): Coercer {
   const quickCheck = shape.precision <= MAX_EXACT_DIGITS;
   return (value) => {
     // A double that survives rounding to `scale` decimals has at most `scale` fraction digits.
-    if (
-      quickCheck &&
-      typeof value === "number" &&
-      Math.abs(value) < limit &&
-      Math.round(value * factor) / factor === value
-    ) {
+    if (quickCheck && typeof value === "number" && Math.abs(value) < limit && Math.round(value * factor) / factor === value) {
       return value;
     }
     let number: number;
@@ -320,8 +314,7 @@ function coerceTimestamp(value: unknown): unknown {
   const utc = ISO_UTC.exec(value);
   if (utc) {
     const valid =
-      isCalendarDate(Number(utc[1]), Number(utc[2]), Number(utc[3])) &&
-      isClockTime(Number(utc[4]), Number(utc[5]), Number(utc[6]));
+      isCalendarDate(Number(utc[1]), Number(utc[2]), Number(utc[3])) && isClockTime(Number(utc[4]), Number(utc[5]), Number(utc[6]));
     return valid ? value : new Invalid("not a real date and time");
   }
   if (EPOCH_TEXT.test(value)) return fromEpoch(Number(value));
@@ -329,8 +322,7 @@ function coerceTimestamp(value: unknown): unknown {
   if (!loose) return new Invalid("unparseable timestamp");
   const [year, month, day] = [Number(loose[1]), Number(loose[2]), Number(loose[3])];
   const [hour, minute, second] = [Number(loose[4] ?? 0), Number(loose[5] ?? 0), Number(loose[6] ?? 0)];
-  if (!isCalendarDate(year, month, day) || !isClockTime(hour, minute, second))
-    return new Invalid("not a real date and time");
+  if (!isCalendarDate(year, month, day) || !isClockTime(hour, minute, second)) return new Invalid("not a real date and time");
   const millis = loose[7] ? Number(loose[7].slice(0, 3).padEnd(3, "0")) : 0;
   const offset = offsetMinutes(loose[8]);
   if (offset === undefined) return new Invalid("invalid UTC offset");

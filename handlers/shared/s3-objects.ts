@@ -23,6 +23,12 @@ export async function getObject(client: S3Client, bucket: string, key: string): 
 }
 
 /** Writes `key`. */
-export async function putObject(client: S3Client, bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<void> {
+export async function putObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  body: Uint8Array | string,
+  contentType: string,
+): Promise<void> {
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
 }

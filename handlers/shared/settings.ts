@@ -5,7 +5,13 @@
  */
 import { BATCH_ENV } from "../../contract/batch";
 import { readEnv, TRANSFORM_ENV } from "../../contract/environment";
-import { batchSettingsSchema, parseSettings, transformSettingsSchema, type BatchSettings, type TransformSettings } from "../../contract/settings";
+import {
+  batchSettingsSchema,
+  parseSettings,
+  transformSettingsSchema,
+  type BatchSettings,
+  type TransformSettings,
+} from "../../contract/settings";
 
 /** `parse`, remembering the result for the last text it was given. */
 function parsedOnce<T>(parse: (text: string) => T): (text: string) => T {

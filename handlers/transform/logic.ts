@@ -4,11 +4,7 @@
  * No SDK and no `process.env`: the adapter in `index.ts` reads the settings and does the I/O.
  */
 import { isUtf8 } from "node:buffer";
-import type {
-  FirehoseTransformationEvent,
-  FirehoseTransformationMetadata,
-  FirehoseTransformationResultRecord,
-} from "aws-lambda";
+import type { FirehoseTransformationEvent, FirehoseTransformationMetadata, FirehoseTransformationResultRecord } from "aws-lambda";
 import { partitionKeys } from "../../contract/event-schema";
 import { MAX_RECORD_BYTES, RecordValidator } from "../shared/record-validation";
 import type { JsonObject } from "../../contract/json";
@@ -230,9 +226,7 @@ function fail(reason: string): Verdict {
 function transformOne(data: string, context: RecordContext, counts: MutableCounts, unknownKeys: Set<string>): Verdict {
   const bytes = Buffer.from(data, "base64");
   if (bytes.length > MAX_RECORD_BYTES) {
-    return fail(
-      `record is ${bytes.length} bytes, over Firehose's record limit of ${MAX_RECORD_BYTES} bytes (1,000 KiB)`,
-    );
+    return fail(`record is ${bytes.length} bytes, over Firehose's record limit of ${MAX_RECORD_BYTES} bytes (1,000 KiB)`);
   }
   const text = bytes.toString("utf8");
   if (text.includes("\uFFFD") && !isUtf8(bytes)) return fail("record is not valid UTF-8");
@@ -315,4 +309,3 @@ function compileDropRule(rule: DropRule, validator: RecordValidator): CompiledDr
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-

@@ -174,7 +174,8 @@ function parseReplay(flags: Map<string, string>): Command {
   if (dryRun && flags.has("--wait")) throw new UsageError("--wait follows a started run; --dry-run starts nothing");
   const bucket = flags.get("--bucket");
   if (bucket !== undefined && !BUCKET_NAME.test(bucket)) throw new UsageError(`--bucket must be an S3 bucket name, got "${bucket}"`);
-  if (bucket !== undefined && !dryRun) throw new UsageError("--bucket is only used by --dry-run (a replay run reads the bucket the stack configured)");
+  if (bucket !== undefined && !dryRun)
+    throw new UsageError("--bucket is only used by --dry-run (a replay run reads the bucket the stack configured)");
   return {
     kind: "replay",
     replay,
@@ -196,16 +197,19 @@ export function parseScheduledTime(text: string): string {
 
 /** Parses a time flag's value like {@link parseScheduledTime}; errors name `flag`. */
 export function parseTime(flag: string, text: string): string {
-  const match =
-    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text.trim());
-  const invalid = () =>
-    new UsageError(`${flag} must be an ISO-8601 time such as 2025-01-31T02:00:00Z, got "${text}"`);
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text.trim());
+  const invalid = () => new UsageError(`${flag} must be an ISO-8601 time such as 2025-01-31T02:00:00Z, got "${text}"`);
   if (!match) throw invalid();
   const [, year, month, day, hour = "00", minute = "00", second = "00", fraction = "", zone = "Z"] = match;
   const daysInMonth = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
   if (
-    Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(day) > daysInMonth ||
-    Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59
+    Number(month) < 1 ||
+    Number(month) > 12 ||
+    Number(day) < 1 ||
+    Number(day) > daysInMonth ||
+    Number(hour) > 23 ||
+    Number(minute) > 59 ||
+    Number(second) > 59
   ) {
     throw invalid();
   }
@@ -258,9 +262,7 @@ function parseStateMachineArn(text: string): string {
 
 function parseExecutionArn(text: string): string {
   if (!EXECUTION_ARN.test(text)) {
-    throw new UsageError(
-      `expected an execution ARN (arn:aws:states:<region>:<account>:execution:<state machine>:<name>), got "${text}"`,
-    );
+    throw new UsageError(`expected an execution ARN (arn:aws:states:<region>:<account>:execution:<state machine>:<name>), got "${text}"`);
   }
   return text;
 }

@@ -102,7 +102,11 @@ export function parseCapacityArgs(argv: readonly string[]): CapacityCommand {
     unknown,
     positional: (token) => {
       // A lone "-" is an unknown flag here, as every other argument starting with a dash.
-      throw new UsageError(token.startsWith("-") ? unknown(token) : `unexpected argument "${token}"; every value follows its flag, e.g. --events-per-second 500`);
+      throw new UsageError(
+        token.startsWith("-")
+          ? unknown(token)
+          : `unexpected argument "${token}"; every value follows its flag, e.g. --events-per-second 500`,
+      );
     },
     rejectRepeats: true,
   });
@@ -140,7 +144,7 @@ function optionalCount(values: ReadonlyMap<string, string>, flag: string): numbe
 export function checkWorkload(workload: WorkloadSettings, fromFlags: Partial<WorkloadSettings>, environment: string): void {
   const [problem] = workloadProblems(workload);
   if (!problem) return;
-  const text = (value: unknown) => (typeof value === "number" ? String(value) : JSON.stringify(value) ?? "nothing");
+  const text = (value: unknown) => (typeof value === "number" ? String(value) : (JSON.stringify(value) ?? "nothing"));
   if (problem.field in fromFlags) {
     throw new UsageError(`${flagOf(problem.field)} must be ${problem.allowed}, got ${text(problem.received)}. Fix: ${problem.fix}`);
   }

@@ -45,12 +45,16 @@ export function formatPlanReport(plan: CapacityPlan, context: ReportContext): st
   out.push(`Stream mode: ${m.recommended} recommended (configured ${m.configured})`);
   out.push(`  ${m.arithmetic}`);
   const f = plan.files;
-  out.push(`Files: ${num(f.filesPerHour)} per hour of about ${bytes(f.fileBytes)} each, flushed by ${f.flushedBy}${f.small ? " (small)" : ""}`);
+  out.push(
+    `Files: ${num(f.filesPerHour)} per hour of about ${bytes(f.fileBytes)} each, flushed by ${f.flushedBy}${f.small ? " (small)" : ""}`,
+  );
   out.push(`  ${f.arithmetic}`);
   out.push("");
 
   const tiers = plan.freeTiersApplied ? "free tiers subtracted" : "no free tiers";
-  out.push(`Monthly cost (${plan.prices.region} list prices taken ${plan.prices.takenOn}, 30-day month, ${tiers}; * = uses an UNCONFIRMED price)`);
+  out.push(
+    `Monthly cost (${plan.prices.region} list prices taken ${plan.prices.takenOn}, 30-day month, ${tiers}; * = uses an UNCONFIRMED price)`,
+  );
   const width = Math.max(...plan.costs.map((l) => l.item.length + 2), 20);
   for (const service of SERVICES) {
     const lines = plan.costs.filter((l) => l.service === service);
@@ -67,7 +71,11 @@ export function formatPlanReport(plan: CapacityPlan, context: ReportContext): st
 
   out.push("Savings");
   for (const saving of plan.savings) {
-    const amount = saving.saves ? `saves ${usd(saving.monthlyUsd)}/month` : saving.monthlyUsd > 0 ? `no saving (${usd(saving.monthlyUsd)}/month difference)` : "no saving";
+    const amount = saving.saves
+      ? `saves ${usd(saving.monthlyUsd)}/month`
+      : saving.monthlyUsd > 0
+        ? `no saving (${usd(saving.monthlyUsd)}/month difference)`
+        : "no saving";
     out.push(`  - ${saving.title}: ${amount}`);
     out.push(`    ${saving.detail}`);
   }

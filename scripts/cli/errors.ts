@@ -92,8 +92,7 @@ export function explainError(error: unknown, context: ErrorContext = {}): Explan
   if (name === "ConfigError") return user(message);
   if (name === "ExecutionDoesNotExist") {
     return user(
-      `Execution${named(context.executionArn)} does not exist${where}. ` +
-        "Check the ARN; npm run batch -- list shows recent executions.",
+      `Execution${named(context.executionArn)} does not exist${where}. ` + "Check the ARN; npm run batch -- list shows recent executions.",
     );
   }
   if (name === "StateMachineDoesNotExist") {

@@ -28,7 +28,12 @@ export interface ReadFlags {
 
 /** Reads `argv` against the accepted `flags` (e.g. `{ "--env": "value", "--wait": "switch" }`). */
 export function readFlags(argv: readonly string[], accepted: Readonly<Record<string, FlagKind>>, rules: FlagRules): ReadFlags {
-  const options = Object.fromEntries(Object.entries(accepted).map(([flag, kind]) => [flag.slice(2), { type: kind === "value" ? ("string" as const) : ("boolean" as const) }]));
+  const options = Object.fromEntries(
+    Object.entries(accepted).map(([flag, kind]) => [
+      flag.slice(2),
+      { type: kind === "value" ? ("string" as const) : ("boolean" as const) },
+    ]),
+  );
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const flags = new Map<string, string>();
   const positionals: string[] = [];

@@ -30,9 +30,19 @@ const FINAL_EVENTS: Readonly<Record<string, FinalStatus>> = {
 };
 
 const FAILURE_EVENTS = new Set([
-  "TaskFailed", "TaskTimedOut", "TaskStartFailed", "TaskSubmitFailed",
-  "LambdaFunctionFailed", "LambdaFunctionTimedOut", "LambdaFunctionStartFailed", "LambdaFunctionScheduleFailed",
-  "ActivityFailed", "ActivityTimedOut", "ActivityScheduleFailed", "EvaluationFailed", "MapRunFailed",
+  "TaskFailed",
+  "TaskTimedOut",
+  "TaskStartFailed",
+  "TaskSubmitFailed",
+  "LambdaFunctionFailed",
+  "LambdaFunctionTimedOut",
+  "LambdaFunctionStartFailed",
+  "LambdaFunctionScheduleFailed",
+  "ActivityFailed",
+  "ActivityTimedOut",
+  "ActivityScheduleFailed",
+  "EvaluationFailed",
+  "MapRunFailed",
 ]);
 
 const ITERATION_EVENTS: Readonly<Record<string, IterationOutcome>> = {
@@ -231,7 +241,9 @@ export class ProgressView {
     const took = this.startedAt ? ` in ${formatDuration(at.getTime() - this.startedAt.getTime())}` : "";
     const word = status.toLowerCase().replace("_", " ");
     if (status === "SUCCEEDED") {
-      return this.tty ? this.permanent(`${ANSI.green("✓")} ${ANSI.bold(`execution succeeded${took}`)}`) : this.line(at, "execution succeeded");
+      return this.tty
+        ? this.permanent(`${ANSI.green("✓")} ${ANSI.bold(`execution succeeded${took}`)}`)
+        : this.line(at, "execution succeeded");
     }
     const reason = error || cause ? `: ${errorText(error, cause)}` : "";
     return this.tty

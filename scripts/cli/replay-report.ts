@@ -18,7 +18,13 @@ export function describeReplay(replay: ReplaySpec): string {
  * The dry-run report: what was listed and decoded, per error type and per error message, folders under
  * errors/ that no replay reads (`unreadFolders`), and the command that replays it.
  */
-export function formatDryRun(plan: ReplayPlan, bucket: string, report: ReplayReport, replayCommand: string, unreadFolders: readonly string[] = []): string[] {
+export function formatDryRun(
+  plan: ReplayPlan,
+  bucket: string,
+  report: ReplayReport,
+  replayCommand: string,
+  unreadFolders: readonly string[] = [],
+): string[] {
   const first = plan.prefixes[0] ?? "-";
   const last = plan.prefixes[plan.prefixes.length - 1] ?? "-";
   const lines = [
@@ -28,11 +34,19 @@ export function formatDryRun(plan: ReplayPlan, bucket: string, report: ReplayRep
       ["prefixes", `${plan.prefixes.length} hourly prefixes, ${first} … ${last}`],
       ["objects", String(report.objects)],
       ["records", String(report.records)],
-      ["unreadable", `${report.unreadable} (envelopes, records or text that cannot be decoded: the replay lists them in rejected/<batchId>/ and skips them)`],
+      [
+        "unreadable",
+        `${report.unreadable} (envelopes, records or text that cannot be decoded: the replay lists them in rejected/<batchId>/ and skips them)`,
+      ],
       ["unreadable objects", `${report.unreadableObjects} (corrupt gzip or not UTF-8)`],
       ...(report.eventHours === undefined
         ? []
-        : [["event hours", `${report.eventHours} distinct (event-time partitions: each is an active Firehose partition while the run is delivered)`] as const]),
+        : [
+            [
+              "event hours",
+              `${report.eventHours} distinct (event-time partitions: each is an active Firehose partition while the run is delivered)`,
+            ] as const,
+          ]),
     ]),
   ];
   if (report.eventHours !== undefined && report.eventHours > DEFAULT_ACTIVE_PARTITION_LIMIT) {
@@ -44,13 +58,23 @@ export function formatDryRun(plan: ReplayPlan, bucket: string, report: ReplayRep
     );
   }
   if (plan.from === "errors") {
-    lines.push("", "By error type:", ...table(["TYPE", "OBJECTS", "RECORDS", "UNREADABLE"], report.byType.map((t) => [t.errorType, String(t.objects), String(t.records), String(t.unreadable)])));
+    lines.push(
+      "",
+      "By error type:",
+      ...table(
+        ["TYPE", "OBJECTS", "RECORDS", "UNREADABLE"],
+        report.byType.map((t) => [t.errorType, String(t.objects), String(t.records), String(t.unreadable)]),
+      ),
+    );
     if (report.topMessages.length > 0) {
       const more = report.distinctMessages - report.topMessages.length;
       lines.push(
         "",
         `Error messages, by entries (records and unreadable parts)${more > 0 ? `, top ${report.topMessages.length} of ${report.distinctMessages}` : ""}:`,
-        ...table(["ENTRIES", "ERROR"], report.topMessages.map((m) => [String(m.entries), oneLine(m.message, 160)])),
+        ...table(
+          ["ENTRIES", "ERROR"],
+          report.topMessages.map((m) => [String(m.entries), oneLine(m.message, 160)]),
+        ),
       );
     }
     if (unreadFolders.length > 0) {

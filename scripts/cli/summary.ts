@@ -103,9 +103,7 @@ export function formatExecutionTable(executions: readonly ExecutionListItem[], n
     e.name ?? "-",
     e.status ?? "-",
     formatTime(e.startDate),
-    e.startDate
-      ? `${formatDuration((e.stopDate ?? now).getTime() - e.startDate.getTime())}${e.stopDate ? "" : " (running)"}`
-      : "-",
+    e.startDate ? `${formatDuration((e.stopDate ?? now).getTime() - e.startDate.getTime())}${e.stopDate ? "" : " (running)"}` : "-",
   ]);
   const all = [["NAME", "STATUS", "STARTED", "DURATION"], ...rows];
   const widths = all[0]!.map((_, column) => Math.max(...all.map((row) => row[column]!.length)));

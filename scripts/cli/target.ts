@@ -53,16 +53,19 @@ export function chooseLakeBucket(names: readonly string[], configured: { readonl
   const matching = names.filter((name) => name.startsWith(configured.prefix));
   if (matching.length === 1) return matching[0]!;
   if (matching.length === 0) {
-    throw new CliError(`No bucket named ${configured.prefix}… found; deploy the stack first, or pass --bucket <lake bucket> (the stack output lake_bucket)`);
+    throw new CliError(
+      `No bucket named ${configured.prefix}… found; deploy the stack first, or pass --bucket <lake bucket> (the stack output lake_bucket)`,
+    );
   }
-  throw new CliError(`${matching.length} buckets are named ${configured.prefix}… (${matching.join(", ")}); pass --bucket <lake bucket> (the stack output lake_bucket)`);
+  throw new CliError(
+    `${matching.length} buckets are named ${configured.prefix}… (${matching.join(", ")}); pass --bucket <lake bucket> (the stack output lake_bucket)`,
+  );
 }
 
 /** Why the state machine lookup found nothing, and what to do about it. */
 export function stateMachineNotFoundMessage(name: string, region: string, environment: string, batchEnabled: boolean): string {
   const disabled = batchEnabled ? "" : ` (batch.enabled is false for environment ${environment})`;
   return (
-    `State machine ${name} not found in ${region}${disabled}; ` +
-    "deploy the stack first (npm run deploy) or pass --state-machine-arn"
+    `State machine ${name} not found in ${region}${disabled}; ` + "deploy the stack first (npm run deploy) or pass --state-machine-arn"
   );
 }

@@ -76,8 +76,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const PROCEDURE =
-  'follow "Changing partitioning or the stream without losing records" in docs/batch-and-replay.md before applying';
+const PROCEDURE = 'follow "Changing partitioning or the stream without losing records" in docs/batch-and-replay.md before applying';
 
 /** Warnings when applying `config` over the previously synthesized `previous` would replace the delivery stream. */
 export function replacementWarnings(config: PipelineConfig, previous: DeliveryIdentity | undefined): string[] {
@@ -86,9 +85,7 @@ export function replacementWarnings(config: PipelineConfig, previous: DeliveryId
   const changes: string[] = [];
   if (previous.name !== next.name) changes.push(`its name changes (${previous.name} → ${next.name})`);
   if (previous.sourceStream !== next.sourceStream)
-    changes.push(
-      `its source stream changes (${previous.sourceStream} → ${next.sourceStream}; the Kinesis stream is replaced too)`,
-    );
+    changes.push(`its source stream changes (${previous.sourceStream} → ${next.sourceStream}; the Kinesis stream is replaced too)`);
   if (previous.dynamicPartitioning !== next.dynamicPartitioning) {
     const time = (dynamic: boolean) => (dynamic ? '"event"' : '"arrival"');
     changes.push(

@@ -123,8 +123,7 @@ export const NAME_LIMITS = {
     minLength: 1,
     maxLength: 255,
     pattern: /^[a-z_][a-z0-9_]*$/,
-    source:
-      "https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html (≤ 255; lower case, letters, digits and _)",
+    source: "https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html (≤ 255; lower case, letters, digits and _)",
   },
   glueCrawler: {
     what: "Glue crawler name",
@@ -142,8 +141,7 @@ export const NAME_LIMITS = {
     minLength: 1,
     maxLength: 255,
     pattern: /^[\w.-]+$/,
-    source:
-      "https://docs.aws.amazon.com/glue/latest/webapi/API_CreateSecurityConfiguration.html (Name 1–255, single-line string)",
+    source: "https://docs.aws.amazon.com/glue/latest/webapi/API_CreateSecurityConfiguration.html (Name 1–255, single-line string)",
   },
   athenaWorkgroup: {
     what: "Athena workgroup name",

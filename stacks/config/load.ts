@@ -128,9 +128,7 @@ function resolveEnvironment(
   environment: string,
   env: NodeJS.ProcessEnv,
 ): { config?: PipelineConfig; problems: ConfigProblem[] } {
-  const merged = withDefaultShardCount(
-    mergeSettings(mergeSettings(DEFAULT_SETTINGS, file.defaults), file.environments?.[environment]),
-  );
+  const merged = withDefaultShardCount(mergeSettings(mergeSettings(DEFAULT_SETTINGS, file.defaults), file.environments?.[environment]));
   const rules = new ProblemList(environment);
   checkEnvironmentName(rules);
   let resolved: Resolved | undefined;

@@ -73,12 +73,7 @@ export function resolveNames(s: PipelineSettings, environment: string): Resolved
 }
 
 /** Terraform Cloud when an organization is known (settings, then `TF_CLOUD_ORGANIZATION`), else local state. */
-export function chooseBackend(
-  problems: ProblemList,
-  s: PipelineSettings,
-  environment: string,
-  env: NodeJS.ProcessEnv,
-): BackendChoice {
+export function chooseBackend(problems: ProblemList, s: PipelineSettings, environment: string, env: NodeJS.ProcessEnv): BackendChoice {
   const organization = s.terraformCloud.organization ?? env.TF_CLOUD_ORGANIZATION?.trim();
   const workspace = s.terraformCloud.workspace.replace(/\{prefix\}/g, s.namePrefix).replace(/\{env\}/g, environment);
   problems.pattern("terraformCloud.workspace", workspace, {

@@ -67,7 +67,11 @@ export function batchFunctionSpecs(props: BatchFunctionInputs): Readonly<Record<
       name: "push",
       description: "Batch: pushes one staged chunk to Kinesis with PutRecords, retrying failed entries",
       ...size("push"),
-      bindings: [bucket([{ sid: "ReadStagedChunks", actions: ["s3:GetObject"], resources: [lake.objects(BATCH_PREFIXES.staging)] }]), settings, stream],
+      bindings: [
+        bucket([{ sid: "ReadStagedChunks", actions: ["s3:GetObject"], resources: [lake.objects(BATCH_PREFIXES.staging)] }]),
+        settings,
+        stream,
+      ],
       lakeKeyActions: ["kms:Decrypt"],
     },
     deliveryCheck: {
@@ -125,7 +129,9 @@ function extractLakeAccess({ bucketArn, objects, listPrefix }: LakeAccess): Poli
       sid: "ListReplaySources",
       actions: ["s3:ListBucket"],
       resources: [bucketArn],
-      condition: { StringLike: { "s3:prefix": [LAKE_PREFIXES.errors, `${LAKE_PREFIXES.errors}*`, LAKE_PREFIXES.raw, `${LAKE_PREFIXES.raw}*`] } },
+      condition: {
+        StringLike: { "s3:prefix": [LAKE_PREFIXES.errors, `${LAKE_PREFIXES.errors}*`, LAKE_PREFIXES.raw, `${LAKE_PREFIXES.raw}*`] },
+      },
     },
     { sid: "ReadReplaySources", actions: ["s3:GetObject"], resources: [objects(LAKE_PREFIXES.errors), objects(LAKE_PREFIXES.raw)] },
   ];
@@ -147,7 +153,11 @@ function finalizeLakeAccess({ bucketArn, objects, listPrefix }: LakeAccess): Pol
       },
     },
     { sid: "MoveLandingFiles", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects(BATCH_PREFIXES.landing)] },
-    { sid: "WriteProcessedAndMarker", actions: ["s3:PutObject"], resources: [objects(BATCH_PREFIXES.processed), objects(BATCH_PREFIXES.runs)] },
+    {
+      sid: "WriteProcessedAndMarker",
+      actions: ["s3:PutObject"],
+      resources: [objects(BATCH_PREFIXES.processed), objects(BATCH_PREFIXES.runs)],
+    },
     // A successful replay of errors/ moves the error objects it loaded to processed/<batchId>/errors/ (the raw backup is never moved).
     listPrefix("ListReplayedErrorObjects", LAKE_PREFIXES.errors),
     { sid: "MoveReplayedErrorObjects", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects(LAKE_PREFIXES.errors)] },

@@ -142,7 +142,13 @@ export class BatchStage extends Construct {
 
   /** The schedule that starts a run, with its own role and the dead-letter queue for starts it could not deliver. */
   private scheduleRuns(schedule: string, props: BatchStageProps): SchedulerSchedule {
-    const schedulerRole = serviceRole(this, "scheduler-role", physicalName.schedulerRole(props.stateMachineName), "scheduler.amazonaws.com", props.ctx);
+    const schedulerRole = serviceRole(
+      this,
+      "scheduler-role",
+      physicalName.schedulerRole(props.stateMachineName),
+      "scheduler.amazonaws.com",
+      props.ctx,
+    );
     const schedulerStatements: PolicyStatement[] = [
       { sid: "StartBatchRun", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] },
       { sid: "DeadLetterUndeliveredStarts", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
@@ -182,7 +188,10 @@ export class BatchStage extends Construct {
     // Built from the name: the state machine's own ARN attribute would make a dependency cycle.
     const machineArn = arn.stateMachine(ctx, props.stateMachineName);
     return [
-      kmsForContext("UseOwnExecutionData", keyArn, ["kms:Decrypt", "kms:GenerateDataKey"], { key: "aws:states:stateMachineArn", value: machineArn }),
+      kmsForContext("UseOwnExecutionData", keyArn, ["kms:Decrypt", "kms:GenerateDataKey"], {
+        key: "aws:states:stateMachineArn",
+        value: machineArn,
+      }),
       kmsForContext("EncryptExecutionLogDelivery", keyArn, ["kms:GenerateDataKey"], {
         key: "SourceArn",
         value: `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:*`,
@@ -211,7 +220,13 @@ export class BatchStage extends Construct {
         : [{ sid: "RunCrawler", actions: ["glue:StartCrawler", "glue:GetCrawler"], resources: [arn.glueCrawler(ctx, props.crawlerName)] }]),
       {
         sid: "RunValidationQueries",
-        actions: ["athena:StartQueryExecution", "athena:StopQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:GetWorkGroup"],
+        actions: [
+          "athena:StartQueryExecution",
+          "athena:StopQueryExecution",
+          "athena:GetQueryExecution",
+          "athena:GetQueryResults",
+          "athena:GetWorkGroup",
+        ],
         resources: [arn.athenaWorkgroup(ctx, props.workgroupName)],
       },
       {

@@ -79,7 +79,9 @@ export function partitionProjectionParameters(tableLocation: string, dayKey: Day
     [`projection.${key}.range`]: range,
     ...(digits === undefined ? {} : { [`projection.${key}.digits`]: String(digits) }),
   });
-  const template = partitionKeys(dayKey).map((key) => `${key}=${Fn.rawString(`\${${key}}`)}/`).join("");
+  const template = partitionKeys(dayKey)
+    .map((key) => `${key}=${Fn.rawString(`\${${key}}`)}/`)
+    .join("");
   return {
     "projection.enabled": "true",
     ...integer(year, `${PROJECTED_YEARS.from},${PROJECTED_YEARS.to}`),
@@ -208,11 +210,7 @@ function crawlerSecurityConfiguration(scope: Construct, props: CatalogStageProps
 
 function crawlerStatements(props: CatalogStageProps): PolicyStatement[] {
   const { ctx, databaseName, tableName, lakeBucket } = props;
-  const catalogResources = [
-    arn.glueCatalog(ctx),
-    arn.glueDatabase(ctx, databaseName),
-    arn.glueTable(ctx, databaseName, tableName),
-  ];
+  const catalogResources = [arn.glueCatalog(ctx), arn.glueDatabase(ctx, databaseName), arn.glueTable(ctx, databaseName, tableName)];
   const partitionActions = [
     "glue:GetDatabase",
     "glue:GetTable",

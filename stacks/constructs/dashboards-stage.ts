@@ -120,7 +120,9 @@ export function quickSightDataAccess(access: QuickSightServiceRoleAccess): Polic
       actions: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
       resources: [`${results}/${RESULTS_PREFIX}*`],
     },
-    ...(access.kmsKeyArn ? [kmsThrough("UseLakeKeyThroughS3", access.kmsKeyArn, ["kms:Decrypt", "kms:GenerateDataKey"], "s3", access.ctx)] : []),
+    ...(access.kmsKeyArn
+      ? [kmsThrough("UseLakeKeyThroughS3", access.kmsKeyArn, ["kms:Decrypt", "kms:GenerateDataKey"], "s3", access.ctx)]
+      : []),
   ];
 }
 

@@ -106,8 +106,7 @@ export const arn = {
   glueTable: (ctx: AwsContext, db: string, table: string) =>
     `arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:table/${db}/${table}`,
   glueCrawler: (ctx: AwsContext, name: string) => `arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:crawler/${name}`,
-  athenaWorkgroup: (ctx: AwsContext, name: string) =>
-    `arn:${ctx.partition}:athena:${ctx.region}:${ctx.accountId}:workgroup/${name}`,
+  athenaWorkgroup: (ctx: AwsContext, name: string) => `arn:${ctx.partition}:athena:${ctx.region}:${ctx.accountId}:workgroup/${name}`,
   stateMachine: (ctx: AwsContext, name: string) => `arn:${ctx.partition}:states:${ctx.region}:${ctx.accountId}:stateMachine:${name}`,
 } as const;
 

@@ -123,7 +123,10 @@ export class LakeStorage extends Construct {
         },
       ],
     });
-    for (const [role, bucket] of [["lake", this.lakeBucket], ["results", this.resultsBucket]] as const) {
+    for (const [role, bucket] of [
+      ["lake", this.lakeBucket],
+      ["results", this.resultsBucket],
+    ] as const) {
       new S3BucketLoggingA(this, `${role}-access-logging`, {
         bucket: bucket.id,
         targetBucket: logBucket.id,

@@ -257,8 +257,18 @@ export function batchAlarms(p: AlarmInputs): AlarmSpec[] {
     // sends one message naming the state, the error and the cause; an alarm on the same failure would
     // be a second message. A timed-out run never reaches NotifyFailure, so it has this alarm.
     specs.push(
-      executions("ExecutionsTimedOut", "timed-out", "hit its run timeout", "find the state it was stuck in, fix or raise that task's bound, then re-run the batch window."),
-      executions("ExecutionThrottled", "throttled", "had state transitions throttled", "check the account's Step Functions transition quota and what else is running."),
+      executions(
+        "ExecutionsTimedOut",
+        "timed-out",
+        "hit its run timeout",
+        "find the state it was stuck in, fix or raise that task's bound, then re-run the batch window.",
+      ),
+      executions(
+        "ExecutionThrottled",
+        "throttled",
+        "had state transitions throttled",
+        "check the account's Step Functions transition quota and what else is running.",
+      ),
     );
   }
   if (p.scheduleDeadLetterQueueName) {

@@ -38,7 +38,9 @@ export function dashboardWidgets(p: DashboardInputs): Widget[] {
       ["AWS/Kinesis", "IncomingRecords", ...stream, { label: "Records" }],
       ["AWS/Kinesis", "IncomingBytes", ...stream, { label: "Bytes", yAxis: "right" }],
     ]),
-    metric("Stream write throttling (records)", "Sum", [["AWS/Kinesis", "WriteProvisionedThroughputExceeded", ...stream, { label: "Throttled records" }]]),
+    metric("Stream write throttling (records)", "Sum", [
+      ["AWS/Kinesis", "WriteProvisionedThroughputExceeded", ...stream, { label: "Throttled records" }],
+    ]),
     metric(
       "Stream iterator age (ms)",
       "Maximum",
@@ -57,9 +59,7 @@ export function dashboardWidgets(p: DashboardInputs): Widget[] {
     ]),
     metric("Failed records by type", "Sum", [
       [p.transformNamespace, "FailedRecords", "service", p.transformFunctionName, { label: "processing-failed (transform)" }],
-      ...(p.format === "parquet"
-        ? [["AWS/Firehose", "FailedConversion.Records", ...firehose, { label: "format-conversion-failed" }]]
-        : []),
+      ...(p.format === "parquet" ? [["AWS/Firehose", "FailedConversion.Records", ...firehose, { label: "format-conversion-failed" }]] : []),
       [p.transformNamespace, "DroppedRecords", "service", p.transformFunctionName, { label: "Dropped by filter rules" }],
     ]),
     metric(
@@ -71,8 +71,16 @@ export function dashboardWidgets(p: DashboardInputs): Widget[] {
       ],
       threshold("Delivery alarm", p.settings.deliverySuccessMin),
     ),
-    metric("Lambda errors", "Sum", p.functionNames.map((fn) => ["AWS/Lambda", "Errors", "FunctionName", fn, { label: fn }])),
-    metric("Lambda throttles", "Sum", p.functionNames.map((fn) => ["AWS/Lambda", "Throttles", "FunctionName", fn, { label: fn }])),
+    metric(
+      "Lambda errors",
+      "Sum",
+      p.functionNames.map((fn) => ["AWS/Lambda", "Errors", "FunctionName", fn, { label: fn }]),
+    ),
+    metric(
+      "Lambda throttles",
+      "Sum",
+      p.functionNames.map((fn) => ["AWS/Lambda", "Throttles", "FunctionName", fn, { label: fn }]),
+    ),
   ];
   if (p.stateMachine) {
     const machine = ["StateMachineArn", p.stateMachine.arn];

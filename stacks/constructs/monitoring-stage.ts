@@ -255,7 +255,17 @@ function validate(id: string, props: MonitoringStageProps): void {
   check(tokens.length === 0, "namePrefix/functionNames", tokens, "literal names, not Terraform references");
   check(props.functionNames.length > 0, "functionNames", props.functionNames, "at least one function");
   check(new Set(props.functionNames).size === props.functionNames.length, "functionNames", props.functionNames, "unique");
-  check(props.functionNames.includes(props.transformFunctionName), "transformFunctionName", props.transformFunctionName, "one of functionNames");
-  check((props.stateMachineArn === undefined) === (props.stateMachineName === undefined), "stateMachineArn/stateMachineName", [props.stateMachineArn, props.stateMachineName], "both set or both unset");
+  check(
+    props.functionNames.includes(props.transformFunctionName),
+    "transformFunctionName",
+    props.transformFunctionName,
+    "one of functionNames",
+  );
+  check(
+    (props.stateMachineArn === undefined) === (props.stateMachineName === undefined),
+    "stateMachineArn/stateMachineName",
+    [props.stateMachineArn, props.stateMachineName],
+    "both set or both unset",
+  );
   if (problems.length > 0) throw new Error(`MonitoringStage "${id}": ${problems.join("; ")}`);
 }

@@ -100,7 +100,9 @@ export class NodeFunction extends Construct {
     const environment = Object.fromEntries(props.bindings.map((b) => [b.variable, b.value]));
     const ownPowertools = Object.keys(environment).filter((name) => (Object.values(POWERTOOLS_ENV) as string[]).includes(name));
     if (ownPowertools.length > 0) {
-      throw new Error(`NodeFunction "${props.functionName}": environment sets ${ownPowertools.join(", ")}; NodeFunction sets Powertools' variables for every function (powertoolsEnvironment)`);
+      throw new Error(
+        `NodeFunction "${props.functionName}": environment sets ${ownPowertools.join(", ")}; NodeFunction sets Powertools' variables for every function (powertoolsEnvironment)`,
+      );
     }
     const logGroupName = physicalName.lambdaLogGroup(props.functionName);
     // Created by Terraform with retention; otherwise Lambda creates it with "never expire".

@@ -47,9 +47,7 @@ export function analysisDefinition(inputs: DefinitionInputs): Record<string, unk
   const isNull = inputs.requiredColumns.map((name) => `isNull({${name}})`).join(" OR ");
   return {
     data_set_identifiers_declarations: [{ identifier: DATA_SET_IDENTIFIER, data_set_arn: inputs.dataSetArn }],
-    calculated_fields: [
-      { data_set_identifier: DATA_SET_IDENTIFIER, name: MISSING_REQUIRED_FIELD, expression: `ifelse(${isNull}, 1, 0)` },
-    ],
+    calculated_fields: [{ data_set_identifier: DATA_SET_IDENTIFIER, name: MISSING_REQUIRED_FIELD, expression: `ifelse(${isNull}, 1, 0)` }],
     sheets: [
       {
         sheet_id: "overview",

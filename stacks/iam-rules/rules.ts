@@ -80,7 +80,10 @@ export const list = <T>(value: T | T[] | readonly T[] | undefined): T[] =>
 
 /** Whether an IAM action pattern (with `*`/`?`) matches `action`, case-insensitively. */
 export function actionMatches(pattern: string, action: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${regex}$`, "i").test(action);
 }
 

@@ -158,7 +158,13 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
  * the window, with their row counts. The RIGHT JOIN keeps partitions without rows; the table side reads
  * only the window's partitions.
  */
-function latestRegisteredPartitions(partitionsTable: string, source: string, keys: readonly string[], eventTime: string, window: string): string {
+function latestRegisteredPartitions(
+  partitionsTable: string,
+  source: string,
+  keys: readonly string[],
+  eventTime: string,
+  window: string,
+): string {
   const keyList = keys.join(", ");
   const latest = quoteIdentifier("latest");
   const loaded = quoteIdentifier("t");
@@ -181,9 +187,13 @@ function latestRegisteredPartitions(partitionsTable: string, source: string, key
     `  FROM ${source}`,
     `  WHERE ${indent(window)}`,
     `) AS ${loaded}`,
-    `RIGHT JOIN ${latest} ON ${on(loaded).map((key, i) => `${key} = ${on(latest)[i]}`).join(" AND ")}`,
+    `RIGHT JOIN ${latest} ON ${on(loaded)
+      .map((key, i) => `${key} = ${on(latest)[i]}`)
+      .join(" AND ")}`,
     `GROUP BY ${latestKeys}`,
-    `ORDER BY ${on(latest).map((key) => `${key} DESC`).join(", ")}`,
+    `ORDER BY ${on(latest)
+      .map((key) => `${key} DESC`)
+      .join(", ")}`,
   ].join("\n");
 }
 

@@ -76,7 +76,13 @@ function crawlPolling(o: CrawlPhaseInput): Record<string, State> {
   return {
     [S.waitForCrawler]: { Type: "Wait", Seconds: o.pollSeconds, Next: S.getCrawlerState },
     // The GetCrawler response is large, and LastCrawl is absent before a crawler's first crawl: keep State only.
-    [S.getCrawlerState]: getCrawlerTask(o.crawlerName, { "State.$": "$.Crawler.State" }, "$.crawler.status", S.getCrawlerStateFailed, S.isCrawlComplete),
+    [S.getCrawlerState]: getCrawlerTask(
+      o.crawlerName,
+      { "State.$": "$.Crawler.State" },
+      "$.crawler.status",
+      S.getCrawlerStateFailed,
+      S.isCrawlComplete,
+    ),
     [S.isCrawlComplete]: {
       Type: "Choice",
       Comment:
@@ -120,7 +126,13 @@ function crawlPolling(o: CrawlPhaseInput): Record<string, State> {
 /** GetLastCrawl → DidCrawlSucceed → `next`, or a CrawlerFailed failure. */
 function crawlOutcome(o: CrawlPhaseInput): Record<string, State> {
   return {
-    [S.getLastCrawl]: getCrawlerTask(o.crawlerName, { "LastCrawl.$": "$.Crawler.LastCrawl" }, "$.crawler.outcome", S.getLastCrawlFailed, S.didCrawlSucceed),
+    [S.getLastCrawl]: getCrawlerTask(
+      o.crawlerName,
+      { "LastCrawl.$": "$.Crawler.LastCrawl" },
+      "$.crawler.outcome",
+      S.getLastCrawlFailed,
+      S.didCrawlSucceed,
+    ),
     [S.didCrawlSucceed]: {
       Type: "Choice",
       Choices: [
@@ -130,7 +142,8 @@ function crawlOutcome(o: CrawlPhaseInput): Record<string, State> {
       Default: S.crawlNotSucceeded,
     },
     [S.crawlerFailed]: failure(S.getLastCrawl, "$.extract.batchId", E.crawlerFailed, {
-      "Cause.$": "States.Format('the crawl ended with status {}: {}', $.crawler.outcome.LastCrawl.Status, $.crawler.outcome.LastCrawl.ErrorMessage)",
+      "Cause.$":
+        "States.Format('the crawl ended with status {}: {}', $.crawler.outcome.LastCrawl.Status, $.crawler.outcome.LastCrawl.ErrorMessage)",
     }),
     [S.crawlNotSucceeded]: failure(S.getLastCrawl, "$.extract.batchId", E.crawlerFailed, {
       "Cause.$": "States.Format('the crawl ended with status {}', $.crawler.outcome.LastCrawl.Status)",

@@ -23,7 +23,8 @@ export function deliveryPhase(o: DeliveryPhaseInput): Phase {
   const states: Record<string, State> = {
     [S.startDeliveryChecks]: {
       Type: "Pass",
-      Comment: "Entered when the last chunk is pushed: every record of the batch reached Kinesis by then, so its arrival hours end at this time",
+      Comment:
+        "Entered when the last chunk is pushed: every record of the batch reached Kinesis by then, so its arrival hours end at this time",
       Parameters: { checks: 0, "pushFinishedAt.$": "$$.State.EnteredTime" },
       ResultPath: "$.delivery",
       Next: S.waitForDelivery,
@@ -33,7 +34,11 @@ export function deliveryPhase(o: DeliveryPhaseInput): Phase {
       functionArn: o.functionArn,
       payload: { "since.$": "$.extract.pushStartedAt", "until.$": "$.delivery.pushFinishedAt", "eventHours.$": "$.extract.eventHours" },
       timeoutSeconds: lambdaTaskTimeoutSeconds(o.functionTimeoutSeconds),
-      resultSelector: { "delivered.$": "$.Payload.delivered", "objects.$": "$.Payload.objects", "missing.$": "States.JsonToString($.Payload.missing)" },
+      resultSelector: {
+        "delivered.$": "$.Payload.delivered",
+        "objects.$": "$.Payload.objects",
+        "missing.$": "States.JsonToString($.Payload.missing)",
+      },
       resultPath: "$.delivery.last",
       next: S.isDelivered,
       failedState: S.checkDeliveryFailed,
@@ -45,7 +50,11 @@ export function deliveryPhase(o: DeliveryPhaseInput): Phase {
     },
     [S.countDeliveryCheck]: {
       Type: "Pass",
-      Parameters: { "checks.$": "States.MathAdd($.delivery.checks, 1)", "pushFinishedAt.$": "$.delivery.pushFinishedAt", "last.$": "$.delivery.last" },
+      Parameters: {
+        "checks.$": "States.MathAdd($.delivery.checks, 1)",
+        "pushFinishedAt.$": "$.delivery.pushFinishedAt",
+        "last.$": "$.delivery.last",
+      },
       ResultPath: "$.delivery",
       Next: S.deliveryChecksLeft,
     },

@@ -45,7 +45,13 @@ export function failureNotificationPhase(o: FailureNotificationPhaseInput): Phas
       ResultPath: null,
       TimeoutSeconds: TASK_TIMEOUTS.sdkCallSeconds,
       Retry: [
-        { ErrorEquals: ["SNS.ThrottledException", "SNS.KMSThrottlingException", "SNS.InternalErrorException"], IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2, JitterStrategy: "FULL" },
+        {
+          ErrorEquals: ["SNS.ThrottledException", "SNS.KMSThrottlingException", "SNS.InternalErrorException"],
+          IntervalSeconds: 2,
+          MaxAttempts: 5,
+          BackoffRate: 2,
+          JitterStrategy: "FULL",
+        },
         { ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 5, MaxAttempts: 2, BackoffRate: 2 },
       ],
       // Straight to the Fail state: a failing notification must not loop back into the failure path.

@@ -69,7 +69,12 @@ export function inputCheckPhase(o: InputCheckPhaseInput): Phase {
       },
       Next: S.describeFailure,
     },
-    [S.addInputDefaults]: { Type: "Pass", Result: { force: false, replay: null }, ResultPath: "$.inputDefaults", Next: S.mergeInputDefaults },
+    [S.addInputDefaults]: {
+      Type: "Pass",
+      Result: { force: false, replay: null },
+      ResultPath: "$.inputDefaults",
+      Next: S.mergeInputDefaults,
+    },
     [S.mergeInputDefaults]: {
       Type: "Pass",
       Comment: "JsonMerge lets a missing force default to false and a missing replay to null (a landing batch)",

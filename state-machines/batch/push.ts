@@ -20,7 +20,8 @@ export function pushPhase(o: PushPhaseInput): Phase {
   const states: Record<string, State> = {
     [S.pushToKinesis]: {
       Type: "Map",
-      Comment: "One iteration per staged chunk. Iterations return only { pushed } and the Map keeps only the chunk count, so ~2000 chunks stay far below 256 KiB",
+      Comment:
+        "One iteration per staged chunk. Iterations return only { pushed } and the Map keeps only the chunk count, so ~2000 chunks stay far below 256 KiB",
       ItemsPath: "$.extract.chunkKeys",
       ItemSelector: { "batchId.$": "$.extract.batchId", "chunkKey.$": "$$.Map.Item.Value" },
       MaxConcurrency: o.concurrency,

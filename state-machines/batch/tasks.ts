@@ -71,7 +71,13 @@ export function lambdaTask(o: LambdaTaskOptions): TaskState {
 }
 
 /** A GetCrawler call (AWS SDK integration) keeping only `resultSelector` of the large response. */
-export function getCrawlerTask(crawlerName: string, resultSelector: PayloadTemplate, resultPath: string, failedState: string, next: string): TaskState {
+export function getCrawlerTask(
+  crawlerName: string,
+  resultSelector: PayloadTemplate,
+  resultPath: string,
+  failedState: string,
+  next: string,
+): TaskState {
   return {
     Type: "Task",
     Resource: "arn:aws:states:::aws-sdk:glue:getCrawler",
@@ -92,8 +98,22 @@ export function getCrawlerTask(crawlerName: string, resultSelector: PayloadTempl
 export function lambdaRetriers(): Retrier[] {
   return [
     { ErrorEquals: [...LAMBDA_SERVICE_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: "FULL" },
-    { ErrorEquals: ["Lambda.TooManyRequestsException"], IntervalSeconds: 5, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 120, JitterStrategy: "FULL" },
-    { ErrorEquals: [...TRANSIENT_FUNCTION_ERRORS], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: "FULL" },
+    {
+      ErrorEquals: ["Lambda.TooManyRequestsException"],
+      IntervalSeconds: 5,
+      MaxAttempts: 6,
+      BackoffRate: 2,
+      MaxDelaySeconds: 120,
+      JitterStrategy: "FULL",
+    },
+    {
+      ErrorEquals: [...TRANSIENT_FUNCTION_ERRORS],
+      IntervalSeconds: 5,
+      MaxAttempts: 3,
+      BackoffRate: 2,
+      MaxDelaySeconds: 60,
+      JitterStrategy: "FULL",
+    },
   ];
 }
 
@@ -115,7 +135,14 @@ export function glueRetrier(): Retrier {
 
 /** Athena throttling. */
 export function athenaRetrier(): Retrier {
-  return { ErrorEquals: ["Athena.TooManyRequestsException"], IntervalSeconds: 5, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: "FULL" };
+  return {
+    ErrorEquals: ["Athena.TooManyRequestsException"],
+    IntervalSeconds: 5,
+    MaxAttempts: 5,
+    BackoffRate: 2,
+    MaxDelaySeconds: 60,
+    JitterStrategy: "FULL",
+  };
 }
 
 /** Every error into `next`, kept at `$.error`. */

@@ -124,7 +124,8 @@ function validationChecks(o: ValidationPhaseInput): Record<string, State> {
       Default: S.validationRunsLeft,
     },
     [S.requiredColumnsMissing]: failure(S.getValidationResults, "$.extract.batchId", E.requiredColumnsMissing, {
-      "Cause.$": "States.Format('{} rows of the batch have a NULL required column (missing_required = {})', $.check.missingRequired, $.check.missingRequired)",
+      "Cause.$":
+        "States.Format('{} rows of the batch have a NULL required column (missing_required = {})', $.check.missingRequired, $.check.missingRequired)",
     }),
     [S.unexpectedRecords]: failure(S.getValidationResults, "$.extract.batchId", E.unexpectedRecords, {
       "Cause.$":
@@ -138,7 +139,8 @@ function validationChecks(o: ValidationPhaseInput): Record<string, State> {
     },
     [S.waitBeforeRevalidation]: { Type: "Wait", Seconds: o.retryWaitSeconds, Next: o.crawl?.recrawl ?? S.runValidationQuery },
     [S.countMismatch]: failure(S.getValidationResults, "$.extract.batchId", E.countMismatch, {
-      "Cause.$": "States.Format('validation expected {} records but found {} after {} validation runs', $.extract.validation.expectedCount, $.check.found, $.check.runs)",
+      "Cause.$":
+        "States.Format('validation expected {} records but found {} after {} validation runs', $.extract.validation.expectedCount, $.check.found, $.check.runs)",
     }),
   };
 }

@@ -105,11 +105,6 @@ function checkSchedule(p: ProblemList, s: PipelineSettings, options: { readonly 
   const period = minimumPeriodMinutes(b.schedule);
   if (options.timeoutOk && period <= b.runTimeoutMinutes) {
     const allowed = `less than the schedule's shortest period (${period} minutes for ${b.schedule}) so runs never overlap`;
-    p.add(
-      "batch.runTimeoutMinutes",
-      b.runTimeoutMinutes,
-      allowed,
-      "lower batch.runTimeoutMinutes or schedule runs further apart",
-    );
+    p.add("batch.runTimeoutMinutes", b.runTimeoutMinutes, allowed, "lower batch.runTimeoutMinutes or schedule runs further apart");
   }
 }

@@ -8,14 +8,7 @@ import type { PipelineSettings } from "../settings";
 import { workloadProblems } from "../workload";
 import { checkBatch } from "./batch";
 import { checkEventSchema } from "./event-schema";
-import {
-  checkBufferInterval,
-  checkBufferSize,
-  checkDeliveryFreshness,
-  checkDropRules,
-  checkShardCount,
-  checkStreamKey,
-} from "./ingest";
+import { checkBufferInterval, checkBufferSize, checkDeliveryFreshness, checkDropRules, checkShardCount, checkStreamKey } from "./ingest";
 import { checkNamePrefix, checkNames } from "./names";
 import { checkQuickSight } from "./quicksight";
 

@@ -51,12 +51,9 @@ export function checkNames(p: ProblemList, s: PipelineSettings, n: ResolvedNames
 function bucketNameProblems(name: string): string[] {
   const rule = LIMITS.bucket;
   const problems: string[] = [];
-  if (name.length < rule.minLength || name.length > rule.maxLength)
-    problems.push(`${rule.minLength}–${rule.maxLength} characters`);
+  if (name.length < rule.minLength || name.length > rule.maxLength) problems.push(`${rule.minLength}–${rule.maxLength} characters`);
   if (!rule.pattern.test(name)) {
-    problems.push(
-      "only lower-case letters, digits and hyphens, starting and ending with a letter or digit (no dots: they break TLS)",
-    );
+    problems.push("only lower-case letters, digits and hyphens, starting and ending with a letter or digit (no dots: they break TLS)");
   }
   if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) problems.push("not shaped like an IP address");
   if (name.startsWith("xn--") || name.startsWith("sthree-")) problems.push("not starting with xn-- or sthree-");
@@ -75,8 +72,7 @@ function checkBucket(p: ProblemList, field: string, bucket: BucketName): void {
   const max = LIMITS.bucket.prefixMaxLength;
   if (bucket.prefix.length > max || !/^[a-z0-9][a-z0-9-]*$/.test(bucket.prefix)) {
     const allowed =
-      `a derived bucket prefix of at most ${max} lower-case letters, digits and hyphens ` +
-      "(Terraform adds a 26-character unique suffix)";
+      `a derived bucket prefix of at most ${max} lower-case letters, digits and hyphens ` + "(Terraform adds a 26-character unique suffix)";
     p.add(field, bucket.prefix, allowed, `shorten namePrefix, or set ${field} to an exact bucket name`);
   }
 }
@@ -93,8 +89,7 @@ function checkDerivedNames(p: ProblemList, s: PipelineSettings, n: ResolvedNames
     if (p.has(name.field)) continue;
     const problem = nameProblem(name.kind, name.value);
     const previous = failures.get(name.field);
-    if (problem && (!previous || name.value.length > previous.value.length))
-      failures.set(name.field, { value: name.value, problem });
+    if (problem && (!previous || name.value.length > previous.value.length)) failures.set(name.field, { value: name.value, problem });
   }
   for (const [field, { problem }] of failures) {
     p.add(field, fieldValue(field, s, n), `a value short enough for every name built from it: ${problem}`, derivedNameFix(field));

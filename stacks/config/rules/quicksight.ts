@@ -19,11 +19,6 @@ export function checkQuickSight(p: ProblemList, s: PipelineSettings): void {
     p.add("quicksight.principalArn", undefined, allowed, fix);
   } else if (!PRINCIPAL_ARN.test(q.principalArn)) {
     const allowed = "arn:aws:quicksight:<region>:<account>:user/<namespace>/<name> (or group/…)";
-    p.add(
-      "quicksight.principalArn",
-      q.principalArn,
-      allowed,
-      "copy the ARN from `aws quicksight list-users --namespace default`",
-    );
+    p.add("quicksight.principalArn", q.principalArn, allowed, "copy the ARN from `aws quicksight list-users --namespace default`");
   }
 }

@@ -3,10 +3,7 @@ import { z } from "zod";
 import { inRange, matching, satisfying } from "../field-rules";
 
 export const batch = z.strictObject({
-  enabled: z
-    .boolean()
-    .default(true)
-    .describe("Build the batch workflow, its functions and its schedule: false if you only stream."),
+  enabled: z.boolean().default(true).describe("Build the batch workflow, its functions and its schedule: false if you only stream."),
   schedule: z
     .string()
     .nullable()
@@ -22,10 +19,7 @@ export const batch = z.strictObject({
     .optional()
     .describe("Field whose value is the Kinesis partition key, to spread records over shards; unset uses the event id."),
   recordsPerChunk: z.number().default(5000).describe("Records per staging chunk (100–100000): fewer for large records."),
-  maxPushAttempts: z
-    .number()
-    .default(8)
-    .describe("PutRecords attempts (1–20) before a push fails loudly: more on a throttled stream."),
+  maxPushAttempts: z.number().default(8).describe("PutRecords attempts (1–20) before a push fails loudly: more on a throttled stream."),
   validationAttempts: z
     .number()
     .default(3)
@@ -34,10 +28,7 @@ export const batch = z.strictObject({
     .number()
     .default(10_737_418_240)
     .describe("Scan cutoff of the batch's own Athena workgroup (at least 10 MB): raise it for large batches."),
-  runTimeoutMinutes: z
-    .number()
-    .default(120)
-    .describe("Longest a run may take; shorter than the schedule's period so runs never overlap."),
+  runTimeoutMinutes: z.number().default(120).describe("Longest a run may take; shorter than the schedule's period so runs never overlap."),
   stagingExpirationDays: z.number().default(7).describe("Days staging chunks are kept, to inspect a failed run."),
 });
 
@@ -48,15 +39,10 @@ function deliverySuccessProblem(share: number): string | undefined {
 }
 
 export const monitoring = z.strictObject({
-  enabled: z
-    .boolean()
-    .default(true)
-    .describe("Alarms, the crawler-failure rule and the dashboard: false for throwaway environments."),
+  enabled: z.boolean().default(true).describe("Alarms, the crawler-failure rule and the dashboard: false for throwaway environments."),
   notificationEmail: z
     .string()
-    .superRefine(
-      matching(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an email address", "set a valid address, or remove monitoring.notificationEmail"),
-    )
+    .superRefine(matching(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an email address", "set a valid address, or remove monitoring.notificationEmail"))
     .optional()
     .describe("Who is told about alarms and failed batch runs (confirm the subscription mail)."),
   iteratorAgeMaxSeconds: z
@@ -106,10 +92,7 @@ export const monitoring = z.strictObject({
 });
 
 export const quicksight = z.strictObject({
-  enabled: z
-    .boolean()
-    .default(false)
-    .describe("Build the QuickSight data source, data set and dashboard (needs a subscription)."),
+  enabled: z.boolean().default(false).describe("Build the QuickSight data source, data set and dashboard (needs a subscription)."),
   principalArn: z.string().optional().describe("The QuickSight user or group given access to the dashboard."),
   importMode: z
     .enum(["SPICE", "DIRECT_QUERY"])
@@ -165,8 +148,5 @@ export const workload = z.strictObject({
   batchRunsPerDay: z.number().optional().describe("Batch runs per day. Unset: derived from batch.schedule."),
   recordsPerBatch: z.number().optional().describe("Records loaded by one batch run. Unset: 0."),
   athenaQueriesPerDay: z.number().optional().describe("Athena queries per day besides batch validation. Unset: 0."),
-  athenaBytesScannedPerQuery: z
-    .number()
-    .optional()
-    .describe("Bytes one of those queries scans (Athena bills at least 10 MB). Unset: 0."),
+  athenaBytesScannedPerQuery: z.number().optional().describe("Bytes one of those queries scans (Athena bills at least 10 MB). Unset: 0."),
 });

@@ -25,10 +25,7 @@ export const lake = z.strictObject({
   noncurrentVersionExpirationDays: expirationDays("noncurrentVersionExpirationDays", "overwritten object versions are kept")
     .default(30)
     .describe("Days overwritten or deleted lake object versions are kept, your window to undo a mistake."),
-  forceDestroy: z
-    .boolean()
-    .default(false)
-    .describe("Let terraform destroy delete non-empty buckets: for throwaway environments."),
+  forceDestroy: z.boolean().default(false).describe("Let terraform destroy delete non-empty buckets: for throwaway environments."),
   processedExpirationDays: expirationDays("processedExpirationDays", "processed batch inputs and replayed error objects are kept")
     .optional()
     .describe("Days processed/ objects (loaded batch inputs, replayed errors) are kept; unset keeps them as the batch inputs."),
@@ -45,10 +42,7 @@ export const catalog = z.strictObject({
     .string()
     .nullable()
     .superRefine(
-      satisfying(
-        crawlerScheduleProblem,
-        'write e.g. "cron(10 * * * ? *)" for 10 past every hour, or null to crawl only on demand',
-      ),
+      satisfying(crawlerScheduleProblem, 'write e.g. "cron(10 * * * ? *)" for 10 past every hour, or null to crawl only on demand'),
     )
     .default("cron(10 * * * ? *)")
     .describe("When the crawler adds new partitions (6-field cron, UTC), or null to crawl on demand only."),
