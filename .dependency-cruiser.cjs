@@ -1,5 +1,5 @@
 /**
- * The arrows between the top-level modules (checked by `npm run lint:deps` and __tests__/architecture.test.ts):
+ * The arrows between the top-level modules (checked by `npm run lint:deps` and __tests__/integration/architecture.test.ts):
  * main → stacks → constructs → contract; stacks → state-machines → contract; handlers → contract;
  * capacity → stacks/config types, state-machines, contract (pure, no cdktf); scripts and rehearsal → anything but constructs. contract/ imports nothing of the project, and
  * nothing but scripts/, rehearsal/ and the tests imports scripts/ or rehearsal/.
