@@ -156,7 +156,6 @@ export class PipelineStack extends TerraformStack {
       workgroupName: names.workgroup,
       resultsBucket: this.storage.resultsBucket,
       bytesScannedCutoffPerQuery: config.query.bytesScannedCutoffPerQuery,
-      engineVersion: config.query.engineVersion,
       table: this.catalog.events,
       schema: tableSchema(config),
       dayKey: config.partitioning.dayKey,

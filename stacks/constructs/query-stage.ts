@@ -7,6 +7,12 @@ import type { EventsTable } from "./events-table";
 import { namedQueries } from "../sql/named-queries";
 import { RESULTS_PREFIX } from "../../contract/lake-layout";
 
+/**
+ * The workgroups' engine, fixed: every generated statement is checked against the Trino grammar of
+ * engine 3, and `AUTO` could move the workgroup to an engine that SQL was never checked against.
+ */
+export const ATHENA_ENGINE_VERSION = "Athena engine version 3";
+
 export interface QueryStageProps {
   /** Physical name of the user-facing workgroup. */
   readonly workgroupName: string;
@@ -14,8 +20,6 @@ export interface QueryStageProps {
   readonly resultsBucket: S3Bucket;
   /** Scan limit per query, in bytes. */
   readonly bytesScannedCutoffPerQuery: number;
-  /** Athena engine version, e.g. `AUTO` or `Athena engine version 3`. */
-  readonly engineVersion: string;
   /** The table the named queries read; they are created in its database. */
   readonly table: EventsTable;
   /** The table's columns, for the generated SQL. */
@@ -53,7 +57,7 @@ export class QueryStage extends Construct {
       enforceWorkgroupConfiguration: true,
       publishCloudwatchMetricsEnabled: true,
       bytesScannedCutoffPerQuery,
-      engineVersion: { selectedEngineVersion: props.engineVersion },
+      engineVersion: { selectedEngineVersion: ATHENA_ENGINE_VERSION },
       resultConfiguration: {
         outputLocation: this.outputLocation,
         encryptionConfiguration: props.kmsKeyArn

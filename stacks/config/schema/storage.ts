@@ -87,10 +87,6 @@ export const query = z.strictObject({
     )
     .default(1_073_741_824)
     .describe("Queries scanning more are cancelled (at least 10 MB): your cap on one query's cost."),
-  engineVersion: z
-    .string()
-    .default("Athena engine version 3")
-    .describe("Athena engine of the workgroup: pin another version (or AUTO) when AWS releases one."),
 });
 
 export const logs = z.strictObject({
