@@ -212,7 +212,7 @@ describe("push concurrency", () => {
     const push = synthPipeline({ stream: { shardCount: 100 } })
       .resources("aws_lambda_function")
       .find((fn) => fn.function_name === "acme-test-batch-push");
-    expect(JSON.parse(push.environment.variables.BATCH_SETTINGS).pushRate).toEqual({
+    expect(JSON.parse(push!.environment.variables.BATCH_SETTINGS).pushRate).toEqual({
       recordsPerSecond: 2500,
       bytesPerSecond: 2.5 * 1024 * 1024,
     });
