@@ -2,6 +2,10 @@
  * The push paced to its share of the stream's write capacity, on an injected clock: a chunk takes at least
  * as long as its share allows, no longer when calls take no time, and throttled entries are still retried.
  */
+import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
+import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { mockClient } from "aws-sdk-client-mock";
+import { handler } from "../../handlers/push";
 import {
   chunkEntries,
   entryBytes,
@@ -17,7 +21,9 @@ import {
   type PutRecordsResult,
   type SenderDeps,
 } from "../../handlers/push/logic";
+import { batchSettingsSchema, parseSettings } from "../../contract/settings";
 import type { WriteRate } from "../../contract/stream-capacity";
+import { testBatchSettings } from "../support/schema";
 
 const CHUNK_KEY = "staging/2025-01-01T12/chunk-00000.ndjson";
 const SETTINGS: PushSettings = { partitionKeyField: "user_id", eventIdColumn: "event_id", maxPushAttempts: 5 };
@@ -205,5 +211,45 @@ describe("a paced push", () => {
     await expect(
       pushChunk(chunkOf(3), { chunkKey: CHUNK_KEY, streamName: "clicks", settings: { ...SETTINGS, pushRate: ONE_SHARD } }, deps),
     ).rejects.toThrow(/pacing needs a clock/);
+  });
+});
+
+describe("push handler", () => {
+  const s3 = mockClient(S3Client);
+  const kinesis = mockClient(KinesisClient);
+  const ORIGINAL_ENV = process.env;
+  afterAll(() => {
+    process.env = ORIGINAL_ENV;
+  });
+
+  it("paces to BATCH_SETTINGS.pushRate on the real clock: 20 records at 100 records/s take ≥ 0.2 s", async () => {
+    // Prepare
+    const pushRate = { recordsPerSecond: 100, bytesPerSecond: 1024 * 1024 };
+    process.env = {
+      ...ORIGINAL_ENV,
+      LAKE_BUCKET: "acme-lake",
+      STREAM_NAME: "clicks",
+      BATCH_SETTINGS: JSON.stringify(testBatchSettings({ pushRate })),
+    };
+    const text = chunkOf(20);
+    s3.on(GetObjectCommand).resolves({ Body: { transformToString: async () => text } as unknown as GetObjectCommandOutput["Body"] });
+    kinesis.on(PutRecordsCommand).callsFake((input: PutRecordsRequest) => accepted(input));
+    const started = performance.now();
+    // Act
+    const output = await handler({ batchId: "2025-01-01T12", chunkKey: CHUNK_KEY });
+    // Assess
+    expect(output).toEqual({ chunkKey: CHUNK_KEY, pushed: 20, calls: 1 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+  });
+});
+
+describe("BATCH_SETTINGS.pushRate", () => {
+  it("is optional, and must be whole records and bytes per second when set", () => {
+    const parse = (settings: unknown) => parseSettings(batchSettingsSchema, "BATCH_SETTINGS", JSON.stringify(settings));
+    expect(parse(testBatchSettings()).pushRate).toBeUndefined();
+    expect(parse(testBatchSettings({ pushRate: ONE_SHARD })).pushRate).toEqual(ONE_SHARD);
+    expect(() => parse(testBatchSettings({ pushRate: { recordsPerSecond: 0, bytesPerSecond: 1.5 } }))).toThrow(
+      /pushRate\.recordsPerSecond must be an integer ≥ 1, got 0; pushRate\.bytesPerSecond must be an integer ≥ 1, got 1\.5/,
+    );
   });
 });
