@@ -21,10 +21,65 @@ export interface CsvStart {
   readonly firstLine: number;
 }
 
+/**
+ * The bytes read so far from the last row's end on, and the line count: rows are located on these bytes
+ * (csv-parse reports where a row ends, `info.bytes`; a row starts after the line feed that precedes its
+ * own line feeds), so lines and raw text do not depend on how the input was chunked.
+ */
+class RowLocator {
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
+  private line: number;
+
+  constructor(firstLine: number) {
+    this.line = firstLine;
+  }
+
+  append(chunk: Buffer): void {
+    this.window = this.window.length > 0 ? Buffer.concat([this.window, chunk]) : chunk;
+  }
+
+  /** The row that ends at byte `end` (its line ending included) and holds `newlines` line feeds in its cells. */
+  row(end: number, newlines: number): { line: number; raw: string } {
+    const local = end - this.windowStart;
+    let bodyEnd = local;
+    if (this.window[bodyEnd - 1] === 0x0a) bodyEnd--;
+    if (this.window[bodyEnd - 1] === 0x0d) bodyEnd--;
+    let start = bodyEnd;
+    for (let found = 0; found <= newlines; found++) {
+      const newline = this.window.lastIndexOf(0x0a, start - 1);
+      if (newline === -1 || start === 0) {
+        start = 0;
+        break;
+      }
+      start = newline + (found === newlines ? 1 : 0);
+    }
+    const line = this.line + countNewlines(this.window, 0, start);
+    const raw = this.window.toString("utf8", start, bodyEnd).replace(/^\ufeff/, "");
+    this.line += countNewlines(this.window, 0, local);
+    this.window = this.window.subarray(local);
+    this.windowStart = end;
+    return { line, raw };
+  }
+
+  /** The line of the next row (blank lines skipped) and the text read of it so far: a malformed row. */
+  pending(): { line: number; raw: string } {
+    let start = 0;
+    while (start < this.window.length && (this.window[start] === 0x0a || this.window[start] === 0x0d)) start++;
+    return { line: this.line + countNewlines(this.window, 0, start), raw: this.window.toString("utf8", start).replace(/^\ufeff/, "") };
+  }
+}
+
+function countNewlines(bytes: Buffer, from: number, to: number): number {
+  let count = 0;
+  for (let i = bytes.indexOf(0x0a, from); i !== -1 && i < to; i = bytes.indexOf(0x0a, i + 1)) count++;
+  return count;
+}
+
 /** The items of a CSV stream: a whole file (header read from it), or with `start` a range after the header. */
 export async function* csvItems(body: ByteStream, start?: CsvStart): AsyncGenerator<SourceItem> {
   const queue: SourceItem[] = [];
-  const lineOffset = (start?.firstLine ?? 1) - 1;
+  const rows = new RowLocator(start?.firstLine ?? 1);
   let header: readonly string[] | undefined = start?.header;
   let stopped = false;
   /** A malformed row's item, held back: csv-parse reports the same row again while it looks for the closing quote. */
@@ -33,19 +88,19 @@ export async function* csvItems(body: ByteStream, start?: CsvStart): AsyncGenera
     if (skipped) queue.push({ kind: "invalid", ...skipped, raw: cleanRaw(skipped.raw) });
     skipped = undefined;
   };
-  const rowLine = (lines: number, raw: string) => lineOffset + lines - newlinesIn(raw.replace(/\r?\n$/, ""));
   const parser = parse({
     bom: start === undefined,
     info: true,
-    raw: true,
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
     record_delimiter: ["\r\n", "\n"],
-    on_record: ({ record, raw, info }: { record: string[]; raw: string; info: Info }) => {
+    on_record: ({ record, info }: { record: string[]; info: Info }) => {
       if (stopped) return null;
-      flushSkipped();
-      const line = rowLine(info.lines, raw);
+      const { line, raw } = rows.row(
+        info.bytes,
+        record.reduce((sum, cell) => sum + newlinesIn(cell), 0),
+      );
       if (!header) {
         header = record.map((cell) => cell.trim());
         const problem = headerProblem(header);
@@ -55,23 +110,23 @@ export async function* csvItems(body: ByteStream, start?: CsvStart): AsyncGenera
         }
         return null;
       }
-      queue.push(rowItem(header, record, line, cleanRaw(raw)));
+      flushSkipped();
+      queue.push(rowItem(header, record, line, raw));
       return null;
     },
-    on_skip: (error: CsvError | undefined, raw: string | undefined): undefined => {
+    on_skip: (error: CsvError | undefined): undefined => {
       if (stopped || !error) return undefined;
-      const text = raw ?? "";
-      const line = rowLine(Number(error.lines ?? 1), text.replace(/^\r?\n/, ""));
+      const { line, raw } = rows.pending();
       if (!header) {
         queue.push({ kind: "file-invalid", reason: `CSV header (line ${line}): ${error.message}` });
         stopped = true;
         return undefined;
       }
       const reason = `malformed CSV: ${error.message}`;
-      if (skipped && text.startsWith(skipped.raw)) skipped = { line: skipped.line, raw: text, reason };
+      if (skipped?.line === line) skipped = { line, raw, reason };
       else {
         flushSkipped();
-        skipped = { line, raw: text, reason };
+        skipped = { line, raw, reason };
       }
       return undefined;
     },
@@ -82,7 +137,9 @@ export async function* csvItems(body: ByteStream, start?: CsvStart): AsyncGenera
     parser.on("error", reject);
   });
   for await (const chunk of body) {
-    parser.write(chunk);
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    rows.append(bytes);
+    parser.write(bytes);
     yield* queue.splice(0);
     if (stopped) break;
   }

@@ -29,6 +29,7 @@ class ArrayReader {
   private countedTo = 0;
   private line: number;
   private depth = 0;
+  /** Offset just past the `[` or top-level comma before the element being read; undefined outside the array. */
   private elementStart: number | undefined;
   private afterComma = false;
   private ordinal: number;
@@ -40,6 +41,7 @@ class ArrayReader {
   constructor(start: JsonArrayStart | undefined) {
     this.line = start?.firstLine ?? 1;
     this.ordinal = (start?.firstElement ?? 1) - 1;
+    this.afterComma = start?.opened ?? false; // a range after a comma: an empty first slot is a stray comma
     this.tokenizer.onToken = ({ token, offset }) => this.onToken(token, offset);
     this.tokenizer.onError = (error) => this.onError(error);
     this.tokenizer.onEnd = () => undefined;
@@ -76,19 +78,20 @@ class ArrayReader {
     return this.window.toString("utf8", from - this.windowStart, end - this.windowStart);
   }
 
-  /** Ends the pending element at `offset` (a comma, the closing bracket, or the end of a range). */
-  endElement(offset: number): void {
-    if (this.elementStart === undefined) {
-      if (this.afterComma) {
+  /** Ends the pending element at `offset` (a comma, the closing bracket, or the end of a range); an empty one before a comma or after one is a stray comma. */
+  endElement(offset: number, byComma: boolean): void {
+    const first = this.elementStart === undefined ? undefined : this.firstNonBlank(this.elementStart, offset);
+    this.elementStart = undefined;
+    if (first === undefined) {
+      if (byComma || this.afterComma) {
         this.items.push({ kind: "invalid", line: this.lineAt(offset), raw: "", reason: "empty JSON array element (a stray comma)" });
         this.ordinal++;
       }
       return;
     }
-    const line = this.lineAt(this.elementStart);
-    const raw = this.text(this.elementStart, offset).trimEnd();
+    const line = this.lineAt(first);
+    const raw = this.text(first, offset).trimEnd();
     const ordinal = ++this.ordinal;
-    this.elementStart = undefined;
     try {
       this.items.push({ kind: "value", line, position: `${line}#${ordinal}`, raw, value: JSON.parse(raw) });
     } catch (error) {
@@ -101,11 +104,11 @@ class ArrayReader {
     const end = this.windowStart + this.window.length;
     if (this.closedAt !== undefined || this.failed) return;
     if (rangeEnd && this.depth === 1) {
-      this.endElement(end);
+      this.endElement(end, true); // a range ends at a comma (or holds the closing bracket)
       return;
     }
     if (this.depth === 0) return; // nothing but blanks: an empty range
-    const from = this.elementStart ?? end;
+    const from = this.firstNonBlank(this.elementStart ?? end, end) ?? end;
     this.items.push({
       kind: "invalid",
       line: this.lineAt(from),
@@ -116,20 +119,19 @@ class ArrayReader {
 
   private onToken(token: TokenType, offset: number): void {
     if (this.closedAt !== undefined) return;
-    if (this.depth === 1 && this.elementStart === undefined && token !== TokenType.COMMA && token !== TokenType.RIGHT_BRACKET) {
-      this.elementStart = offset;
-    }
+    if (token === TokenType.LEFT_BRACKET && this.depth === 0) this.elementStart = offset + 1;
     if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) this.depth++;
     else if (token === TokenType.RIGHT_BRACE) this.depth--;
     else if (token === TokenType.RIGHT_BRACKET) {
       if (this.depth === 1) {
-        this.endElement(offset);
+        this.endElement(offset, false);
         this.closedAt = offset + 1;
       }
       this.depth--;
     } else if (token === TokenType.COMMA && this.depth === 1) {
-      this.endElement(offset);
+      this.endElement(offset, true);
       this.afterComma = true;
+      this.elementStart = offset + 1;
     }
   }
 
@@ -137,7 +139,7 @@ class ArrayReader {
     if (this.closedAt !== undefined || this.failed) return;
     this.failed = true;
     const end = this.windowStart + this.window.length;
-    const from = this.elementStart ?? this.countedTo;
+    const from = this.firstNonBlank(this.elementStart ?? this.countedTo, end) ?? end;
     this.items.push({
       kind: "invalid",
       line: this.lineAt(from),
@@ -146,9 +148,10 @@ class ArrayReader {
     });
   }
 
-  /** Offset of the first non-blank byte at or after `from` in the window, or undefined. */
-  firstNonBlank(from: number): number | undefined {
-    for (let i = Math.max(from, this.windowStart) - this.windowStart; i < this.window.length; i++) {
+  /** Offset of the first non-blank byte from `from` (before `to`) in the window, or undefined. */
+  firstNonBlank(from: number, to = Number.MAX_SAFE_INTEGER): number | undefined {
+    const end = Math.min(this.window.length, to - this.windowStart);
+    for (let i = Math.max(from, this.windowStart) - this.windowStart; i < end; i++) {
       const c = this.window[i];
       if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return this.windowStart + i;
     }

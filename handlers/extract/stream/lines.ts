@@ -18,14 +18,16 @@ export async function* splitLines(body: ByteStream, firstLine = 1, stripBom = tr
   let first = stripBom;
   for await (const input of body) {
     let chunk = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    if (first && (pending.length > 0 || chunk.length >= 3)) {
+    if (first) {
+      // The first three bytes decide whether there is a BOM; they may come in several chunks.
       const head = pending.length > 0 ? Buffer.concat([...pending, chunk]) : chunk;
       pending = [];
+      if (head.length < 3) {
+        pending.push(head);
+        continue;
+      }
       chunk = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
       first = false;
-    } else if (first) {
-      pending.push(chunk);
-      continue;
     }
     let start = 0;
     for (let newline = chunk.indexOf(0x0a, start); newline !== -1; newline = chunk.indexOf(0x0a, start)) {

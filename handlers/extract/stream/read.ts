@@ -53,11 +53,13 @@ async function firstNonBlank(bytes: AsyncIterable<Buffer>): Promise<{ first: num
   const head: Buffer[] = [];
   let first: number | undefined;
   let skip = 0;
-  while (first === undefined) {
+  let done = false;
+  while (first === undefined && !done) {
     const next = await iterator.next();
-    if (next.done) break;
-    head.push(next.value);
+    done = next.done === true;
+    if (!next.done) head.push(next.value);
     const all = Buffer.concat(head);
+    if (all.length < 3 && !done) continue; // a BOM may still be arriving
     if (skip === 0 && all.length >= 3 && all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf) skip = 3;
     for (let i = skip; i < all.length; i++) {
       if (![0x20, 0x0a, 0x0d, 0x09].includes(all[i])) {
