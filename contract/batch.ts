@@ -172,3 +172,28 @@ export interface FinalizeOutput {
   /** Of `moved`, replayed error objects (absent for a landing batch). */
   readonly replayedObjectsMoved?: number;
 }
+
+/**
+ * One byte range of a landing object, planned at record boundaries so that reading every range of an
+ * object reads each record exactly once, with the line numbers of a whole-object read. A gzip object is
+ * never split (one range: the whole object). Small: a Step Functions item.
+ */
+export interface LandingByteRange {
+  /** Landing key of the object. */
+  readonly key: string;
+  readonly format: "ndjson" | "json" | "csv";
+  /** By the object's magic bytes, as the extract decides. */
+  readonly compression: "gzip" | "none";
+  /** First byte of the range (a record's start). */
+  readonly start: number;
+  /** Byte after the range's last (exclusive). */
+  readonly end: number;
+  /** 1-based line of the range's first byte. */
+  readonly firstLine: number;
+  /** CSV: the header row's cells (the file's first row), for ranges after it. */
+  readonly header?: readonly string[];
+  /** JSON arrays: the 1-based ordinal of the range's first element (part of generated event ids). */
+  readonly firstElement?: number;
+  /** 0-based order of the range within its object. */
+  readonly index: number;
+}

@@ -4,7 +4,8 @@
  *
  *   synth   app synth (node dist/main.js) and `npm run synth`: wall time and peak memory
  *   test    `npm test` wall time
- *   transform, push, rehearsal: see scripts/bench-transform.mjs, bench-push.mjs, bench-rehearsal.mjs
+ *   transform, push, rehearsal, batch: see scripts/bench-transform.mjs, bench-push.mjs, bench-rehearsal.mjs,
+ *           bench-batch.mjs (extract's peak memory and records/s streaming a 100 MB and a 1 GB landing file)
  *
  * Pick sections with arguments, e.g. `npm run bench -- synth transform`.
  */
@@ -76,5 +77,10 @@ if (wanted("rehearsal")) {
   console.log("== local rehearsal ==");
   const { benchRehearsal } = await import("./bench-rehearsal.mjs");
   figures.rehearsal = await benchRehearsal();
+}
+if (wanted("batch")) {
+  console.log("== batch extract (streamed landing file) ==");
+  const { benchBatch } = await import("./bench-batch.mjs");
+  figures.batch = await benchBatch();
 }
 if (process.env.BENCH_JSON) console.log(JSON.stringify(figures, null, 2));

@@ -1,33 +1,43 @@
-import { csvItems, jsonItems, type SourceItem } from "../../handlers/extract/formats";
+import type { SourceItem } from "../../handlers/extract/landing-format";
 import { scanJsonExtent } from "../../handlers/extract/json-scan";
 import { decodeLandingFile } from "../../handlers/extract/object-text";
+import { bytesOf } from "../../handlers/extract/stream/bytes";
+import { readLanding } from "../../handlers/extract/stream/read";
+
+const items = async (format: "csv" | "json" | "ndjson", text: string) => {
+  const out: SourceItem[] = [];
+  for await (const item of readLanding(format, bytesOf(Buffer.from(text), 3))) out.push(item);
+  return out;
+};
+const jsonItems = (text: string) => items("json", text);
+const csvItems = (text: string) => items("csv", text);
 
 describe("landing parsers", () => {
-  const kinds = (items: Iterable<SourceItem>) =>
-    [...items].map((item) => (item.kind === "file-invalid" ? item.kind : `${item.kind}@${item.line}`));
+  const kinds = async (read: Promise<SourceItem[]>) =>
+    (await read).map((item) => (item.kind === "file-invalid" ? item.kind : `${item.kind}@${item.line}`));
 
-  it("reads a .json file that does not start with [ as NDJSON", () => {
-    expect(kinds(jsonItems('{"a":1}\n\n{"a":2}\n'))).toEqual(["value@1", "value@3"]);
+  it("reads a .json file that does not start with [ as NDJSON", async () => {
+    expect(await kinds(jsonItems('{"a":1}\n\n{"a":2}\n'))).toEqual(["value@1", "value@3"]);
   });
 
-  it("reads a .json file holding one pretty-printed object as one record", () => {
-    expect(kinds(jsonItems('\n{\n  "a": 1\n}\n'))).toEqual(["value@2"]);
+  it("reads a .json file holding one pretty-printed object as one record", async () => {
+    expect(await kinds(jsonItems('\n{\n  "a": 1\n}\n'))).toEqual(["value@2"]);
   });
 
-  it("rejects the rest of a JSON array that never closes", () => {
-    expect(kinds(jsonItems('[{"a":1},\n{"a":'))).toEqual(["value@1", "invalid@2"]);
+  it("rejects the rest of a JSON array that never closes", async () => {
+    expect(await kinds(jsonItems('[{"a":1},\n{"a":'))).toEqual(["value@1", "invalid@2"]);
   });
 
-  it("rejects a CSV row with an unterminated quote", () => {
-    expect(kinds(csvItems('a,b\n1,2\n3,"open\n'))).toEqual(["value@2", "invalid@3"]);
+  it("rejects a CSV row with an unterminated quote", async () => {
+    expect(await kinds(csvItems('a,b\n1,2\n3,"open\n'))).toEqual(["value@2", "invalid@3"]);
   });
 
-  it("rejects a CSV file whose header repeats a column", () => {
-    expect(kinds(csvItems("a,A\n1,2\n"))).toEqual(["file-invalid"]);
+  it("rejects a CSV file whose header repeats a column", async () => {
+    expect(await kinds(csvItems("a,A\n1,2\n"))).toEqual(["file-invalid"]);
   });
 
-  it("reads CRLF line endings", () => {
-    expect([...csvItems("a,b\r\n1,2\r\n")]).toEqual([{ kind: "value", line: 2, position: "2", raw: "1,2", value: { a: "1", b: "2" } }]);
+  it("reads CRLF line endings", async () => {
+    expect(await csvItems("a,b\r\n1,2\r\n")).toEqual([{ kind: "value", line: 2, position: "2", raw: "1,2", value: { a: "1", b: "2" } }]);
   });
 
   it("reads a .gz-named file without the gzip magic as plain text", () => {

@@ -8,7 +8,7 @@ import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
 import { Testing } from "cdktf";
 import "cdktf/lib/testing/adapters/jest";
 import { CLICKSTREAM_SCHEMA, PipelineSettings } from "../../stacks/config";
-import { MAX_LANDING_FILE_BYTES } from "../../handlers/extract/object-text";
+import { MAX_REPLAY_OBJECT_BYTES } from "../../handlers/extract/object-text";
 import { bindEnvironment, NodeFunction } from "../../stacks/constructs/node-function";
 import { actionsOf, asList, resourcesFor, rolesOf } from "../support/iam";
 import {
@@ -249,8 +249,9 @@ describe("delivery", () => {
   });
 
   // AWS accepts 1-128 MiB and 60-900 s for the backup (https://docs.aws.amazon.com/firehose/latest/dev/create-configure-backup.html)
-  // and grows the buffer when delivery falls behind; the 64 MiB cap is the project's: a replay reads a raw
-  // backup object whole and refuses more than MAX_LANDING_FILE_BYTES (256 MiB) decompressed.
+  // and grows the buffer when delivery falls behind; the 64 MiB cap is the project's: landing files are
+  // streamed at any size, but a replay still reads a raw backup object whole and refuses more than
+  // MAX_REPLAY_OBJECT_BYTES (256 MiB) decompressed, so a backup object must stay well under it.
   it("caps the raw-backup buffer at 64 MiB and at least 60 s, whatever the destination buffer", () => {
     const backup = (delivery: NonNullable<Parameters<typeof synthPipeline>[0]>["delivery"]) =>
       synthPipeline({ delivery }).only("aws_kinesis_firehose_delivery_stream").extended_s3_configuration.s3_backup_configuration;
@@ -261,7 +262,7 @@ describe("delivery", () => {
     expect(backup({ bufferSizeMiB: 64 }).buffering_size).toBe(64);
     expect(backup({ format: "json", bufferSizeMiB: 10 }).buffering_size).toBe(10);
     expect(backup({ format: "json", bufferSizeMiB: 10, bufferIntervalSeconds: 30 }).buffering_interval).toBe(60);
-    expect(4 * 64 * 1024 * 1024).toBeLessThanOrEqual(MAX_LANDING_FILE_BYTES);
+    expect(4 * 64 * 1024 * 1024).toBeLessThanOrEqual(MAX_REPLAY_OBJECT_BYTES);
   });
 
   it("keeps data, raw and error prefixes disjoint so the table location holds only Parquet", () => {

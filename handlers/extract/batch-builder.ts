@@ -12,7 +12,7 @@ import type { BatchCounts } from "../shared/batch-records";
 import { compileRecordValidator, MAX_RECORD_BYTES, type RecordValidator } from "../shared/record-validation";
 import { batchKeys } from "./batch-id";
 import { generatedEventId } from "./event-id";
-import type { SourceItem } from "./formats";
+import type { SourceItem } from "./landing-format";
 
 /** Most chunks one batch may have: the push runs one inline Map iteration per chunk. */
 export const MAX_CHUNKS = 2_000;

@@ -7,9 +7,10 @@
  * No SDK and no `process.env`: the adapter injects an {@link ExtractStore} (S3 in Lambda, an in-memory
  * fake in tests), the clock and a logger. This module only sequences the pure pieces with the store's I/O.
  *
- * Memory: one object is read whole (at most `MAX_LANDING_FILE_BYTES`, compressed and decompressed;
- * ~100 MB files are fine on a 1–2 GB function), plus the staging chunk being filled. Chunks are written
- * as soon as they are full, so the batch as a whole never sits in memory.
+ * Memory: landing files are streamed (`stream/`: body → gunzip → parser → builder), so a file of any
+ * size takes the record being read plus the staging chunk being filled; chunks are written as soon as
+ * they are full, so neither a file nor the batch ever sits in memory. Replay objects are read whole (at
+ * most `MAX_REPLAY_OBJECT_BYTES`).
  */
 import { REPLAY_BATCH_SUFFIX, type ExtractInput, type ExtractOutput, type ReplaySpec } from "../../contract/batch";
 import { BatchTooLarge, InvalidBatchInput } from "../../contract/errors";
@@ -167,7 +168,7 @@ async function stageObjects(
     const before = builder.batchCounts(0);
     if ("reason" in content) builder.rejectFile(file.key, content.reason);
     else {
-      for (const item of content.items) {
+      for await (const item of content.items) {
         if (!builder.add(file.key, item)) break;
         if (builder.hasFullObject()) await flush(false);
       }

@@ -31,9 +31,9 @@ import type { EventSchema } from "../../contract/event-schema";
 import { isJsonObject } from "../../contract/json";
 import { errorTypeOfKey, type ReplayCounts, type ReplayReport } from "../../contract/replay";
 import { compileRecordValidator } from "../shared/record-validation";
-import type { SourceItem } from "./formats";
+import type { SourceItem } from "./landing-format";
 import { scanJsonExtent } from "./json-scan";
-import { decodeLandingFile, isGzip, MAX_LANDING_FILE_BYTES } from "./object-text";
+import { decodeLandingFile, isGzip, MAX_REPLAY_OBJECT_BYTES } from "./object-text";
 
 // ---------------------------------------------------------------------------------------------------
 // Splitting concatenated JSON
@@ -210,7 +210,7 @@ export function decodeRawData(rawData: string): { text: string } | { reason: str
   let bytes = Buffer.from(rawData, "base64");
   if (isGzip(bytes)) {
     try {
-      bytes = gunzipSync(bytes, { maxOutputLength: MAX_LANDING_FILE_BYTES });
+      bytes = gunzipSync(bytes, { maxOutputLength: MAX_REPLAY_OBJECT_BYTES });
     } catch (error) {
       return { reason: `rawData is gzip but cannot be decompressed: ${(error as Error).message}` };
     }

@@ -7,9 +7,18 @@ import { BATCH_PREFIXES } from "../../contract/lake-layout";
 import type { ReplayPlan } from "../../contract/replay";
 import type { ManifestFile } from "../shared/batch-records";
 import type { BatchLog, ObjectSummary, StoredObject } from "../shared/object-store";
-import { LANDING_FORMATS, landingFormat, parseLanding, type SourceItem } from "./formats";
-import { decodeLandingFile, MAX_LANDING_FILE_BYTES } from "./object-text";
+import { LANDING_FORMATS, landingFormat, type SourceItem } from "./landing-format";
+import { MAX_REPLAY_OBJECT_BYTES } from "./object-text";
 import { decodeReplayObject } from "./replay";
+import { bytesOf, type ByteStream } from "./stream/bytes";
+import { readLanding } from "./stream/read";
+
+/** An object's body as a stream, with the ETag and size of exactly those bytes. */
+export interface StreamedObject {
+  readonly body: ByteStream;
+  readonly etag: string;
+  readonly size: number;
+}
 
 /** What a source reads from (the lake bucket). */
 export interface SourceStore {
@@ -17,6 +26,18 @@ export interface SourceStore {
   list(prefix: string): AsyncIterable<ObjectSummary>;
   /** The object, or undefined when there is none. */
   get(key: string): Promise<StoredObject | undefined>;
+  /**
+   * The object's body as a stream (S3: the GetObject body), or undefined when there is none. Optional:
+   * a store without it (an in-memory one) is read with {@link get} and streamed from memory.
+   */
+  stream?(key: string): Promise<StreamedObject | undefined>;
+}
+
+/** Opens `key` as a stream, through {@link SourceStore.stream} when the store has it. */
+export async function openObject(store: SourceStore, key: string): Promise<StreamedObject | undefined> {
+  if (store.stream) return store.stream(key);
+  const object = await store.get(key);
+  return object && { body: bytesOf(object.body), etag: object.etag, size: object.body.byteLength };
 }
 
 /** One object of a source: as listed or read, and its items or why it is rejected whole. */
@@ -24,10 +45,13 @@ export interface SourceObject {
   readonly file: ManifestFile;
   /** Finalize moves it to processed/ (replayed error objects only). */
   readonly move: boolean;
-  readonly read: { readonly items: Iterable<SourceItem> } | { readonly reason: string };
+  readonly read: { readonly items: Iterable<SourceItem> | AsyncIterable<SourceItem> } | { readonly reason: string };
 }
 
-/** The landing files under landing/; one that disappears between listing and reading is left for its owner. */
+/**
+ * The landing files under landing/, each streamed (any size); one that disappears between listing and
+ * reading is left for its owner.
+ */
 export async function* landingObjects(store: SourceStore, log: BatchLog): AsyncGenerator<SourceObject> {
   for await (const listed of store.list(BATCH_PREFIXES.landing)) {
     if (listed.key.endsWith("/")) continue; // a console "folder" placeholder
@@ -36,18 +60,14 @@ export async function* landingObjects(store: SourceStore, log: BatchLog): AsyncG
     if (!format) {
       const reason = `unsupported file type; expected ${Object.keys(LANDING_FORMATS).join(", ")}, optionally gzipped (.gz)`;
       yield { file: summary, move: false, read: { reason } };
-    } else if (listed.size > MAX_LANDING_FILE_BYTES) {
-      const reason = `file is ${listed.size} bytes; at most ${MAX_LANDING_FILE_BYTES} are read, so split it`;
-      yield { file: summary, move: false, read: { reason } };
     } else {
-      const object = await store.get(listed.key);
+      const object = await openObject(store, listed.key);
       if (!object) {
         log.warn("landing file disappeared between listing and reading; left for its owner", { key: listed.key });
         continue;
       }
-      const decoded = decodeLandingFile(object.body);
-      const read = "reason" in decoded ? { reason: decoded.reason } : { items: parseLanding(format, decoded.text) };
-      yield { file: { key: listed.key, etag: object.etag, size: object.body.byteLength }, move: false, read };
+      const read = { items: readLanding(format, object.body) };
+      yield { file: { key: listed.key, etag: object.etag, size: object.size }, move: false, read };
     }
   }
 }
@@ -61,8 +81,8 @@ export async function* replayObjects(store: SourceStore, log: BatchLog, replay: 
   for (const prefix of replay.prefixes) {
     for await (const listed of store.list(prefix)) {
       if (listed.key.endsWith("/")) continue;
-      if (listed.size > MAX_LANDING_FILE_BYTES) {
-        const reason = `object is ${listed.size} bytes; at most ${MAX_LANDING_FILE_BYTES} are read`;
+      if (listed.size > MAX_REPLAY_OBJECT_BYTES) {
+        const reason = `object is ${listed.size} bytes; at most ${MAX_REPLAY_OBJECT_BYTES} are read`;
         yield { file: { key: listed.key, etag: listed.etag, size: listed.size }, move: false, read: { reason } };
         continue;
       }
