@@ -81,6 +81,21 @@ export function largestRangeChunks(recordsPerChunk: number, recordBytes = SMALLE
   return Math.ceil(Math.floor(LARGEST_RANGE_BYTES / recordBytes) / recordsPerChunk);
 }
 
+/**
+ * The fewest records per chunk for which a child's worst case stays within the quota with the largest
+ * range of `recordBytes`-byte records (fewer records per chunk means more chunks per range).
+ */
+export function smallestRecordsPerChunkWithinQuota(definition: StateMachineDefinition, recordBytes = SMALLEST_RECORD_BYTES): number {
+  const fits = (recordsPerChunk: number) => childHistoryBound(definition, largestRangeChunks(recordsPerChunk, recordBytes)) <= HISTORY_EVENT_QUOTA;
+  let [low, high] = [1, Math.floor(LARGEST_RANGE_BYTES / recordBytes)];
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if (fits(mid)) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}
+
 /** The ItemProcessor of the definition's Distributed Map. */
 function distributedProcessor(definition: StateMachineDefinition): ItemProcessor {
   const map = Object.values(definition.States).find(
