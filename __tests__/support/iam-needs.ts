@@ -280,7 +280,8 @@ export const HANDLER_USES: Readonly<Record<string, HandlerUse>> = {
     commands: {
       // A replay lists and reads Firehose error objects or the raw backup instead of landing/.
       ListObjectsV2Command: [P.landing, LAKE_PREFIXES.errors, LAKE_PREFIXES.raw],
-      GetObjectCommand: [P.landing, P.runs, LAKE_PREFIXES.errors, LAKE_PREFIXES.raw],
+      // SummarizeBatch reads the map run's ResultWriter files and the per-range event-id lists under staging/.
+      GetObjectCommand: [P.landing, P.runs, P.staging, LAKE_PREFIXES.errors, LAKE_PREFIXES.raw],
       PutObjectCommand: [P.staging, P.rejected, P.runs],
     },
   },
