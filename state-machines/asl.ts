@@ -107,8 +107,7 @@ export interface ChoiceState extends Common {
  * https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
  */
 export type ProcessorConfig =
-  | { readonly Mode: "INLINE" }
-  | { readonly Mode: "DISTRIBUTED"; readonly ExecutionType: "STANDARD" | "EXPRESS" };
+  { readonly Mode: "INLINE" } | { readonly Mode: "DISTRIBUTED"; readonly ExecutionType: "STANDARD" | "EXPRESS" };
 
 /** The states a `Map` runs for each item. */
 export interface ItemProcessor {

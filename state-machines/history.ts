@@ -73,7 +73,14 @@ export function parentHistoryBound(definition: StateMachineDefinition, loops: Lo
 /** One child execution's worst case (one range of `chunksPerRange` chunks), with every retry of every chunk. */
 export function childHistoryBound(definition: StateMachineDefinition, chunksPerRange: number): number {
   const processor = distributedProcessor(definition);
-  return EXECUTION_EVENTS + statesEvents(processor.States, () => 1, () => chunksPerRange);
+  return (
+    EXECUTION_EVENTS +
+    statesEvents(
+      processor.States,
+      () => 1,
+      () => chunksPerRange,
+    )
+  );
 }
 
 /** Chunks in the largest range: its records at the smallest record size, `recordsPerChunk` to a chunk. */
@@ -86,7 +93,8 @@ export function largestRangeChunks(recordsPerChunk: number, recordBytes = SMALLE
  * range of `recordBytes`-byte records (fewer records per chunk means more chunks per range).
  */
 export function smallestRecordsPerChunkWithinQuota(definition: StateMachineDefinition, recordBytes = SMALLEST_RECORD_BYTES): number {
-  const fits = (recordsPerChunk: number) => childHistoryBound(definition, largestRangeChunks(recordsPerChunk, recordBytes)) <= HISTORY_EVENT_QUOTA;
+  const fits = (recordsPerChunk: number) =>
+    childHistoryBound(definition, largestRangeChunks(recordsPerChunk, recordBytes)) <= HISTORY_EVENT_QUOTA;
   let [low, high] = [1, Math.floor(LARGEST_RANGE_BYTES / recordBytes)];
   while (low < high) {
     const mid = Math.floor((low + high) / 2);
@@ -128,7 +136,13 @@ function retries(retriers: readonly { readonly MaxAttempts?: number }[] | undefi
 }
 
 const DELIVERY_LOOP: readonly string[] = [S.waitForDelivery, S.checkDelivery, S.isDelivered, S.countDeliveryCheck, S.deliveryChecksLeft];
-const CRAWLER_POLL_LOOP: readonly string[] = [S.waitForCrawler, S.getCrawlerState, S.isCrawlComplete, S.countCrawlerPoll, S.crawlerPollsLeft];
+const CRAWLER_POLL_LOOP: readonly string[] = [
+  S.waitForCrawler,
+  S.getCrawlerState,
+  S.isCrawlComplete,
+  S.countCrawlerPoll,
+  S.crawlerPollsLeft,
+];
 const VALIDATION_LOOP: readonly string[] = [
   S.prepareRecrawl,
   S.getLastCrawl,

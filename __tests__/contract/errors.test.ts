@@ -1,5 +1,12 @@
 import * as errors from "../../contract/errors";
-import { AllRecordsRejected, BATCH_ERRORS, BatchTooLarge, InvalidBatchInput, PermanentBatchError, RecordsUndelivered } from "../../contract/errors";
+import {
+  AllRecordsRejected,
+  BATCH_ERRORS,
+  BatchTooLarge,
+  InvalidBatchInput,
+  PermanentBatchError,
+  RecordsUndelivered,
+} from "../../contract/errors";
 
 describe("the error contract", () => {
   // Every concrete error class the module exports (the abstract base has no name of its own).

@@ -25,7 +25,15 @@ const BATCH_ID = "20261125T0600Z";
 const RANGES_KEY = `staging/${BATCH_ID}/ranges.json`;
 /** One range of one landing file. */
 const ITEMS = [{ batchId: BATCH_ID, range: { key: "landing/a.ndjson", index: 0, start: 0, end: 4096 } }];
-const PLAN = { batchId: BATCH_ID, skipped: false, source: "landing", fileCount: 1, rangeCount: 1, rangesKey: RANGES_KEY, manifestKey: `staging/${BATCH_ID}/manifest.json` };
+const PLAN = {
+  batchId: BATCH_ID,
+  skipped: false,
+  source: "landing",
+  fileCount: 1,
+  rangeCount: 1,
+  rangesKey: RANGES_KEY,
+  manifestKey: `staging/${BATCH_ID}/manifest.json`,
+};
 const RANGE_OUTPUT = { rangeId: "r00000", accepted: 100, rejected: 0, chunkKeys: [`staging/${BATCH_ID}/r00000/0.ndjson`] };
 
 /** Runs `def` with its Distributed Map answered by the test double over {@link ITEMS}. */

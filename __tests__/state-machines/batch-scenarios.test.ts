@@ -23,10 +23,7 @@ const definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
 const SCHEDULED_TIME = "2026-11-25T06:00:00Z";
 const BATCH_ID = "20261125T0600Z";
 /** Two ranges: the first staged two chunks, the second one. */
-const RANGE_CHUNKS = [
-  [0, 1].map((n) => `staging/${BATCH_ID}/r00000/${n}.ndjson`),
-  [`staging/${BATCH_ID}/r00001/0.ndjson`],
-];
+const RANGE_CHUNKS = [[0, 1].map((n) => `staging/${BATCH_ID}/r00000/${n}.ndjson`), [`staging/${BATCH_ID}/r00001/0.ndjson`]];
 const CHUNK_KEYS = RANGE_CHUNKS.flat();
 const RANGES_KEY = `staging/${BATCH_ID}/ranges.json`;
 const RANGE_ITEMS = RANGE_CHUNKS.map((_, index) => ({
@@ -325,7 +322,9 @@ describe("batch workflow: push", () => {
       ["SUCCEEDED", undefined],
     ]);
     expect(result.inputsOf(S.pushChunk).filter((input) => input.Payload.chunkKey === CHUNK_KEYS[1])).toHaveLength(1);
-    expect(notification(result)).toMatch(/failed in state ExtractAndPush\. Batch: 20261125T0600Z\. Error: States\.ExceedToleratedFailureThreshold\./);
+    expect(notification(result)).toMatch(
+      /failed in state ExtractAndPush\. Batch: 20261125T0600Z\. Error: States\.ExceedToleratedFailureThreshold\./,
+    );
     expect(result.path.slice(-2)).toEqual([S.notifyFailure, S.batchFailed]);
     expect(result.inputsOf(S.summarizeBatch)).toEqual([]);
     expect(result.inputsOf(S.checkDelivery)).toEqual([]);

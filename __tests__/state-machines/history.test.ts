@@ -41,7 +41,10 @@ describe("the parent execution's history bound", () => {
     const map = definition.States[S.extractAndPush] as MapState;
     const inline = {
       ...definition,
-      States: { ...definition.States, [S.extractAndPush]: { ...map, ItemProcessor: { ...map.ItemProcessor, ProcessorConfig: { Mode: "INLINE" as const } } } },
+      States: {
+        ...definition.States,
+        [S.extractAndPush]: { ...map, ItemProcessor: { ...map.ItemProcessor, ProcessorConfig: { Mode: "INLINE" as const } } },
+      },
     };
 
     const bound = (ranges: number) => parentHistoryBound(inline, loops, { ranges, chunksPerRange: 10 });
@@ -52,7 +55,9 @@ describe("the parent execution's history bound", () => {
 
 describe("a child execution's history bound (one byte range)", () => {
   it("grows with the range's chunks only, every retry of every chunk counted", () => {
-    expect(childHistoryBound(definition, 2) - childHistoryBound(definition, 1)).toBe(childHistoryBound(definition, 3) - childHistoryBound(definition, 2));
+    expect(childHistoryBound(definition, 2) - childHistoryBound(definition, 1)).toBe(
+      childHistoryBound(definition, 3) - childHistoryBound(definition, 2),
+    );
     expect(childHistoryBound(definition, 1)).toBeLessThan(200);
   });
 
@@ -83,7 +88,10 @@ describe("a child execution's history bound (one byte range)", () => {
             ...(noRetries.States[S.extractAndPush] as MapState).ItemProcessor,
             States: {
               ...(noRetries.States[S.extractAndPush] as MapState).ItemProcessor.States,
-              [S.pushRangeChunks]: { ...chunkMap, ItemProcessor: { ...chunkMap.ItemProcessor, States: { [S.pushChunk]: { ...pushChunk, Retry: [] } } } },
+              [S.pushRangeChunks]: {
+                ...chunkMap,
+                ItemProcessor: { ...chunkMap.ItemProcessor, States: { [S.pushChunk]: { ...pushChunk, Retry: [] } } },
+              },
             },
           },
         },

@@ -57,10 +57,12 @@ export async function runWithMapRuns(
 ): Promise<MapRunLocalRun> {
   const calls: TaskCall[] = [];
   const children: ChildRun[] = [];
-  const record = (state: string, handler: LocalHandler): LocalHandler => (taskInput) => {
-    calls.push({ state, input: taskInput });
-    return handler(taskInput);
-  };
+  const record =
+    (state: string, handler: LocalHandler): LocalHandler =>
+    (taskInput) => {
+      calls.push({ state, input: taskInput });
+      return handler(taskInput);
+    };
   const maps = Object.entries(definition.States).filter((e): e is [string, MapState] => isDistributed(e[1]));
   const childNames = new Set(maps.flatMap(([, map]) => taskNames(map.ItemProcessor.States)));
   const parentHandlers: Record<string, LocalHandler> = {};

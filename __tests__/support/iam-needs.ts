@@ -151,13 +151,15 @@ export function distributedMapPairs(map: DistributedMap, mapName: string, machin
     })),
   ];
   if (map.ItemReader) {
-    if (map.ItemReader.Resource !== "arn:aws:states:::s3:getObject") throw new Error(`ItemReader ${map.ItemReader.Resource} has no mapping`);
+    if (map.ItemReader.Resource !== "arn:aws:states:::s3:getObject")
+      throw new Error(`ItemReader ${map.ItemReader.Resource} has no mapping`);
     const bucket = String(map.ItemReader.Parameters?.Bucket);
     const key = ITEM_READER_KEYS[String(map.ItemReader.Parameters?.["Key.$"])] ?? String(map.ItemReader.Parameters?.Key);
     pairs.push({ action: "s3:GetObject", resource: `arn:${v.r.partition}:s3:::${bucket}/${key}` });
   }
   if (map.ResultWriter) {
-    if (map.ResultWriter.Resource !== "arn:aws:states:::s3:putObject") throw new Error(`ResultWriter ${map.ResultWriter.Resource} has no mapping`);
+    if (map.ResultWriter.Resource !== "arn:aws:states:::s3:putObject")
+      throw new Error(`ResultWriter ${map.ResultWriter.Resource} has no mapping`);
     const bucket = String(map.ResultWriter.Parameters?.Bucket);
     const prefix = resultPrefix(map.ResultWriter.Parameters ?? {});
     for (const file of ["manifest.json", "SUCCEEDED_0.json", "FAILED_0.json"]) {

@@ -217,7 +217,11 @@ export class BatchStage extends Construct {
     const staged = `${lakeBucket.arn}/${BATCH_PREFIXES.staging}*`;
     return [
       { sid: "StartRangeExecutions", actions: ["states:StartExecution"], resources: [arn.stateMachine(ctx, name)] },
-      { sid: "ManageRangeExecutions", actions: ["states:DescribeExecution", "states:StopExecution"], resources: [`${states}:execution:${name}/*`] },
+      {
+        sid: "ManageRangeExecutions",
+        actions: ["states:DescribeExecution", "states:StopExecution"],
+        resources: [`${states}:execution:${name}/*`],
+      },
       { sid: "ListMapRuns", actions: ["states:ListMapRuns"], resources: [`${states}:execution:${name}:*`] },
       { sid: "ManageMapRuns", actions: ["states:DescribeMapRun", "states:UpdateMapRun"], resources: [`${states}:mapRun:${name}/*`] },
       { sid: "ReadPlannedRanges", actions: ["s3:GetObject"], resources: [staged] },
