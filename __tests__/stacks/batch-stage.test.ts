@@ -352,7 +352,14 @@ describe("batch functions", () => {
 
   it("scope each function's S3 access to its batch prefixes", () => {
     const objects = (role: string, action: string) => resourcesFor(roleNamed(role), action).map((r) => r.replace(/^\$\{[^}]+\}\//, ""));
-    expect(objects("acme-test-batch-extract-role", "s3:GetObject").sort()).toEqual(["_runs/*", "errors/*", "landing/*", "raw/*"]);
+    // staging/: SummarizeBatch reads the map run's results and the ranges' event-id lists.
+    expect(objects("acme-test-batch-extract-role", "s3:GetObject").sort()).toEqual([
+      "_runs/*",
+      "errors/*",
+      "landing/*",
+      "raw/*",
+      "staging/*",
+    ]);
     expect(objects("acme-test-batch-extract-role", "s3:PutObject").sort()).toEqual(["_runs/*", "rejected/*", "staging/*"]);
     expect(objects("acme-test-batch-push-role", "s3:GetObject")).toEqual(["staging/*"]);
     expect(objects("acme-test-batch-finalize-role", "s3:DeleteObject").sort()).toEqual(["errors/*", "landing/*"]);
