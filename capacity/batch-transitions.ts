@@ -1,8 +1,10 @@
 /**
  * State transitions Step Functions bills for one successful batch run, counted along the happy path of
- * the workflow `buildBatchWorkflow` builds (each state entered is one transition, Map iterations
- * included). The loops repeat a known sequence of states per poll, so the count is a formula of the
- * number of chunks, delivery checks, crawler polls and validation runs. Pure.
+ * the workflow `buildBatchWorkflow` builds (each state entered is one transition, the states of the
+ * Distributed Map's child executions and of their inline Map iterations included: Step Functions bills
+ * a child's transitions like the parent's). The loops repeat a known sequence of states per poll, so
+ * the count is a formula of the number of byte ranges, chunks, delivery checks, crawler polls and
+ * validation runs. Pure.
  */
 import { BATCH_STATES as S } from "../state-machines/batch-workflow";
 import { num } from "./units";
@@ -12,10 +14,14 @@ import { num } from "./units";
  * workflow when it changes.
  */
 export const HAPPY_PATH = {
-  /** Input checks and extraction, up to entering the Map. */
-  start: [S.checkInput, S.addInputDefaults, S.mergeInputDefaults, S.extractBatch, S.isBatchSkipped, S.pushToKinesis],
-  /** One Map iteration per staged chunk. */
+  /** Input checks and planning, up to entering the Distributed Map. */
+  start: [S.checkInput, S.addInputDefaults, S.mergeInputDefaults, S.planBatch, S.isBatchSkipped, S.recordPushStart, S.extractAndPush],
+  /** One child execution per byte range: its extract, then its inline Map over the range's chunks. */
+  perRange: [S.extractRange, S.pushRangeChunks],
+  /** One inline Map iteration per staged chunk. */
   perChunk: [S.pushChunk],
+  /** After the map run: the batch's counts and validation query. */
+  afterMap: [S.summarizeBatch],
   startDelivery: [S.startDeliveryChecks],
   /** A delivery check that finds nothing yet, then loops. */
   deliveryMiss: [S.waitForDelivery, S.checkDelivery, S.isDelivered, S.countDeliveryCheck, S.deliveryChecksLeft],
@@ -53,6 +59,8 @@ export const HAPPY_PATH = {
 
 /** How many times each loop runs in one batch run. */
 export interface BatchRunShape {
+  /** Byte ranges read, one child execution each. @default 1 */
+  readonly ranges?: number;
   readonly chunks: number;
   /** Delivery checks including the one that finds the objects (≥ 1). */
   readonly deliveryChecks: number;
@@ -65,9 +73,12 @@ export interface BatchRunShape {
 /** Transitions of one successful run, and the sum written out. */
 export function batchRunTransitions(shape: BatchRunShape): { readonly transitions: number; readonly arithmetic: string } {
   const p = HAPPY_PATH;
+  const ranges = shape.ranges ?? 1;
   const parts: [string, number][] = [
     ["start", p.start.length],
+    [`${ranges} ranges × ${p.perRange.length}`, ranges * p.perRange.length],
     [`${shape.chunks} chunks × ${p.perChunk.length}`, shape.chunks * p.perChunk.length],
+    ["summarize", p.afterMap.length],
     [
       `delivery ${p.startDelivery.length} + ${shape.deliveryChecks - 1} misses × ${p.deliveryMiss.length} + ${p.deliveryHit.length}`,
       p.startDelivery.length + (shape.deliveryChecks - 1) * p.deliveryMiss.length + p.deliveryHit.length,

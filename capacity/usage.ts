@@ -6,6 +6,7 @@
 import { CRAWLER_POLL_SECONDS, DELIVERY_POLL_SECONDS } from "../stacks/config/batch-timing";
 import type { PlanAssumptions } from "./assumptions";
 import { batchRunTransitions, BatchRunShape } from "./batch-transitions";
+import { LARGEST_RANGE_BYTES } from "../state-machines/history";
 import { deliveryFiles, FilePlan } from "./files";
 import type { PriceTable } from "./prices";
 import { requiredShards, ShardRequirement } from "./shards";
@@ -152,6 +153,8 @@ export function batchShape(settings: PlannerSettings, workload: Workload, assump
   const eventTime = settings.partitioning.partitionTime === "event";
   const deliveryWait = settings.delivery.processorBufferIntervalSeconds + settings.delivery.bufferIntervalSeconds * (eventTime ? 1.5 : 1);
   const shape: BatchRunShape = {
+    // One child execution per planned byte range (gzip objects are one range each: not modelled).
+    ranges: Math.max(1, Math.ceil((workload.recordsPerBatch * workload.averageRecordBytes) / LARGEST_RANGE_BYTES)),
     chunks: Math.max(1, Math.ceil(workload.recordsPerBatch / settings.batch.recordsPerChunk)),
     deliveryChecks: Math.max(1, Math.ceil(deliveryWait / DELIVERY_POLL_SECONDS)),
     crawlerPolls: assumptions.crawlerPollsPerRun ?? Math.max(1, Math.ceil(assumptions.crawlerRunSeconds / CRAWLER_POLL_SECONDS)),

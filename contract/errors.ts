@@ -31,6 +31,14 @@ export class InvalidBatchInput extends PermanentBatchError {
   override readonly name = "InvalidBatchInput";
 }
 
+/**
+ * Landing data was read (at least one object) but every record was rejected: the batch must fail with a
+ * notification, never end in SUCCEEDED or BatchSkipped. The message carries the counts.
+ */
+export class AllRecordsRejected extends PermanentBatchError {
+  override readonly name = "AllRecordsRejected";
+}
+
 /** A record that can never be accepted by PutRecords; the extract step should have rejected it. Retried like any unknown error. */
 export class RecordTooLarge extends Error {
   override readonly name = "RecordTooLarge";
@@ -50,4 +58,5 @@ export const BATCH_ERRORS = {
   recordsUndelivered: errorName(RecordsUndelivered),
   batchTooLarge: errorName(BatchTooLarge),
   invalidBatchInput: errorName(InvalidBatchInput),
+  allRecordsRejected: errorName(AllRecordsRejected),
 } as const;

@@ -323,7 +323,7 @@ function createStandIns(run: Run, servers: LocalServers, handlers: Handlers, log
 
 /** The real state machine definition, built as BatchStage builds it, with local ARNs. */
 function workflowDefinition(run: Run): ReturnType<typeof buildBatchWorkflow> {
-  const { config, arn } = run;
+  const { config, arn, bucket } = run;
   const names = config.resolvedNames;
   const functionArn = (name: BatchFunctionName) => arn("lambda", `function:${names.batchFunctions[name]}`);
   return buildBatchWorkflow(
@@ -333,6 +333,7 @@ function workflowDefinition(run: Run): ReturnType<typeof buildBatchWorkflow> {
         pushFunctionArn: functionArn("push"),
         deliveryCheckFunctionArn: functionArn("delivery-check"),
         finalizeFunctionArn: functionArn("finalize"),
+        lakeBucketName: bucket,
         crawlerName: config.catalog.partitionProjection ? null : names.crawler,
         workgroup: names.batchValidationWorkgroup,
         notificationTopicArn: arn("sns", names.alertsTopic),
@@ -381,7 +382,7 @@ function lambdaTasks(progress: Progress, handlers: Handlers, { delivery }: Stand
   };
   const chunks = () => observed.extractOutput?.chunkKeys.length ?? "?";
   return {
-    [S.extractBatch]: lambdaInvoke(
+    [S.planBatch]: lambdaInvoke(
       async (payload) => {
         progress.step(`ExtractBatch (real handler): reading landing/ …`);
         const result = (await handlers.extract(payload)) as ExtractOutput;

@@ -101,20 +101,67 @@ export interface ChoiceState extends Common {
   readonly Default?: string;
 }
 
-/** The states an inline `Map` runs for each item. */
+/**
+ * How a Map runs its items: INLINE (iterations in this execution's history, at most 40 at once) or
+ * DISTRIBUTED (each item a child workflow execution of `ExecutionType`, with its own history).
+ * https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
+ */
+export type ProcessorConfig =
+  { readonly Mode: "INLINE" } | { readonly Mode: "DISTRIBUTED"; readonly ExecutionType: "STANDARD" | "EXPRESS" };
+
+/** The states a `Map` runs for each item. */
 export interface ItemProcessor {
-  readonly ProcessorConfig?: { readonly Mode: "INLINE" };
+  readonly ProcessorConfig?: ProcessorConfig;
   readonly StartAt: string;
   readonly States: Readonly<Record<string, State>>;
 }
 
-/** A `Map` state (inline mode). */
+/**
+ * A Distributed Map's item source: an S3 API call (`arn:aws:states:::s3:getObject` or `s3:listObjectsV2`)
+ * and how its result becomes items. https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html
+ */
+export interface ItemReader {
+  readonly Resource: string;
+  readonly ReaderConfig?: {
+    readonly InputType?: "JSON" | "JSONL" | "CSV" | "MANIFEST";
+    readonly CSVHeaderLocation?: "FIRST_ROW" | "GIVEN";
+    readonly MaxItems?: number;
+  };
+  readonly Parameters?: PayloadTemplate;
+}
+
+/** Groups items into one child input `{ Items: [...] }` (Distributed Map only). */
+export interface ItemBatcher {
+  readonly MaxItemsPerBatch?: number;
+  readonly MaxInputBytesPerBatch?: number;
+  readonly BatchInput?: PayloadTemplate;
+}
+
+/**
+ * Where a Distributed Map exports its children's results (`arn:aws:states:::s3:putObject`): the Map's
+ * result is then `{ MapRunArn, ResultWriterDetails: { Bucket, Key } }`, Key naming the run's manifest.json.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html
+ */
+export interface ResultWriter {
+  readonly Resource: string;
+  readonly Parameters: PayloadTemplate;
+}
+
+/** A `Map` state, inline or distributed (the Distributed-only fields are ItemReader, ItemBatcher, ResultWriter, tolerances and Label). */
 export interface MapState extends Common, Transition {
   readonly Type: "Map";
   readonly ItemsPath?: string;
+  readonly ItemReader?: ItemReader;
   readonly ItemSelector?: PayloadTemplate;
+  readonly ItemBatcher?: ItemBatcher;
   readonly ItemProcessor: ItemProcessor;
   readonly MaxConcurrency?: number;
+  /** Percentage of failed children the run tolerates before it fails with States.ExceedToleratedFailureThreshold. */
+  readonly ToleratedFailurePercentage?: number;
+  readonly ToleratedFailureCount?: number;
+  /** Names the map run and its child executions (at most 40 characters). */
+  readonly Label?: string;
+  readonly ResultWriter?: ResultWriter;
   readonly ResultSelector?: PayloadTemplate;
   readonly ResultPath?: string | null;
   readonly Retry?: readonly Retrier[];

@@ -4,8 +4,11 @@
  * aws-local-stepfunctions, and the operator CLI refers to states through {@link BATCH_STATES}.
  *
  * State data, by path (every payload stays small; records live in S3):
- * - `$.extract`  the ExtractOutput (the execution input is dropped once it is known; it stays in `$$.Execution.Input`)
- * - `$.push`     `{ chunks }` once every chunk is pushed (per-chunk outputs are discarded)
+ * - `$.plan`     the PlanOutput (the execution input is dropped once it is known; it stays in `$$.Execution.Input`)
+ * - `$.push`     `{ startedAt }`: when the distributed extract and push began
+ * - `$.mapRun`   `{ MapRunArn, ResultWriterDetails: { Bucket, Key } }` once every range is pushed (the
+ *                children's outputs are in S3, never in this execution's state or history)
+ * - `$.extract`  the ExtractOutput fields SummarizeBatch returns (counts, event hours, validation query)
  * - `$.delivery` `{ checks, pushFinishedAt, last? }` while waiting for Firehose
  * - `$.check`    `{ runs, found?, missingRequired? }` from delivery on (initialised before the first crawl)
  * - `$.crawler`  `{ polls, start: { started }, status?: { State }, outcome?: { LastCrawl } }` (not under partition projection)
@@ -15,12 +18,13 @@ import type { BatchExecutionInput } from "../contract/batch";
 import type { State, StateMachineDefinition } from "./asl";
 import { crawlPhase } from "./batch/crawl";
 import { deliveryPhase } from "./batch/delivery";
-import { extractPhase } from "./batch/extract";
+import { extractAndPushPhase } from "./batch/extract-and-push";
 import { failureNotificationPhase } from "./batch/failure-notification";
 import { finalizePhase } from "./batch/finalize";
 import { inputCheckPhase } from "./batch/input-check";
 import { BATCH_STATES as S } from "./batch/names";
-import { pushPhase } from "./batch/push";
+import { planPhase } from "./batch/plan";
+import { summarizePhase } from "./batch/summarize";
 import type { Phase } from "./batch/tasks";
 import { validationPhase } from "./batch/validation";
 import { INLINE_MAP_MAX_CONCURRENCY, loopBudgetSeconds } from "./timing";
@@ -41,10 +45,12 @@ export {
 
 /** What the workflow needs to know: the functions it invokes, the resources it drives, and its time budgets. */
 export interface BatchWorkflowProps {
-  /** ExtractBatch function: claims the batch, stages chunks, returns an ExtractOutput. */
+  /** Extract function: PlanBatch (claims, plans byte ranges), ExtractRange (one range per child execution) and SummarizeBatch. */
   readonly extractFunctionArn: string;
-  /** Push function: one staged chunk into Kinesis per Map iteration; throws RecordsUndelivered. */
+  /** Push function: one staged chunk into Kinesis per inline Map iteration; throws RecordsUndelivered. */
   readonly pushFunctionArn: string;
+  /** The lake bucket: the Distributed Map reads the planned ranges from it and writes its results to it. */
+  readonly lakeBucketName: string;
   /** Delivery check function: reports whether Firehose wrote data objects since the push. */
   readonly deliveryCheckFunctionArn: string;
   /** Finalize function: moves the landing files (or replayed error objects) to processed/ and closes the claim marker. */
@@ -66,7 +72,7 @@ export interface BatchWorkflowProps {
   readonly workgroup: string;
   /** SNS topic that receives one message per failed execution. */
   readonly notificationTopicArn: string;
-  /** Chunks pushed at once (inline Map MaxConcurrency), 1–{@link INLINE_MAP_MAX_CONCURRENCY}. */
+  /** Ranges extracted and pushed at once (the Distributed Map's MaxConcurrency; each pushes one chunk at a time), 1–{@link INLINE_MAP_MAX_CONCURRENCY}. */
   readonly pushConcurrency: number;
   /** Seconds between delivery checks. */
   readonly deliveryPollSeconds: number;
@@ -93,15 +99,17 @@ export interface BatchLoadedOutput {
   readonly found: number;
   /** Lines the extract rejected. */
   readonly rejected: number;
-  readonly chunks: number;
+  /** Byte ranges read, one child execution each. */
+  readonly ranges: number;
   readonly validationRuns: number;
   /** Objects finalize moved to processed/: the landing files, or for a replay of errors/ the error objects. */
   readonly landingFilesMoved: number;
 }
 
 /**
- * Builds the batch workflow: check input → ExtractBatch → (skipped? BatchSkipped) → PushToKinesis
- * (Map over chunks) → bounded delivery polling until every expected partition has a new object →
+ * Builds the batch workflow: check input → PlanBatch → (skipped? BatchSkipped) → ExtractAndPush
+ * (Distributed Map: one child execution per byte range, ExtractRange then an inline Map of PushChunk)
+ * → SummarizeBatch (AllRecordsRejected when no record was accepted) → bounded delivery polling until every expected partition has a new object →
  * StartCrawler and bounded crawler polling (skipped under partition projection) → Athena validation
  * with bounded re-runs, each re-run after a fresh crawl → FinalizeBatch → BatchLoaded. Every task
  * retries transient errors, never retries the permanent `BATCH_ERRORS`, and catches the rest
@@ -135,16 +143,20 @@ export function buildBatchWorkflow(props: BatchWorkflowProps): StateMachineDefin
     timeoutSeconds: props.deliveryTimeoutSeconds,
     next: validation.entry,
   });
-  const push = pushPhase({
-    functionArn: props.pushFunctionArn,
-    functionTimeoutSeconds: t.push,
+  const summarize = summarizePhase({ functionArn: props.extractFunctionArn, functionTimeoutSeconds: t.extract, next: delivery.entry });
+  const extractAndPush = extractAndPushPhase({
+    extractFunctionArn: props.extractFunctionArn,
+    extractTimeoutSeconds: t.extract,
+    pushFunctionArn: props.pushFunctionArn,
+    pushTimeoutSeconds: t.push,
+    lakeBucketName: props.lakeBucketName,
     concurrency: props.pushConcurrency,
-    next: delivery.entry,
+    next: summarize.entry,
   });
-  const extract = extractPhase({ functionArn: props.extractFunctionArn, functionTimeoutSeconds: t.extract, next: push.entry });
-  const input = inputCheckPhase({ next: extract.entry });
+  const plan = planPhase({ functionArn: props.extractFunctionArn, functionTimeoutSeconds: t.extract, next: extractAndPush.entry });
+  const input = inputCheckPhase({ next: plan.entry });
   const notification = failureNotificationPhase({ topicArn: props.notificationTopicArn });
-  const phases: readonly Phase[] = [input, extract, push, delivery, validation, finalize];
+  const phases: readonly Phase[] = [input, plan, extractAndPush, summarize, delivery, validation, finalize];
   return {
     Comment: workflowComment(crawl !== null),
     StartAt: input.entry,
@@ -161,8 +173,9 @@ function composeStates(phases: readonly Phase[], notification: Phase): Record<st
 /** The definition's top-level Comment. */
 function workflowComment(crawls: boolean): string {
   return [
-    "Batch load: validates the input, extracts and claims the batch (skipping empty or already-claimed batches),",
-    "pushes its staged chunks into Kinesis, waits (bounded) until Firehose wrote to every partition the batch expects,",
+    "Batch load: validates the input, claims the batch and plans byte ranges of its sources (skipping empty or already-claimed batches),",
+    "extracts and pushes each range into Kinesis in its own child execution (Distributed Map), sums the ranges (failing when every record was rejected),",
+    "waits (bounded) until Firehose wrote to every partition the batch expects,",
     crawls
       ? "runs the Glue crawler and polls it (bounded), then proves with Athena that every pushed record is queryable (bounded re-runs, each after a new crawl)"
       : "then (partition projection: no crawl) proves with Athena that every pushed record is queryable (bounded re-runs)",
@@ -184,6 +197,7 @@ function validate(props: BatchWorkflowProps): void {
     "pushFunctionArn",
     "deliveryCheckFunctionArn",
     "finalizeFunctionArn",
+    "lakeBucketName",
     "workgroup",
     "notificationTopicArn",
   ] as const) {
@@ -201,7 +215,7 @@ function validate(props: BatchWorkflowProps): void {
     props.pushConcurrency,
     1,
     INLINE_MAP_MAX_CONCURRENCY,
-    ` (an inline Map runs at most ${INLINE_MAP_MAX_CONCURRENCY} iterations at once)`,
+    ` (the stream's push concurrency, capped at ${INLINE_MAP_MAX_CONCURRENCY})`,
   );
   int("deliveryPollSeconds", props.deliveryPollSeconds, 1, 3600);
   int("deliveryTimeoutSeconds", props.deliveryTimeoutSeconds, props.deliveryPollSeconds, 86_400, " (at least one poll interval)");

@@ -8,10 +8,11 @@ import { rateShare, SHARD_WRITE_LIMITS, streamWriteCapacity } from "../contract/
 import type { StreamCapacityInput, StreamWriteCapacity, WriteRate } from "../contract/stream-capacity";
 
 /**
- * The most concurrent iterations an inline Map runs: "In this mode, the Map state supports up to 40
- * concurrent iterations" (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html).
- * The push concurrency is capped here: a larger MaxConcurrency would not push faster, and the
- * distributed mode needed beyond it runs child executions this workflow does not use.
+ * The cap on the push concurrency (the Distributed Map's MaxConcurrency: ranges, each pushing one chunk
+ * at a time): 40, the most an inline Map runs at once ("In this mode, the Map state supports up to 40
+ * concurrent iterations", https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html),
+ * kept when the push moved to a Distributed Map (up to 10,000 children): beyond 40 shards each chunk's
+ * share grows instead, so the pacing of the push function does not change.
  */
 export const INLINE_MAP_MAX_CONCURRENCY = 40;
 

@@ -159,7 +159,8 @@ describe("runsPerDay", () => {
 describe("batchRunTransitions", () => {
   const definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
   const successors = (name: string): string[] => {
-    const state = (definition.States[name] ?? (definition.States.PushToKinesis as any).ItemProcessor.States[name]) as State &
+    const child = (definition.States.ExtractAndPush as any).ItemProcessor.States;
+    const state = (definition.States[name] ?? child[name] ?? child.PushRangeChunks.ItemProcessor.States[name]) as State &
       Record<string, any>;
     const next = [state.Next, state.Default, ...(state.Choices ?? []).map((c: { Next: string }) => c.Next)];
     if (state.Type === "Map") next.push(state.ItemProcessor.StartAt);
@@ -167,7 +168,9 @@ describe("batchRunTransitions", () => {
   };
   const sequence = [
     ...HAPPY_PATH.start,
+    ...HAPPY_PATH.perRange,
     ...HAPPY_PATH.perChunk,
+    ...HAPPY_PATH.afterMap,
     ...HAPPY_PATH.startDelivery,
     ...HAPPY_PATH.deliveryMiss,
     ...HAPPY_PATH.deliveryHit,
@@ -184,7 +187,7 @@ describe("batchRunTransitions", () => {
   it("follows transitions the built workflow has, state by state", () => {
     const broken = sequence.slice(0, -1).flatMap((from, i) => {
       const to = sequence[i + 1]!;
-      // The Map's iteration ends inside the Map; the Map itself then moves on.
+      // The chunk's iteration ends inside the child's inline Map, the child inside the Distributed Map; the Map itself then moves on.
       if (from === HAPPY_PATH.perChunk[0])
         return successors(HAPPY_PATH.start[HAPPY_PATH.start.length - 1]!).includes(to) ? [] : [`${from} → ${to}`];
       return successors(from).includes(to) ? [] : [`${from} → ${to}`];
@@ -196,9 +199,14 @@ describe("batchRunTransitions", () => {
     expect(definition.States[HAPPY_PATH.finish[HAPPY_PATH.finish.length - 1]!]!.Type).toBe("Succeed");
   });
 
-  it("counts 87 transitions for 20 chunks, 6 delivery checks, 4 crawler polls and 1 validation run", () => {
-    // start 6 + chunks 20 + delivery (1 + 5 × 5 + 3 = 29) + crawl (2 + 3 × 5 + 5 = 22) + validation (1 + 6) + finish 3
-    expect(batchRunTransitions({ chunks: 20, deliveryChecks: 6, crawlerPolls: 4, validationRuns: 1 }).transitions).toBe(87);
+  it("counts 91 transitions for 1 range of 20 chunks, 6 delivery checks, 4 crawler polls and 1 validation run", () => {
+    // start 7 + ranges 1 × 2 + chunks 20 + summarize 1 + delivery (1 + 5 × 5 + 3 = 29) + crawl (2 + 3 × 5 + 5 = 22) + validation (1 + 6) + finish 3
+    expect(batchRunTransitions({ chunks: 20, deliveryChecks: 6, crawlerPolls: 4, validationRuns: 1 }).transitions).toBe(91);
+  });
+
+  it("counts each range's child execution: 3 ranges add 2 × 2 transitions to 1 range", () => {
+    const shape = { chunks: 20, deliveryChecks: 6, crawlerPolls: 4, validationRuns: 1 };
+    expect(batchRunTransitions({ ...shape, ranges: 3 }).transitions - batchRunTransitions(shape).transitions).toBe(4);
   });
 });
 

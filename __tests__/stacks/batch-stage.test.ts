@@ -59,10 +59,18 @@ describe("batch state machine", () => {
     expect(text).toContain(`\${${addressOf(s, "aws_sns_topic")}.arn}`);
   });
 
-  it("pushes one chunk per shard at a time", () => {
-    expect(definition().States[BATCH_STATES.pushToKinesis].MaxConcurrency).toBe(1);
+  it("pushes one chunk per shard at a time: one range per shard, each range one chunk at a time", () => {
+    expect(definition().States[BATCH_STATES.extractAndPush].MaxConcurrency).toBe(1);
     const three = synthPipeline({ stream: { shardCount: 3 } }).only("aws_sfn_state_machine");
-    expect(JSON.parse(three.definition).States[BATCH_STATES.pushToKinesis].MaxConcurrency).toBe(3);
+    expect(JSON.parse(three.definition).States[BATCH_STATES.extractAndPush].MaxConcurrency).toBe(3);
+    expect(definition().States[BATCH_STATES.extractAndPush].ItemProcessor.States[BATCH_STATES.pushRangeChunks].MaxConcurrency).toBe(1);
+  });
+
+  it("reads the planned ranges from and writes the map results to the lake bucket", () => {
+    const map = definition().States[BATCH_STATES.extractAndPush];
+    const lake = addressWhere(s, "aws_s3_bucket", (b) => /-lake/.test(String(b.bucket ?? b.bucket_prefix)));
+    expect(map.ItemReader.Parameters.Bucket).toBe(`\${${lake}.bucket}`);
+    expect(map.ResultWriter.Parameters.Bucket).toBe(`\${${lake}.bucket}`);
   });
 
   it("waits for delivery longer than the configured buffering", () => {
@@ -103,6 +111,12 @@ describe("batch state machine", () => {
         "s3:ListMultipartUploadParts",
         "s3:PutObject",
         "sns:Publish",
+        "states:DescribeExecution",
+        "states:DescribeMapRun",
+        "states:ListMapRuns",
+        "states:StartExecution",
+        "states:StopExecution",
+        "states:UpdateMapRun",
         "xray:GetSamplingRules",
         "xray:GetSamplingTargets",
         "xray:PutTelemetryRecords",
@@ -124,7 +138,41 @@ describe("batch state machine", () => {
     const role = roleNamed("acme-test-batch-states");
     expect(resourcesFor(role, "glue:StartCrawler")).toEqual([expect.stringMatching(/:crawler\/acme-test-partitions$/)]);
     expect(resourcesFor(role, "athena:StartQueryExecution")).toEqual([expect.stringMatching(/:workgroup\/acme-test-batch-validation$/)]);
-    expect(resourcesFor(role, "s3:PutObject")).toEqual([expect.stringMatching(/\}\/athena-results\/\*$/)]);
+    expect(resourcesFor(role, "s3:PutObject").sort()).toEqual([
+      expect.stringMatching(/\}\/staging\/\*$/),
+      expect.stringMatching(/\}\/athena-results\/\*$/),
+    ]);
+  });
+
+  // "IAM policies for using Distributed Map states": https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
+  describe("the Distributed Map's IAM, as iam-policies-eg-dist-map.html documents it", () => {
+    const role = () => roleNamed("acme-test-batch-states");
+    // Region is a literal here; partition and account come from data sources.
+    const states = "arn:\\$\\{[^}]+\\}:states:[a-z0-9-]+:\\$\\{[^}]+\\}";
+    const arnOf = (rest: string) => expect.stringMatching(new RegExp(`^${states}:${rest}$`));
+
+    it("starts child executions of the state machine itself, by an ARN built from its name (its own arn attribute would be a cycle)", () => {
+      expect(resourcesFor(role(), "states:StartExecution")).toEqual([arnOf("stateMachine:acme-test-batch")]);
+      expect(JSON.stringify(role().statements)).not.toContain("aws_sfn_state_machine");
+    });
+
+    it("describes and stops only its own child executions", () => {
+      for (const action of ["states:DescribeExecution", "states:StopExecution"])
+        expect(resourcesFor(role(), action)).toEqual([arnOf("execution:acme-test-batch/\\*")]);
+    });
+
+    it("lists map runs of its executions, and describes and updates only its own map runs", () => {
+      expect(resourcesFor(role(), "states:ListMapRuns")).toEqual([arnOf("execution:acme-test-batch:\\*")]);
+      for (const action of ["states:DescribeMapRun", "states:UpdateMapRun"])
+        expect(resourcesFor(role(), action)).toEqual([arnOf("mapRun:acme-test-batch/\\*")]);
+    });
+
+    it("reads (ItemReader) and writes with multipart uploads (ResultWriter) under staging/ only", () => {
+      const staging = expect.stringMatching(/^\$\{aws_s3_bucket\.[^}]+\.arn\}\/staging\/\*$/);
+      expect(resourcesFor(role(), "s3:GetObject")).toEqual(expect.arrayContaining([staging]));
+      for (const action of ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"])
+        expect(resourcesFor(role(), action)).toEqual(expect.arrayContaining([staging]));
+    });
   });
 
   it("trusts Step Functions from this account only", () => {
@@ -196,7 +244,6 @@ describe("batch workflow under partition projection", () => {
 });
 
 describe("push concurrency", () => {
-  // An inline Map runs at most 40 iterations at once: https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html
   it("is one chunk per shard up to 40 shards, and 40 beyond", () => {
     const provisioned = (shardCount: number) => pushConcurrency({ mode: "PROVISIONED", shardCount, retentionHours: 24 });
     expect([1, 39, 40, 41, 500].map(provisioned)).toEqual([1, 39, 40, 40, 40]);
@@ -205,7 +252,7 @@ describe("push concurrency", () => {
 
   it("synthesizes a stream of 100 shards with MaxConcurrency 40", () => {
     const wide = synthPipeline({ stream: { shardCount: 100 } }).only("aws_sfn_state_machine");
-    expect(JSON.parse(wide.definition).States[BATCH_STATES.pushToKinesis].MaxConcurrency).toBe(40);
+    expect(JSON.parse(wide.definition).States[BATCH_STATES.extractAndPush].MaxConcurrency).toBe(40);
   });
 
   it("paces each push to the stream's capacity ÷ MaxConcurrency: 100 shards ÷ 40 = 2,500 records/s and 2.5 MiB/s", () => {
@@ -305,7 +352,14 @@ describe("batch functions", () => {
 
   it("scope each function's S3 access to its batch prefixes", () => {
     const objects = (role: string, action: string) => resourcesFor(roleNamed(role), action).map((r) => r.replace(/^\$\{[^}]+\}\//, ""));
-    expect(objects("acme-test-batch-extract-role", "s3:GetObject").sort()).toEqual(["_runs/*", "errors/*", "landing/*", "raw/*"]);
+    // staging/: SummarizeBatch reads the map run's results and the ranges' event-id lists.
+    expect(objects("acme-test-batch-extract-role", "s3:GetObject").sort()).toEqual([
+      "_runs/*",
+      "errors/*",
+      "landing/*",
+      "raw/*",
+      "staging/*",
+    ]);
     expect(objects("acme-test-batch-extract-role", "s3:PutObject").sort()).toEqual(["_runs/*", "rejected/*", "staging/*"]);
     expect(objects("acme-test-batch-push-role", "s3:GetObject")).toEqual(["staging/*"]);
     expect(objects("acme-test-batch-finalize-role", "s3:DeleteObject").sort()).toEqual(["errors/*", "landing/*"]);

@@ -2,7 +2,7 @@
  * Scenarios of the batch workflow that decide whether a good batch loads and every failure notifies:
  * execution input that is not an object, the permanent and transient error branches, partition
  * projection (no crawl), and a batch whose last hour lands after live traffic. Each runs the real
- * definition in aws-local-stepfunctions.
+ * definition in aws-local-stepfunctions, the Distributed Map through the test double (map-run-double.ts).
  */
 import { checkDelivery, type ListedObject } from "../../handlers/delivery-check/logic";
 import { replayPlanOf } from "../../handlers/extract/extract-batch";
@@ -14,21 +14,40 @@ import {
   PERMANENT_FUNCTION_ERRORS,
   TRANSIENT_FUNCTION_ERRORS,
 } from "../../state-machines/batch-workflow";
-import { awsError, lambda, lambdaError, LocalHandler, LocalRun, runLocally, sequence, TEST_WORKFLOW_PROPS } from "../support/local-sfn";
+import { awsError, lambda, lambdaError, LocalHandler, LocalRun, RunOptions, sequence, TEST_WORKFLOW_PROPS } from "../support/local-sfn";
 import { InvalidBatchInput, BATCH_ERRORS } from "../../contract/errors";
+import type { StateMachineDefinition } from "../../state-machines/asl";
+import { runWithMapRuns } from "./map-run-double";
 
 const definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
 const projected = buildBatchWorkflow({ ...TEST_WORKFLOW_PROPS, crawlerName: null });
 const BATCH_ID = "20261125T0600Z";
+const RANGES_KEY = `staging/${BATCH_ID}/ranges.json`;
+/** One range of one landing file. */
+const ITEMS = [{ batchId: BATCH_ID, range: { key: "landing/a.ndjson", index: 0, start: 0, end: 4096 } }];
+const PLAN = {
+  batchId: BATCH_ID,
+  skipped: false,
+  source: "landing",
+  fileCount: 1,
+  rangeCount: 1,
+  rangesKey: RANGES_KEY,
+  manifestKey: `staging/${BATCH_ID}/manifest.json`,
+};
+const RANGE_OUTPUT = { rangeId: "r00000", accepted: 100, rejected: 0, chunkKeys: [`staging/${BATCH_ID}/r00000/0.ndjson`] };
 
-function extractOutput(overrides: Partial<ExtractOutput> = {}): ExtractOutput {
+/** Runs `def` with its Distributed Map answered by the test double over {@link ITEMS}. */
+const runLocally = (def: StateMachineDefinition, input: unknown, hs: Record<string, LocalHandler>, options?: RunOptions) =>
+  runWithMapRuns(def, input, hs, { [RANGES_KEY]: ITEMS }, options);
+
+/** SummarizeBatch's output: an ExtractOutput without chunk keys. */
+function extractOutput(overrides: Partial<ExtractOutput> = {}): Omit<ExtractOutput, "chunkKeys"> {
   return {
     batchId: BATCH_ID,
     skipped: false,
     fileCount: 1,
     recordCount: 100,
     rejectedCount: 0,
-    chunkKeys: [`staging/${BATCH_ID}/chunk-00000.ndjson`],
     manifestKey: `staging/${BATCH_ID}/manifest.json`,
     pushStartedAt: "2026-11-25T06:00:42.000Z",
     eventHours: null,
@@ -46,7 +65,9 @@ const crawler = (State: string) => ({ Crawler: { State, LastCrawl: { Status: "SU
 function handlers(overrides: Record<string, LocalHandler> = {}): Record<string, LocalHandler> {
   let query = 0;
   return {
-    [S.extractBatch]: lambda(() => extractOutput()),
+    [S.planBatch]: lambda(() => PLAN),
+    [S.extractRange]: lambda(() => RANGE_OUTPUT),
+    [S.summarizeBatch]: lambda(() => extractOutput()),
     [S.pushChunk]: lambda((payload) => ({ chunkKey: payload.chunkKey, pushed: 100, calls: 1 })),
     [S.checkDelivery]: lambda(() => ({ delivered: true, objects: 1, expected: 1, missing: [] })),
     [S.startCrawler]: sequence({}),
@@ -101,12 +122,12 @@ describe("error branches: permanent errors are never retried, transient ones are
       throw new InvalidBatchInput("scheduledTime must be an ISO-8601 date-time");
     });
 
-    const result = await runLocally(definition, { scheduledTime: "soon" }, handlers({ [S.extractBatch]: lambdaInvoke(extract) }));
+    const result = await runLocally(definition, { scheduledTime: "soon" }, handlers({ [S.planBatch]: lambdaInvoke(extract) }));
 
     expect(result).toMatchObject({ status: "FAILED", error: BATCH_ERRORS.invalidBatchInput });
     expect(extract).toHaveBeenCalledTimes(1);
     expect(notification(result)).toMatch(
-      /failed in state ExtractBatch\. .*Error: InvalidBatchInput\. Cause: .*scheduledTime must be an ISO-8601 date-time/,
+      /failed in state PlanBatch\. .*Error: InvalidBatchInput\. Cause: .*scheduledTime must be an ISO-8601 date-time/,
     );
   });
 
@@ -115,27 +136,49 @@ describe("error branches: permanent errors are never retried, transient ones are
       definition,
       { scheduledTime: "2026-11-25T06:00:00Z" },
       handlers({
-        [S.extractBatch]: lambda(() => {
+        [S.planBatch]: lambda(() => {
           throw lambdaError(BATCH_ERRORS.batchTooLarge, "needs more than 2000 chunks");
         }),
       }),
     );
 
     expect(result).toMatchObject({ status: "FAILED", error: BATCH_ERRORS.batchTooLarge });
-    expect(result.inputsOf(S.extractBatch)).toHaveLength(1);
+    expect(result.inputsOf(S.planBatch)).toHaveLength(1);
     expect(result.inputsOf(S.notifyFailure)).toHaveLength(1);
   });
 
-  it.each(TRANSIENT_FUNCTION_ERRORS.map((name) => [name]))("retries the extract after a transient %s and then succeeds", async (name) => {
-    const result = await runLocally(
-      definition,
-      { scheduledTime: "2026-11-25T06:00:00Z" },
-      handlers({ [S.extractBatch]: lambda(sequence(lambdaError(name, "please retry"), extractOutput())) }),
-    );
+  it.each(PERMANENT_FUNCTION_ERRORS.map((name) => [name]))(
+    "fails at once with %s from SummarizeBatch: called once, notified, never loaded",
+    async (name) => {
+      const result = await runLocally(
+        definition,
+        { scheduledTime: "2026-11-25T06:00:00Z" },
+        handlers({ [S.summarizeBatch]: lambda(sequence(lambdaError(name, "permanent"), extractOutput())) }),
+      );
 
-    expect(result.status).toBe("SUCCEEDED");
-    expect(result.inputsOf(S.extractBatch)).toHaveLength(2);
-  });
+      expect(result).toMatchObject({ status: "FAILED", error: name });
+      expect(result.inputsOf(S.summarizeBatch)).toHaveLength(1);
+      expect(result.path.slice(-2)).toEqual([S.notifyFailure, S.batchFailed]);
+    },
+  );
+
+  it.each(TRANSIENT_FUNCTION_ERRORS.map((name) => [name]))(
+    "retries the plan, a range's extract and the summary after a transient %s and then succeeds",
+    async (name) => {
+      const result = await runLocally(
+        definition,
+        { scheduledTime: "2026-11-25T06:00:00Z" },
+        handlers({
+          [S.planBatch]: lambda(sequence(lambdaError(name, "please retry"), PLAN)),
+          [S.extractRange]: lambda(sequence(lambdaError(name, "please retry"), RANGE_OUTPUT)),
+          [S.summarizeBatch]: lambda(sequence(lambdaError(name, "please retry"), extractOutput())),
+        }),
+      );
+
+      expect(result.status).toBe("SUCCEEDED");
+      expect([S.planBatch, S.extractRange, S.summarizeBatch].map((state) => result.inputsOf(state).length)).toEqual([2, 2, 2]);
+    },
+  );
 
   it("gives up on a transient error after 3 retries of the delivery check, and notifies", async () => {
     const result = await runLocally(
@@ -171,7 +214,9 @@ describe("error branches: permanent errors are never retried, transient ones are
 
     expect(transient.status).toBe("SUCCEEDED");
     expect(transient.inputsOf(S.pushChunk)).toHaveLength(2);
-    expect(permanent).toMatchObject({ status: "FAILED", error: BATCH_ERRORS.recordsUndelivered });
+    // The child fails with RecordsUndelivered; the map run, tolerating no failed child, fails the run.
+    expect(permanent).toMatchObject({ status: "FAILED", error: "States.ExceedToleratedFailureThreshold" });
+    expect(permanent.children.map((c) => c.error)).toEqual([BATCH_ERRORS.recordsUndelivered]);
     expect(permanent.inputsOf(S.pushChunk)).toHaveLength(1);
   });
 
@@ -235,8 +280,11 @@ describe("partition projection: the workflow never crawls", () => {
 
     expect(result.status).toBe("SUCCEEDED");
     expect(result.calls.map((c) => c.state).filter((n, i, all) => n !== all[i - 1])).toEqual([
-      S.extractBatch,
+      S.planBatch,
+      S.extractAndPush,
+      S.extractRange,
       S.pushChunk,
+      S.summarizeBatch,
       S.checkDelivery,
       S.runValidationQuery,
       S.getValidationResults,
@@ -281,7 +329,7 @@ describe("live traffic lands first and the batch's last hour lands late", () => 
       definition,
       { scheduledTime: "2026-11-25T06:00:00Z" },
       handlers({
-        [S.extractBatch]: lambda(() => extractOutput({ pushStartedAt: "2026-11-25T06:58:30.000Z" })),
+        [S.summarizeBatch]: lambda(() => extractOutput({ pushStartedAt: "2026-11-25T06:58:30.000Z" })),
         [S.checkDelivery]: lambda((payload) => {
           checks++;
           return check(visible(), payload);

@@ -30,7 +30,9 @@ const everyState = (states: States): Array<[string, State]> =>
 const tasks = (states: States) => everyState(states).filter((entry): entry is [string, TaskState] => entry[1].Type === "Task");
 const topLevelTasks = Object.entries(definition.States).filter((entry): entry is [string, TaskState] => entry[1].Type === "Task");
 const lambdaTasks = tasks(definition.States).filter(([, s]) => s.Resource === "arn:aws:states:::lambda:invoke");
-const pushMap = definition.States[S.pushToKinesis] as MapState;
+const rangeMap = definition.States[S.extractAndPush] as MapState;
+const childStates = rangeMap.ItemProcessor.States;
+const chunkMap = childStates[S.pushRangeChunks] as MapState;
 
 /** The states a state can go to next, Catch targets included. */
 function successors(state: State): string[] {
@@ -116,20 +118,22 @@ describe("batch workflow definition: validity and graph", () => {
       );
 
     expect(dangling(definition.States)).toEqual([]);
-    expect(dangling(pushMap.ItemProcessor.States)).toEqual([]);
+    expect(dangling(childStates)).toEqual([]);
+    expect(dangling(chunkMap.ItemProcessor.States)).toEqual([]);
   });
 
   it("reaches every state from StartAt", () => {
     const unreachable = (states: States, start: string) => Object.keys(states).filter((name) => !reachable(states, start).has(name));
 
     expect(unreachable(definition.States, definition.StartAt)).toEqual([]);
-    expect(unreachable(pushMap.ItemProcessor.States, pushMap.ItemProcessor.StartAt)).toEqual([]);
+    expect(unreachable(childStates, rangeMap.ItemProcessor.StartAt)).toEqual([]);
+    expect(unreachable(chunkMap.ItemProcessor.States, chunkMap.ItemProcessor.StartAt)).toEqual([]);
   });
 
   it("ends every Catch path in NotifyFailure and BatchFailed, never in BatchLoaded", () => {
     const catchTargets = topLevelTasks
       .flatMap(([, s]) => (s.Catch ?? []).map((c) => c.Next))
-      .concat((pushMap.Catch ?? []).map((c) => c.Next));
+      .concat((rangeMap.Catch ?? []).map((c) => c.Next));
     const targetsOnTheFailurePath = catchTargets.filter((t) => t !== S.waitForCrawler && t !== S.batchFailed);
 
     for (const target of targetsOnTheFailurePath) {
@@ -192,6 +196,7 @@ describe("batch workflow definition: validity and graph", () => {
       crawlerName,
       workgroup,
       notificationTopicArn,
+      lakeBucketName,
     } = TEST_WORKFLOW_PROPS;
 
     for (const value of [
@@ -202,12 +207,15 @@ describe("batch workflow definition: validity and graph", () => {
       crawlerName,
       workgroup,
       notificationTopicArn,
+      lakeBucketName,
     ]) {
       expect(json).toContain(JSON.stringify(value));
     }
     expect(lambdaTasks.map(([name, s]) => [name, s.Parameters?.FunctionName])).toEqual([
-      [S.extractBatch, extractFunctionArn],
+      [S.planBatch, extractFunctionArn],
+      [S.extractRange, extractFunctionArn],
       [S.pushChunk, pushFunctionArn],
+      [S.summarizeBatch, extractFunctionArn],
       [S.checkDelivery, deliveryCheckFunctionArn],
       [S.finalizeBatch, finalizeFunctionArn],
     ]);
@@ -231,12 +239,25 @@ describe("batch workflow definition: retries, catches and timeouts", () => {
     }
   });
 
-  it("covers the Map's inner task with a Retry, a TimeoutSeconds and the Map's own States.ALL Catch", () => {
-    const [[, pushChunk]] = tasks(pushMap.ItemProcessor.States);
+  it("covers each child task with a Retry and a TimeoutSeconds, and no Catch: a failed task fails its child, and so the map run", () => {
+    const childTasks = tasks(childStates);
 
-    expect(pushChunk.Retry?.length).toBeGreaterThan(0);
-    expect(pushChunk.TimeoutSeconds).toEqual(expect.any(Number));
-    expect(pushMap.Catch?.at(-1)).toEqual({ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: S.pushToKinesisFailed });
+    expect(childTasks.map(([name]) => name)).toEqual([S.extractRange, S.pushChunk]);
+    for (const [, task] of childTasks) {
+      expect(task.Retry?.length).toBeGreaterThan(0);
+      expect(task.TimeoutSeconds).toEqual(expect.any(Number));
+      expect(task.Catch).toBeUndefined();
+    }
+  });
+
+  it("catches the map run's failure (a failed child exceeds the 0 % tolerance) into the notification path, ahead of States.ALL", () => {
+    expect(rangeMap.ToleratedFailurePercentage).toBe(0);
+    expect(rangeMap.Catch).toEqual([
+      { ErrorEquals: ["States.ExceedToleratedFailureThreshold"], ResultPath: "$.error", Next: S.extractAndPushFailed },
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: S.extractAndPushFailed },
+    ]);
+    expect([...reachable(definition.States, S.extractAndPushFailed)]).toEqual(expect.arrayContaining([S.notifyFailure, S.batchFailed]));
+    expect([...reachable(definition.States, S.extractAndPushFailed)]).not.toContain(S.batchLoaded);
   });
 
   it("gives every Lambda task AWS's recommended service-exception retrier, a throttling retrier and a transient-error retrier", () => {
@@ -253,9 +274,10 @@ describe("batch workflow definition: retries, catches and timeouts", () => {
     const retried = everyState(definition.States).flatMap(([, s]) =>
       "Retry" in s && s.Retry ? s.Retry.flatMap((r) => r.ErrorEquals) : [],
     );
-    const catchers = [...lambdaTasks.filter(([name]) => name !== S.pushChunk).map(([, s]) => s.Catch), pushMap.Catch];
+    const catchers = topLevelTasks.filter(([, s]) => s.Resource === "arn:aws:states:::lambda:invoke").map(([, s]) => s.Catch);
 
     for (const name of Object.values(BATCH_ERRORS)) expect(retried).not.toContain(name);
+    expect(catchers).toHaveLength(4);
     for (const catcher of catchers) {
       expect(catcher?.[0]?.ErrorEquals).toEqual(Object.values(BATCH_ERRORS));
       expect(catcher?.at(-1)?.ErrorEquals).toEqual(["States.ALL"]);
@@ -263,12 +285,37 @@ describe("batch workflow definition: retries, catches and timeouts", () => {
     }
   });
 
+  it("catches AllRecordsRejected from SummarizeBatch by name, never retried, into the notification path: an all-rejected batch never succeeds", () => {
+    const summarize = definition.States[S.summarizeBatch] as TaskState;
+
+    expect(summarize.Catch?.[0]?.ErrorEquals).toContain("AllRecordsRejected");
+    expect(summarize.Retry?.flatMap((r) => r.ErrorEquals)).not.toContain("AllRecordsRejected");
+    const onward = reachable(definition.States, summarize.Catch![0]!.Next);
+    expect([...onward]).toEqual(expect.arrayContaining([S.notifyFailure, S.batchFailed]));
+    expect([...onward]).not.toContain(S.batchLoaded);
+    expect([...onward]).not.toContain(S.batchSkipped);
+  });
+
+  it("enters BatchSkipped only from IsBatchSkipped, on the plan's skipped flag", () => {
+    const into = Object.entries(definition.States)
+      .filter(([, st]) => successors(st).includes(S.batchSkipped))
+      .map(([name]) => name);
+
+    expect(into).toEqual([S.isBatchSkipped]);
+    expect(definition.States[S.isBatchSkipped]).toMatchObject({
+      Choices: [{ Variable: "$.plan.skipped", BooleanEquals: true, Next: S.batchSkipped }],
+      Default: S.recordPushStart,
+    });
+  });
+
   it("sets each Lambda task's timeout to the function timeout plus 60 s", () => {
     const { extract, push, deliveryCheck, finalize } = TEST_WORKFLOW_PROPS.lambdaTimeoutSeconds;
 
     expect(Object.fromEntries(lambdaTasks.map(([name, s]) => [name, s.TimeoutSeconds]))).toEqual({
-      [S.extractBatch]: extract + 60,
+      [S.planBatch]: extract + 60,
+      [S.extractRange]: extract + 60,
       [S.pushChunk]: push + 60,
+      [S.summarizeBatch]: extract + 60,
       [S.checkDelivery]: deliveryCheck + 60,
       [S.finalizeBatch]: finalize + 60,
     });
@@ -278,12 +325,13 @@ describe("batch workflow definition: retries, catches and timeouts", () => {
     const retried = everyState(definition.States).flatMap(([, s]) =>
       "Retry" in s && s.Retry ? s.Retry.flatMap((r) => r.ErrorEquals) : [],
     );
-    const pushRetried = (definition.States[S.pushToKinesis] as MapState).ItemProcessor.States[S.pushChunk] as TaskState;
+    const pushRetried = chunkMap.ItemProcessor.States[S.pushChunk] as TaskState;
 
     expect(retried).not.toContain(BATCH_ERRORS.recordsUndelivered);
     expect(pushRetried.Retry?.flatMap((r) => r.ErrorEquals)).not.toEqual(expect.arrayContaining(["States.ALL"]));
     expect(pushRetried.Retry?.flatMap((r) => r.ErrorEquals)).not.toEqual(expect.arrayContaining(["States.TaskFailed"]));
-    expect(pushMap.Retry).toBeUndefined();
+    expect(rangeMap.Retry).toBeUndefined();
+    expect(chunkMap.Retry).toBeUndefined();
   });
 
   it("sends Glue.CrawlerRunningException from StartCrawler to the crawler poll, ahead of the failure catch", () => {
@@ -323,28 +371,84 @@ describe("batch workflow definition: payloads", () => {
     expect(maxResults[0]).toBeLessThanOrEqual(10);
   });
 
-  it("keeps only a chunk count from the push Map, never per-chunk outputs", () => {
-    expect(pushMap).toMatchObject({ ResultSelector: { "chunks.$": "States.ArrayLength($)" }, ResultPath: "$.push" });
-    expect((pushMap.ItemProcessor.States[S.pushChunk] as TaskState).ResultSelector).toEqual({ "pushed.$": "$.Payload.pushed" });
+  it("reads the planned ranges with the ItemReader and runs each as a STANDARD child execution (exactly once, no 5-minute cap)", () => {
+    expect(rangeMap).toMatchObject({
+      Label: "ExtractAndPush",
+      ItemReader: {
+        Resource: "arn:aws:states:::s3:getObject",
+        ReaderConfig: { InputType: "JSON" },
+        Parameters: { Bucket: TEST_WORKFLOW_PROPS.lakeBucketName, "Key.$": "$.plan.rangesKey" },
+      },
+      ItemProcessor: { ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" }, StartAt: S.extractRange },
+    });
+    expect(rangeMap.ItemsPath).toBeUndefined();
+    expect(rangeMap.ItemBatcher).toBeUndefined();
   });
 
-  it("runs at most pushConcurrency chunks at once", () => {
-    expect(build({ pushConcurrency: 7 }).States[S.pushToKinesis]).toMatchObject({ MaxConcurrency: 7 });
+  it("writes the children's outputs to staging/<batchId>/map-results with ResultWriter, keeping only the map run's ARN and manifest location", () => {
+    expect(rangeMap.ResultWriter).toEqual({
+      Resource: "arn:aws:states:::s3:putObject",
+      Parameters: { Bucket: TEST_WORKFLOW_PROPS.lakeBucketName, "Prefix.$": "States.Format('staging/{}/map-results', $.plan.batchId)" },
+    });
+    expect(rangeMap.ResultPath).toBe("$.mapRun");
+    expect(rangeMap.ResultSelector).toBeUndefined();
   });
 
-  // "In this mode, the Map state supports up to 40 concurrent iterations":
-  // https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html
-  it("accepts a push concurrency of 40, an inline Map's most, and rejects 41", () => {
+  it("ends each child with the range's counts, never per-chunk outputs", () => {
+    expect(childStates[S.extractRange]).toMatchObject({
+      Parameters: { FunctionName: TEST_WORKFLOW_PROPS.extractFunctionArn, Payload: { mode: "range", "item.$": "$" } },
+      ResultSelector: { "range.$": "$.Payload" },
+      ResultPath: "$.extract",
+      Next: S.pushRangeChunks,
+    });
+    expect(chunkMap).toMatchObject({
+      ItemsPath: "$.extract.range.chunkKeys",
+      ItemSelector: { "batchId.$": "$.batchId", "chunkKey.$": "$$.Map.Item.Value" },
+      ItemProcessor: { ProcessorConfig: { Mode: "INLINE" } },
+      ResultPath: null,
+      OutputPath: "$.extract.range",
+      End: true,
+    });
+    expect((chunkMap.ItemProcessor.States[S.pushChunk] as TaskState).ResultSelector).toEqual({ "pushed.$": "$.Payload.pushed" });
+  });
+
+  it("runs at most pushConcurrency ranges at once, each pushing one chunk at a time", () => {
+    expect(build({ pushConcurrency: 7 }).States[S.extractAndPush]).toMatchObject({ MaxConcurrency: 7 });
+    expect(chunkMap.MaxConcurrency).toBe(1);
+  });
+
+  it("accepts a push concurrency of 40, pushPlan's cap, and rejects 41", () => {
     expect(INLINE_MAP_MAX_CONCURRENCY).toBe(40);
-    expect(build({ pushConcurrency: 40 }).States[S.pushToKinesis]).toMatchObject({ MaxConcurrency: 40 });
+    expect(build({ pushConcurrency: 40 }).States[S.extractAndPush]).toMatchObject({ MaxConcurrency: 40 });
     expect(() => build({ pushConcurrency: 41 })).toThrow(
-      /pushConcurrency must be an integer 1\.\.40 \(an inline Map runs at most 40 iterations at once\), got 41/,
+      /pushConcurrency must be an integer 1\.\.40 \(the stream's push concurrency, capped at 40\), got 41/,
     );
   });
 
-  it("defaults force to false and replay to null, and hands both to ExtractBatch with JSONPath only", () => {
+  it("records when the push began before the map and hands it, the plan and the ResultWriter manifest to SummarizeBatch", () => {
+    expect(definition.States[S.recordPushStart]).toMatchObject({
+      Parameters: { "startedAt.$": "$$.State.EnteredTime" },
+      ResultPath: "$.push",
+      Next: S.extractAndPush,
+    });
+    expect(definition.States[S.summarizeBatch]).toMatchObject({
+      Parameters: {
+        Payload: {
+          mode: "summarize",
+          "batchId.$": "$.plan.batchId",
+          "manifestKey.$": "$.plan.manifestKey",
+          "resultWriter.$": "$.mapRun.ResultWriterDetails",
+          "pushStartedAt.$": "$.push.startedAt",
+        },
+      },
+      ResultPath: "$.extract",
+    });
+  });
+
+  it("defaults force to false and replay to null, and hands both to PlanBatch with JSONPath only", () => {
     expect(definition.States[S.addInputDefaults]).toMatchObject({ Result: { force: false, replay: null } });
-    expect((definition.States[S.extractBatch] as TaskState).Parameters?.Payload).toEqual({
+    expect((definition.States[S.planBatch] as TaskState).Parameters?.Payload).toEqual({
+      mode: "plan",
       "scheduledTime.$": "$.scheduledTime",
       "force.$": "$.force",
       "replay.$": "$.replay",

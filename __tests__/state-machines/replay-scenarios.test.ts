@@ -1,20 +1,28 @@
 /**
- * A replay run of the real batch workflow in aws-local-stepfunctions, with the real ExtractBatch and
+ * A replay run of the real batch workflow in aws-local-stepfunctions, with the real extract and
  * FinalizeBatch logic over an in-memory lake: the replay input reaches the extract, the staged records
  * are pushed, the validation query selects the replay batch by id, and the error objects move only when
- * the run succeeds.
+ * the run succeeds. The Distributed Map runs through the test double (map-run-double.ts).
+ *
+ * The extract's plan, range and summarize modes are bridged to `extractBatch`: PlanBatch runs it and
+ * plans one range carrying the chunks it staged, ExtractRange returns those, SummarizeBatch its counts.
+ * Once the modes exist, the three answers call them instead.
  */
 import { extractBatch } from "../../handlers/extract/extract-batch";
 import type { BatchManifest } from "../../handlers/shared/batch-records";
 import { finalizeBatch } from "../../handlers/finalize/logic";
 import { BATCH_ID_COLUMN, type ExtractOutput } from "../../contract/batch";
 import { BATCH_STATES as S, buildBatchWorkflow } from "../../state-machines/batch-workflow";
-import { lambda, LOCAL_EXECUTION, type LocalHandler, runLocally, sequence, TEST_WORKFLOW_PROPS } from "../support/local-sfn";
+import { lambda, LOCAL_EXECUTION, type LocalHandler, sequence, TEST_WORKFLOW_PROPS } from "../support/local-sfn";
+import { runWithMapRuns } from "./map-run-double";
 import { MemoryStore } from "../support/memory-store";
 import { click, conversionFailedEnvelope, errorObject, processingFailedEnvelope } from "../support/replay-objects";
 import { testBatchSettings } from "../support/schema";
 
 const definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
+/** The lake's JSON objects the Distributed Map reads (ranges.json), written by PlanBatch. */
+const mapObjects: Record<string, unknown[]> = {};
+const runLocally = (def: typeof definition, input: unknown, hs: Record<string, LocalHandler>) => runWithMapRuns(def, input, hs, mapObjects);
 const SCHEDULED_TIME = "2026-11-25T14:00:00Z";
 const BATCH_ID = "20261125T1400Z-replay";
 const REPLAY = { from: "errors", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" } as const;
@@ -44,11 +52,28 @@ function handlers(
 ): { handlers: Record<string, LocalHandler>; table: Record<string, unknown>[]; queries: string[] } {
   const table: Record<string, unknown>[] = [];
   const queries: string[] = [];
+  let extracted: ExtractOutput | undefined;
   return {
     table,
     queries,
     handlers: {
-      [S.extractBatch]: lambda((payload) => extractBatch(payload, SETTINGS, { store, now: () => new Date("2026-11-25T14:01:00Z"), log })),
+      [S.planBatch]: lambda(async ({ mode: _mode, ...payload }) => {
+        extracted = await extractBatch(payload, SETTINGS, { store, now: () => new Date("2026-11-25T14:01:00Z"), log });
+        const rangesKey = `staging/${extracted.batchId}/ranges.json`;
+        mapObjects[rangesKey] = [{ batchId: extracted.batchId, range: { index: 0 }, chunkKeys: extracted.chunkKeys }];
+        const { batchId, skipped, skipReason, source, fileCount, manifestKey } = extracted;
+        return { batchId, skipped, skipReason, source, fileCount, rangeCount: 1, rangesKey, manifestKey };
+      }),
+      [S.extractRange]: lambda(({ item }) => ({
+        rangeId: "r00000",
+        accepted: extracted!.recordCount,
+        rejected: extracted!.rejectedCount,
+        chunkKeys: item.chunkKeys,
+      })),
+      [S.summarizeBatch]: lambda(() => {
+        const { chunkKeys: _chunks, ...summary } = extracted!;
+        return summary;
+      }),
       [S.pushChunk]: lambda((payload) => {
         const rows = store.ndjson<Record<string, unknown>>(payload.chunkKey);
         table.push(...rows.filter((row) => !lost.has(String(row.event_id))));
@@ -81,11 +106,11 @@ describe("replay run: success", () => {
     result = await runLocally(definition, { scheduledTime: SCHEDULED_TIME, replay: REPLAY }, fake.handlers);
   });
 
-  it("passes the replay input through to ExtractBatch", () => {
-    expect(result.inputsOf(S.extractBatch)).toEqual([
+  it("passes the replay input through to PlanBatch", () => {
+    expect(result.inputsOf(S.planBatch)).toEqual([
       {
         FunctionName: TEST_WORKFLOW_PROPS.extractFunctionArn,
-        Payload: { scheduledTime: SCHEDULED_TIME, force: false, replay: REPLAY, executionId: LOCAL_EXECUTION.Id },
+        Payload: { mode: "plan", scheduledTime: SCHEDULED_TIME, force: false, replay: REPLAY, executionId: LOCAL_EXECUTION.Id },
       },
     ]);
   });
@@ -133,7 +158,7 @@ describe("replay run: failure", () => {
     expect(store.keys("processed/")).toEqual([]);
   });
 
-  it("fails in ExtractBatch with InvalidBatchInput for a window the extract rejects, touching nothing", async () => {
+  it("fails in PlanBatch with InvalidBatchInput for a window the extract rejects, touching nothing", async () => {
     const store = lake();
 
     const result = await runLocally(
@@ -150,7 +175,7 @@ describe("replay run: failure", () => {
 
 describe("replay run: input checks", () => {
   const stub = (): Record<string, LocalHandler> => ({
-    [S.extractBatch]: lambda(() => ({ skipped: true, skipReason: "empty" }) as Partial<ExtractOutput>),
+    [S.planBatch]: lambda(() => ({ skipped: true, skipReason: "empty" }) as Partial<ExtractOutput>),
     [S.notifyFailure]: sequence({ MessageId: "m-1" }),
   });
 
@@ -170,7 +195,8 @@ describe("replay run: input checks", () => {
     const result = await runLocally(definition, { scheduledTime: SCHEDULED_TIME, replay: null }, stub());
 
     expect(result.status).toBe("SUCCEEDED");
-    expect(result.inputsOf(S.extractBatch)[0]!.Payload).toEqual({
+    expect(result.inputsOf(S.planBatch)[0]!.Payload).toEqual({
+      mode: "plan",
       scheduledTime: SCHEDULED_TIME,
       force: false,
       replay: null,
@@ -183,6 +209,6 @@ describe("replay run: input checks", () => {
 
     const result = await runLocally(definition, { scheduledTime: SCHEDULED_TIME, replay }, stub());
 
-    expect(result.inputsOf(S.extractBatch)[0]!.Payload.replay).toEqual(replay);
+    expect(result.inputsOf(S.planBatch)[0]!.Payload.replay).toEqual(replay);
   });
 });

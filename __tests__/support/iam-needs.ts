@@ -110,6 +110,75 @@ export const TASK_IAM: Record<string, (task: TaskState, v: StackView, workgroups
   "arn:aws:states:::sns:publish": (task) => [{ action: "sns:Publish", resource: parameter(task, "TopicArn") }],
 };
 
+/** Where a Distributed Map's ItemReader `Key.$` path points, as a sample key of the prefix the workflow writes it under. */
+export const ITEM_READER_KEYS: Readonly<Record<string, string>> = {
+  "$.plan.rangesKey": `${BATCH_PREFIXES.staging}20261125T0200Z/ranges.json`,
+};
+
+interface DistributedMap {
+  readonly Label?: string;
+  readonly ItemReader?: { Resource: string; Parameters?: Record<string, unknown> };
+  readonly ResultWriter?: { Resource: string; Parameters?: Record<string, unknown> };
+}
+
+/** Every DISTRIBUTED Map of a definition (they may not nest inside another DISTRIBUTED Map's children here). */
+export function distributedMapsOf(definition: { States: Record<string, Block> }): { name: string; map: DistributedMap }[] {
+  return Object.entries(definition.States).flatMap(([name, state]) => {
+    if (state.Type !== "Map") return [];
+    const inner = distributedMapsOf(state.ItemProcessor ?? state.Iterator);
+    return state.ItemProcessor?.ProcessorConfig?.Mode === "DISTRIBUTED" ? [{ name, map: state as DistributedMap }, ...inner] : inner;
+  });
+}
+
+/**
+ * What a Distributed Map needs of its state machine's role ("IAM policies for using Distributed Map
+ * states", https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html): it starts
+ * child executions of the state machine itself, describes and stops them, lists, describes and updates
+ * its map runs, reads the ItemReader object and writes the ResultWriter objects (multipart).
+ */
+export function distributedMapPairs(map: DistributedMap, mapName: string, machineName: string, v: StackView): Pair[] {
+  const label = map.Label ?? mapName;
+  const pairs: Pair[] = [
+    { action: "states:StartExecution", resource: v.r.arn("states", `stateMachine:${machineName}`) },
+    ...["states:DescribeExecution", "states:StopExecution"].map((action) => ({
+      action,
+      resource: v.r.arn("states", `execution:${machineName}/${label}:0d1e2f3a-child`),
+    })),
+    { action: "states:ListMapRuns", resource: v.r.arn("states", `execution:${machineName}:run-1`) },
+    ...["states:DescribeMapRun", "states:UpdateMapRun"].map((action) => ({
+      action,
+      resource: v.r.arn("states", `mapRun:${machineName}/${label}:4b5c6d7e`),
+    })),
+  ];
+  if (map.ItemReader) {
+    if (map.ItemReader.Resource !== "arn:aws:states:::s3:getObject")
+      throw new Error(`ItemReader ${map.ItemReader.Resource} has no mapping`);
+    const bucket = String(map.ItemReader.Parameters?.Bucket);
+    const key = ITEM_READER_KEYS[String(map.ItemReader.Parameters?.["Key.$"])] ?? String(map.ItemReader.Parameters?.Key);
+    pairs.push({ action: "s3:GetObject", resource: `arn:${v.r.partition}:s3:::${bucket}/${key}` });
+  }
+  if (map.ResultWriter) {
+    if (map.ResultWriter.Resource !== "arn:aws:states:::s3:putObject")
+      throw new Error(`ResultWriter ${map.ResultWriter.Resource} has no mapping`);
+    const bucket = String(map.ResultWriter.Parameters?.Bucket);
+    const prefix = resultPrefix(map.ResultWriter.Parameters ?? {});
+    for (const file of ["manifest.json", "SUCCEEDED_0.json", "FAILED_0.json"]) {
+      for (const action of ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]) {
+        pairs.push({ action, resource: `arn:${v.r.partition}:s3:::${bucket}/${prefix}/4b5c6d7e/${file}` });
+      }
+    }
+  }
+  return pairs;
+}
+
+/** The ResultWriter prefix with a sample batch id in a `States.Format('…{}…', …)` template. */
+function resultPrefix(parameters: Record<string, unknown>): string {
+  if (typeof parameters.Prefix === "string") return parameters.Prefix;
+  const format = /^States\.Format\('([^']*)'/.exec(String(parameters["Prefix.$"]));
+  if (!format) throw new Error(`ResultWriter Prefix ${JSON.stringify(parameters)} has no mapping`);
+  return format[1]!.replace("{}", "20261125T0200Z");
+}
+
 export const workgroupOf = (task: TaskState) => (task.Parameters?.WorkGroup === undefined ? "primary" : parameter(task, "WorkGroup"));
 
 export const SFN_LOG_DELIVERY = [...UNSCOPABLE_ALLOWLIST].filter((a) => a.startsWith("logs:"));
@@ -121,7 +190,16 @@ export function stateMachineNeeds(v: StackView): Derivation {
   const unmapped: string[] = [];
   for (const { address, block } of v.blocks("aws_sfn_state_machine")) {
     const roleArn = v.roleArn(block.role_arn);
-    const tasks = tasksOf(JSON.parse(v.r.resolveString(block.definition)));
+    const definition = JSON.parse(v.r.resolveString(block.definition));
+    const tasks = tasksOf(definition);
+    for (const { name, map } of distributedMapsOf(definition)) {
+      try {
+        const pairs = distributedMapPairs(map, name, v.r.resolveString(block.name), v);
+        needs.push(...pairs.map((p) => ({ ...p, roleArn, why: `Distributed Map ${name}` })));
+      } catch (error) {
+        unmapped.push(`${address} map ${name}: ${(error as Error).message}`);
+      }
+    }
     const workgroups = unique(
       tasks
         .filter(({ task }) => task.Resource.startsWith("arn:aws:states:::athena:startQueryExecution"))
@@ -204,7 +282,8 @@ export const HANDLER_USES: Readonly<Record<string, HandlerUse>> = {
     commands: {
       // A replay lists and reads Firehose error objects or the raw backup instead of landing/.
       ListObjectsV2Command: [P.landing, LAKE_PREFIXES.errors, LAKE_PREFIXES.raw],
-      GetObjectCommand: [P.landing, P.runs, LAKE_PREFIXES.errors, LAKE_PREFIXES.raw],
+      // SummarizeBatch reads the map run's ResultWriter files and the per-range event-id lists under staging/.
+      GetObjectCommand: [P.landing, P.runs, P.staging, LAKE_PREFIXES.errors, LAKE_PREFIXES.raw],
       PutObjectCommand: [P.staging, P.rejected, P.runs],
     },
   },

@@ -34,6 +34,7 @@ export const TEST_WORKFLOW_PROPS: BatchWorkflowProps = {
   pushFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:acme-test-batch-push",
   deliveryCheckFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:acme-test-batch-delivery-check",
   finalizeFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:acme-test-batch-finalize",
+  lakeBucketName: "acme-test-lake",
   lambdaTimeoutSeconds: { extract: 900, push: 300, deliveryCheck: 60, finalize: 300 },
   crawlerName: "acme-test-crawler",
   workgroup: "acme-test-wg",

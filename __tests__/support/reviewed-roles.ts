@@ -169,6 +169,13 @@ export const REVIEWED_ROLES: Record<RoleKind, ReviewedRole> = {
       "s3:ListMultipartUploadParts",
       "s3:PutObject",
       "sns:Publish",
+      // The Distributed Map: its child executions and map runs (iam-policies-eg-dist-map.html).
+      "states:StartExecution",
+      "states:DescribeExecution",
+      "states:StopExecution",
+      "states:ListMapRuns",
+      "states:DescribeMapRun",
+      "states:UpdateMapRun",
       "logs:CreateLogDelivery",
       "logs:DeleteLogDelivery",
       "logs:DescribeLogGroups",

@@ -9,10 +9,10 @@ import { batchTiming } from "./batch-timing";
 import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "./settings";
 
 /**
- * Map concurrency for pushing chunks (see `pushPlan` in `state-machines/timing.ts`): one chunk per shard
- * at a time, each paced to one shard's write limits; on-demand streams start at 4 MiB/s, so four chunks
- * at a time. Capped at 40, the most an inline Map runs at once: a stream with more shards is pushed 40
- * chunks at a time, each paced to its larger share.
+ * The Distributed Map's concurrency (see `pushPlan` in `state-machines/timing.ts`): one range, and so one
+ * chunk, per shard at a time, each chunk paced to one shard's write limits; on-demand streams start at
+ * 4 MiB/s, so four at a time. Capped at 40: a stream with more shards is pushed 40 chunks at a time,
+ * each paced to its larger share.
  */
 export function pushConcurrency(stream: StreamSettings): number {
   return pushPlan(stream).concurrency;
@@ -24,6 +24,8 @@ export interface BatchWorkflowTargets {
   readonly pushFunctionArn: string;
   readonly deliveryCheckFunctionArn: string;
   readonly finalizeFunctionArn: string;
+  /** The lake bucket's name: the Distributed Map reads the planned ranges and writes its results there. */
+  readonly lakeBucketName: string;
   /** null under partition projection. */
   readonly crawlerName: string | null;
   readonly workgroup: string;

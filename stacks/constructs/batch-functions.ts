@@ -112,13 +112,19 @@ function lakeAccess(lakeBucket: S3Bucket): LakeAccess {
   };
 }
 
-/** Extract reads landing files (or a replay's sources) and writes chunks, rejects and its claim marker. */
+/**
+ * Extract plans (lists landing files or a replay's sources, writes ranges.json, the manifest and its
+ * claim marker), extracts one range per child (reads its landing object, writes chunks, rejects and
+ * event-id lists) and summarizes (reads the map run's results and the id lists under staging/).
+ */
 function extractLakeAccess({ bucketArn, objects, listPrefix }: LakeAccess): PolicyStatement[] {
   return [
     listPrefix("ListLandingFiles", BATCH_PREFIXES.landing),
     { sid: "ReadLandingFiles", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.landing)] },
     // Reads the claim marker when the conditional write fails: a retry of the same execution carries on.
     { sid: "ReadClaimMarker", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.runs)] },
+    // SummarizeBatch reads the map run's ResultWriter files and the ranges' event-id lists under staging/<batchId>/.
+    { sid: "ReadRangeResults", actions: ["s3:GetObject"], resources: [objects(BATCH_PREFIXES.staging)] },
     {
       sid: "WriteChunksRejectsAndMarker",
       actions: ["s3:PutObject"],

@@ -13,7 +13,7 @@ import { arn, AwsContext, grant, kmsForContext, kmsThrough, PolicyStatement, ser
 import { NodeFunction } from "./node-function";
 import { BatchFunctionKey, batchFunctionSpecs, BatchFunctionSpec } from "./batch-functions";
 import { physicalName, type BatchFunctionName } from "../../contract/names";
-import { LAKE_PREFIXES, RESULTS_PREFIX } from "../../contract/lake-layout";
+import { BATCH_PREFIXES, LAKE_PREFIXES, RESULTS_PREFIX } from "../../contract/lake-layout";
 import { BatchSettings } from "../../contract/settings";
 
 export interface BatchStageProps {
@@ -103,6 +103,7 @@ export class BatchStage extends Construct {
           pushFunctionArn: this.functions.push.fn.arn,
           deliveryCheckFunctionArn: this.functions.deliveryCheck.fn.arn,
           finalizeFunctionArn: this.functions.finalize.fn.arn,
+          lakeBucketName: props.lakeBucket.bucket,
           crawlerName: props.crawlerName,
           workgroup: props.workgroupName,
           notificationTopicArn: this.alerts.arn,
@@ -199,6 +200,39 @@ export class BatchStage extends Construct {
     ];
   }
 
+  /**
+   * What the ExtractAndPush Distributed Map needs, as "IAM policies for using Distributed Map states"
+   * documents (https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html):
+   * StartExecution of the state machine itself for the child executions, DescribeExecution and
+   * StopExecution of those children (`execution:<name>/<label>:<child>`), the map run calls
+   * (ListMapRuns is authorized on the parent execution, DescribeMapRun and UpdateMapRun on the map run),
+   * the ItemReader's GetObject of ranges.json and the ResultWriter's multipart PutObject of the results,
+   * both under staging/. The lake key's use through S3 is `QueryEncryptedObjects`.
+   */
+  private distributedMapStatements(props: BatchStageProps): PolicyStatement[] {
+    const { ctx, lakeBucket } = props;
+    const states = `arn:${ctx.partition}:states:${ctx.region}:${ctx.accountId}`;
+    // Built from the name: the state machine's own ARN attribute in its role's policy would make a dependency cycle.
+    const name = props.stateMachineName;
+    const staged = `${lakeBucket.arn}/${BATCH_PREFIXES.staging}*`;
+    return [
+      { sid: "StartRangeExecutions", actions: ["states:StartExecution"], resources: [arn.stateMachine(ctx, name)] },
+      {
+        sid: "ManageRangeExecutions",
+        actions: ["states:DescribeExecution", "states:StopExecution"],
+        resources: [`${states}:execution:${name}/*`],
+      },
+      { sid: "ListMapRuns", actions: ["states:ListMapRuns"], resources: [`${states}:execution:${name}:*`] },
+      { sid: "ManageMapRuns", actions: ["states:DescribeMapRun", "states:UpdateMapRun"], resources: [`${states}:mapRun:${name}/*`] },
+      { sid: "ReadPlannedRanges", actions: ["s3:GetObject"], resources: [staged] },
+      {
+        sid: "WriteMapResults",
+        actions: ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+        resources: [staged],
+      },
+    ];
+  }
+
   /** Exactly what the definition's tasks call: the functions, the crawler, Athena with its reads, SNS. */
   private workflowStatements(props: BatchStageProps): PolicyStatement[] {
     const { ctx, lakeBucket, resultsBucket } = props;
@@ -215,6 +249,7 @@ export class BatchStage extends Construct {
     return [
       ...keyStatements,
       { sid: "InvokeBatchFunctions", actions: ["lambda:InvokeFunction"], resources: functionArns },
+      ...this.distributedMapStatements(props),
       ...(props.crawlerName === null
         ? []
         : [{ sid: "RunCrawler", actions: ["glue:StartCrawler", "glue:GetCrawler"], resources: [arn.glueCrawler(ctx, props.crawlerName)] }]),

@@ -30,7 +30,7 @@ export function finalizePhase(o: FinalizePhaseInput): Phase {
         "pushed.$": "$.extract.recordCount",
         "found.$": "$.check.found",
         "rejected.$": "$.extract.rejectedCount",
-        "chunks.$": "$.push.chunks",
+        "ranges.$": "$.plan.rangeCount",
         "validationRuns.$": "$.check.runs",
         "landingFilesMoved.$": "$.finalize.moved",
       },

@@ -6,12 +6,19 @@ export const BATCH_STATES = {
   invalidInput: "InvalidInput",
   addInputDefaults: "AddInputDefaults",
   mergeInputDefaults: "MergeInputDefaults",
-  extractBatch: "ExtractBatch",
+  planBatch: "PlanBatch",
   isBatchSkipped: "IsBatchSkipped",
   batchSkipped: "BatchSkipped",
-  pushToKinesis: "PushToKinesis",
-  /** The Map's inner task; local overrides are keyed by this name too. */
+  recordPushStart: "RecordPushStart",
+  /** The Distributed Map: one child execution per planned byte range. */
+  extractAndPush: "ExtractAndPush",
+  /** A child's first task: reads, validates and stages one byte range. */
+  extractRange: "ExtractRange",
+  /** A child's inline Map over the range's staged chunks. */
+  pushRangeChunks: "PushRangeChunks",
+  /** The inline Map's task; local overrides are keyed by this name too. */
   pushChunk: "PushChunk",
+  summarizeBatch: "SummarizeBatch",
   startDeliveryChecks: "StartDeliveryChecks",
   waitForDelivery: "WaitForDelivery",
   checkDelivery: "CheckDelivery",
@@ -49,8 +56,9 @@ export const BATCH_STATES = {
   finalizeBatch: "FinalizeBatch",
   summariseBatch: "SummariseBatch",
   batchLoaded: "BatchLoaded",
-  extractBatchFailed: "ExtractBatchFailed",
-  pushToKinesisFailed: "PushToKinesisFailed",
+  planBatchFailed: "PlanBatchFailed",
+  extractAndPushFailed: "ExtractAndPushFailed",
+  summarizeBatchFailed: "SummarizeBatchFailed",
   checkDeliveryFailed: "CheckDeliveryFailed",
   startCrawlerFailed: "StartCrawlerFailed",
   getCrawlerStateFailed: "GetCrawlerStateFailed",
