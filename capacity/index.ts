@@ -5,6 +5,8 @@
  */
 export { DEFAULT_ASSUMPTIONS, resolveAssumptions } from "./assumptions";
 export type { PlanAssumptions } from "./assumptions";
+export { batchPushWarning, chunkPushWarning, pushBudget, pushTime } from "./batch-push";
+export type { PushTime } from "./batch-push";
 export { batchRunTransitions, HAPPY_PATH } from "./batch-transitions";
 export type { BatchRunShape } from "./batch-transitions";
 export { athenaBilledBytes, ATHENA_MINIMUM_BYTES, batchShape, estimatedAlarms, monthlyCosts, SERVICES } from "./costs";

@@ -4,6 +4,7 @@
  */
 import type { PipelineSettings, StreamMode } from "../stacks/config/settings";
 import { PlanAssumptions, resolveAssumptions } from "./assumptions";
+import { batchPushWarning, chunkPushWarning } from "./batch-push";
 import { CostLine, CostModel, CostOptions, monthlyCosts } from "./costs";
 import { deliveryFiles, FilePlan, SMALL_FILE_FRACTION } from "./files";
 import { PriceTable, US_EAST_1_PRICES } from "./prices";
@@ -258,8 +259,10 @@ function fileWarning(settings: PlannerSettings, files: FilePlan): string | undef
 }
 
 /**
- * Synth-time warnings for a configuration that declares a workload: too few shards for the peak, and
- * buffering that writes files far smaller than the buffer size. Empty when no workload is declared.
+ * Synth-time warnings for a configuration that declares a workload: too few shards for the peak,
+ * buffering that writes files far smaller than the buffer size, a declared batch the stream cannot take
+ * within the run timeout, and a staging chunk that cannot be pushed within the push function's timeout.
+ * Empty when no workload is declared.
  */
 export function capacityWarnings(settings: PipelineSettings): string[] {
   if (!settings.workload) return [];
@@ -274,5 +277,10 @@ export function capacityWarnings(settings: PipelineSettings): string[] {
     compressionRatio: parquet ? assumptions.parquetRatio : assumptions.gzipRatio,
     format: settings.delivery.format,
   });
-  return [shardWarning(settings, requiredShards(workload)), fileWarning(settings, files)].filter((w): w is string => w !== undefined);
+  return [
+    shardWarning(settings, requiredShards(workload)),
+    fileWarning(settings, files),
+    batchPushWarning(settings),
+    chunkPushWarning(settings),
+  ].filter((w): w is string => w !== undefined);
 }

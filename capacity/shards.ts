@@ -5,12 +5,13 @@
  * standard (shared-throughput) consumer; enhanced fan-out consumers get their own 2 MiB/s and are not
  * counted. https://docs.aws.amazon.com/streams/latest/dev/how-do-i-size-a-stream.html
  */
+import { SHARD_WRITE_LIMITS } from "../contract/stream-capacity";
 import { ceilSafe, MiB, num } from "./units";
 
-/** Per-shard limits of a provisioned stream. */
+/** Per-shard limits of a provisioned stream; the write limits are the push's (`contract/stream-capacity.ts`). */
 export const SHARD_LIMITS = {
-  writeBytesPerSecond: MiB,
-  writeRecordsPerSecond: 1000,
+  writeBytesPerSecond: SHARD_WRITE_LIMITS.bytesPerSecond,
+  writeRecordsPerSecond: SHARD_WRITE_LIMITS.recordsPerSecond,
   readBytesPerSecond: 2 * MiB,
 } as const;
 

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { isSupportedGlueType, type DayKey, type EventSchema, type GlueType } from "./event-schema";
 import { preview } from "./json";
+import type { WriteRate } from "./stream-capacity";
 
 /** A documented filter rule: records whose `column` equals one of `values` are returned as `Dropped`. */
 export interface DropRule {
@@ -44,6 +45,11 @@ export interface BatchSettings {
   readonly recordsPerChunk: number;
   /** PutRecords attempts per request before the push fails with RecordsUndelivered. */
   readonly maxPushAttempts: number;
+  /**
+   * The share of the stream's write capacity one push iteration is paced to (capacity ÷ the push Map's
+   * concurrency; see `contract/stream-capacity.ts`). @default not paced: as fast as PutRecords accepts
+   */
+  readonly pushRate?: WriteRate;
   /** Glue database and table the validation query reads. */
   readonly database: string;
   readonly table: string;
@@ -145,6 +151,12 @@ export const batchSettingsSchema: z.ZodType<BatchSettings, z.ZodTypeDef, unknown
       partitionKeyField: nonEmptyString,
       recordsPerChunk: positiveInteger,
       maxPushAttempts: positiveInteger,
+      pushRate: z
+        .object(
+          { recordsPerSecond: positiveInteger, bytesPerSecond: positiveInteger },
+          expecting("must be { recordsPerSecond, bytesPerSecond }"),
+        )
+        .optional(),
       database: nonEmptyString,
       table: nonEmptyString,
       runTimeoutSeconds: positiveInteger,

@@ -1,8 +1,11 @@
 /**
  * The batch workflow's timing math: how long each waiting part may take, how many polls a budget
- * allows, the task timeouts, and the least run timeout that leaves room for all of it. Pure (no cdktf,
- * no stacks, no SDK): the workflow builder and the configuration checks both read it from here.
+ * allows, the task timeouts, the least run timeout that leaves room for all of it, and how fast the push
+ * goes. Pure (no cdktf, no stacks, no SDK): the workflow builder and the configuration checks both read
+ * it from here.
  */
+import { rateShare, SHARD_WRITE_LIMITS, streamWriteCapacity } from "../contract/stream-capacity";
+import type { StreamCapacityInput, StreamWriteCapacity, WriteRate } from "../contract/stream-capacity";
 
 /**
  * The most concurrent iterations an inline Map runs: "In this mode, the Map state supports up to 40
@@ -11,6 +14,28 @@
  * distributed mode needed beyond it runs child executions this workflow does not use.
  */
 export const INLINE_MAP_MAX_CONCURRENCY = 40;
+
+/** How the push Map uses the stream: its write capacity, the chunks pushed at once, and each chunk's share. */
+export interface PushPlan {
+  readonly capacity: StreamWriteCapacity;
+  /** The push Map's MaxConcurrency. */
+  readonly concurrency: number;
+  /** The rate one chunk is paced to: capacity ÷ concurrency. */
+  readonly share: WriteRate;
+}
+
+/**
+ * The push's rate for a stream: one chunk at a time per shard's worth of write capacity (a PROVISIONED
+ * stream's shards; ON_DEMAND's initial four), capped at {@link INLINE_MAP_MAX_CONCURRENCY}, and each
+ * chunk paced to capacity ÷ concurrency, so the chunks together push as fast as the stream takes writes
+ * and no faster. Beyond 40 shards each chunk's share grows instead of the concurrency.
+ */
+export function pushPlan(stream: StreamCapacityInput): PushPlan {
+  const capacity = streamWriteCapacity(stream);
+  const shardsWorth = Math.floor(capacity.bytesPerSecond / SHARD_WRITE_LIMITS.bytesPerSecond);
+  const concurrency = Math.max(1, Math.min(shardsWorth, INLINE_MAP_MAX_CONCURRENCY));
+  return { capacity, concurrency, share: rateShare(capacity, concurrency) };
+}
 
 /** Wait between checks for delivered objects. */
 export const DELIVERY_POLL_SECONDS = 60;

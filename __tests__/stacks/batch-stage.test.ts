@@ -207,6 +207,16 @@ describe("push concurrency", () => {
     const wide = synthPipeline({ stream: { shardCount: 100 } }).only("aws_sfn_state_machine");
     expect(JSON.parse(wide.definition).States[BATCH_STATES.pushToKinesis].MaxConcurrency).toBe(40);
   });
+
+  it("paces each push to the stream's capacity ÷ MaxConcurrency: 100 shards ÷ 40 = 2,500 records/s and 2.5 MiB/s", () => {
+    const push = synthPipeline({ stream: { shardCount: 100 } })
+      .resources("aws_lambda_function")
+      .find((fn) => fn.function_name === "acme-test-batch-push");
+    expect(JSON.parse(push!.environment.variables.BATCH_SETTINGS).pushRate).toEqual({
+      recordsPerSecond: 2500,
+      bytesPerSecond: 2.5 * 1024 * 1024,
+    });
+  });
 });
 
 describe("batch schedule", () => {

@@ -21,5 +21,14 @@ export const handler = async (input: PushInput): Promise<PushOutput> => {
   const object = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: input.chunkKey }));
   const ndjson = (await object.Body?.transformToString("utf-8")) ?? "";
   const putRecords = (request: PutRecordsRequest) => kinesisClient().send(new PutRecordsCommand(request));
-  return pushChunk(ndjson, { chunkKey: input.chunkKey, streamName, settings }, { putRecords, sleep, random: Math.random });
+  return pushChunk(
+    ndjson,
+    { chunkKey: input.chunkKey, streamName, settings },
+    {
+      putRecords,
+      sleep,
+      random: Math.random,
+      now: () => performance.now(),
+    },
+  );
 };

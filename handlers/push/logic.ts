@@ -1,8 +1,9 @@
 /**
  * Pushing one staging chunk to Kinesis: parse the NDJSON chunk into PutRecords entries, plan requests
  * within the PutRecords limits, and send them, resending only the entries Kinesis did not accept, with
- * capped exponential backoff and full jitter. No SDK and no `process.env`: the adapter injects a
- * `putRecords` function, `sleep` and `random`, which lets tests drive retries with fakes.
+ * capped exponential backoff and full jitter, paced to the chunk's share of the stream's write capacity.
+ * No SDK and no `process.env`: the adapter injects a `putRecords` function, `sleep`, `random` and a
+ * clock (`now`), which lets tests drive retries and pacing with fakes.
  *
  * Record data is the staged NDJSON line (the JSON object exactly as the extract step wrote it) followed
  * by one "\n". Sending the staged bytes keeps what extract validated, and the newline keeps records
@@ -12,6 +13,7 @@ import { createHash } from "node:crypto";
 import type { PushOutput } from "../../contract/batch";
 import { InvalidChunk, RecordsUndelivered, RecordTooLarge } from "../../contract/errors";
 import type { BatchSettings } from "../../contract/settings";
+import type { WriteRate } from "../../contract/stream-capacity";
 
 /** PutRecords limits (record size = data bytes + partition key bytes). */
 export const PUT_RECORDS_LIMITS = {
@@ -32,7 +34,7 @@ export const RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
 ]);
 
 /** The part of {@link BatchSettings} the push uses. */
-export type PushSettings = Pick<BatchSettings, "partitionKeyField" | "eventIdColumn" | "maxPushAttempts">;
+export type PushSettings = Pick<BatchSettings, "partitionKeyField" | "eventIdColumn" | "maxPushAttempts" | "pushRate">;
 
 /** One PutRecords entry; structurally the SDK's `PutRecordsRequestEntry`. */
 export interface PushEntry {
@@ -63,6 +65,8 @@ export interface SenderDeps {
   sleep(ms: number): Promise<void>;
   /** Uniform in [0, 1]; scales each backoff delay (full jitter). */
   random(): number;
+  /** Milliseconds on a steady clock; needed only to pace (`SendOptions.rate`). */
+  now?(): number;
 }
 
 /** Where and how hard the sender pushes. */
@@ -76,6 +80,8 @@ export interface SendOptions {
   readonly baseDelayMs?: number;
   /** @default DEFAULT_BACKOFF.maxDelayMs */
   readonly maxDelayMs?: number;
+  /** The most records and bytes per second to send, retries included. @default not paced */
+  readonly rate?: WriteRate;
 }
 
 /**
@@ -117,12 +123,33 @@ export function entryBytes(entry: PushEntry): number {
   return entry.Data.byteLength + Buffer.byteLength(entry.PartitionKey, "utf8");
 }
 
+/** How large one request may be. */
+export interface RequestLimits {
+  readonly maxRecordsPerRequest: number;
+  readonly maxRequestBytes: number;
+}
+
 /**
- * Splits entries, in order, into requests of at most 500 records and 5 MiB.
- * Throws {@link RecordTooLarge} for an entry over 1 MiB (data plus key).
+ * Request limits for a paced push: PutRecords' own (500 records, 5 MiB), lowered to one second of the
+ * rate, so no single call sends more than the share takes in a second.
  */
-export function planRequests(entries: readonly PushEntry[]): PushEntry[][] {
-  const { maxRecordsPerRequest, maxRequestBytes, maxRecordBytes } = PUT_RECORDS_LIMITS;
+export function requestLimits(rate?: WriteRate): RequestLimits {
+  const { maxRecordsPerRequest, maxRequestBytes } = PUT_RECORDS_LIMITS;
+  if (!rate) return { maxRecordsPerRequest, maxRequestBytes };
+  return {
+    maxRecordsPerRequest: Math.max(1, Math.min(maxRecordsPerRequest, Math.floor(rate.recordsPerSecond))),
+    maxRequestBytes: Math.max(1, Math.min(maxRequestBytes, Math.floor(rate.bytesPerSecond))),
+  };
+}
+
+/**
+ * Splits entries, in order, into requests of at most 500 records and 5 MiB (or the lower `limits`); an
+ * entry larger than `limits.maxRequestBytes` goes alone. Throws {@link RecordTooLarge} for an entry over
+ * 1 MiB (data plus key).
+ */
+export function planRequests(entries: readonly PushEntry[], limits: RequestLimits = requestLimits()): PushEntry[][] {
+  const { maxRecordsPerRequest, maxRequestBytes } = limits;
+  const { maxRecordBytes } = PUT_RECORDS_LIMITS;
   const requests: PushEntry[][] = [];
   let current: PushEntry[] = [];
   let currentBytes = 0;
@@ -133,7 +160,7 @@ export function planRequests(entries: readonly PushEntry[]): PushEntry[][] {
         `record ${index + 1} is ${bytes} bytes with its partition key; PutRecords accepts at most ${maxRecordBytes}`,
       );
     }
-    if (current.length === maxRecordsPerRequest || currentBytes + bytes > maxRequestBytes) {
+    if (current.length === maxRecordsPerRequest || (current.length > 0 && currentBytes + bytes > maxRequestBytes)) {
       requests.push(current);
       current = [];
       currentBytes = 0;
@@ -151,11 +178,41 @@ export function backoffCeiling(attempt: number, baseDelayMs: number, maxDelayMs:
 }
 
 /**
+ * How long to wait before sending more, so that what was sent since the start stays within `rate`:
+ * `max(records ÷ records/s, bytes ÷ bytes/s)` seconds after the start, less the time already gone.
+ */
+export function paceDelayMs(sent: { readonly records: number; readonly bytes: number }, elapsedMs: number, rate: WriteRate): number {
+  const dueMs = 1000 * Math.max(sent.records / rate.recordsPerSecond, sent.bytes / rate.bytesPerSecond);
+  return Math.max(0, dueMs - elapsedMs);
+}
+
+/** Counts what is sent and says how long to wait to stay within `rate`; never waits without one. */
+function pacer(deps: SenderDeps, rate: WriteRate | undefined): { sent(entries: readonly PushEntry[]): void; delayMs(): number } {
+  if (!rate) return { sent: () => undefined, delayMs: () => 0 };
+  const now = deps.now;
+  if (!now) throw new Error("pacing needs a clock: pass now() with a rate");
+  const start = now();
+  const total = { records: 0, bytes: 0 };
+  return {
+    sent(entries) {
+      total.records += entries.length;
+      total.bytes += entries.reduce((sum, entry) => sum + entryBytes(entry), 0);
+    },
+    delayMs: () => paceDelayMs(total, now() - start, rate),
+  };
+}
+
+/**
  * Sends the planned requests one after another. After each call, only the entries with an `ErrorCode`
  * are sent again; a thrown throttling error (see {@link RETRYABLE_ERRORS}) resends the whole remainder;
  * any other thrown error propagates. Each request gets `maxAttempts` calls. When entries are still
  * failing, throws `RecordsUndelivered` counting every record not accepted, later requests
  * included; it never returns with records unsent.
+ *
+ * With `options.rate`, every call waits until what was sent before it is within the rate (a retry waits
+ * for the longer of its backoff and that), and the last call is followed by the same wait, so the
+ * requests take at least `max(records ÷ records/s, bytes ÷ bytes/s)`. Retries count as sent: they use
+ * the stream's capacity too, and a throttled stream is then given more room rather than less.
  */
 export async function sendRequests(
   requests: readonly (readonly PushEntry[])[],
@@ -165,6 +222,7 @@ export async function sendRequests(
   const baseDelayMs = options.baseDelayMs ?? DEFAULT_BACKOFF.baseDelayMs;
   const maxDelayMs = options.maxDelayMs ?? DEFAULT_BACKOFF.maxDelayMs;
   const total = requests.reduce((sum, request) => sum + request.length, 0);
+  const pace = pacer(deps, options.rate);
   let pushed = 0;
   let calls = 0;
   for (let r = 0; r < requests.length; r++) {
@@ -175,8 +233,11 @@ export async function sendRequests(
         const later = requests.slice(r + 1).reduce((sum, request) => sum + request.length, 0);
         throw undelivered(total - pushed, total, options, lastErrors, later);
       }
-      if (attempt > 1) await deps.sleep(deps.random() * backoffCeiling(attempt - 1, baseDelayMs, maxDelayMs));
+      const backoff = attempt > 1 ? deps.random() * backoffCeiling(attempt - 1, baseDelayMs, maxDelayMs) : 0;
+      const wait = Math.max(backoff, pace.delayMs());
+      if (attempt > 1 || wait > 0) await deps.sleep(wait);
       calls++;
+      pace.sent(pending);
       let result: PutRecordsResult;
       try {
         result = await deps.putRecords({ StreamName: options.streamName, Records: pending });
@@ -192,20 +253,27 @@ export async function sendRequests(
       lastErrors = failed.errors;
     }
   }
+  const drain = pace.delayMs();
+  if (drain > 0) await deps.sleep(drain);
   return { pushed, calls };
 }
 
-/** Parses, plans and sends one chunk; see {@link chunkEntries}, {@link planRequests}, {@link sendRequests}. */
+/**
+ * Parses, plans and sends one chunk, paced to `settings.pushRate` when it is set; see {@link chunkEntries},
+ * {@link planRequests}, {@link sendRequests}.
+ */
 export async function pushChunk(
   ndjson: string,
   target: { readonly chunkKey: string; readonly streamName: string; readonly settings: PushSettings },
   deps: SenderDeps,
 ): Promise<PushOutput> {
-  const requests = planRequests(chunkEntries(ndjson, target.settings, target.chunkKey));
+  const rate = target.settings.pushRate;
+  const requests = planRequests(chunkEntries(ndjson, target.settings, target.chunkKey), requestLimits(rate));
   const sent = await sendRequests(requests, deps, {
     streamName: target.streamName,
     chunkKey: target.chunkKey,
     maxAttempts: target.settings.maxPushAttempts,
+    rate,
   });
   return { chunkKey: target.chunkKey, ...sent };
 }

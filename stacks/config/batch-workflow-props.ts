@@ -3,19 +3,19 @@
  * definition with it and the local rehearsal builds exactly the same one.
  */
 import { BATCH_FUNCTION_TIMEOUTS } from "../../contract/batch";
-import { INLINE_MAP_MAX_CONCURRENCY, type BatchWorkflowProps } from "../../state-machines/batch-workflow";
+import type { BatchWorkflowProps } from "../../state-machines/batch-workflow";
+import { pushPlan } from "../../state-machines/timing";
 import { batchTiming } from "./batch-timing";
 import type { BatchSettingsConfig, DeliverySettings, StreamSettings } from "./settings";
 
 /**
- * Map concurrency for pushing chunks: one chunk per shard at a time keeps a provisioned stream near
- * its write limit without flooding it; on-demand streams start at 4 MB/s, so four chunks at a time.
- * Capped at {@link INLINE_MAP_MAX_CONCURRENCY} (40), the most an inline Map runs at once: a stream with
- * more shards is pushed 40 chunks at a time.
+ * Map concurrency for pushing chunks (see `pushPlan` in `state-machines/timing.ts`): one chunk per shard
+ * at a time, each paced to one shard's write limits; on-demand streams start at 4 MiB/s, so four chunks
+ * at a time. Capped at 40, the most an inline Map runs at once: a stream with more shards is pushed 40
+ * chunks at a time, each paced to its larger share.
  */
 export function pushConcurrency(stream: StreamSettings): number {
-  if (stream.mode === "ON_DEMAND") return 4;
-  return Math.max(1, Math.min(stream.shardCount ?? 1, INLINE_MAP_MAX_CONCURRENCY));
+  return pushPlan(stream).concurrency;
 }
 
 /** The ARNs and names the batch workflow's tasks call. */

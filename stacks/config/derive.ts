@@ -3,6 +3,7 @@ import { BATCH_ID_COLUMN } from "../../contract/batch";
 import type { EventSchema } from "../../contract/event-schema";
 import type { BatchSettings, TransformSettings } from "../../contract/settings";
 import { PROJECTED_YEARS } from "../../contract/sql/partition-projection";
+import { pushPlan } from "../../state-machines/timing";
 import type { PipelineConfig } from "./load";
 
 /**
@@ -34,6 +35,7 @@ export function batchSettings(config: PipelineConfig): BatchSettings {
     partitionKeyField: batch.partitionKeyField ?? batch.eventIdColumn,
     recordsPerChunk: batch.recordsPerChunk,
     maxPushAttempts: batch.maxPushAttempts,
+    pushRate: pushPlan(config.stream).share,
     runTimeoutSeconds: batch.runTimeoutMinutes * 60,
   };
 }
