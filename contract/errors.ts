@@ -31,6 +31,11 @@ export class InvalidBatchInput extends PermanentBatchError {
   override readonly name = "InvalidBatchInput";
 }
 
+/** Objects were read but not one record was accepted: a batch that loads nothing must not end in success. */
+export class AllRecordsRejected extends PermanentBatchError {
+  override readonly name = "AllRecordsRejected";
+}
+
 /** A record that can never be accepted by PutRecords; the extract step should have rejected it. Retried like any unknown error. */
 export class RecordTooLarge extends Error {
   override readonly name = "RecordTooLarge";
@@ -50,4 +55,5 @@ export const BATCH_ERRORS = {
   recordsUndelivered: errorName(RecordsUndelivered),
   batchTooLarge: errorName(BatchTooLarge),
   invalidBatchInput: errorName(InvalidBatchInput),
+  allRecordsRejected: errorName(AllRecordsRejected),
 } as const;
