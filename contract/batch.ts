@@ -247,6 +247,7 @@ export interface RangeInput {
 
 /** Output of ExtractRange (one Distributed Map child's output): counts and keys, never records. */
 export interface RangeOutput {
+  readonly batchId: string;
   readonly rangeId: string;
   /** The object the range belongs to. */
   readonly key: string;

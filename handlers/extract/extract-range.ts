@@ -68,6 +68,7 @@ export async function extractRange(item: RangeItem, settings: BatchSettings, dep
   const hours = builder.eventHours();
   deps.log.info("range extracted", { batchId, rangeId, key: range.key, start: range.start, end: range.end, ...counts });
   return {
+    batchId,
     rangeId,
     key: range.key,
     accepted: counts.records,
