@@ -386,6 +386,9 @@ async function runBatchWorkflow(run: Run, handlers: Handlers, standIns: StandIns
   return { run: result, extractOutput: observed.extractOutput, pushed: observed.pushed, slowFunctions: observed.slowFunctions };
 }
 
+/** The extract state of the workflow with an inline push Map. */
+const TODAY_EXTRACT_STATE = "ExtractBatch";
+
 /** What the task answers record while the workflow runs. */
 interface Observed extends MapObserved {
   pushed: number;
@@ -402,8 +405,9 @@ function lambdaTasks(progress: Progress, handlers: Handlers, { delivery }: Stand
   };
   const chunks = () => observed.extractOutput?.chunkKeys?.length ?? "?";
   return {
-    ...mapLambdaTasks(handlers.extract, progress, observed, (name) => timed(name, BATCH_FUNCTION_TIMEOUTS.extract)),
-    [S.extractBatch]: lambdaInvoke(
+    // Today's definition (ExtractBatch, then an inline push Map); a Distributed Map workflow has no such
+    // state and runs PlanBatch, ExtractRange and SummarizeBatch instead (mapLambdaTasks, below).
+    [TODAY_EXTRACT_STATE]: lambdaInvoke(
       async (payload) => {
         progress.step(`ExtractBatch (real handler): reading landing/ …`);
         const result = (await handlers.extract(payload)) as ExtractOutput;
@@ -420,6 +424,7 @@ function lambdaTasks(progress: Progress, handlers: Handlers, { delivery }: Stand
       },
       timed("ExtractBatch", BATCH_FUNCTION_TIMEOUTS.extract),
     ),
+    ...mapLambdaTasks(handlers.extract, progress, observed, (name) => timed(name, BATCH_FUNCTION_TIMEOUTS.extract)),
     [S.pushChunk]: lambdaInvoke(
       async (payload) => {
         if (observed.chunksPushed === 0 && observed.rangeCount === undefined) {
