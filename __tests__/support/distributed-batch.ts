@@ -6,10 +6,19 @@
  * a DISTRIBUTED Map is returned as it is.
  */
 import type { StateMachineDefinition } from "../../state-machines/asl";
-import { BATCH_STATES as S } from "../../state-machines/batch-workflow";
 import { hasDistributedMap } from "../../rehearsal/distributed-map";
 
 type Loose = Record<string, any>;
+
+/** Today's state names (literal: the Distributed Map workflow's names replace some of them). */
+const S = {
+  extractBatch: "ExtractBatch",
+  isBatchSkipped: "IsBatchSkipped",
+  batchSkipped: "BatchSkipped",
+  pushToKinesis: "PushToKinesis",
+  pushToKinesisFailed: "PushToKinesisFailed",
+  pushChunk: "PushChunk",
+} as const;
 
 /** Today's definition with ExtractBatch and PushToKinesis replaced by the Distributed Map flow, over `bucket`. */
 export function distributedBatchDefinition(definition: StateMachineDefinition, bucket: string, concurrency = 2): StateMachineDefinition {
