@@ -11,7 +11,17 @@
  * Run: node scripts/bench-batch.mjs [sizeMB …]   or   import { benchBatch } from "./bench-batch.mjs".
  */
 import { spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -35,7 +45,10 @@ export async function benchBatch({ sizesMb = [100, 1000], log = console.log } = 
       mkdirSync(dirname(file), { recursive: true });
       const records = await generate(file, sizeMb * MB);
       for (const mode of ["reader", "extract"]) {
-        const child = spawnSync(process.execPath, ["--expose-gc", SELF, "--child", mode, bundle, dir], { encoding: "utf8", maxBuffer: 1 << 24 });
+        const child = spawnSync(process.execPath, ["--expose-gc", SELF, "--child", mode, bundle, dir], {
+          encoding: "utf8",
+          maxBuffer: 1 << 24,
+        });
         if (child.status !== 0) throw new Error(`extract child failed:\n${child.stdout}\n${child.stderr}`);
         const result = JSON.parse(child.stdout.trim().split("\n").at(-1));
         const figure = { sizeMb, mode, fileRecords: records, ...result };
@@ -203,6 +216,9 @@ async function child(mode, bundle, dir) {
 
 if (process.argv[2] === "--child") await child(process.argv[3], process.argv[4], process.argv[5]);
 else if (process.argv[1] === SELF) {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
   await benchBatch(sizes.length > 0 ? { sizesMb: sizes } : {});
 }

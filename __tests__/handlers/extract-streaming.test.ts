@@ -3,7 +3,12 @@
  * character or a CRLF split across chunks), gzip is recognised by its magic bytes, and an object found
  * unreadable part-way ends with one file-invalid item after the items read before it.
  */
+import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import "aws-sdk-client-mock-jest";
+import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
+import { streamObject } from "../../handlers/extract/s3-store";
 import type { SourceItem } from "../../handlers/extract/landing-format";
 import { bytesOf } from "../../handlers/extract/stream/bytes";
 import { readLanding } from "../../handlers/extract/stream/read";
@@ -53,6 +58,13 @@ describe("streamed landing readers", () => {
     ]);
   });
 
+  it("ends a JSON array at a lexical error, keeping the elements before it", async () => {
+    expect(await read("json", '[{"a":1},\n tru, {"a":2}]')).toEqual([
+      expect.objectContaining({ kind: "value", line: 1 }),
+      expect.objectContaining({ kind: "invalid", line: 2, reason: expect.stringMatching(/the rest of the array is not read$/) }),
+    ]);
+  });
+
   it("gunzips by the magic bytes, in any chunking", async () => {
     expect(await read("ndjson", gzipSync(SAMPLES.ndjson), 3)).toEqual(await read("ndjson", SAMPLES.ndjson));
   });
@@ -69,5 +81,27 @@ describe("streamed landing readers", () => {
   it("rejects the file at the first bytes that are not UTF-8", async () => {
     const items = await read("ndjson", Buffer.concat([Buffer.from('{"a":1}\n{"a":"'), Buffer.from([0xff]), Buffer.from('"}\n')]), 4);
     expect(items).toEqual([expect.objectContaining({ kind: "value", line: 1 }), { kind: "file-invalid", reason: "not valid UTF-8 text" }]);
+  });
+});
+
+describe("streamObject (S3 adapter)", () => {
+  const s3 = mockClient(S3Client);
+  afterEach(() => s3.reset());
+
+  it("asks S3 for exactly a range's bytes and hands the body over as a stream", async () => {
+    // In Node the SDK's body is the HTTP response: a Readable.
+    const Body = Readable.from([Buffer.from('{"a":1}\n')]) as unknown as GetObjectCommandOutput["Body"];
+    s3.on(GetObjectCommand).resolves({ Body, ETag: '"e"', ContentLength: 8 });
+    const object = await streamObject(new S3Client({}), "lake", "landing/a.ndjson", { start: 100, end: 108 });
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: "lake", Key: "landing/a.ndjson", Range: "bytes=100-107" });
+    const chunks: Buffer[] = [];
+    for await (const chunk of object!.body) chunks.push(Buffer.from(chunk));
+    expect(Buffer.concat(chunks).toString()).toBe('{"a":1}\n');
+    expect(object).toMatchObject({ etag: '"e"', size: 8 });
+  });
+
+  it("returns undefined for a missing object", async () => {
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error("gone"), { name: "NoSuchKey" }));
+    expect(await streamObject(new S3Client({}), "lake", "landing/a.ndjson")).toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The one hand-written JSON scanner: finds where a JSON value ends in a text without parsing it,
  * tracking strings (escapes included) and bracket depth, so braces, brackets and commas inside
- * string values never end a value. The JSON array parser (`formats.ts`) and the splitter of
- * concatenated JSON (`replay.ts`) both cut their values with it; `JSON.parse` then parses each piece.
+ * string values never end a value. The splitter of concatenated JSON (`replay.ts`: raw backup and
+ * Firehose error objects) cuts its values with it; `JSON.parse` then parses each piece. Landing files
+ * do not use it: their JSON arrays are read with `@streamparser/json` (`stream/json-array.ts`).
  */
 
 /** Where a scan stopped. */
