@@ -31,7 +31,10 @@ export class InvalidBatchInput extends PermanentBatchError {
   override readonly name = "InvalidBatchInput";
 }
 
-/** Objects were read but not one record was accepted: a batch that loads nothing must not end in success. */
+/**
+ * Landing data was read (at least one object) but every record was rejected: the batch must fail with a
+ * notification, never end in SUCCEEDED or BatchSkipped. The message carries the counts.
+ */
 export class AllRecordsRejected extends PermanentBatchError {
   override readonly name = "AllRecordsRejected";
 }

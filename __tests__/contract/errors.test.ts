@@ -1,5 +1,12 @@
 import * as errors from "../../contract/errors";
-import { BATCH_ERRORS, BatchTooLarge, InvalidBatchInput, PermanentBatchError, RecordsUndelivered } from "../../contract/errors";
+import {
+  AllRecordsRejected,
+  BATCH_ERRORS,
+  BatchTooLarge,
+  InvalidBatchInput,
+  PermanentBatchError,
+  RecordsUndelivered,
+} from "../../contract/errors";
 
 describe("the error contract", () => {
   // Every concrete error class the module exports (the abstract base has no name of its own).
@@ -25,8 +32,9 @@ describe("the error contract", () => {
       recordsUndelivered: "RecordsUndelivered",
       batchTooLarge: "BatchTooLarge",
       invalidBatchInput: "InvalidBatchInput",
+      allRecordsRejected: "AllRecordsRejected",
     });
-    for (const ErrorClass of [RecordsUndelivered, BatchTooLarge, InvalidBatchInput])
+    for (const ErrorClass of [RecordsUndelivered, BatchTooLarge, InvalidBatchInput, AllRecordsRejected])
       expect(new ErrorClass("x")).toBeInstanceOf(PermanentBatchError);
   });
 });
