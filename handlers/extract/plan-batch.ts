@@ -125,7 +125,12 @@ async function planLanding({ store, log }: ExtractDeps, batchId: string, targetB
       continue;
     }
     planned.files.push({ key: listed.key, etag: object.etag, size: object.size });
-    for (const range of await planRanges({ key: listed.key, size: object.size, format }, object.body, targetBytes)) add({ range });
+    try {
+      for (const range of await planRanges({ key: listed.key, size: object.size, format }, object.body, targetBytes)) add({ range });
+    } finally {
+      // A gzip object is planned from its first bytes: release the rest of the response (and its socket).
+      (object.body as { destroy?: () => void }).destroy?.();
+    }
   }
   return planned;
 }
