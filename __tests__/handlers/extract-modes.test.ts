@@ -5,7 +5,11 @@
  * output and counts distinct event ids across ranges and files, an all-rejected batch fails, and only a
  * truly empty source is skipped.
  */
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import "aws-sdk-client-mock-jest";
 import { gzipSync } from "node:zlib";
+import { extractHandler } from "../../handlers/extract";
 import type { PlanInput, RangeItem, ReplaySpec } from "../../contract/batch";
 import { AllRecordsRejected, BATCH_ERRORS } from "../../contract/errors";
 import type { BatchSettings } from "../../contract/settings";
@@ -344,5 +348,38 @@ describe("the distinct count's k-way merge", () => {
       last: "2026-11-25T04",
     });
     expect(unionHours([{}])).toBeUndefined();
+  });
+});
+
+describe("the extract function's adapter", () => {
+  const s3 = mockClient(S3Client);
+  const ORIGINAL_ENV = process.env;
+  const handler = extractHandler({
+    s3: new S3Client({}),
+    now: () => new Date("2026-11-25T02:03:00Z"),
+    log: { info: jest.fn(), warn: jest.fn() },
+  });
+
+  beforeEach(() => {
+    s3.reset();
+    process.env = { ...ORIGINAL_ENV, LAKE_BUCKET: "lake", BATCH_SETTINGS: JSON.stringify(SETTINGS) };
+  });
+  afterAll(() => {
+    process.env = ORIGINAL_ENV;
+  });
+
+  it("dispatches mode plan to PlanBatch over the lake bucket", async () => {
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+
+    const output = await handler(planInput());
+
+    expect(output).toEqual(expect.objectContaining({ skipped: true, skipReason: "empty", rangesKey: RANGES_KEY }));
+    expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: "lake", Prefix: "landing/" });
+  });
+
+  it("refuses an unknown mode as a wrong input (never retried)", async () => {
+    await expect(handler({ ...planInput(), mode: "extract" } as never)).rejects.toHaveProperty("name", BATCH_ERRORS.invalidBatchInput);
+    expect(s3.calls()).toHaveLength(0);
   });
 });
