@@ -197,3 +197,94 @@ export interface LandingByteRange {
   /** 0-based order of the range within its object. */
   readonly index: number;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The Distributed Map batch: PlanBatch → ExtractAndPush (one child per range) → SummarizeBatch
+
+/** Target size of one planned range of a landing object, uncompressed: 64 MiB (a gzip object is one range). */
+export const RANGE_TARGET_BYTES = 64 * 1024 * 1024;
+
+/** Input of the extract function's `plan` mode (PlanBatch): the ExtractBatch input. */
+export interface PlanInput extends ExtractInput {
+  readonly mode: "plan";
+}
+
+/** Output of PlanBatch: pointers and counts; the items are in S3 (`rangesKey`). */
+export interface PlanOutput {
+  readonly batchId: string;
+  /** True when there is nothing to extract: no source objects at all, or a batch claimed by another run. */
+  readonly skipped: boolean;
+  readonly skipReason?: "empty" | "already-claimed";
+  readonly source: "landing" | ReplaySpec["from"];
+  /** Objects listed: landing files, or the replayed objects (rejected ones included). */
+  readonly fileCount: number;
+  /** Items in `rangesKey`: one Distributed Map child each. */
+  readonly rangeCount: number;
+  /** `staging/<batchId>/ranges.json`: a JSON array of {@link RangeItem}s (the Map's ItemReader reads it). */
+  readonly rangesKey: string;
+  readonly manifestKey: string;
+  /** When planning finished (before any push), ISO-8601. */
+  readonly plannedAt: string;
+}
+
+/** One element of ranges.json: what one ExtractRange child reads. Small (a Step Functions item). */
+export interface RangeItem {
+  readonly batchId: string;
+  /** `r00000`, … : the item's ordinal in ranges.json; names the range's staging folder and id list. */
+  readonly rangeId: string;
+  readonly range: LandingByteRange;
+  /** A replayed object (errors/ or raw/), always one range read whole; absent for landing files. */
+  readonly replay?: ReplaySpec["from"];
+  /** The object is rejected whole for this reason (unsupported type, too large to replay); nothing is read. */
+  readonly reject?: string;
+}
+
+/** Input of the extract function's `range` mode (ExtractRange). */
+export interface RangeInput {
+  readonly mode: "range";
+  readonly item: RangeItem;
+}
+
+/** Output of ExtractRange (one Distributed Map child's output): counts and keys, never records. */
+export interface RangeOutput {
+  readonly batchId: string;
+  readonly rangeId: string;
+  /** The object the range belongs to. */
+  readonly key: string;
+  readonly accepted: number;
+  /** Entries written to rejected/: lines plus whole objects. */
+  readonly rejected: number;
+  readonly rejectedLines: number;
+  readonly rejectedFiles: number;
+  readonly generatedEventIds: number;
+  /** Staging chunks, pushed by the child's PushRangeChunks. */
+  readonly chunkKeys: readonly string[];
+  readonly rejectedKeys: readonly string[];
+  /** `staging/<batchId>/ids/<rangeId>.txt`: the accepted event ids, sorted, distinct, one JSON string a line. */
+  readonly idsKey: string;
+  /** Size of the id list in bytes (SummarizeBatch reads it in ranged pieces). */
+  readonly idsBytes: number;
+  readonly firstHour?: string;
+  readonly lastHour?: string;
+  /** Distinct event hours, sorted; absent above {@link MAX_LISTED_EVENT_HOURS}. */
+  readonly hours?: readonly string[];
+}
+
+/** Where the Distributed Map's ResultWriter wrote its manifest (`$.mapRun.ResultWriterDetails`). */
+export interface ResultWriterDetails {
+  readonly Bucket: string;
+  readonly Key: string;
+}
+
+/** Input of the extract function's `summarize` mode (SummarizeBatch). */
+export interface SummarizeInput {
+  readonly mode: "summarize";
+  readonly batchId: string;
+  readonly manifestKey: string;
+  readonly resultWriter: ResultWriterDetails;
+  /** When the push began (the Map's start); @default the plan's `plannedAt`, recorded in the manifest. */
+  readonly pushStartedAt?: string | null;
+}
+
+/** Output of SummarizeBatch: the ExtractOutput without chunk keys (the children pushed them). */
+export type SummarizeOutput = Omit<ExtractOutput, "chunkKeys">;

@@ -20,7 +20,9 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { BATCH_ENV, type ExtractOutput, BATCH_FUNCTION_TIMEOUTS } from "../contract/batch";
+import { BATCH_ENV, BATCH_FUNCTION_TIMEOUTS } from "../contract/batch";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { StateMachineDefinition } from "../state-machines/asl";
 import { TRANSFORM_ENV } from "../contract/environment";
 import { partitionKeys } from "../contract/event-schema";
 import type { BatchFunctionName } from "../contract/names";
@@ -44,6 +46,8 @@ import {
 import { formatReport, Progress, topReasons, type Output, type RehearsalReport } from "./report";
 import { generateLandingFiles, type SampleData } from "./sample-data";
 import { lambdaInvoke, runWorkflow, type TaskAnswer } from "./workflow";
+import { localLakeStore, mapLambdaTasks, type ExtractSummary, type MapObserved } from "./batch-map";
+import { hasDistributedMap, withDistributedMaps } from "./distributed-map";
 import { BATCH_PREFIXES, LAKE_PREFIXES } from "../contract/lake-layout";
 import { batchWorkflowProps } from "../stacks/config/batch-workflow-props";
 import { type BatchSettings } from "../contract/settings";
@@ -79,6 +83,11 @@ export interface RehearsalOptions {
   readonly output?: Output;
   /** The batch's scheduled time (its id derives from it). @default now, to the minute */
   readonly scheduledTime?: string;
+  /**
+   * Rewrites the definition as built before it runs (tests: rehearse a variant of the workflow, e.g. one
+   * with a Distributed Map). @default the definition as BatchStage builds it
+   */
+  readonly adaptDefinition?: (definition: StateMachineDefinition) => StateMachineDefinition;
 }
 
 /** The local account id in ARNs. */
@@ -147,7 +156,7 @@ interface Landing {
 /** What the workflow phase observed: the run, the extract's output and the pushed records. */
 interface WorkflowResult {
   readonly run: Awaited<ReturnType<typeof runWorkflow>>;
-  readonly extractOutput?: ExtractOutput;
+  readonly extractOutput?: ExtractSummary;
   readonly pushed: number;
   readonly slowFunctions: string[];
 }
@@ -179,7 +188,7 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     const landing = await uploadLanding(run, servers);
     const standIns = createStandIns(run, servers, handlers, logs);
     delivery = standIns.delivery;
-    const workflow = await runBatchWorkflow(run, handlers, standIns);
+    const workflow = await runBatchWorkflow(run, handlers, standIns, servers.s3);
     logs.flush();
     const collected = await collectDelivery(run, servers, standIns.lake, workflow.extractOutput);
     const report = buildReport(run, servers, landing, standIns, workflow, collected);
@@ -344,12 +353,25 @@ function workflowDefinition(run: Run): ReturnType<typeof buildBatchWorkflow> {
 }
 
 /** Phase 5: the real workflow in aws-local-stepfunctions, its tasks answered by the handlers and stand-ins. */
-async function runBatchWorkflow(run: Run, handlers: Handlers, standIns: StandIns): Promise<WorkflowResult> {
+async function runBatchWorkflow(run: Run, handlers: Handlers, standIns: StandIns, s3: S3Client): Promise<WorkflowResult> {
   const { progress, arn } = run;
-  const definition = workflowDefinition(run);
-  writeFileSync(join(run.outDir, "state-machine.asl.json"), `${JSON.stringify(definition, null, 2)}\n`);
-  const observed: Observed = { pushed: 0, chunksPushed: 0, slowFunctions: [] };
-  const tasks = { ...lambdaTasks(progress, handlers, standIns, observed), ...serviceTasks(progress, standIns, observed) };
+  const asDefined = (run.options.adaptDefinition ?? ((built) => built))(workflowDefinition(run));
+  writeFileSync(join(run.outDir, "state-machine.asl.json"), `${JSON.stringify(asDefined, null, 2)}\n`);
+  const observed: Observed = { pushed: 0, chunksPushed: 0, slowFunctions: [], rangesDone: 0, chunksStaged: 0 };
+  const allTasks = { ...lambdaTasks(progress, handlers, standIns, observed), ...serviceTasks(progress, standIns, observed) };
+  // The Distributed Map stand-in applies only to a definition that has such a Map (distributed-map.ts).
+  const { definition, tasks } = hasDistributedMap(asDefined)
+    ? withDistributedMaps(asDefined, {
+        store: localLakeStore(s3, run.bucket),
+        tasks: allTasks,
+        onMapRun: (event) =>
+          event.type === "started"
+            ? progress.step(
+                `${event.state} (Distributed Map stand-in): ${event.items} child execution(s), at most ${event.maxConcurrency} at once`,
+              )
+            : progress.detail(`${event.state}: ${event.succeeded} child(ren) succeeded, ${event.failed} failed`),
+      })
+    : { definition: asDefined, tasks: allTasks };
   const scheduledTime = run.options.scheduledTime ?? `${new Date().toISOString().slice(0, 16)}:00Z`;
   progress.step(
     `Starting the batch workflow (real definition, ${Object.keys(definition.States).length} states) in aws-local-stepfunctions, waits 0 s`,
@@ -366,8 +388,7 @@ async function runBatchWorkflow(run: Run, handlers: Handlers, standIns: StandIns
 }
 
 /** What the task answers record while the workflow runs. */
-interface Observed {
-  extractOutput?: ExtractOutput;
+interface Observed extends MapObserved {
   pushed: number;
   chunksPushed: number;
   readonly slowFunctions: string[];
@@ -380,33 +401,19 @@ function lambdaTasks(progress: Progress, handlers: Handlers, { delivery }: Stand
     if (ms > limitSeconds * 1000)
       observed.slowFunctions.push(`${name} took ${(ms / 1000).toFixed(1)} s here; its Lambda timeout is ${limitSeconds} s`);
   };
-  const chunks = () => observed.extractOutput?.chunkKeys.length ?? "?";
+  const chunks = () => observed.extractOutput?.chunkKeys?.length ?? "?";
   return {
-    [S.planBatch]: lambdaInvoke(
-      async (payload) => {
-        progress.step(`ExtractBatch (real handler): reading landing/ …`);
-        const result = (await handlers.extract(payload)) as ExtractOutput;
-        observed.extractOutput = result;
-        progress.detail(
-          result.skipped
-            ? `batch ${result.batchId} skipped: ${result.skipReason}`
-            : `batch ${result.batchId}: ${result.fileCount} file(s), ${result.recordCount.toLocaleString("en")} records staged in ${result.chunkKeys.length} chunk(s), ${result.rejectedCount} rejected`,
-        );
-        progress.detail(
-          `claim marker ${BATCH_PREFIXES.runs}${result.batchId}.json written with If-None-Match: * — s3rver does not enforce it, so the claim cannot be proven locally`,
-        );
-        return result;
-      },
-      timed("ExtractBatch", BATCH_FUNCTION_TIMEOUTS.extract),
-    ),
+    ...mapLambdaTasks(handlers.extract, progress, observed, (name) => timed(name, BATCH_FUNCTION_TIMEOUTS.extract)),
     [S.pushChunk]: lambdaInvoke(
       async (payload) => {
-        if (observed.chunksPushed === 0) progress.step(`PushToKinesis (real handler, Map over ${chunks()} chunk(s)) …`);
+        if (observed.chunksPushed === 0 && observed.rangeCount === undefined) {
+          progress.step(`PushToKinesis (real handler, Map over ${chunks()} chunk(s)) …`);
+        }
         const result = (await handlers.push(payload)) as { pushed: number; calls: number; chunkKey: string };
         observed.pushed += result.pushed;
         observed.chunksPushed++;
         progress.detail(
-          `chunk ${observed.chunksPushed}/${chunks()}: ${result.pushed.toLocaleString("en")} records in ${result.calls} PutRecords call(s)`,
+          `chunk ${observed.chunksPushed}/${observed.rangeCount === undefined ? chunks() : `${observed.chunksStaged} staged so far`}: ${result.pushed.toLocaleString("en")} records in ${result.calls} PutRecords call(s)`,
         );
         return result;
       },
@@ -470,7 +477,7 @@ async function collectDelivery(
   run: Run,
   servers: LocalServers,
   lake: LakeFolder,
-  extractOutput: ExtractOutput | undefined,
+  extractOutput: ExtractSummary | undefined,
 ): Promise<Collected> {
   await lake.sync("");
   const batchId = extractOutput?.batchId;

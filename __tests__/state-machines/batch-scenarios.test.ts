@@ -579,14 +579,3 @@ describe("batch workflow: failure path", () => {
     expect(result.path.slice(-2)).toEqual([S.notifyFailure, S.batchFailed]);
   });
 });
-
-// The rehearsal's Distributed Map stand-in (rehearsal/distributed-map.ts: ItemReader from the local S3,
-// each child through executeLocally with the real handlers, ResultWriter's manifest.json and
-// SUCCEEDED_0.json / FAILED_0.json as AWS lays them out) and the extract's plan, range and summarize
-// modes are built alongside this workflow; until they are in the tree these runs are listed, not run.
-describe("batch workflow through the Distributed Map stand-in, with the real handlers", () => {
-  it.todo("loads landing files of several ranges: every record pushed once, counts summed from the ResultWriter manifest, BatchLoaded");
-  it.todo("ends an empty landing prefix in BatchSkipped with skipReason empty, without starting a map run");
-  it.todo("fails a batch whose every record is rejected with AllRecordsRejected: NotifyFailure, then BatchFailed, never SUCCEEDED");
-  it.todo("fails the run when a child fails (States.ExceedToleratedFailureThreshold): NotifyFailure, then BatchFailed");
-});

@@ -36,6 +36,20 @@ export interface RejectedEntry {
   readonly truncated?: boolean;
 }
 
+/** Where a builder's staging chunks and rejected-lines objects go (default: the batch's own keys). */
+export interface BuilderKeys {
+  chunk(index: number): string;
+  rejected(index: number): string;
+}
+
+/** Options of a {@link BatchBuilder} that stages one range of a Distributed Map batch. */
+export interface BuilderOptions {
+  /** Staging and rejected keys. @default the batch's `batchKeys` */
+  readonly keys?: BuilderKeys;
+  /** Called with every accepted record's event id (given or generated), for the range's id list. */
+  readonly onEventId?: (eventId: unknown) => void;
+}
+
 /** A staging or rejected object ready to write. */
 export interface PendingObject {
   readonly key: string;
@@ -48,7 +62,8 @@ export interface PendingObject {
  */
 export class BatchBuilder {
   private readonly validator: RecordValidator;
-  private readonly keys: ReturnType<typeof batchKeys>;
+  private readonly keys: BuilderKeys;
+  private readonly onEventId: ((eventId: unknown) => void) | undefined;
   private readonly idColumn: string;
   private readonly eventTimeColumn: string;
   private readonly seenIds = new Set<string>();
@@ -75,9 +90,11 @@ export class BatchBuilder {
   constructor(
     private readonly batchId: string,
     private readonly settings: BatchSettings,
+    options: BuilderOptions = {},
   ) {
     this.validator = compileRecordValidator(extractSchema(settings));
-    this.keys = batchKeys(batchId);
+    this.keys = options.keys ?? batchKeys(batchId);
+    this.onEventId = options.onEventId;
     this.idColumn = settings.eventIdColumn;
     this.eventTimeColumn = settings.schema.eventTimeColumn;
     this.dropRules = (settings.dropRules ?? []).map((rule) => ({
@@ -208,6 +225,7 @@ export class BatchBuilder {
     if (generated) this.counts.generatedEventIds++;
     else if (this.seenIds.has(eventId as string)) this.counts.duplicateEventIds++;
     else this.seenIds.add(eventId as string);
+    this.onEventId?.(eventId);
     const time = record[this.eventTimeColumn];
     if (typeof time === "string") {
       const hour = time.slice(0, 13);

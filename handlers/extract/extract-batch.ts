@@ -51,8 +51,8 @@ interface StageOptions {
   readonly replay: ReplayPlan | undefined;
 }
 
-const JSON_TYPE = "application/json";
-const NDJSON_TYPE = "application/x-ndjson";
+export const JSON_TYPE = "application/json";
+export const NDJSON_TYPE = "application/x-ndjson";
 
 /**
  * Runs ExtractBatch: claims `_runs/<batchId>.json` (with `force`, overwrites it), stages the landing
@@ -97,7 +97,7 @@ export async function extractBatch(input: ExtractInput, settings: BatchSettings,
 }
 
 /** Writes the claim marker; false when another execution holds the claim (a retry of the holder proceeds). */
-async function claim(marker: RunMarker, force: boolean, { store, log }: ExtractDeps): Promise<boolean> {
+export async function claim(marker: RunMarker, force: boolean, { store, log }: ExtractDeps): Promise<boolean> {
   const { batchId } = marker;
   const key = batchKeys(batchId).marker;
   if (force) {
@@ -132,7 +132,7 @@ export function replayPlanOf(input: Pick<ExtractInput, "replay">, settings: Pick
   return planned.plan;
 }
 
-function replayRecord(plan: ReplayPlan): ReplayRecord {
+export function replayRecord(plan: ReplayPlan): ReplayRecord {
   return { from: plan.from, errorTypes: plan.errorTypes, since: plan.since, until: plan.until };
 }
 

@@ -43,6 +43,7 @@ export function s3ExtractStore(client: S3Client, bucket: string): ExtractStore {
     },
     get: (key) => getObject(client, bucket, key),
     stream: (key) => streamObject(client, bucket, key),
+    streamRange: (key, start, end) => streamObject(client, bucket, key, { start, end }),
     put: (key, body, contentType) => putObject(client, bucket, key, body, contentType),
     async putIfAbsent(key, body, contentType) {
       try {

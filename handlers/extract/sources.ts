@@ -31,6 +31,8 @@ export interface SourceStore {
    * a store without it (an in-memory one) is read with {@link get} and streamed from memory.
    */
   stream?(key: string): Promise<StreamedObject | undefined>;
+  /** Bytes `start` to `end` (exclusive) of the object as a stream (S3: a ranged GetObject). Optional, like {@link stream}. */
+  streamRange?(key: string, start: number, end: number): Promise<StreamedObject | undefined>;
 }
 
 /** Opens `key` as a stream, through {@link SourceStore.stream} when the store has it. */
@@ -38,6 +40,17 @@ export async function openObject(store: SourceStore, key: string): Promise<Strea
   if (store.stream) return store.stream(key);
   const object = await store.get(key);
   return object && { body: bytesOf(object.body), etag: object.etag, size: object.body.byteLength };
+}
+
+/**
+ * Opens bytes `start` to `end` (exclusive) of `key` through {@link SourceStore.streamRange} (the store's
+ * whole object sliced when it has none); an empty range is an empty body (S3 has no empty Range).
+ */
+export async function openRange(store: SourceStore, key: string, start: number, end: number): Promise<StreamedObject | undefined> {
+  if (end <= start) return { body: bytesOf(new Uint8Array(0)), etag: "", size: 0 };
+  if (store.streamRange) return store.streamRange(key, start, end);
+  const object = await store.get(key);
+  return object && { body: bytesOf(object.body.subarray(start, end)), etag: object.etag, size: end - start };
 }
 
 /** One object of a source: as listed or read, and its items or why it is rejected whole. */

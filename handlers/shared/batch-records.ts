@@ -54,6 +54,13 @@ export interface BatchManifest {
   readonly executionId: string;
   readonly scheduledTime: string;
   readonly extractedAt: string;
+  /** Distributed Map batches: when PlanBatch finished (the push began after it). */
+  readonly plannedAt?: string;
+  /** Distributed Map batches: the items (ranges.json) and how many. */
+  readonly rangesKey?: string;
+  readonly rangeCount?: number;
+  /** Distributed Map batches: when SummarizeBatch filled in the counts. */
+  readonly summarizedAt?: string;
   /** Landing files read; empty for a replay. */
   readonly files: readonly ManifestFile[];
   readonly chunkKeys: readonly string[];

@@ -1,0 +1,385 @@
+/**
+ * The extract function's Distributed Map modes on the in-memory lake: PlanBatch splits landing files into
+ * ranges (a gzip file is one), ExtractRange over every range stages exactly what a whole-file ExtractBatch
+ * stages (records, generated event ids, rejected line numbers), SummarizeBatch reads the ResultWriter
+ * output and counts distinct event ids across ranges and files, an all-rejected batch fails, and only a
+ * truly empty source is skipped.
+ */
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import "aws-sdk-client-mock-jest";
+import { gzipSync } from "node:zlib";
+import { extractHandler } from "../../handlers/extract";
+import type { PlanInput, RangeItem, ReplaySpec } from "../../contract/batch";
+import { AllRecordsRejected, BATCH_ERRORS } from "../../contract/errors";
+import type { BatchSettings } from "../../contract/settings";
+import { extractBatch, type ExtractDeps } from "../../handlers/extract/extract-batch";
+import { extractRange } from "../../handlers/extract/extract-range";
+import { planBatch } from "../../handlers/extract/plan-batch";
+import { countDistinctSorted, pieceBytes, readInPieces } from "../../handlers/extract/id-merge";
+import { bytesOf } from "../../handlers/extract/stream/bytes";
+import { summarizeBatch, unionHours } from "../../handlers/extract/summarize-batch";
+import type { BatchManifest, RunMarker } from "../../handlers/shared/batch-records";
+import { runRanges } from "../support/map-run";
+import { MemoryStore } from "../support/memory-store";
+import { click, errorObject, processingFailedEnvelope, rawBackupObject } from "../support/replay-objects";
+import { testBatchSettings } from "../support/schema";
+
+const BATCH_ID = "20261125T0200Z";
+const SETTINGS: BatchSettings = testBatchSettings({ dayKey: "date", recordsPerChunk: 100 });
+const RANGES_KEY = `staging/${BATCH_ID}/ranges.json`;
+const MANIFEST_KEY = `staging/${BATCH_ID}/manifest.json`;
+
+type Row = Record<string, unknown>;
+
+function planInput(overrides: Partial<PlanInput> = {}): PlanInput {
+  return {
+    mode: "plan",
+    scheduledTime: "2026-11-25T02:00:00Z",
+    executionId: "arn:aws:states:eu-west-1:1:execution:batch:run-1",
+    ...overrides,
+  };
+}
+
+function deps(store: MemoryStore): ExtractDeps {
+  return { store, now: () => new Date("2026-11-25T02:03:00Z"), log: { info: jest.fn(), warn: jest.fn() } };
+}
+
+/** `count` click events, every seventh line bad, ids `<prefix>-<i>` (none when prefix is undefined). */
+function ndjson(count: number, prefix?: string, offset = 0): string {
+  return Array.from({ length: count }, (_, i) =>
+    i % 7 === 3
+      ? `{"broken": ${i}`
+      : JSON.stringify({
+          ...(prefix ? { event_id: `${prefix}-${i + offset}` } : {}),
+          event_type: "page_view",
+          event_time: new Date(Date.UTC(2026, 10, 25, 1) + i * 60_000).toISOString(),
+          page_url: `/p/${"é".repeat(i % 5)}`,
+        }),
+  ).join(lineEnding(count));
+}
+
+/** Mixed line endings: CRLF in some files, so ranges start after either. */
+function lineEnding(count: number): string {
+  return count % 2 === 0 ? "\r\n" : "\n";
+}
+
+function csv(count: number): string {
+  const rows = Array.from({ length: count }, (_, i) =>
+    i % 9 === 4 ? `,,` : `c-${i},click,2026-11-25T0${1 + (i % 3)}:00:00Z,"line one\nline ""two"""`,
+  );
+  return `event_id,event_type,event_time,page_url\r\n${rows.join("\r\n")}\r\n`;
+}
+
+function jsonArray(count: number): string {
+  const elements = Array.from({ length: count }, (_, i) =>
+    i % 11 === 5
+      ? `{"event_type": }`
+      : JSON.stringify({ event_type: "view", event_time: `2026-11-25T01:${String(i % 60).padStart(2, "0")}:00Z`, note: "[,]" }),
+  );
+  return `[\n  ${elements.join(",\n  ")}\n]\n`;
+}
+
+async function planned(store: MemoryStore, targetBytes = 4096) {
+  const output = await planBatch(planInput(), SETTINGS, deps(store), { targetBytes });
+  return { output, items: store.has(RANGES_KEY) ? store.json<RangeItem[]>(RANGES_KEY) : [] };
+}
+
+describe("PlanBatch", () => {
+  it("splits a large NDJSON file into several contiguous ranges and a gzip file into one", async () => {
+    const text = ndjson(600, "a");
+    const store = new MemoryStore().seed("landing/big.ndjson", text).seed("landing/small.ndjson.gz", gzipSync(ndjson(600, "b")));
+
+    const { output, items } = await planned(store);
+
+    const big = items.filter((item) => item.range.key === "landing/big.ndjson").map((item) => item.range);
+    const gz = items.filter((item) => item.range.key === "landing/small.ndjson.gz").map((item) => item.range);
+    expect(big.length).toBeGreaterThan(5);
+    expect(big[0].start).toBe(0);
+    expect(big.at(-1)!.end).toBe(Buffer.byteLength(text));
+    big.slice(1).forEach((range, i) => expect(range.start).toBe(big[i].end));
+    expect(gz).toEqual([expect.objectContaining({ compression: "gzip", start: 0, index: 0 })]);
+    expect(items.map((item) => item.rangeId)).toEqual(items.map((_, i) => `r${String(i).padStart(5, "0")}`));
+    expect(output).toEqual(
+      expect.objectContaining({
+        batchId: BATCH_ID,
+        skipped: false,
+        fileCount: 2,
+        rangeCount: items.length,
+        rangesKey: RANGES_KEY,
+        manifestKey: MANIFEST_KEY,
+      }),
+    );
+    expect(store.json<BatchManifest>(MANIFEST_KEY).files.map((f) => f.key)).toEqual(["landing/big.ndjson", "landing/small.ndjson.gz"]);
+  });
+
+  it("skips a batch only when the landing prefix is empty, marking the run empty", async () => {
+    const store = new MemoryStore().seed("landing/", "");
+
+    const { output } = await planned(store);
+
+    expect(output).toEqual(expect.objectContaining({ skipped: true, skipReason: "empty", fileCount: 0, rangeCount: 0 }));
+    expect(store.has(RANGES_KEY)).toBe(false);
+    expect(store.json<RunMarker>(`_runs/${BATCH_ID}.json`).status).toBe("empty");
+  });
+
+  it("plans a landing prefix holding only an empty file (it is not skipped)", async () => {
+    const { output, items } = await planned(new MemoryStore().seed("landing/empty.jsonl", ""));
+    expect(output.skipped).toBe(false);
+    expect(items).toHaveLength(1);
+  });
+
+  it("returns already-claimed after no write when another execution holds the claim", async () => {
+    const store = new MemoryStore().seed("landing/a.ndjson", ndjson(10, "a"));
+    await planned(store);
+    const writes = store.writes.length;
+
+    const again = await planBatch(planInput({ executionId: "arn:aws:states:eu-west-1:1:execution:batch:other" }), SETTINGS, deps(store));
+
+    expect(again).toEqual(expect.objectContaining({ skipped: true, skipReason: "already-claimed" }));
+    expect(store.writes).toHaveLength(writes);
+  });
+});
+
+describe("ExtractRange", () => {
+  it.each([
+    ["events.ndjson", ndjson(500)],
+    ["events.csv", csv(400)],
+    ["events.json", jsonArray(400)],
+    ["events.ndjson.gz", gzipSync(ndjson(300))],
+  ])("stages %s range by range exactly as a whole-file extract does (records, generated ids, rejected lines)", async (name, body) => {
+    const whole = new MemoryStore().seed(`landing/${name}`, body);
+    await extractBatch(planInput(), SETTINGS, deps(whole));
+    const split = new MemoryStore().seed(`landing/${name}`, body);
+    const { items } = await planned(split, 2048);
+
+    const outputs = [];
+    for (const item of items) outputs.push(await extractRange(item, SETTINGS, deps(split)));
+
+    if (!name.endsWith(".gz")) expect(items.length).toBeGreaterThan(3);
+    const stagedWhole = whole.ndjson<Row>(`staging/${BATCH_ID}/chunk-`);
+    const stagedRanges = outputs.flatMap((output) => output.chunkKeys.flatMap((key) => split.ndjson<Row>(key)));
+    expect(stagedWhole.length).toBeGreaterThan(100);
+    expect(stagedRanges).toEqual(stagedWhole);
+    expect(split.ndjson(`rejected/${BATCH_ID}/`)).toEqual(whole.ndjson(`rejected/${BATCH_ID}/`));
+    const ids = outputs.flatMap((output) => split.text(output.idsKey).split("\n").filter(Boolean));
+    expect(ids.sort()).toEqual(stagedWhole.map((row) => JSON.stringify(row.event_id)).sort());
+  });
+
+  it("rewrites the same keys with the same contents when a child is retried", async () => {
+    const store = new MemoryStore().seed("landing/a.ndjson", ndjson(300, "a"));
+    const { items } = await planned(store);
+    const first = await extractRange(items[1], SETTINGS, deps(store));
+    const contents = [...first.chunkKeys, ...first.rejectedKeys, first.idsKey].map((key) => store.text(key));
+
+    const retried = await extractRange(items[1], SETTINGS, deps(store));
+
+    expect(retried).toEqual(first);
+    expect([...retried.chunkKeys, ...retried.rejectedKeys, retried.idsKey].map((key) => store.text(key))).toEqual(contents);
+    expect(first.chunkKeys[0]).toBe(`staging/${BATCH_ID}/r00001/00000.ndjson`);
+  });
+
+  it("rejects an unsupported file whole, with no line", async () => {
+    const store = new MemoryStore().seed("landing/notes.xml", "<a/>");
+    const { items } = await planned(store);
+    const output = await extractRange(items[0], SETTINGS, deps(store));
+    expect(output).toEqual(expect.objectContaining({ accepted: 0, rejected: 1, rejectedFiles: 1 }));
+    expect(store.ndjson(`rejected/${BATCH_ID}/`)).toEqual([expect.objectContaining({ key: "landing/notes.xml", line: null })]);
+  });
+});
+
+describe("SummarizeBatch", () => {
+  it("sums the ranges and counts distinct event ids across ranges and files, duplicates included", async () => {
+    // a: ids 0..299 (every 7th line bad); b: ids 150..449; b repeats a's ids 150..299
+    const store = new MemoryStore().seed("landing/a.ndjson", ndjson(300, "id")).seed("landing/b.ndjson", ndjson(300, "id", 150));
+    const { output: plan } = await planned(store);
+    const { resultWriter, outputs } = await runRanges(store, RANGES_KEY, SETTINGS, deps(store));
+
+    const summary = await summarizeBatch(
+      { mode: "summarize", batchId: BATCH_ID, manifestKey: MANIFEST_KEY, resultWriter },
+      SETTINGS,
+      deps(store),
+    );
+
+    const accepted = outputs.reduce((sum, output) => sum + output.accepted, 0);
+    const distinct = new Set(outputs.flatMap((output) => store.text(output.idsKey).split("\n").filter(Boolean))).size;
+    expect(plan.rangeCount).toBeGreaterThan(4);
+    expect(summary.recordCount).toBe(accepted);
+    expect(summary.validation.expectedCount).toBe(distinct);
+    expect(distinct).toBeLessThan(accepted);
+    expect(summary).toEqual(
+      expect.objectContaining({ batchId: BATCH_ID, skipped: false, fileCount: 2, rejectedCount: 2 * 43, pushStartedAt: plan.plannedAt }),
+    );
+    expect(summary).not.toHaveProperty("chunkKeys");
+    expect(summary.validation.query).toContain(`= '${BATCH_ID}'`);
+    expect(summary.eventHours).toEqual(expect.objectContaining({ first: "2026-11-25T01", last: "2026-11-25T05" }));
+    const manifest = store.json<BatchManifest>(MANIFEST_KEY);
+    expect(manifest.counts).toEqual(expect.objectContaining({ files: 2, records: accepted, duplicateEventIds: accepted - distinct }));
+    expect(manifest.chunkKeys).toEqual(outputs.flatMap((output) => output.chunkKeys));
+  });
+
+  it("gives the whole-file extract's counts and expected count", async () => {
+    const body = `${ndjson(250, "x")}\n${ndjson(40, "x")}`; // repeats x-0..x-39 within the file
+    const whole = new MemoryStore().seed("landing/a.ndjson", body);
+    const expected = await extractBatch(planInput(), SETTINGS, deps(whole));
+    const store = new MemoryStore().seed("landing/a.ndjson", body);
+    await planned(store);
+    const { resultWriter } = await runRanges(store, RANGES_KEY, SETTINGS, deps(store));
+
+    const summary = await summarizeBatch(
+      { mode: "summarize", batchId: BATCH_ID, manifestKey: MANIFEST_KEY, resultWriter },
+      SETTINGS,
+      deps(store),
+    );
+
+    expect(summary.recordCount).toBe(expected.recordCount);
+    expect(summary.rejectedCount).toBe(expected.rejectedCount);
+    expect(summary.validation.expectedCount).toBe(expected.validation.expectedCount);
+  });
+
+  it("throws AllRecordsRejected when objects were read and nothing was accepted, and marks the run failed", async () => {
+    const store = new MemoryStore().seed("landing/bad.ndjson", '{not json\n{"also": \n').seed("landing/notes.xml", "<a/>");
+    await planned(store);
+    const { resultWriter } = await runRanges(store, RANGES_KEY, SETTINGS, deps(store));
+
+    const summarizing = summarizeBatch(
+      { mode: "summarize", batchId: BATCH_ID, manifestKey: MANIFEST_KEY, resultWriter },
+      SETTINGS,
+      deps(store),
+    );
+
+    await expect(summarizing).rejects.toBeInstanceOf(AllRecordsRejected);
+    await expect(summarizing).rejects.toHaveProperty("name", BATCH_ERRORS.allRecordsRejected);
+    expect(store.json<RunMarker>(`_runs/${BATCH_ID}.json`)).toEqual(
+      expect.objectContaining({ status: "failed", error: expect.stringMatching(/^AllRecordsRejected/) }),
+    );
+  });
+
+  it("refuses a ResultWriter manifest that lists failed children or lacks a range", async () => {
+    const store = new MemoryStore().seed("landing/a.ndjson", ndjson(300, "a"));
+    await planned(store);
+    const { resultWriter } = await runRanges(store, RANGES_KEY, SETTINGS, deps(store));
+    const manifest = store.json<any>(resultWriter.Key);
+    const input = { mode: "summarize", batchId: BATCH_ID, manifestKey: MANIFEST_KEY, resultWriter } as const;
+
+    await store.put(
+      resultWriter.Key,
+      JSON.stringify({ ...manifest, ResultFiles: { ...manifest.ResultFiles, FAILED: [{ Key: "x", Size: 1 }] } }),
+    );
+    await expect(summarizeBatch(input, SETTINGS, deps(store))).rejects.toThrow(/failed or pending children/);
+    const file = manifest.ResultFiles.SUCCEEDED[0].Key;
+    await store.put(resultWriter.Key, JSON.stringify(manifest));
+    await store.put(file, JSON.stringify(store.json<unknown[]>(file).slice(1)));
+    await expect(summarizeBatch(input, SETTINGS, deps(store))).rejects.toThrow(/planned/);
+  });
+});
+
+describe("replay through ranges", () => {
+  it("plans one range per errors/ or raw/ object and stages what a whole replay extract stages", async () => {
+    const replay: ReplaySpec = { from: "backup", since: "2026-11-25T10:00:00Z", until: "2026-11-25T12:00:00Z" };
+    const seed = (store: MemoryStore) =>
+      store
+        .seed("raw/year=2026/month=11/date=25/hour=10/a.gz", rawBackupObject([click("r-1"), click(undefined, 9), "not json", click("r-3")]))
+        .seed("raw/year=2026/month=11/date=25/hour=11/b.gz", rawBackupObject([click("r-4"), click("r-1")]))
+        .seed("errors/processing-failed/year=2026/month=11/date=25/hour=10/c", errorObject([processingFailedEnvelope(click("e-1"))]));
+    const whole = seed(new MemoryStore());
+    const expected = await extractBatch(planInput({ replay }), SETTINGS, deps(whole));
+    const store = seed(new MemoryStore());
+    const batchId = `${BATCH_ID}-replay`;
+
+    const plan = await planBatch(planInput({ replay }), SETTINGS, deps(store));
+    const { resultWriter } = await runRanges(store, plan.rangesKey, SETTINGS, deps(store));
+    const summary = await summarizeBatch(
+      { mode: "summarize", batchId, manifestKey: plan.manifestKey, resultWriter },
+      SETTINGS,
+      deps(store),
+    );
+
+    expect(store.json<RangeItem[]>(plan.rangesKey).map((item) => [item.range.key, item.replay])).toEqual([
+      ["raw/year=2026/month=11/date=25/hour=10/a.gz", "backup"],
+      ["raw/year=2026/month=11/date=25/hour=11/b.gz", "backup"],
+    ]);
+    expect(summary).toEqual(
+      expect.objectContaining({ source: "backup", fileCount: 2, recordCount: expected.recordCount, rejectedCount: expected.rejectedCount }),
+    );
+    expect(summary.validation.expectedCount).toBe(expected.validation.expectedCount);
+    expect(store.json<BatchManifest>(plan.manifestKey).replayed).toEqual([
+      expect.objectContaining({ key: "raw/year=2026/month=11/date=25/hour=10/a.gz", move: false, records: 3, rejected: 1 }),
+      expect.objectContaining({ key: "raw/year=2026/month=11/date=25/hour=11/b.gz", move: false, records: 2, rejected: 0 }),
+    ]);
+  });
+});
+
+describe("the distinct count's k-way merge", () => {
+  it("counts distinct lines across sorted lists read in small ranged pieces", async () => {
+    const lists = [["a", "b", "d", "x"], ["b", "c", "d"], [], ['"é"', "a", "zz"].sort()].map((lines) =>
+      Buffer.from(lines.map((line) => `${line}\n`).join("")),
+    );
+    const open = (data: Buffer) => async () => readInPieces(data.length, 3, async (start, end) => bytesOf(data.subarray(start, end), 2));
+
+    expect(await countDistinctSorted(lists.map(open))).toBe(new Set(["a", "b", "c", "d", "x", '"é"', "zz"]).size);
+  });
+
+  it("shares a 64 MiB budget between the lists, 64 KiB to 8 MiB each", () => {
+    expect(pieceBytes(1)).toBe(8 * 1024 * 1024);
+    expect(pieceBytes(64)).toBe(1024 * 1024);
+    expect(pieceBytes(100_000)).toBe(64 * 1024);
+  });
+
+  it("unions event hours, listing them only while every range lists its own", () => {
+    expect(
+      unionHours([
+        { firstHour: "2026-11-25T03", lastHour: "2026-11-25T04", hours: ["2026-11-25T03", "2026-11-25T04"] },
+        {},
+        { firstHour: "2026-11-25T01", lastHour: "2026-11-25T01", hours: ["2026-11-25T01"] },
+      ]),
+    ).toEqual({
+      first: "2026-11-25T01",
+      last: "2026-11-25T04",
+      hours: ["2026-11-25T01", "2026-11-25T03", "2026-11-25T04"],
+    });
+    expect(
+      unionHours([
+        { firstHour: "2026-11-25T03", lastHour: "2026-11-25T04" },
+        { firstHour: "2026-11-25T01", lastHour: "2026-11-25T01", hours: ["2026-11-25T01"] },
+      ]),
+    ).toEqual({
+      first: "2026-11-25T01",
+      last: "2026-11-25T04",
+    });
+    expect(unionHours([{}])).toBeUndefined();
+  });
+});
+
+describe("the extract function's adapter", () => {
+  const s3 = mockClient(S3Client);
+  const ORIGINAL_ENV = process.env;
+  const handler = extractHandler({
+    s3: new S3Client({}),
+    now: () => new Date("2026-11-25T02:03:00Z"),
+    log: { info: jest.fn(), warn: jest.fn() },
+  });
+
+  beforeEach(() => {
+    s3.reset();
+    process.env = { ...ORIGINAL_ENV, LAKE_BUCKET: "lake", BATCH_SETTINGS: JSON.stringify(SETTINGS) };
+  });
+  afterAll(() => {
+    process.env = ORIGINAL_ENV;
+  });
+
+  it("dispatches mode plan to PlanBatch over the lake bucket", async () => {
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+
+    const output = await handler(planInput());
+
+    expect(output).toEqual(expect.objectContaining({ skipped: true, skipReason: "empty", rangesKey: RANGES_KEY }));
+    expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: "lake", Prefix: "landing/" });
+  });
+
+  it("refuses an unknown mode as a wrong input (never retried)", async () => {
+    await expect(handler({ ...planInput(), mode: "extract" } as never)).rejects.toHaveProperty("name", BATCH_ERRORS.invalidBatchInput);
+    expect(s3.calls()).toHaveLength(0);
+  });
+});
