@@ -21,7 +21,8 @@ export default {
     projectType: "custom",
     config: {
       testTimeout: jestConfig.testTimeout,
-      globalSetup: jestConfig.globalSetup,
+      // Bundles the handlers in the first run only (each mutant is a Jest run of its own).
+      globalSetup: "<rootDir>/__tests__/support/stryker-global-setup.ts",
       ...unitProject,
       // small-pieces measures the source text, which Stryker rewrites with its mutants: it always fails there.
       testPathIgnorePatterns: [...unitProject.testPathIgnorePatterns, "<rootDir>/__tests__/handlers/small-pieces.test.ts"],
@@ -30,6 +31,10 @@ export default {
     enableFindRelatedTests: true,
   },
   coverageAnalysis: "perTest",
+  // Many suites synthesize their stacks in beforeAll, so the code they run counts as "static" (not tied
+  // to one test) and each such mutant would rerun every related suite: hours on two cores. Ignored, and
+  // reported as such.
+  ignoreStatic: true,
   concurrency: 2,
   tempDirName: ".stryker-tmp",
   mutate: [
