@@ -40,7 +40,8 @@ export function trinoCheckUnavailable(): string | undefined {
 
 /** Path of the bundled TrinoSQL parser under `root`, building it first unless it is newer than the installed package. */
 export function trinoParserBundle(root: string): string {
-  const packageJson = join(root, "node_modules", "dt-sql-parser", "package.json");
+  // Resolved as Node.js resolves it (node_modules may sit above `root`, as in a mutation-testing sandbox).
+  const packageJson = require.resolve("dt-sql-parser/package.json", { paths: [root] });
   const outDir = join(root, ".build", "trino-sql");
   const outfile = join(outDir, "trino.cjs");
   if (existsSync(outfile) && statSync(outfile).mtimeMs > statSync(packageJson).mtimeMs) return outfile;
