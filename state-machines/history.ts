@@ -18,6 +18,13 @@ export const LARGEST_RANGE_BYTES = 64 * 1024 * 1024;
 /** The smallest record the bound assumes, in bytes (a minimal event with id, type and time). */
 export const SMALLEST_RECORD_BYTES = 50;
 
+/**
+ * The fewest records per staging chunk the configuration accepts: at fewer, the largest range of the
+ * smallest records needs so many chunks that a child execution could exceed the 25,000-event history
+ * quota with every retry taken (tested against {@link smallestRecordsPerChunkWithinQuota}).
+ */
+export const MIN_RECORDS_PER_CHUNK = 3_000;
+
 /** Execution-level events: ExecutionStarted and ExecutionSucceeded or ExecutionFailed. */
 const EXECUTION_EVENTS = 2;
 /** A Pass, Choice, Wait, Succeed or Fail state: entered and exited. */

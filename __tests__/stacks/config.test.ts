@@ -483,7 +483,7 @@ describe("batch configuration validation", () => {
 
   it("rejects a chunk size outside 100–100000 records", () => {
     expect(problemsFor({ batch: { recordsPerChunk: 10 } }).message).toMatch(
-      /batch\.recordsPerChunk: received 10; allowed: an integer from 100 to 100000/,
+      /batch\.recordsPerChunk: received 10; allowed: an integer from 3000 to 100000/,
     );
   });
 

@@ -14,6 +14,7 @@ import {
   parentHistoryBound,
   SMALLEST_RECORD_BYTES,
   smallestRecordsPerChunkWithinQuota,
+  MIN_RECORDS_PER_CHUNK,
 } from "../../state-machines/history";
 import { TEST_WORKFLOW_PROPS } from "../support/local-sfn";
 
@@ -112,5 +113,10 @@ describe("a child execution's history bound (one byte range)", () => {
     expect(childHistoryBound(definition, largestRangeChunks(smallest))).toBeLessThanOrEqual(HISTORY_EVENT_QUOTA);
     expect(childHistoryBound(definition, largestRangeChunks(smallest - 1))).toBeGreaterThan(HISTORY_EVENT_QUOTA);
     expect(childHistoryBound(definition, largestRangeChunks(100))).toBeGreaterThan(HISTORY_EVENT_QUOTA);
+  });
+
+  it("keeps the configuration's smallest recordsPerChunk at or above that minimum, so no accepted configuration can break the quota", () => {
+    expect(MIN_RECORDS_PER_CHUNK).toBeGreaterThanOrEqual(smallestRecordsPerChunkWithinQuota(definition));
+    expect(childHistoryBound(definition, largestRangeChunks(MIN_RECORDS_PER_CHUNK))).toBeLessThanOrEqual(HISTORY_EVENT_QUOTA);
   });
 });

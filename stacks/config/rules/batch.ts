@@ -1,3 +1,4 @@
+import { MIN_RECORDS_PER_CHUNK } from "../../../state-machines/history";
 /** Rules on the batch path; they apply only with `batch.enabled`. */
 import { BATCH_ID_COLUMN } from "../../../contract/batch";
 import { batchTiming } from "../batch-timing";
@@ -34,10 +35,10 @@ function checkBatchColumns(p: ProblemList, s: PipelineSettings): void {
 function checkBatchNumbers(p: ProblemList, s: PipelineSettings): void {
   const b = s.batch;
   p.range("batch.recordsPerChunk", b.recordsPerChunk, {
-    min: 100,
+    min: MIN_RECORDS_PER_CHUNK,
     max: 100_000,
-    unit: "records per staging chunk",
-    fix: "set batch.recordsPerChunk between 100 and 100000; 5000 suits ~1 KB records",
+    unit: "records per staging chunk; fewer would let one range's chunks exceed a child execution's 25,000 history events",
+    fix: `set batch.recordsPerChunk between ${MIN_RECORDS_PER_CHUNK} and 100000; 5000 suits ~1 KB records`,
   });
   p.range("batch.maxPushAttempts", b.maxPushAttempts, { min: 1, max: 20, unit: "PutRecords attempts" });
   p.range("batch.validationAttempts", b.validationAttempts, { min: 1, max: 10, unit: "attempts" });

@@ -18,7 +18,7 @@ export const batch = z.strictObject({
     .string()
     .optional()
     .describe("Field whose value is the Kinesis partition key, to spread records over shards; unset uses the event id."),
-  recordsPerChunk: z.number().default(5000).describe("Records per staging chunk (100–100000): fewer for large records."),
+  recordsPerChunk: z.number().default(5000).describe("Records per staging chunk (3000–100000): fewer for large records."),
   maxPushAttempts: z.number().default(8).describe("PutRecords attempts (1–20) before a push fails loudly: more on a throttled stream."),
   validationAttempts: z
     .number()
