@@ -113,7 +113,7 @@ const CONFIG_FILE: PipelineConfigFile = {
     ...pipelineConfig.environments,
     dev: {
       ...pipelineConfig.environments.dev,
-      batch: { recordsPerChunk: 1000 },
+      batch: { recordsPerChunk: 3000 },
       delivery: { processorBufferSizeMB: 0.2 },
     },
   },
