@@ -95,6 +95,12 @@ export const LOCAL_UNBOUNDED_CONCURRENCY = 10;
 export const LOCAL_MAP_RESOURCE = "arn:aws:states:::local:distributedMap";
 
 /** Fields a Map shares with a Task, kept as they are. */
+/**
+ * TimeoutSeconds of the Task standing for a Map, as a Map run has no timeout of its own: about 23 days, below
+ * the engine's timer limit (setTimeout takes at most 2^31 - 1 ms, about 24.8 days; a longer one fires at once).
+ */
+export const MAP_TASK_TIMEOUT_SECONDS = 2_000_000;
+
 const KEPT_FIELDS = ["Comment", "InputPath", "OutputPath", "ResultPath", "ResultSelector", "Retry", "Catch", "Next", "End"] as const;
 
 function isDistributed(state: unknown): state is DistributedMapState {
@@ -143,7 +149,9 @@ function taskOf(map: DistributedMapState): Record<string, unknown> {
   const parameters: Record<string, unknown> = { "input.$": "$", "executionId.$": "$$.Execution.Id" };
   if (map.ItemReader?.Parameters) parameters.reader = map.ItemReader.Parameters;
   if (map.ResultWriter?.Parameters) parameters.writer = map.ResultWriter.Parameters;
-  return { Type: "Task", Resource: LOCAL_MAP_RESOURCE, Parameters: parameters, ...kept };
+  // A Map state has no timeout, but the local engine times a Task out after 60 s unless it says otherwise:
+  // a Map run pushing at the paced rate takes minutes.
+  return { Type: "Task", Resource: LOCAL_MAP_RESOURCE, Parameters: parameters, TimeoutSeconds: MAP_TASK_TIMEOUT_SECONDS, ...kept };
 }
 
 /** What the rewritten Task receives. */

@@ -1,6 +1,6 @@
 /**
  * `npm run rehearse [-- --records 20000] [--input <folder>] [--env dev] [--engine kinesis-local|kinesalite]
- * [--table-type column=type]... [--out <folder>] [--seed N] [--keep]`
+ * [--shards N] [--table-type column=type]... [--out <folder>] [--seed N] [--keep]`
  *
  * Runs one batch through the pipeline on this machine with the project's own definitions and handlers,
  * and local STAND-INS for AWS (rehearsal/README.md lists them and where they differ from AWS). Exit
@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { KINESIS_ENGINES, startLocalServers, type KinesisEngine } from "./local-servers";
 import type { Output } from "./report";
-import { defaultOutDir, rehearse, type RehearsalOptions } from "./rehearse";
+import { defaultOutDir, MAX_REHEARSAL_SHARDS, rehearse, type RehearsalOptions } from "./rehearse";
 
 export { rehearse } from "./rehearse";
 export type { RehearsalOptions } from "./rehearse";
@@ -30,6 +30,9 @@ Options:
   --engine <name>          kinesis-local (default: the kinesis-mock emulator; ~400 records/s at
                            10,000 records, slower as a shard fills) or kinesalite (~15,000 records/s;
                            use it beyond ~10,000 records)
+  --shards <n>             the stream has n shards (1-40) instead of the environment's, for this rehearsal
+                           only; the push paces to n × 1,000 records/s and n MiB/s (1,000,000 records:
+                           ~17 min on 1 shard, ~25 s on 40)
   --table-type <col=type>  the Glue table declares this type instead of the configuration's (repeatable):
                            rehearses a table that drifted from what the functions validate against
   --out <folder>           output folder (default .build/rehearsal/<time>)
@@ -47,6 +50,7 @@ const OPTIONS = {
   out: { type: "string" },
   engine: { type: "string" },
   seed: { type: "string" },
+  shards: { type: "string" },
   "table-type": { type: "string" },
   keep: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -99,6 +103,13 @@ function setOption(options: Options, name: keyof typeof OPTIONS, text: string | 
       if (!KINESIS_ENGINES.includes(text as KinesisEngine)) return `--engine must be one of ${KINESIS_ENGINES.join(", ")}, got ${text}`;
       options.engine = text as KinesisEngine;
       return undefined;
+    case "shards": {
+      const shards = Number(text);
+      if (!Number.isInteger(shards) || shards < 1 || shards > MAX_REHEARSAL_SHARDS)
+        return `--shards needs a whole number from 1 to ${MAX_REHEARSAL_SHARDS}, got ${text}`;
+      options.shards = shards;
+      return undefined;
+    }
     case "seed": {
       const seed = Number(text);
       if (!Number.isInteger(seed)) return "--seed needs a whole number";

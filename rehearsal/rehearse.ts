@@ -79,6 +79,12 @@ export interface RehearsalOptions {
   readonly servers?: LocalServers;
   /** Seed of the generated data. @default 1 */
   readonly seed?: number;
+  /**
+   * Shards of the rehearsal's stream instead of the environment's (1–40): the stream becomes PROVISIONED
+   * with this many shards for the rehearsal only, so the push paces to shards × 1,000 records/s and
+   * 1 MiB/s. @default the environment's stream
+   */
+  readonly shards?: number;
   /** Progress and the report. @default process.stdout */
   readonly output?: Output;
   /** The batch's scheduled time (its id derives from it). @default now, to the minute */
@@ -214,7 +220,7 @@ function prepareRun(options: RehearsalOptions): Run {
   const progress = new Progress(out);
   const root = findProjectRoot();
   const env = options.env ?? "dev";
-  const config = loadConfig(options.configFile ?? pipelineConfig, env, process.env);
+  const config = withRehearsalShards(loadConfig(options.configFile ?? pipelineConfig, env, process.env), options.shards);
   if (!config.batch.enabled) throw new Error(`the rehearsal runs the batch workflow, and batch.enabled is false in ${env}`);
   const drift = { ...(options.tableTypes ?? {}) };
   const columns = tableColumns(config, drift);
@@ -232,6 +238,17 @@ function prepareRun(options: RehearsalOptions): Run {
     `Rehearsing environment "${env}" (${config.partitioning.partitionTime}-time partitions, ${config.stream.mode === "PROVISIONED" ? `${config.stream.shardCount} shard(s)` : "on-demand"}) in ${outDir}`,
   );
   return { options, started, out, progress, root, env, config, drift, columns, outDir, folders, tmpDir, bucket, streamName, arn };
+}
+
+/** The most shards `shards` may ask for: 40,000 records/s, which the local Kinesis engines keep up with. */
+export const MAX_REHEARSAL_SHARDS = 40;
+
+/** The configuration with its stream PROVISIONED at `shards` shards, when given (the rehearsal's `shards` option). */
+export function withRehearsalShards(config: PipelineConfig, shards: number | undefined): PipelineConfig {
+  if (shards === undefined) return config;
+  if (!Number.isInteger(shards) || shards < 1 || shards > MAX_REHEARSAL_SHARDS)
+    throw new Error(`shards must be a whole number from 1 to ${MAX_REHEARSAL_SHARDS}, got ${shards}`);
+  return { ...config, stream: { ...config.stream, mode: "PROVISIONED", shardCount: shards } };
 }
 
 /** Phase 2: the bucket and the stream on the local servers, and the real handlers pointed at them. */

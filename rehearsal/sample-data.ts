@@ -188,7 +188,9 @@ class RowGenerator {
     }
     if (format === "json" && pick === 0) return { kind: "array element that is not an object", bad: JSON.stringify(`event ${index}`) };
     if (pick === 1 && this.required) {
-      delete row[this.required.name];
+      // The row may carry the key upper-cased (mixed-case keys), which the extract matches: drop it in any case.
+      const required = this.required.name.toLowerCase();
+      for (const key of Object.keys(row)) if (key.toLowerCase() === required) delete row[key];
       return { kind: `missing required ${this.required.name}`, bad: JSON.stringify(row) };
     }
     if (pick === 2 && this.numeric) {

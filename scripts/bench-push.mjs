@@ -3,13 +3,17 @@
  * sender of handlers/push/logic.ts (bundled with the deployed handlers' esbuild options into .build/bench/, driven through an SDK client
  * configured like the adapter's) against a naive producer that sends one PutRecord per record, on two
  * 4-shard streams of the same engine in the same run. Reads both streams back to check nothing was lost
- * or duplicated. Prints figures; asserts nothing about timings. kinesalite enforces no shard limits, so
- * this measures client-side cost and call counts, not throttling behaviour.
+ * or duplicated. Then the paced push as the workflow runs it: a third 4-shard stream, the chunks pushed
+ * `pushPlan(stream).concurrency` at a time (as the Distributed Map runs its children), each paced to its
+ * share of the stream's write capacity (`pushPlan(stream).share`, state-machines/timing.ts): the rate
+ * achieved is reported against the stream's limit (4 shards → 4,000 records/s and 4 MiB/s). Prints
+ * figures; asserts nothing about timings. kinesalite enforces no shard limits, so this measures
+ * client-side cost, call counts and the pacing, not throttling behaviour.
  *
  * Run: node scripts/bench-push.mjs   or   import { benchPush } from "./bench-push.mjs".
  */
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
@@ -36,10 +40,12 @@ const NAIVE_RECORDS = 2_000;
 const REAL_CHUNKS = 4;
 const RECORDS_PER_CHUNK = 5_000;
 const SETTINGS = { partitionKeyField: "user_id", eventIdColumn: "event_id", maxPushAttempts: 8 };
+/** Paced push: chunks of this many records, two per concurrent slot (about 5 s at 4,000 records/s). */
+const PACED_RECORDS_PER_CHUNK = 2_500;
 
 /** Starts kinesalite, pushes with both producers, reads back, stops the engine and returns the figures. */
 export async function benchPush({ log = console.log } = {}) {
-  const { pushChunk } = await bundleSender();
+  const { pushChunk, pushPlan } = await bundleSender();
   const port = await freePort();
   const engine = await startKinesalite(port);
   const stop = () => {
@@ -55,6 +61,7 @@ export async function benchPush({ log = console.log } = {}) {
   try {
     await createStream(client, "bench-naive");
     await createStream(client, "bench-real");
+    await createStream(client, "bench-paced");
 
     const naiveLines = Array.from({ length: NAIVE_RECORDS }, (_, i) => JSON.stringify(clickRecord(i)));
     const naiveStart = performance.now();
@@ -91,8 +98,11 @@ export async function benchPush({ log = console.log } = {}) {
     const realMs = performance.now() - realStart;
     const realRecords = REAL_CHUNKS * RECORDS_PER_CHUNK;
 
+    const paced = await pushPaced(pushChunk, pushPlan({ mode: "PROVISIONED", shardCount: SHARDS }), client);
+
     const naiveBack = await readBack(client, "bench-naive");
     const realBack = await readBack(client, "bench-real");
+    const pacedBack = await readBack(client, "bench-paced");
     const figures = {
       engine: "kinesalite 3.3.3 (in memory, no shard limits)",
       shards: SHARDS,
@@ -117,8 +127,12 @@ export async function benchPush({ log = console.log } = {}) {
       },
     };
     figures.speedup = figures.real.recordsPerSecond / figures.naive.recordsPerSecond;
+    figures.paced = { ...paced, readBack: pacedBack.records, duplicates: pacedBack.duplicates };
     figures.noLoss =
-      naiveBack.records === NAIVE_RECORDS && realBack.records === realRecords && naiveBack.duplicates + realBack.duplicates === 0;
+      naiveBack.records === NAIVE_RECORDS &&
+      realBack.records === realRecords &&
+      pacedBack.records === paced.records &&
+      naiveBack.duplicates + realBack.duplicates + pacedBack.duplicates === 0;
 
     log(`engine: ${figures.engine}, ${SHARDS} shards per stream, ~${figures.recordBytes} B records`);
     log(
@@ -129,7 +143,13 @@ export async function benchPush({ log = console.log } = {}) {
     );
     log(`real/naive throughput: ${figures.speedup.toFixed(1)}×`);
     log(
-      `read back: naive ${naiveBack.records}/${NAIVE_RECORDS}, real ${realBack.records}/${realRecords} (per shard ${realBack.perShard.join("/")}), duplicates ${naiveBack.duplicates + realBack.duplicates}: ${figures.noLoss ? "no loss" : "LOSS OR DUPLICATES"}`,
+      `paced push (as deployed):       ${paced.records} records in ${paced.ms} ms = ${paced.recordsPerSecond} records/s, ${paced.chunks} chunks ${paced.concurrency} at once, ` +
+        `each paced to ${paced.share.recordsPerSecond} records/s and ${(paced.share.bytesPerSecond / 2 ** 20).toFixed(2)} MiB/s: ` +
+        `${(paced.fractionOfRecordLimit * 100).toFixed(1)} % of the stream's ${paced.limit.recordsPerSecond.toLocaleString("en-US")} records/s ` +
+        `(${(paced.fractionOfByteLimit * 100).toFixed(1)} % of its ${paced.limit.bytesPerSecond / 2 ** 20} MiB/s)`,
+    );
+    log(
+      `read back: naive ${naiveBack.records}/${NAIVE_RECORDS}, real ${realBack.records}/${realRecords} (per shard ${realBack.perShard.join("/")}), paced ${pacedBack.records}/${paced.records}, duplicates ${naiveBack.duplicates + realBack.duplicates + pacedBack.duplicates}: ${figures.noLoss ? "no loss" : "LOSS OR DUPLICATES"}`,
     );
     return figures;
   } finally {
@@ -139,11 +159,65 @@ export async function benchPush({ log = console.log } = {}) {
   }
 }
 
-/** The sender as deployed: handlers/push/logic.ts bundled with the stack's handler options. */
+/**
+ * Pushes `2 × plan.concurrency` chunks to bench-paced, `plan.concurrency` at a time, each paced to
+ * `plan.share` as the deployed PushChunk is (settings.pushRate); returns the rate achieved against the limit.
+ */
+async function pushPaced(pushChunk, plan, client) {
+  const chunks = Array.from({ length: 2 * plan.concurrency }, (_, c) =>
+    Array.from(
+      { length: PACED_RECORDS_PER_CHUNK },
+      (_, i) => `${JSON.stringify(clickRecord(1_000_000 + c * PACED_RECORDS_PER_CHUNK + i))}\n`,
+    ).join(""),
+  );
+  const deps = {
+    putRecords: (request) => client.send(new PutRecordsCommand(request)),
+    sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+    random: Math.random,
+    now: () => performance.now(),
+  };
+  const settings = { ...SETTINGS, pushRate: plan.share };
+  let next = 0;
+  let calls = 0;
+  const started = performance.now();
+  const slot = async () => {
+    for (let c = next++; c < chunks.length; c = next++) {
+      const chunkKey = `staging/bench/paced-${String(c).padStart(5, "0")}.ndjson`;
+      calls += (await pushChunk(chunks[c], { chunkKey, streamName: "bench-paced", settings }, deps)).calls;
+    }
+  };
+  await Promise.all(Array.from({ length: plan.concurrency }, slot));
+  const ms = performance.now() - started;
+  const records = chunks.length * PACED_RECORDS_PER_CHUNK;
+  const bytes = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk), 0);
+  const recordsPerSecond = (records / ms) * 1000;
+  return {
+    records,
+    chunks: chunks.length,
+    concurrency: plan.concurrency,
+    share: plan.share,
+    limit: { recordsPerSecond: plan.capacity.recordsPerSecond, bytesPerSecond: plan.capacity.bytesPerSecond },
+    ms: Math.round(ms),
+    calls,
+    recordsPerSecond: Math.round(recordsPerSecond),
+    fractionOfRecordLimit: recordsPerSecond / plan.capacity.recordsPerSecond,
+    fractionOfByteLimit: ((bytes / ms) * 1000) / plan.capacity.bytesPerSecond,
+  };
+}
+
+/** The sender as deployed (handlers/push/logic.ts) and the workflow's push plan, bundled with the stack's handler options. */
 async function bundleSender() {
   mkdirSync(OUT_DIR, { recursive: true });
+  const entry = join(OUT_DIR, "push-entry.ts");
+  writeFileSync(
+    entry,
+    [
+      `export { pushChunk } from ${JSON.stringify(join(ROOT, "handlers/push/logic"))};`,
+      `export { pushPlan } from ${JSON.stringify(join(ROOT, "state-machines/timing"))};`,
+    ].join("\n"),
+  );
   const outfile = join(OUT_DIR, "push-logic.cjs");
-  const options = await deployedHandlerOptions(join(ROOT, "handlers/push/logic.ts"), outfile);
+  const options = await deployedHandlerOptions(entry, outfile);
   await build({ ...options, logLevel: "warning" });
   const require = createRequire(import.meta.url);
   delete require.cache[outfile];

@@ -4,8 +4,11 @@
  *
  *   synth   app synth (node dist/main.js) and `npm run synth`: wall time and peak memory
  *   test    `npm test` wall time
- *   transform, push, rehearsal, batch: see scripts/bench-transform.mjs, bench-push.mjs, bench-rehearsal.mjs,
- *           bench-batch.mjs (extract's peak memory and records/s streaming a 100 MB and a 1 GB landing file)
+ *   transform, push, rehearsal: see scripts/bench-transform.mjs, bench-push.mjs (the sender, and the push
+ *           paced to the stream's limit), bench-rehearsal.mjs
+ *   batch   the batch as the workflow runs it: bench-batch.mjs (PlanBatch's peak memory over a 100 MB and a
+ *           1 GB landing file, ExtractRange's per 64 MiB range and its records/s, SummarizeBatch's merging
+ *           the 1 GB file's id lists), then bench-push.mjs (records/s through push, paced against the limit)
  *
  * Pick sections with arguments, e.g. `npm run bench -- synth transform`.
  */
@@ -79,8 +82,13 @@ if (wanted("rehearsal")) {
   figures.rehearsal = await benchRehearsal();
 }
 if (wanted("batch")) {
-  console.log("== batch extract (streamed landing file) ==");
+  console.log("== batch: PlanBatch, ExtractRange and SummarizeBatch on generated landing files ==");
   const { benchBatch } = await import("./bench-batch.mjs");
   figures.batch = await benchBatch();
+  if (!figures.push) {
+    console.log("== batch: push (paced to the stream's write capacity) ==");
+    const { benchPush } = await import("./bench-push.mjs");
+    figures.push = await benchPush();
+  }
 }
 if (process.env.BENCH_JSON) console.log(JSON.stringify(figures, null, 2));
