@@ -201,8 +201,22 @@ export interface LandingByteRange {
 // ---------------------------------------------------------------------------------------------------
 // The Distributed Map batch: PlanBatch → ExtractAndPush (one child per range) → SummarizeBatch
 
-/** Target size of one planned range of a landing object, uncompressed: 64 MiB (a gzip object is one range). */
+/** Largest planned range of a landing object, uncompressed: 64 MiB (a gzip object is one range). */
 export const RANGE_TARGET_BYTES = 64 * 1024 * 1024;
+
+/** Smallest range PlanBatch cuts to spread a small batch over the push concurrency: 1 MiB. */
+export const MIN_RANGE_TARGET_BYTES = 1024 * 1024;
+
+/**
+ * The range size for a batch of `totalBytes` (the splittable objects' sizes) pushed `concurrency` ranges
+ * at a time: enough ranges to keep every concurrent push busy, none over {@link RANGE_TARGET_BYTES} and
+ * none needlessly under {@link MIN_RANGE_TARGET_BYTES}. Each range's push is paced to capacity ÷
+ * concurrency, so fewer ranges than the concurrency would leave part of the stream's capacity unused.
+ */
+export function rangeTargetBytes(totalBytes: number, concurrency: number): number {
+  const even = Math.ceil(totalBytes / Math.max(1, concurrency));
+  return Math.min(RANGE_TARGET_BYTES, Math.max(MIN_RANGE_TARGET_BYTES, even));
+}
 
 /** Input of the extract function's `plan` mode (PlanBatch): the ExtractBatch input. */
 export interface PlanInput extends ExtractInput {

@@ -50,6 +50,11 @@ export interface BatchSettings {
    * concurrency; see `contract/stream-capacity.ts`). @default not paced: as fast as PutRecords accepts
    */
   readonly pushRate?: WriteRate;
+  /**
+   * How many ranges the push runs at once (the Distributed Map's MaxConcurrency): PlanBatch cuts at least
+   * this many ranges when the data allows, so every share of the stream's capacity is used. @default 1
+   */
+  readonly pushConcurrency?: number;
   /** Glue database and table the validation query reads. */
   readonly database: string;
   readonly table: string;
@@ -157,6 +162,7 @@ export const batchSettingsSchema: z.ZodType<BatchSettings, z.ZodTypeDef, unknown
           expecting("must be { recordsPerSecond, bytesPerSecond }"),
         )
         .optional(),
+      pushConcurrency: positiveInteger.optional(),
       database: nonEmptyString,
       table: nonEmptyString,
       runTimeoutSeconds: positiveInteger,

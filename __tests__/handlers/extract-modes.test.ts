@@ -11,6 +11,7 @@ import "aws-sdk-client-mock-jest";
 import { gzipSync } from "node:zlib";
 import { extractHandler } from "../../handlers/extract";
 import type { PlanInput, RangeItem, ReplaySpec } from "../../contract/batch";
+import { MIN_RANGE_TARGET_BYTES, RANGE_TARGET_BYTES, rangeTargetBytes } from "../../contract/batch";
 import { AllRecordsRejected, BATCH_ERRORS } from "../../contract/errors";
 import type { BatchSettings } from "../../contract/settings";
 import { extractBatch, type ExtractDeps } from "../../handlers/extract/extract-batch";
@@ -111,6 +112,27 @@ describe("PlanBatch", () => {
       }),
     );
     expect(store.json<BatchManifest>(MANIFEST_KEY).files.map((f) => f.key)).toEqual(["landing/big.ndjson", "landing/small.ndjson.gz"]);
+  });
+
+  it("cuts enough ranges for the push concurrency, so every concurrent push is busy (1 MiB to 64 MiB each)", async () => {
+    const text = ndjson(100_000, "c");
+    const store = new MemoryStore().seed("landing/one.ndjson", text);
+
+    await planBatch(planInput(), { ...SETTINGS, pushConcurrency: 8 }, deps(store));
+
+    const ranges = store.json<RangeItem[]>(RANGES_KEY).map((item) => item.range);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(8 * MIN_RANGE_TARGET_BYTES);
+    expect(ranges.length).toBeGreaterThanOrEqual(8);
+    expect(ranges.length).toBeLessThanOrEqual(9);
+  });
+
+  it.each([
+    [0, 40, MIN_RANGE_TARGET_BYTES],
+    [10 * 1024 * 1024 * 1024, 40, RANGE_TARGET_BYTES],
+    [400 * 1024 * 1024, 40, 10 * 1024 * 1024],
+    [400 * 1024 * 1024, 1, RANGE_TARGET_BYTES],
+  ])("sizes ranges of %i bytes at concurrency %i to %i bytes", (total, concurrency, expected) => {
+    expect(rangeTargetBytes(total, concurrency)).toBe(expected);
   });
 
   it("skips a batch only when the landing prefix is empty, marking the run empty", async () => {

@@ -1,7 +1,7 @@
 /**
  * PlanBatch (the extract function's `plan` mode): claims the batch as ExtractBatch does, lists its source
  * (landing files, or for a replay the errors/ or raw/ objects of the window), plans byte ranges of about
- * {@link RANGE_TARGET_BYTES} at record boundaries (`stream/ranges.ts`; a gzip object is one range, a
+ * `rangeTargetBytes` (contract/batch.ts: at most 64 MiB, enough ranges for the push concurrency) at record boundaries (`stream/ranges.ts`; a gzip object is one range, a
  * replayed object is one range), and writes `staging/<batchId>/ranges.json` (the Distributed Map's items)
  * and the batch manifest (the objects finalize moves). Returns pointers and counts only.
  *
@@ -11,7 +11,7 @@
  * Memory: each object is scanned as a stream; the items (a few hundred bytes each) are held until written.
  */
 import {
-  RANGE_TARGET_BYTES,
+  rangeTargetBytes,
   REPLAY_BATCH_SUFFIX,
   type PlanInput,
   type PlanOutput,
@@ -43,7 +43,7 @@ export function rangeIdOf(ordinal: number): string {
 
 /** Options of {@link planBatch}; tests plan with small ranges. */
 export interface PlanOptions {
-  /** @default RANGE_TARGET_BYTES */
+  /** @default rangeTargetBytes(total bytes listed, settings.pushConcurrency) */
   readonly targetBytes?: number;
 }
 
@@ -81,8 +81,9 @@ export async function planBatch(
   if (!(await claim(marker, input.force === true, deps))) {
     return { ...base, skipped: true, skipReason: "already-claimed", fileCount: 0, rangeCount: 0, plannedAt: marker.claimedAt };
   }
-  const target = options.targetBytes ?? RANGE_TARGET_BYTES;
-  const planned = replay ? await planReplay(deps.store, batchId, replay) : await planLanding(deps, batchId, target);
+  const planned = replay
+    ? await planReplay(deps.store, batchId, replay)
+    : await planLanding(deps, batchId, (totalBytes) => options.targetBytes ?? rangeTargetBytes(totalBytes, settings.pushConcurrency ?? 1));
   const plannedAt = deps.now().toISOString();
   const fileCount = replay ? planned.replayed.length : planned.files.length;
   if (fileCount === 0) {
@@ -98,12 +99,15 @@ export async function planBatch(
 }
 
 /** Every landing file: supported ones scanned into ranges, others one rejecting item each. */
-async function planLanding({ store, log }: ExtractDeps, batchId: string, targetBytes: number): Promise<Planned> {
+async function planLanding({ store, log }: ExtractDeps, batchId: string, targetFor: (totalBytes: number) => number): Promise<Planned> {
   const planned: Planned = { items: [], files: [], replayed: [] };
   const add = (item: Omit<RangeItem, "batchId" | "rangeId">) =>
     planned.items.push({ batchId, rangeId: rangeIdOf(planned.items.length), ...item });
-  for await (const listed of store.list(BATCH_PREFIXES.landing)) {
-    if (listed.key.endsWith("/")) continue; // a console "folder" placeholder
+  const listing = [];
+  // A console "folder" placeholder is no file.
+  for await (const listed of store.list(BATCH_PREFIXES.landing)) if (!listed.key.endsWith("/")) listing.push(listed);
+  const targetBytes = targetFor(listing.reduce((total, listed) => total + listed.size, 0));
+  for (const listed of listing) {
     const format = landingFormat(listed.key);
     const whole = {
       key: listed.key,

@@ -36,6 +36,7 @@ export function batchSettings(config: PipelineConfig): BatchSettings {
     recordsPerChunk: batch.recordsPerChunk,
     maxPushAttempts: batch.maxPushAttempts,
     pushRate: pushPlan(config.stream).share,
+    pushConcurrency: pushPlan(config.stream).concurrency,
     runTimeoutSeconds: batch.runTimeoutMinutes * 60,
   };
 }
