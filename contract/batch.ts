@@ -112,6 +112,8 @@ export interface ExtractOutput {
 export interface PushInput {
   readonly batchId: string;
   readonly chunkKey: string;
+  /** Ranges in the batch (from its RangeItem): fewer than the push concurrency raise this chunk's share. */
+  readonly rangeCount?: number;
 }
 
 /** Output of one PushToKinesis iteration. */
@@ -251,6 +253,8 @@ export interface RangeItem {
   readonly replay?: ReplaySpec["from"];
   /** The object is rejected whole for this reason (unsupported type, too large to replay); nothing is read. */
   readonly reject?: string;
+  /** Ranges in the whole batch: with fewer ranges than pushes at once, each range's push gets a larger share. */
+  readonly rangeCount?: number;
 }
 
 /** Input of the extract function's `range` mode (ExtractRange). */

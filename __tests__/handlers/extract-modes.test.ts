@@ -101,6 +101,7 @@ describe("PlanBatch", () => {
     big.slice(1).forEach((range, i) => expect(range.start).toBe(big[i].end));
     expect(gz).toEqual([expect.objectContaining({ compression: "gzip", start: 0, index: 0 })]);
     expect(items.map((item) => item.rangeId)).toEqual(items.map((_, i) => `r${String(i).padStart(5, "0")}`));
+    expect(new Set(items.map((item) => item.rangeCount))).toEqual(new Set([items.length]));
     expect(output).toEqual(
       expect.objectContaining({
         batchId: BATCH_ID,

@@ -20,6 +20,7 @@ import {
   type PutRecordsRequest,
   type PutRecordsResult,
   type SenderDeps,
+  settingsForBatch,
 } from "../../handlers/push/logic";
 import { batchSettingsSchema, parseSettings } from "../../contract/settings";
 import type { WriteRate } from "../../contract/stream-capacity";
@@ -251,5 +252,25 @@ describe("BATCH_SETTINGS.pushRate", () => {
     expect(() => parse(testBatchSettings({ pushRate: { recordsPerSecond: 0, bytesPerSecond: 1.5 } }))).toThrow(
       /pushRate\.recordsPerSecond must be an integer ≥ 1, got 0; pushRate\.bytesPerSecond must be an integer ≥ 1, got 1\.5/,
     );
+  });
+});
+
+describe("settingsForBatch: a batch with fewer ranges than pushes at once", () => {
+  const paced: PushSettings = { ...SETTINGS, pushRate: { recordsPerSecond: 1_000, bytesPerSecond: 1_048_576 }, pushConcurrency: 40 };
+
+  it("gives the single range of a batch (one gzip file) the whole stream's capacity", () => {
+    expect(settingsForBatch(paced, 1).pushRate).toEqual({ recordsPerSecond: 40_000, bytesPerSecond: 41_943_040 });
+  });
+
+  it("divides the capacity among the ranges when they are fewer than the concurrency", () => {
+    expect(settingsForBatch(paced, 5).pushRate).toEqual({ recordsPerSecond: 8_000, bytesPerSecond: 8_388_608 });
+  });
+
+  it.each([40, 41, undefined])("keeps the share at capacity ÷ concurrency for %s ranges", (rangeCount) => {
+    expect(settingsForBatch(paced, rangeCount).pushRate).toEqual(paced.pushRate);
+  });
+
+  it("leaves an unpaced push unpaced", () => {
+    expect(settingsForBatch(SETTINGS, 1)).toEqual(SETTINGS);
   });
 });

@@ -24,7 +24,7 @@ const projected = buildBatchWorkflow({ ...TEST_WORKFLOW_PROPS, crawlerName: null
 const BATCH_ID = "20261125T0600Z";
 const RANGES_KEY = `staging/${BATCH_ID}/ranges.json`;
 /** One range of one landing file. */
-const ITEMS = [{ batchId: BATCH_ID, range: { key: "landing/a.ndjson", index: 0, start: 0, end: 4096 } }];
+const ITEMS = [{ batchId: BATCH_ID, range: { key: "landing/a.ndjson", index: 0, start: 0, end: 4096 }, rangeCount: 1 }];
 const PLAN = {
   batchId: BATCH_ID,
   skipped: false,

@@ -29,6 +29,7 @@ const RANGES_KEY = `staging/${BATCH_ID}/ranges.json`;
 const RANGE_ITEMS = RANGE_CHUNKS.map((_, index) => ({
   batchId: BATCH_ID,
   range: { key: `landing/file-${index}.ndjson`, index, start: 0, end: 4096 },
+  rangeCount: RANGE_CHUNKS.length,
 }));
 const MANIFEST_KEY = `staging/${BATCH_ID}/map-results/0f1e2d3c-map-run/manifest.json`;
 const VALIDATION_QUERY = `SELECT count(DISTINCT event_id) AS found, count_if(event_type IS NULL) AS missing_required FROM lake.events WHERE batch_id = '${BATCH_ID}'`;
@@ -187,10 +188,13 @@ describe("batch workflow: happy path", () => {
     ]);
   });
 
-  it("pushes every chunk exactly once, each with the batch id", () => {
+  it("pushes every chunk exactly once, each with the batch id and the batch's range count", () => {
     expect(result.inputsOf(S.pushChunk)).toEqual(
       expect.arrayContaining(
-        CHUNK_KEYS.map((chunkKey) => ({ FunctionName: TEST_WORKFLOW_PROPS.pushFunctionArn, Payload: { batchId: BATCH_ID, chunkKey } })),
+        CHUNK_KEYS.map((chunkKey) => ({
+          FunctionName: TEST_WORKFLOW_PROPS.pushFunctionArn,
+          Payload: { batchId: BATCH_ID, chunkKey, rangeCount: RANGE_CHUNKS.length },
+        })),
       ),
     );
     expect(result.inputsOf(S.pushChunk)).toHaveLength(CHUNK_KEYS.length);

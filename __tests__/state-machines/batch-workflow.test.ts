@@ -403,7 +403,8 @@ describe("batch workflow definition: payloads", () => {
     });
     expect(chunkMap).toMatchObject({
       ItemsPath: "$.extract.range.chunkKeys",
-      ItemSelector: { "batchId.$": "$.batchId", "chunkKey.$": "$$.Map.Item.Value" },
+      // rangeCount: a batch of fewer ranges than the concurrency pushes each range at a larger share.
+      ItemSelector: { "batchId.$": "$.batchId", "chunkKey.$": "$$.Map.Item.Value", "rangeCount.$": "$.rangeCount" },
       ItemProcessor: { ProcessorConfig: { Mode: "INLINE" } },
       ResultPath: null,
       OutputPath: "$.extract.range",

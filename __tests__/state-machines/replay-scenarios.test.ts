@@ -60,7 +60,7 @@ function handlers(
       [S.planBatch]: lambda(async ({ mode: _mode, ...payload }) => {
         extracted = await extractBatch(payload, SETTINGS, { store, now: () => new Date("2026-11-25T14:01:00Z"), log });
         const rangesKey = `staging/${extracted.batchId}/ranges.json`;
-        mapObjects[rangesKey] = [{ batchId: extracted.batchId, range: { index: 0 }, chunkKeys: extracted.chunkKeys }];
+        mapObjects[rangesKey] = [{ batchId: extracted.batchId, range: { index: 0 }, chunkKeys: extracted.chunkKeys, rangeCount: 1 }];
         const { batchId, skipped, skipReason, source, fileCount, manifestKey } = extracted;
         return { batchId, skipped, skipReason, source, fileCount, rangeCount: 1, rangesKey, manifestKey };
       }),
@@ -117,8 +117,8 @@ describe("replay run: success", () => {
 
   it("pushes the records decoded from the error objects, under the replay batch id", () => {
     expect(result.inputsOf(S.pushChunk).map((input) => input.Payload)).toEqual([
-      { batchId: BATCH_ID, chunkKey: `staging/${BATCH_ID}/chunk-00000.ndjson` },
-      { batchId: BATCH_ID, chunkKey: `staging/${BATCH_ID}/chunk-00001.ndjson` },
+      { batchId: BATCH_ID, chunkKey: `staging/${BATCH_ID}/chunk-00000.ndjson`, rangeCount: 1 },
+      { batchId: BATCH_ID, chunkKey: `staging/${BATCH_ID}/chunk-00001.ndjson`, rangeCount: 1 },
     ]);
     expect(fake.table.map((row) => [row.event_id, row[BATCH_ID_COLUMN]])).toEqual([
       ["e-1", BATCH_ID],

@@ -92,7 +92,8 @@ export async function planBatch(
     deps.log.info("no source objects; the batch is skipped", { batchId, source });
     return { ...base, skipped: true, skipReason: "empty", fileCount: 0, rangeCount: 0, plannedAt };
   }
-  await deps.store.put(base.rangesKey, JSON.stringify(planned.items), JSON_TYPE);
+  const items = planned.items.map((item) => ({ ...item, rangeCount: planned.items.length }));
+  await deps.store.put(base.rangesKey, JSON.stringify(items), JSON_TYPE);
   await deps.store.put(keys.manifest, JSON.stringify(manifestOf(input, batchId, source, replay, planned, plannedAt)), JSON_TYPE);
   deps.log.info("batch planned", { batchId, source, files: fileCount, ranges: planned.items.length });
   return { ...base, skipped: false, fileCount, rangeCount: planned.items.length, plannedAt };

@@ -8,7 +8,7 @@ import type { PushInput, PushOutput } from "../../contract/batch";
 import { BATCH_PREFIXES } from "../../contract/lake-layout";
 import { kinesisClient, s3Client } from "../shared/aws-clients";
 import { batchName, batchSettings } from "../shared/settings";
-import { pushChunk, type PutRecordsRequest } from "./logic";
+import { pushChunk, settingsForBatch, type PutRecordsRequest } from "./logic";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -23,7 +23,7 @@ export const handler = async (input: PushInput): Promise<PushOutput> => {
   const putRecords = (request: PutRecordsRequest) => kinesisClient().send(new PutRecordsCommand(request));
   return pushChunk(
     ndjson,
-    { chunkKey: input.chunkKey, streamName, settings },
+    { chunkKey: input.chunkKey, streamName, settings: settingsForBatch(settings, input.rangeCount) },
     {
       putRecords,
       sleep,

@@ -34,7 +34,26 @@ export const RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
 ]);
 
 /** The part of {@link BatchSettings} the push uses. */
-export type PushSettings = Pick<BatchSettings, "partitionKeyField" | "eventIdColumn" | "maxPushAttempts" | "pushRate">;
+export type PushSettings = Pick<BatchSettings, "partitionKeyField" | "eventIdColumn" | "maxPushAttempts" | "pushRate" | "pushConcurrency">;
+
+/**
+ * The settings a chunk of a batch of `rangeCount` ranges is pushed with: its share is the stream's
+ * capacity ÷ the ranges pushed at once, which is fewer than the push concurrency when the batch has
+ * fewer ranges (a single gzip file is one range): then each range's share grows so the batch still
+ * uses the whole stream. Unchanged without a rate, a concurrency or a range count.
+ */
+export function settingsForBatch(settings: PushSettings, rangeCount: number | undefined): PushSettings {
+  const { pushRate, pushConcurrency } = settings;
+  if (!pushRate || !pushConcurrency || !rangeCount || rangeCount >= pushConcurrency) return settings;
+  const factor = pushConcurrency / Math.max(1, Math.floor(rangeCount));
+  return {
+    ...settings,
+    pushRate: {
+      recordsPerSecond: Math.floor(pushRate.recordsPerSecond * factor),
+      bytesPerSecond: Math.floor(pushRate.bytesPerSecond * factor),
+    },
+  };
+}
 
 /** One PutRecords entry; structurally the SDK's `PutRecordsRequestEntry`. */
 export interface PushEntry {

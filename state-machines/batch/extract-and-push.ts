@@ -101,7 +101,7 @@ function rangeProcessor(o: ExtractAndPushPhaseInput): ItemProcessor {
         Comment:
           "The range's chunks one at a time: the parent map already runs as many ranges at once as the stream takes, each chunk paced to its share",
         ItemsPath: "$.extract.range.chunkKeys",
-        ItemSelector: { "batchId.$": "$.batchId", "chunkKey.$": "$$.Map.Item.Value" },
+        ItemSelector: { "batchId.$": "$.batchId", "chunkKey.$": "$$.Map.Item.Value", "rangeCount.$": "$.rangeCount" },
         MaxConcurrency: 1,
         ItemProcessor: {
           ProcessorConfig: { Mode: "INLINE" },
