@@ -24,6 +24,7 @@ export function tableSchema(config: PipelineConfig): EventSchema {
 /** The settings the batch functions receive (`BATCH_SETTINGS`), derived from a validated configuration. */
 export function batchSettings(config: PipelineConfig): BatchSettings {
   const { batch, resolvedNames: names } = config;
+  const push = pushPlan(config.stream);
   return {
     schema: config.schema,
     dayKey: config.partitioning.dayKey,
@@ -35,8 +36,8 @@ export function batchSettings(config: PipelineConfig): BatchSettings {
     partitionKeyField: batch.partitionKeyField ?? batch.eventIdColumn,
     recordsPerChunk: batch.recordsPerChunk,
     maxPushAttempts: batch.maxPushAttempts,
-    pushRate: pushPlan(config.stream).share,
-    pushConcurrency: pushPlan(config.stream).concurrency,
+    pushRate: push.share,
+    pushConcurrency: push.concurrency,
     runTimeoutSeconds: batch.runTimeoutMinutes * 60,
   };
 }
