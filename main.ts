@@ -4,6 +4,8 @@ import { capacityWarnings } from "./capacity";
 import { ConfigError, loadAllConfigs, PipelineConfig } from "./stacks/config";
 import { divergenceWarnings, previousDeliveryIdentity, replacementWarnings } from "./stacks/config/delivery-replacement";
 import { PipelineStack } from "./stacks/pipeline-stack";
+import { quickSightSkippedColumns } from "./stacks/constructs/dashboards-stage";
+import { tableSchema } from "./stacks/config/derive";
 
 function describeBackend(config: PipelineConfig): string {
   return config.backend.kind === "cloud"
@@ -29,6 +31,11 @@ for (const config of configs) {
   console.log(`stack ${stackId}: backend ${describeBackend(config)}`);
   for (const warning of capacityWarnings(config)) console.error(`warning: [${config.environment}] ${warning}`);
   for (const warning of replacementWarnings(config, previous)) console.error(`warning: [${config.environment}] ${warning}`);
+  if (config.quicksight.enabled) {
+    for (const { name, type, reason } of quickSightSkippedColumns(tableSchema(config))) {
+      console.error(`warning: [${config.environment}] the QuickSight data set leaves out column ${name} (${type}): ${reason}`);
+    }
+  }
 }
 for (const { environment, warning } of divergenceWarnings(configs)) console.error(`warning: [${environment}] ${warning}`);
 app.synth();

@@ -372,7 +372,7 @@ describe("configuration validation", () => {
 
   it("rejects a drop rule on an unknown column", () => {
     expect(problemsFor({ delivery: { dropRules: [{ column: "kind", equals: ["ping"] }] } }).message).toMatch(
-      /delivery\.dropRules\.0\.column: received "kind"; allowed: a schema column/,
+      /delivery\.dropRules\.0\.column: received "kind"; allowed: a scalar schema column/,
     );
   });
 

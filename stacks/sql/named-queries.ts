@@ -4,6 +4,7 @@
  * that quotes every identifier and reads only the partitions it needs.
  */
 import { DayKey, EventSchema, partitionKeys } from "../../contract/event-schema";
+import { parseGlueType } from "../../contract/glue-type";
 import { qualifiedTable, quoteIdentifier } from "../../contract/sql/identifiers";
 import { latestRowsSql, latestViewName } from "../../contract/sql/latest-view";
 import { recentHoursPredicate } from "../../contract/sql/partition-filter";
@@ -51,6 +52,47 @@ export const LATEST_PARTITIONS_HOURS = 7 * 24;
 
 /** Rows the latest-row-per-event query returns, newest event first. */
 export const LATEST_ROWS_LIMIT = 100;
+
+/** Rows the unnest example returns. */
+export const UNNEST_ROWS_LIMIT = 100;
+
+/**
+ * The first array column of the schema, one row per element over the rows `where` selects, next to the
+ * event id (when there is one) and the event time. Athena (Trino) expands an array of rows into one
+ * column per field (https://trino.io/docs/current/sql/select.html#unnest), named here
+ * `<column>_<field>` so no name can clash with a table column; an array of scalars gives one column,
+ * `<column>_element`. Undefined when the schema has no array column.
+ */
+function unnestSql(
+  source: string,
+  schema: EventSchema,
+  where: string,
+  idColumn: string | undefined,
+): { column: string; sql: string } | undefined {
+  for (const column of schema.columns) {
+    const node = parseGlueType(column.type);
+    if (node.kind !== "array") continue;
+    const names =
+      node.element.kind === "struct" ? node.element.fields.map((field) => `${column.name}_${field.name}`) : [`${column.name}_element`];
+    const event = quoteIdentifier("e");
+    const unnested = quoteIdentifier("u");
+    const kept = [...(idColumn ? [idColumn] : []), schema.eventTimeColumn];
+    const indent = (text: string) => text.split("\n").join("\n  ");
+    const sql = [
+      `SELECT ${[...kept.map((name) => `${event}.${quoteIdentifier(name)}`), ...names.map((name) => `${unnested}.${quoteIdentifier(name)}`)].join(",\n  ")}`,
+      `FROM (`,
+      `  SELECT ${[...kept, column.name].map(quoteIdentifier).join(", ")}`,
+      `  FROM ${source}`,
+      `  WHERE ${indent(where)}`,
+      `) AS ${event}`,
+      `CROSS JOIN UNNEST(${event}.${quoteIdentifier(column.name)}) AS ${unnested} (${names.map(quoteIdentifier).join(", ")})`,
+      `ORDER BY ${event}.${quoteIdentifier(schema.eventTimeColumn)} DESC`,
+      `LIMIT ${UNNEST_ROWS_LIMIT}`,
+    ].join("\n");
+    return { column: column.name, sql };
+  }
+  return undefined;
+}
 
 /** Rows with a NULL in any required column, in total and per column, over the rows `where` selects. */
 function missingRequiredSql(source: string, required: readonly string[], where: string): string {
@@ -119,6 +161,8 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
       ].join("\n")
     : undefined;
 
+  const unnest = unnestSql(source, schema, lastDay, props.eventIdColumn);
+
   return [
     {
       id: "events-per-hour-last-day",
@@ -147,6 +191,16 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
             name: "Latest row per event",
             description: `The ${LATEST_ROWS_LIMIT} newest events of ${database}.${table} over ${window}, one row per ${props.eventIdColumn} (the newest copy, as the view ${database}.${latestViewName(table)} keeps it), so duplicates from at-least-once delivery and replays are gone.`,
             sql: latestRows,
+          },
+        ]
+      : []),
+    ...(unnest
+      ? [
+          {
+            id: `unnest-${unnest.column.replaceAll("_", "-")}-last-day`,
+            name: `One row per element of ${unnest.column}, last 24 hours`,
+            description: `The ${UNNEST_ROWS_LIMIT} newest elements of the array column ${unnest.column} of ${database}.${table} over ${window}, one row per element (CROSS JOIN UNNEST), with the event they belong to.`,
+            sql: unnest.sql,
           },
         ]
       : []),
