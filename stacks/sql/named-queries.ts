@@ -63,12 +63,13 @@ export const UNNEST_ROWS_LIMIT = 100;
  * `<column>_<field>` so no name can clash with a table column; an array of scalars gives one column,
  * `<column>_element`. Undefined when the schema has no array column.
  */
-function unnestSql(
+function unnestQuery(
   source: string,
   schema: EventSchema,
   where: string,
   idColumn: string | undefined,
-): { column: string; sql: string } | undefined {
+  over: string,
+): NamedQuerySpec | undefined {
   for (const column of schema.columns) {
     const node = parseGlueType(column.type);
     if (node.kind !== "array") continue;
@@ -89,9 +90,28 @@ function unnestSql(
       `ORDER BY ${event}.${quoteIdentifier(schema.eventTimeColumn)} DESC`,
       `LIMIT ${UNNEST_ROWS_LIMIT}`,
     ].join("\n");
-    return { column: column.name, sql };
+    return {
+      id: `unnest-${column.name.replaceAll("_", "-")}-last-day`,
+      name: `One row per element of ${column.name}, last 24 hours`,
+      description: `The ${UNNEST_ROWS_LIMIT} newest elements of the array column ${column.name} of ${over}, one row per element (CROSS JOIN UNNEST), with the event they belong to.`,
+      sql,
+    };
   }
   return undefined;
+}
+
+/** Events per partition with the first and last event time, over the rows `where` selects. */
+function eventsPerHourSql(source: string, keyList: string, eventTime: string, where: string): string {
+  return [
+    `SELECT ${keyList},`,
+    `  count(*) AS ${quoteIdentifier("events")},`,
+    `  min(${eventTime}) AS ${quoteIdentifier("first_event_time")},`,
+    `  max(${eventTime}) AS ${quoteIdentifier("last_event_time")}`,
+    `FROM ${source}`,
+    `WHERE ${where}`,
+    `GROUP BY ${keyList}`,
+    `ORDER BY ${keyList}`,
+  ].join("\n");
 }
 
 /** Rows with a NULL in any required column, in total and per column, over the rows `where` selects. */
@@ -126,16 +146,7 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
   const lastDay = recentHoursPredicate(dayKey, LAST_DAY_HOURS);
   const window = `the current hour and the ${LAST_DAY_HOURS} before it (UTC partitions)`;
 
-  const eventsPerHour = [
-    `SELECT ${keyList},`,
-    `  count(*) AS ${quoteIdentifier("events")},`,
-    `  min(${eventTime}) AS ${quoteIdentifier("first_event_time")},`,
-    `  max(${eventTime}) AS ${quoteIdentifier("last_event_time")}`,
-    `FROM ${source}`,
-    `WHERE ${lastDay}`,
-    `GROUP BY ${keyList}`,
-    `ORDER BY ${keyList}`,
-  ].join("\n");
+  const eventsPerHour = eventsPerHourSql(source, keyList, eventTime, lastDay);
 
   // Both forms read only the partitions of the last 7 days: the table side is filtered by partition keys,
   // so the query is bounded even where dynamic filtering would not prune.
@@ -160,8 +171,6 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
         `LIMIT ${LATEST_ROWS_LIMIT}`,
       ].join("\n")
     : undefined;
-
-  const unnest = unnestSql(source, schema, lastDay, props.eventIdColumn);
 
   return [
     {
@@ -194,16 +203,7 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
           },
         ]
       : []),
-    ...(unnest
-      ? [
-          {
-            id: `unnest-${unnest.column.replaceAll("_", "-")}-last-day`,
-            name: `One row per element of ${unnest.column}, last 24 hours`,
-            description: `The ${UNNEST_ROWS_LIMIT} newest elements of the array column ${unnest.column} of ${database}.${table} over ${window}, one row per element (CROSS JOIN UNNEST), with the event they belong to.`,
-            sql: unnest.sql,
-          },
-        ]
-      : []),
+    ...[unnestQuery(source, schema, lastDay, props.eventIdColumn, `${database}.${table} over ${window}`)].filter((q) => q !== undefined),
   ];
 }
 
