@@ -1,7 +1,12 @@
 import type { EventSchema } from "../../contract/event-schema";
 import type { JsonObject } from "../../contract/json";
 import { compileRecordValidator } from "../../handlers/shared/record-validation";
-import { NESTED_TEST_COLUMNS, TEST_SCHEMA } from "../support/schema";
+import { BATCH_ID_COLUMN } from "../../contract/batch";
+import { extractBatch } from "../../handlers/extract/extract-batch";
+import { transformRecords } from "../../handlers/transform/logic";
+import { decodeJson, firehoseEvent } from "../support/firehose-events";
+import { MemoryStore } from "../support/memory-store";
+import { NESTED_TEST_COLUMNS, TEST_SCHEMA, testBatchSettings, testSettings } from "../support/schema";
 
 const SCHEMA: EventSchema = {
   ...TEST_SCHEMA,
@@ -119,5 +124,46 @@ describe("nested values: coercion", () => {
       "missing required column items: expected array<struct<sku:string,price:double,quantity:int>>, got nothing",
     );
     expect(required.validate({ ...BASE, items: [] }, { unknownFields: 0 }, new Set())).toEqual(expect.objectContaining({ changed: false }));
+  });
+});
+
+describe("nested values through the transform and the batch extract", () => {
+  const settings = testSettings({ schema: SCHEMA });
+
+  it("the transform returns a record with a bad nested value ProcessingFailed, with its path, and re-serialises a coerced one", () => {
+    const event = firehoseEvent([
+      { ...BASE, items: [{ sku: "a", price: "1.5" }] },
+      { ...BASE, items: [{ sku: "a" }, { sku: "b", price: "n/a" }] },
+      { ...BASE, properties: { a: "b" } },
+    ]);
+    const outcome = transformRecords(event, settings);
+    expect(outcome.records.map((record) => record.result)).toEqual(["Ok", "ProcessingFailed", "Ok"]);
+    expect(decodeJson(outcome.records[0])).toEqual(expect.objectContaining({ items: [{ sku: "a", price: 1.5 }] }));
+    expect(outcome.failures).toEqual([
+      { recordId: event.records[1].recordId, reason: 'column items[1].price: expected double, got "n/a"' },
+    ]);
+    // A record that already fits is passed on byte for byte, with the newline appended.
+    expect(Buffer.from(outcome.records[2].data!, "base64").toString("utf8")).toBe(
+      `${JSON.stringify({ ...BASE, properties: { a: "b" } })}\n`,
+    );
+  });
+
+  it("the extract rejects a batch line with a bad nested value, naming the path, and reads nested values from CSV cells", async () => {
+    const lines = [
+      JSON.stringify({ ...BASE, items: [{ sku: "a", quantity: 2 }] }),
+      JSON.stringify({ ...BASE, event_id: "e-2", items: [{ sku: "b", quantity: 2.5 }] }),
+    ].join("\n");
+    const csv = ["event_id,event_type,event_time,items", 'e-3,click,2026-11-25T01:00:00Z,"[{""sku"":""c"",""price"":""2""}]"'].join("\n");
+    const store = new MemoryStore().seed("landing/nested.ndjson", lines).seed("landing/nested.csv", csv);
+    const input = { scheduledTime: "2026-11-25T02:00:00Z", executionId: "arn:aws:states:eu-west-1:123456789012:execution:batch:run-1" };
+    const batch = testBatchSettings({
+      schema: { ...SCHEMA, columns: [...SCHEMA.columns, { name: BATCH_ID_COLUMN, type: "string", required: false }] },
+    });
+    await extractBatch(input, batch, { store, now: () => new Date("2026-11-25T02:03:00Z"), log: { info: jest.fn(), warn: jest.fn() } });
+    const rejected = store.ndjson<{ reason: string }>("rejected/20261125T0200Z/");
+    expect(rejected.map((entry) => entry.reason)).toEqual(["column items[0].quantity: expected int, got 2.5 (not an integer)"]);
+    const staged = store.ndjson<Record<string, unknown>>("staging/20261125T0200Z/chunk-");
+    expect(staged).toContainEqual(expect.objectContaining({ event_id: "e-3", items: [{ sku: "c", price: 2 }] }));
+    expect(staged).toContainEqual(expect.objectContaining({ event_id: "e-1", items: [{ sku: "a", quantity: 2 }] }));
   });
 });
