@@ -255,7 +255,7 @@ describe("configuration validation", () => {
     const nested = [...validColumns, { name: "items", type: "array<struct<sku:string,price:double>>", required: false }];
     expect(() => loadConfig(fileWith({ schema: schemaWith(nested) }), "test")).not.toThrow();
     const spaced = schemaWith([...validColumns, { name: "tags", type: "map<string, string>", required: false }]);
-    expect(problemsFor({ schema: spaced }).message).toContain('lower-case without spaces: \"map<string,string>\"');
+    expect(problemsFor({ schema: spaced }).message).toContain('lower-case without spaces: "map<string,string>"');
   });
 
   it("rejects decimal precision above 38", () => {
