@@ -4,24 +4,15 @@
  * No cdktf and no AWS SDK here: both `stacks/` and `handlers/` import this module.
  */
 
-/** Glue (Hive) scalar types the pipeline supports end to end: table, transform coercion and SQL. */
-export const SCALAR_GLUE_TYPES = [
-  "string",
-  "boolean",
-  "tinyint",
-  "smallint",
-  "int",
-  "bigint",
-  "float",
-  "double",
-  "date",
-  "timestamp",
-] as const;
+import { glueTypeString, tryParseGlueType, type ScalarGlueType } from "./glue-type";
 
-export type ScalarGlueType = (typeof SCALAR_GLUE_TYPES)[number];
+export { SCALAR_GLUE_TYPES, type ScalarGlueType } from "./glue-type";
 
-/** A Glue type: a scalar, or `decimal(precision,scale)` with 1 ≤ precision ≤ 38 and 0 ≤ scale ≤ precision. */
-export type GlueType = ScalarGlueType | `decimal(${number},${number})`;
+/**
+ * A Glue type: a scalar, `decimal(precision,scale)` with 1 ≤ precision ≤ 38 and 0 ≤ scale ≤ precision,
+ * or a nested `array<…>`, `map<string,…>` or `struct<name:type,…>` (parsed by ./glue-type.ts).
+ */
+export type GlueType = ScalarGlueType | `decimal(${number},${number})` | `array<${string}>` | `map<${string}>` | `struct<${string}>`;
 
 /** One column of the event. Names are lower-case because Glue, Athena and Parquet lower-case them. */
 export interface EventColumn {
@@ -62,9 +53,21 @@ export function parseDecimal(type: string): { precision: number; scale: number }
   return { precision, scale };
 }
 
-/** True when `type` is a Glue type this pipeline supports. */
+/** True when `type` is a Glue type this pipeline supports, written as Glue writes it (lower-case, no spaces). */
 export function isSupportedGlueType(type: string): type is GlueType {
-  return (SCALAR_GLUE_TYPES as readonly string[]).includes(type) || parseDecimal(type) !== undefined;
+  const node = tryParseGlueType(type);
+  return !(node instanceof Error) && glueTypeString(node) === type;
+}
+
+/**
+ * Why `type` is not a supported Glue type (naming the position), or undefined when it is. A type with
+ * spaces is reported with the form to write instead.
+ */
+export function glueTypeProblem(type: string): string | undefined {
+  const node = tryParseGlueType(type);
+  if (node instanceof Error) return node.message;
+  const canonical = glueTypeString(node);
+  return canonical === type ? undefined : `write it as Glue does, lower-case without spaces: ${JSON.stringify(canonical)}`;
 }
 
 /**

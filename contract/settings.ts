@@ -4,7 +4,7 @@
  * (`TRANSFORM_SETTINGS`) and the batch functions (`BATCH_SETTINGS`, shared by all four).
  */
 import { z } from "zod";
-import { isSupportedGlueType, type DayKey, type EventSchema, type GlueType } from "./event-schema";
+import { glueTypeProblem, isSupportedGlueType, type DayKey, type EventSchema, type GlueType } from "./event-schema";
 import { preview } from "./json";
 import type { WriteRate } from "./stream-capacity";
 
@@ -88,7 +88,7 @@ const eventColumn = z.object(
       .max(255),
     type: z.string(expecting("must be a supported Glue type")).refine(
       (type): type is GlueType => isSupportedGlueType(type),
-      (type) => ({ message: `must be a supported Glue type, got ${preview(type)}` }),
+      (type) => ({ message: `must be a supported Glue type, got ${preview(type)}: ${glueTypeProblem(type) ?? ""}` }),
     ),
     required: z.boolean({ message: "must be a boolean" }),
     description: z.string().optional(),

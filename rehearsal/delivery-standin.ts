@@ -36,7 +36,7 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult, FirehoseTransformationResultRecord } from "aws-lambda";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import type { PipelineConfig } from "../stacks/config";
-import { castFailure, duckDbType, MALFORMED_DATA, prepareRecord, type TableColumn } from "./format-conversion";
+import { castFailure, duckDbType, isNestedType, MALFORMED_DATA, prepareRecord, type TableColumn } from "./format-conversion";
 import { evaluatePrefix, objectName, prefixProblems } from "./prefix-expressions";
 import { deliveryPrefixes } from "../contract/lake-layout";
 
@@ -451,7 +451,11 @@ export class DeliveryStandIn {
     await connection.run(
       `CREATE OR REPLACE TEMP TABLE stage AS SELECT * FROM read_json(${sqlText(stageFile)}, format = 'newline_delimited', columns = {${columnsSpec}})`,
     );
-    const castOf = (i: number) => `TRY_CAST(c${i} AS ${duckDbType(tableColumns[i].type)})`;
+    // A nested value is staged as JSON text (prepareRecord checked it) and cast from JSON to STRUCT, LIST or MAP.
+    const castOf = (i: number) =>
+      isNestedType(tableColumns[i].type)
+        ? `TRY_CAST(CAST(c${i} AS JSON) AS ${duckDbType(tableColumns[i].type)})`
+        : `TRY_CAST(c${i} AS ${duckDbType(tableColumns[i].type)})`;
     // `bad`: the first column whose value does not cast to the table's type (NULL when every value does).
     const firstBad = tableColumns.map((_, i) => `WHEN c${i} IS NOT NULL AND ${castOf(i)} IS NULL THEN ${i}`).join(" ");
     await connection.run(`CREATE OR REPLACE TEMP TABLE checked AS SELECT *, CASE ${firstBad} END AS bad FROM stage`);

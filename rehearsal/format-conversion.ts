@@ -11,7 +11,8 @@
  * record's error message: a number with a fraction in an integer column, a JSON object or array in a
  * scalar column, and a value out of range are failures here (Hive may round, stringify or null them).
  */
-import { parseDecimal, type GlueType } from "../contract/event-schema";
+import { type GlueType } from "../contract/event-schema";
+import { duckDbTypeString, glueTypeString, isComplex, parseGlueType, tryParseGlueType, type GlueTypeNode } from "../contract/glue-type";
 
 /** One column of the Glue table as the conversion sees it. */
 export interface TableColumn {
@@ -19,27 +20,26 @@ export interface TableColumn {
   readonly type: GlueType | string;
 }
 
-/** The DuckDB type that holds a Glue type's values in Parquet. Throws for types the rehearsal cannot map. */
+/**
+ * The DuckDB type that holds a Glue type's values in Parquet: scalars, DECIMAL(p,s), and the nested
+ * types as DuckDB's STRUCT(…), LIST (`T[]`) and MAP(VARCHAR, …), which it writes to Parquet as a group,
+ * a LIST and a MAP. Throws for types the rehearsal cannot map.
+ */
 export function duckDbType(glueType: string): string {
-  const scalar: Record<string, string> = {
-    string: "VARCHAR",
-    boolean: "BOOLEAN",
-    tinyint: "TINYINT",
-    smallint: "SMALLINT",
-    int: "INTEGER",
-    integer: "INTEGER",
-    bigint: "BIGINT",
-    float: "FLOAT",
-    double: "DOUBLE",
-    date: "DATE",
-    timestamp: "TIMESTAMP",
-  };
   const type = glueType.trim().toLowerCase();
-  if (scalar[type]) return scalar[type];
-  const decimal = parseDecimal(type.replace(/\s+/g, ""));
-  if (decimal) return `DECIMAL(${decimal.precision},${decimal.scale})`;
+  if (type === "integer") return "INTEGER";
   if (/^(varchar|char)\(\d+\)$/.test(type)) return "VARCHAR";
-  throw new Error(`the rehearsal cannot map the Glue type ${JSON.stringify(glueType)} to a Parquet column`);
+  const node = tryParseGlueType(type);
+  if (node instanceof Error) {
+    throw new Error(`the rehearsal cannot map the Glue type ${JSON.stringify(glueType)} to a Parquet column: ${node.message}`);
+  }
+  return duckDbTypeString(node);
+}
+
+/** True when the Glue type is a struct, array or map (its value is staged as JSON text). */
+export function isNestedType(glueType: string): boolean {
+  const node = tryParseGlueType(glueType.trim().toLowerCase());
+  return !(node instanceof Error) && isComplex(node);
 }
 
 /** A record prepared for DuckDB: one text (or null) per table column, or why it cannot be converted. */
@@ -92,6 +92,10 @@ export function castFailure(column: TableColumn, text: string): string {
 
 function valueText(value: unknown, type: string): string | null | { problem: string } {
   if (value === undefined || value === null) return null;
+  if (isNestedType(type)) {
+    const converted = nestedValue(value, parseGlueType(type), "");
+    return converted instanceof Problem ? { problem: converted.problem } : JSON.stringify(converted);
+  }
   if (typeof value === "object") return { problem: "a JSON object or array in a scalar column" };
   if (type === "string" || type.startsWith("varchar") || type.startsWith("char")) return String(value);
   if (type === "boolean") {
@@ -110,6 +114,56 @@ function valueText(value: unknown, type: string): string | null | { problem: str
   if (!NUMBER_TEXT.test(text)) return { problem: "not a number" };
   if (INTEGER_TYPES.has(type) && !Number.isInteger(Number(text))) return { problem: "not an integer" };
   return text;
+}
+
+class Problem {
+  constructor(readonly problem: string) {}
+}
+
+/**
+ * A nested value as the JSON DuckDB casts to the column's nested type: every scalar inside converted
+ * as a top-level value of its type would be (timestamps to DuckDB's text form), keys of structs matched
+ * case-insensitively and unknown ones ignored, as the OpenX JSON SerDe does. A value that does not fit
+ * is a problem naming its path, as for a scalar column.
+ */
+function nestedValue(value: unknown, node: GlueTypeNode, path: string): unknown {
+  if (value === undefined || value === null) return null;
+  const wrong = (what: string) => new Problem(`${path ? `${path}: ` : ""}${what}`);
+  if (node.kind === "array") {
+    if (!Array.isArray(value)) return wrong(`not an array (${glueTypeString(node)})`);
+    const items: unknown[] = [];
+    for (const [i, item] of value.entries()) {
+      const converted = nestedValue(item, node.element, `${path}[${i}]`);
+      if (converted instanceof Problem) return converted;
+      items.push(converted);
+    }
+    return items;
+  }
+  if (node.kind === "map" || node.kind === "struct") {
+    if (typeof value !== "object" || Array.isArray(value)) return wrong(`not an object (${glueTypeString(node)})`);
+    const out: Record<string, unknown> = {};
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (node.kind === "map") {
+      for (const [key, item] of entries) {
+        const converted = nestedValue(item, node.value, `${path}[${JSON.stringify(key)}]`);
+        if (converted instanceof Problem) return converted;
+        out[key] = converted;
+      }
+      return out;
+    }
+    for (const field of node.fields) {
+      const entry = entries.find(([key]) => key.toLowerCase() === field.name);
+      const converted = nestedValue(entry?.[1], field.type, `${path}.${field.name}`);
+      if (converted instanceof Problem) return converted;
+      out[field.name] = converted;
+    }
+    return out;
+  }
+  const text = valueText(value, glueTypeString(node));
+  if (text !== null && typeof text === "object") return wrong(text.problem);
+  if (text === null || node.kind === "decimal") return text === null ? null : Number(text);
+  if (node.name === "boolean") return text === "true";
+  return ["tinyint", "smallint", "int", "bigint", "float", "double"].includes(node.name) ? Number(text) : text;
 }
 
 function timestampText(value: unknown): string | { problem: string } {

@@ -14,6 +14,7 @@
 import { gzipSync } from "node:zlib";
 import type { EventColumn, EventSchema } from "../contract/event-schema";
 import { parseDecimal } from "../contract/event-schema";
+import { glueTypeString, isComplex, parseGlueType, type GlueTypeNode } from "../contract/glue-type";
 
 /** One generated landing file. */
 export interface LandingFile {
@@ -130,7 +131,8 @@ function render(kind: string, items: Array<{ row: Row } | { bad: string }>, sche
 
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return "";
-  const text = String(value);
+  // A nested value travels in a CSV cell as its JSON text, which the extract reads back.
+  const text = typeof value === "object" ? JSON.stringify(value) : String(value);
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
@@ -146,7 +148,7 @@ class RowGenerator {
     private readonly seed: number,
   ) {
     this.required = schema.columns.find((c) => c.required && c.name !== idColumn && c.name !== schema.eventTimeColumn);
-    this.numeric = schema.columns.find((c) => /int|float|double|decimal/.test(c.type));
+    this.numeric = schema.columns.find((c) => !isComplex(parseGlueType(c.type)) && /int|float|double|decimal/.test(c.type));
   }
 
   /** A valid record; CSV rows keep every value a string, as a CSV export would. */
@@ -238,12 +240,26 @@ class RowGenerator {
       case "timestamp":
         return new Date(this.now.getTime() - Math.floor(r() * 86_400_000)).toISOString();
       default: {
+        const node = parseGlueType(column.type);
+        if (isComplex(node)) return this.nested(node, name, index);
         const decimal = parseDecimal(column.type);
         if (!decimal) return null;
         const max = Math.min(10 ** (decimal.precision - decimal.scale) - 1, 10_000);
         return Number((r() * max).toFixed(decimal.scale));
       }
     }
+  }
+
+  /** A nested value: 1–3 array elements, every struct field, 1–3 map entries; scalars inside as for columns. */
+  private nested(node: GlueTypeNode, name: string, index: number): unknown {
+    if (node.kind === "array")
+      return Array.from({ length: 1 + Math.floor(this.random() * 3) }, () => this.nested(node.element, name, index));
+    if (node.kind === "map") {
+      const keys = ["campaign", "variant", "experiment"].slice(0, 1 + Math.floor(this.random() * 3));
+      return Object.fromEntries(keys.map((key) => [key, this.nested(node.value, key, index)]));
+    }
+    if (node.kind === "struct") return Object.fromEntries(node.fields.map((f) => [f.name, this.nested(f.type, f.name, index)]));
+    return this.value({ name, type: glueTypeString(node) as EventColumn["type"], required: false }, index);
   }
 
   private text(name: string, index: number): string {

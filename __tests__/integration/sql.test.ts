@@ -9,12 +9,15 @@ import {
   recentDaysPredicate,
   recentHoursPredicate,
 } from "../../contract/sql/partition-filter";
-import { testSchemaOf } from "../support/schema";
+import { NESTED_TEST_COLUMNS, testSchemaOf } from "../support/schema";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
 
 const REQUIRED = ["event_id", "event_type", "event_time"];
 const OPTIONAL = ["user_id", "duration_ms", "revenue"];
-const SCHEMA: EventSchema = testSchemaOf([...REQUIRED, ...OPTIONAL]);
+const SCHEMA: EventSchema = {
+  ...testSchemaOf([...REQUIRED, ...OPTIONAL]),
+  columns: [...testSchemaOf([...REQUIRED, ...OPTIONAL]).columns, ...NESTED_TEST_COLUMNS],
+};
 const DAY_KEYS: readonly DayKey[] = ["day", "date"];
 
 /** Words the generated SQL may leave unquoted: upper-case keywords and lower-case function names. */
@@ -31,6 +34,8 @@ const SQL_WORDS = new Set([
   "AS",
   "RIGHT",
   "JOIN",
+  "CROSS",
+  "UNNEST",
   "ON",
   "AND",
   "OR",
@@ -306,6 +311,26 @@ describe("namedQueries", () => {
     const sql = query("missing-required-fields-last-day", "day", schema);
     expect(sql).toContain('count_if("odd""name" IS NULL)');
     expect(trinoSyntaxErrors(sql)).toEqual([]);
+  });
+
+  // Trino expands an array of rows into one column per field: https://trino.io/docs/current/sql/select.html#unnest
+  it("unnests the first array column, one output column per struct field, over the last day's partitions", () => {
+    const sql = query("unnest-items-last-day", "day");
+    expect(sql).toContain('CROSS JOIN UNNEST("e"."items") AS "u" ("items_sku", "items_price", "items_quantity")');
+    expect(sql).toContain(`WHERE ${recentHoursPredicate("day", LAST_DAY_HOURS).split("\n").join("\n  ")}`);
+    expect(sql).toMatch(/^SELECT "e"\."event_id",\n {2}"e"\."event_time",\n {2}"u"\."items_sku"/);
+    expect(trinoSyntaxErrors(sql)).toEqual([]);
+  });
+
+  it("names an array of scalars' one column <column>_element, and adds no unnest query without an array column", () => {
+    const tags: EventSchema = {
+      ...SCHEMA,
+      columns: [...testSchemaOf(REQUIRED).columns, { name: "tags", type: "array<string>", required: false }],
+    };
+    const sql = query("unnest-tags-last-day", "date", tags);
+    expect(sql).toContain('CROSS JOIN UNNEST("e"."tags") AS "u" ("tags_element")');
+    expect(trinoSyntaxErrors(sql)).toEqual([]);
+    expect(queriesFor("day", testSchemaOf(REQUIRED)).map((spec) => spec.id)).not.toContainEqual(expect.stringMatching(/^unnest-/));
   });
 
   it("rejects a schema whose event-time column is not one of its columns", () => {

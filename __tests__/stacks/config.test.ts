@@ -244,6 +244,20 @@ describe("configuration validation", () => {
     );
   });
 
+  it("rejects a bad nested type, naming the column, the type text and the position of the problem", () => {
+    const schema = schemaWith([...validColumns, { name: "items", type: "array<struct<sku:strin>>", required: false }]);
+    expect(problemsFor({ schema }).message).toMatch(
+      /schema\.columns\.2\.type: received "array<struct<sku:strin>>"; allowed: .*nested array<type>.*Fix: fix the type: unknown type "strin" .* at position 17 of "array<struct<sku:strin>>"/,
+    );
+  });
+
+  it("accepts nested types written as Glue writes them, and gives the form to write for one with spaces", () => {
+    const nested = [...validColumns, { name: "items", type: "array<struct<sku:string,price:double>>", required: false }];
+    expect(() => loadConfig(fileWith({ schema: schemaWith(nested) }), "test")).not.toThrow();
+    const spaced = schemaWith([...validColumns, { name: "tags", type: "map<string, string>", required: false }]);
+    expect(problemsFor({ schema: spaced }).message).toContain('lower-case without spaces: "map<string,string>"');
+  });
+
   it("rejects decimal precision above 38", () => {
     const schema = schemaWith([...validColumns, { name: "amount", type: "decimal(40,2)", required: false }]);
     expect(problemsFor({ schema }).message).toMatch(/schema\.columns\.2\.type: received "decimal\(40,2\)"/);
@@ -372,7 +386,7 @@ describe("configuration validation", () => {
 
   it("rejects a drop rule on an unknown column", () => {
     expect(problemsFor({ delivery: { dropRules: [{ column: "kind", equals: ["ping"] }] } }).message).toMatch(
-      /delivery\.dropRules\.0\.column: received "kind"; allowed: a schema column/,
+      /delivery\.dropRules\.0\.column: received "kind"; allowed: a scalar schema column/,
     );
   });
 

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EventSchema, GlueType } from "../../contract/event-schema";
 import {
+  quickSightSkippedColumns,
   ANALYSIS_OWNER_ACTIONS,
   DashboardsStage,
   DashboardsStageProps,
@@ -83,8 +84,8 @@ describe("quickSightColumnType", () => {
     expect(quickSightColumnType(glue)).toBe(quickSight);
   });
 
-  it("rejects a type the pipeline does not support", () => {
-    expect(() => quickSightColumnType("array<string>" as GlueType)).toThrow(/unsupported Glue type "array<string>"/);
+  it("rejects a nested type, which QuickSight cannot take", () => {
+    expect(() => quickSightColumnType("array<string>" as GlueType)).toThrow(/QuickSight cannot take the nested Glue type "array<string>"/);
   });
 });
 
@@ -147,6 +148,31 @@ describe("DashboardsStage data set", () => {
     const schema: EventSchema = { ...SCHEMA, columns: [...SCHEMA.columns, { name: "batch_id", type: "string", required: false }] };
     const names = inputColumns(synthDashboards({ schema })).map((column: { name: string }) => column.name);
     expect(names.slice(-5)).toEqual(["batch_id", "year", "month", "day", "hour"]);
+  });
+
+  // QuickSight takes primitive types only and skips other fields:
+  // https://docs.aws.amazon.com/quicksight/latest/user/supported-data-types-and-values.html
+  it("leaves nested columns out of the data set and the required-fields KPI, and says why", () => {
+    const nested: EventSchema["columns"] = [
+      { name: "items", type: "array<struct<sku:string,price:double>>", required: true },
+      { name: "properties", type: "map<string,string>", required: false },
+    ];
+    const flat = SCHEMA.columns.filter((column) => !["items", "properties"].includes(column.name));
+    const schema: EventSchema = { ...SCHEMA, columns: [...flat, ...nested] };
+    const s = synthDashboards({ schema });
+    const names = inputColumns(s).map((column: { name: string }) => column.name);
+    expect(names).not.toContain("items");
+    expect(names).not.toContain("properties");
+    expect(names).toContain("event_type");
+    expect(quickSightSkippedColumns(schema)).toEqual([
+      expect.objectContaining({
+        name: "items",
+        type: "array<struct<sku:string,price:double>>",
+        reason: expect.stringMatching(/primitive columns only/),
+      }),
+      expect.objectContaining({ name: "properties", type: "map<string,string>" }),
+    ]);
+    expect(quickSightSkippedColumns({ ...SCHEMA, columns: flat })).toEqual([]);
   });
 
   it("names the day partition key after dayKey", () => {

@@ -22,6 +22,12 @@ export const TEST_SCHEMA: EventSchema = {
   ],
 };
 
+/** Nested columns: a purchase's items (array of structs) and free-form properties (a map). */
+export const NESTED_TEST_COLUMNS: EventSchema["columns"] = [
+  { name: "items", type: "array<struct<sku:string,price:double,quantity:int>>", required: false },
+  { name: "properties", type: "map<string,string>", required: false },
+];
+
 /** {@link TEST_SCHEMA} with only the named columns, in its order (the event-time column must be among them). */
 export function testSchemaOf(names: readonly string[]): EventSchema {
   return { ...TEST_SCHEMA, columns: TEST_SCHEMA.columns.filter((c) => names.includes(c.name)) };

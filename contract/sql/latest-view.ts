@@ -24,6 +24,7 @@ import { BATCH_ID_COLUMN } from "../batch";
 import { partitionKeys, type DayKey, type EventSchema } from "../event-schema";
 import { qualifiedTable, quoteIdentifier } from "./identifiers";
 import { recentDaysPredicate } from "./partition-filter";
+import { parseGlueType, prestoTypeString } from "../glue-type";
 
 /** Suffix of the view's name: `events` → `events_latest`. */
 export const LATEST_VIEW_SUFFIX = "_latest";
@@ -114,11 +115,10 @@ function rankColumn(quotedColumns: readonly string[]): string {
  * them: `string` → `varchar`, `int` → `integer`, `float` → `real`; `tinyint`, `smallint`, `bigint`,
  * `double`, `boolean`, `date`, `decimal(p,s)` keep their names. `timestamp` stays `timestamp`, which
  * Trino reads as `timestamp(3)` (the precision of Hive timestamps in Athena engine v3) and which
- * engine v2 also parses.
+ * engine v2 also parses. Nested types take Presto's forms: `array(…)`, `map(varchar,…)`, `row(name type,…)`.
  */
 export function prestoType(glueType: string): string {
-  const renamed: Readonly<Record<string, string>> = { string: "varchar", int: "integer", float: "real" };
-  return renamed[glueType] ?? glueType;
+  return prestoTypeString(parseGlueType(glueType));
 }
 
 /** The JSON Athena keeps, base64-encoded, in a Presto view's `ViewOriginalText`. */

@@ -4,9 +4,11 @@
  * (numeric strings, epoch timestamps, "true"/"false", …) and report the first problem as a reason.
  * Pure: no SDK, no `process.env`, no I/O.
  */
-import { parseDecimal, type EventSchema, type GlueType } from "../../contract/event-schema";
+import { type EventSchema, type GlueType } from "../../contract/event-schema";
+import { glueTypeString, isComplex, parseGlueType, type GlueTypeNode } from "../../contract/glue-type";
 import { preview, type JsonObject } from "../../contract/json";
 import { eventSchemaProblems } from "../../contract/settings";
+import { Invalid, nestedCoercer, type Coercer } from "./nested-coercion";
 
 /** Firehose's record size limit, 1,000 KiB, applied to the decoded record. */
 export const MAX_RECORD_BYTES = 1_024_000;
@@ -26,12 +28,6 @@ export interface ValidRecord {
 export interface UnknownFieldTally {
   unknownFields: number;
 }
-
-class Invalid {
-  constructor(readonly detail: string) {}
-}
-
-type Coercer = (value: unknown) => unknown;
 
 interface CompiledColumn {
   readonly name: string;
@@ -82,7 +78,7 @@ export class RecordValidator {
         continue;
       }
       const coerced = column.coerce(value);
-      if (coerced instanceof Invalid) return typeMismatch(column, value, coerced.detail);
+      if (coerced instanceof Invalid) return typeMismatch(column, value, coerced.detail, coerced);
       if (coerced !== value) {
         record[column.name] = coerced;
         changed = true;
@@ -109,7 +105,12 @@ export function compileRecordValidator(schema: EventSchema): RecordValidator {
   return new RecordValidator(schema);
 }
 
-function typeMismatch(column: CompiledColumn, value: unknown, detail = ""): string {
+function typeMismatch(column: CompiledColumn, value: unknown, detail = "", invalid?: Invalid): string {
+  if (invalid?.expected !== undefined) {
+    // A problem inside a nested value: name its path, e.g. `column items[2].price: expected double, got "n/a"`.
+    const inner = invalid.detail ? ` (${invalid.detail})` : "";
+    return `column ${column.name}${invalid.path}: expected ${invalid.expected}, got ${preview(invalid.value)}${inner}`;
+  }
   return `column ${column.name}: expected ${column.type}, got ${preview(value)}${detail ? ` (${detail})` : ""}`;
 }
 
@@ -171,7 +172,14 @@ const EPOCH_TEXT = /^-?\d+(?:\.\d+)?$/;
 const MAX_EXACT_DIGITS = 15;
 
 function coercerFor(type: GlueType): Coercer {
-  switch (type) {
+  const node = parseGlueType(type);
+  return isComplex(node) ? nestedCoercer(node, scalarCoercer) : scalarCoercer(node);
+}
+
+function scalarCoercer(node: GlueTypeNode): Coercer {
+  if (node.kind === "decimal") return decimalCoercer(node);
+  if (node.kind !== "scalar") throw new Error(`not a scalar Glue type: ${glueTypeString(node)}`);
+  switch (node.name) {
     case "string":
       return coerceString;
     case "boolean":
@@ -180,7 +188,7 @@ function coercerFor(type: GlueType): Coercer {
     case "smallint":
     case "int":
     case "bigint":
-      return integerCoercer(type);
+      return integerCoercer(node.name);
     case "float":
       return floatCoercer(FLOAT_MAX);
     case "double":
@@ -189,8 +197,6 @@ function coercerFor(type: GlueType): Coercer {
       return coerceDate;
     case "timestamp":
       return coerceTimestamp;
-    default:
-      return decimalCoercer(type);
   }
 }
 
@@ -235,9 +241,7 @@ function floatCoercer(max: number): Coercer {
   };
 }
 
-function decimalCoercer(type: GlueType): Coercer {
-  const shape = parseDecimal(type);
-  if (!shape) throw new Error(`unsupported Glue type ${type}`);
+function decimalCoercer(shape: { readonly precision: number; readonly scale: number }): Coercer {
   const integerDigits = shape.precision - shape.scale;
   const factor = 10 ** shape.scale;
   const limit = 10 ** integerDigits;

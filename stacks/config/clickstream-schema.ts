@@ -16,5 +16,12 @@ export const CLICKSTREAM_SCHEMA: EventSchema = {
     { name: "country", type: "string", required: false, description: "ISO 3166-1 alpha-2" },
     { name: "duration_ms", type: "bigint", required: false, description: "Time on page" },
     { name: "revenue", type: "decimal(12,2)", required: false, description: "Purchase amount" },
+    {
+      name: "items",
+      type: "array<struct<sku:string,price:double,quantity:int>>",
+      required: false,
+      description: "Items of a purchase or cart event",
+    },
+    { name: "properties", type: "map<string,string>", required: false, description: "Free-form tracker properties" },
   ],
 };

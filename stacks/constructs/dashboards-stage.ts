@@ -5,7 +5,8 @@ import { QuicksightDataSource } from "@cdktf/provider-aws/lib/quicksight-data-so
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { BATCH_ID_COLUMN } from "../../contract/batch";
-import { DayKey, EventSchema, GlueType, parseDecimal, partitionKeys } from "../../contract/event-schema";
+import { DayKey, EventSchema, GlueType, partitionKeys } from "../../contract/event-schema";
+import { isComplex, parseGlueType } from "../../contract/glue-type";
 import { AwsContext, kmsThrough, policyDocument, PolicyStatement } from "./iam";
 import { physicalName } from "../../contract/names";
 import { LAKE_PREFIXES, RESULTS_PREFIX } from "../../contract/lake-layout";
@@ -64,7 +65,10 @@ export const PREFERRED_BREAKDOWN_COLUMN = "event_type";
 
 /** Glue (Hive) type → QuickSight input column type, following QuickSight's supported Athena types. */
 export function quickSightColumnType(type: GlueType): QuickSightColumnType {
-  switch (type) {
+  const node = parseGlueType(type);
+  if (node.kind === "decimal") return "DECIMAL";
+  if (node.kind !== "scalar") throw new Error(`quickSightColumnType: QuickSight cannot take the nested Glue type "${type}"`);
+  switch (node.name) {
     case "string":
       return "STRING";
     case "tinyint":
@@ -80,10 +84,26 @@ export function quickSightColumnType(type: GlueType): QuickSightColumnType {
     case "date":
     case "timestamp":
       return "DATETIME";
-    default:
-      if (parseDecimal(type) !== undefined) return "DECIMAL";
-      throw new Error(`quickSightColumnType: unsupported Glue type "${type}"`);
   }
+}
+
+/**
+ * The columns of the schema the data set leaves out, with why: QuickSight takes only primitive types
+ * (date, decimal, integer, string; booleans as integers) and skips any other field
+ * (https://docs.aws.amazon.com/quicksight/latest/user/supported-data-types-and-values.html), so a
+ * struct, array or map column is not declared rather than declared and skipped. Query it in Athena
+ * (the named queries unnest arrays) or add a view that flattens what a dashboard needs.
+ */
+export function quickSightSkippedColumns(
+  schema: EventSchema,
+): Array<{ readonly name: string; readonly type: string; readonly reason: string }> {
+  return schema.columns
+    .filter((column) => isComplex(parseGlueType(column.type)))
+    .map((column) => ({
+      name: column.name,
+      type: column.type,
+      reason: `QuickSight data sets take primitive columns only; query ${column.name} in Athena or flatten it in a view`,
+    }));
 }
 
 /**
@@ -227,7 +247,9 @@ export class DashboardsStage extends Construct {
             schema: props.databaseName,
             name: props.tableName,
             inputColumns: [
-              ...schema.columns.map((column) => ({ name: column.name, type: quickSightColumnType(column.type) })),
+              ...schema.columns
+                .filter((column) => !isComplex(parseGlueType(column.type)))
+                .map((column) => ({ name: column.name, type: quickSightColumnType(column.type) })),
               // Partition keys are `string` in Glue (year=2026/month=01/…).
               ...partitionKeys(props.dayKey).map((name) => ({ name, type: "STRING" })),
             ],
@@ -267,7 +289,9 @@ function resolveColumns(id: string, props: DashboardsStageProps): { breakdownCol
     (stringColumns.includes(PREFERRED_BREAKDOWN_COLUMN)
       ? PREFERRED_BREAKDOWN_COLUMN
       : stringColumns.find((name) => name !== BATCH_ID_COLUMN));
-  const requiredColumns = schema.columns.filter((column) => column.required).map((column) => column.name);
+  const requiredColumns = schema.columns
+    .filter((column) => column.required && !isComplex(parseGlueType(column.type)))
+    .map((column) => column.name);
 
   const errors: string[] = [];
   if (!NAME_PREFIX.test(props.namePrefix)) {

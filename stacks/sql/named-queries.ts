@@ -4,6 +4,7 @@
  * that quotes every identifier and reads only the partitions it needs.
  */
 import { DayKey, EventSchema, partitionKeys } from "../../contract/event-schema";
+import { parseGlueType } from "../../contract/glue-type";
 import { qualifiedTable, quoteIdentifier } from "../../contract/sql/identifiers";
 import { latestRowsSql, latestViewName } from "../../contract/sql/latest-view";
 import { recentHoursPredicate } from "../../contract/sql/partition-filter";
@@ -52,6 +53,67 @@ export const LATEST_PARTITIONS_HOURS = 7 * 24;
 /** Rows the latest-row-per-event query returns, newest event first. */
 export const LATEST_ROWS_LIMIT = 100;
 
+/** Rows the unnest example returns. */
+export const UNNEST_ROWS_LIMIT = 100;
+
+/**
+ * The first array column of the schema, one row per element over the rows `where` selects, next to the
+ * event id (when there is one) and the event time. Athena (Trino) expands an array of rows into one
+ * column per field (https://trino.io/docs/current/sql/select.html#unnest), named here
+ * `<column>_<field>` so no name can clash with a table column; an array of scalars gives one column,
+ * `<column>_element`. Undefined when the schema has no array column.
+ */
+function unnestQuery(
+  source: string,
+  schema: EventSchema,
+  where: string,
+  idColumn: string | undefined,
+  over: string,
+): NamedQuerySpec | undefined {
+  for (const column of schema.columns) {
+    const node = parseGlueType(column.type);
+    if (node.kind !== "array") continue;
+    const names =
+      node.element.kind === "struct" ? node.element.fields.map((field) => `${column.name}_${field.name}`) : [`${column.name}_element`];
+    const event = quoteIdentifier("e");
+    const unnested = quoteIdentifier("u");
+    const kept = [...(idColumn ? [idColumn] : []), schema.eventTimeColumn];
+    const indent = (text: string) => text.split("\n").join("\n  ");
+    const sql = [
+      `SELECT ${[...kept.map((name) => `${event}.${quoteIdentifier(name)}`), ...names.map((name) => `${unnested}.${quoteIdentifier(name)}`)].join(",\n  ")}`,
+      `FROM (`,
+      `  SELECT ${[...kept, column.name].map(quoteIdentifier).join(", ")}`,
+      `  FROM ${source}`,
+      `  WHERE ${indent(where)}`,
+      `) AS ${event}`,
+      `CROSS JOIN UNNEST(${event}.${quoteIdentifier(column.name)}) AS ${unnested} (${names.map(quoteIdentifier).join(", ")})`,
+      `ORDER BY ${event}.${quoteIdentifier(schema.eventTimeColumn)} DESC`,
+      `LIMIT ${UNNEST_ROWS_LIMIT}`,
+    ].join("\n");
+    return {
+      id: `unnest-${column.name.replaceAll("_", "-")}-last-day`,
+      name: `One row per element of ${column.name}, last 24 hours`,
+      description: `The ${UNNEST_ROWS_LIMIT} newest elements of the array column ${column.name} of ${over}, one row per element (CROSS JOIN UNNEST), with the event they belong to.`,
+      sql,
+    };
+  }
+  return undefined;
+}
+
+/** Events per partition with the first and last event time, over the rows `where` selects. */
+function eventsPerHourSql(source: string, keyList: string, eventTime: string, where: string): string {
+  return [
+    `SELECT ${keyList},`,
+    `  count(*) AS ${quoteIdentifier("events")},`,
+    `  min(${eventTime}) AS ${quoteIdentifier("first_event_time")},`,
+    `  max(${eventTime}) AS ${quoteIdentifier("last_event_time")}`,
+    `FROM ${source}`,
+    `WHERE ${where}`,
+    `GROUP BY ${keyList}`,
+    `ORDER BY ${keyList}`,
+  ].join("\n");
+}
+
 /** Rows with a NULL in any required column, in total and per column, over the rows `where` selects. */
 function missingRequiredSql(source: string, required: readonly string[], where: string): string {
   const isNull = required.map((name) => `${quoteIdentifier(name)} IS NULL`);
@@ -84,16 +146,7 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
   const lastDay = recentHoursPredicate(dayKey, LAST_DAY_HOURS);
   const window = `the current hour and the ${LAST_DAY_HOURS} before it (UTC partitions)`;
 
-  const eventsPerHour = [
-    `SELECT ${keyList},`,
-    `  count(*) AS ${quoteIdentifier("events")},`,
-    `  min(${eventTime}) AS ${quoteIdentifier("first_event_time")},`,
-    `  max(${eventTime}) AS ${quoteIdentifier("last_event_time")}`,
-    `FROM ${source}`,
-    `WHERE ${lastDay}`,
-    `GROUP BY ${keyList}`,
-    `ORDER BY ${keyList}`,
-  ].join("\n");
+  const eventsPerHour = eventsPerHourSql(source, keyList, eventTime, lastDay);
 
   // Both forms read only the partitions of the last 7 days: the table side is filtered by partition keys,
   // so the query is bounded even where dynamic filtering would not prune.
@@ -150,6 +203,7 @@ export function namedQueries(props: NamedQueriesProps): NamedQuerySpec[] {
           },
         ]
       : []),
+    ...[unnestQuery(source, schema, lastDay, props.eventIdColumn, `${database}.${table} over ${window}`)].filter((q) => q !== undefined),
   ];
 }
 

@@ -75,16 +75,16 @@ export function checkBufferInterval(p: ProblemList, s: PipelineSettings): void {
   });
 }
 
-/** A drop rule names a column of the schema. */
+/** A drop rule names a scalar column of the schema (its values are compared with strings, numbers and booleans). */
 export function checkDropRules(p: ProblemList, s: PipelineSettings): void {
-  const columns = s.schema.columns.map((col) => col.name);
+  const columns = s.schema.columns.filter((col) => !/^(array|map|struct)</.test(col.type)).map((col) => col.name);
   s.delivery.dropRules.forEach((rule, i) => {
     if (!columns.includes(rule.column)) {
       p.add(
         `delivery.dropRules.${i}.column`,
         rule.column,
-        `a schema column (${columns.join(", ")})`,
-        "name a column declared in schema.columns",
+        `a scalar schema column (${columns.join(", ")})`,
+        "name a column declared in schema.columns that is not an array, map or struct",
       );
     }
   });

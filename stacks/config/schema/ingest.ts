@@ -1,6 +1,6 @@
 /** Schema of the streaming path: stream, delivery, transform, partitioning and the event schema. */
 import { z } from "zod";
-import { isSupportedGlueType, SCALAR_GLUE_TYPES } from "../../../contract/event-schema";
+import { glueTypeProblem, isSupportedGlueType, SCALAR_GLUE_TYPES } from "../../../contract/event-schema";
 import { CLICKSTREAM_SCHEMA } from "../clickstream-schema";
 import { inRange } from "../field-rules";
 import { LIMITS } from "../limits";
@@ -132,8 +132,8 @@ export const column = z.strictObject({
   type: z.string().refine(isSupportedGlueType, (type) => ({
     params: {
       received: type,
-      allowed: `${SCALAR_GLUE_TYPES.join(", ")} or decimal(p,s) with 1 ≤ p ≤ 38, 0 ≤ s ≤ p`,
-      fix: "use one of the supported Glue types",
+      allowed: `${SCALAR_GLUE_TYPES.join(", ")}, decimal(p,s) with 1 ≤ p ≤ 38, 0 ≤ s ≤ p, or nested array<type>, map<string,type>, struct<name:type,…>`,
+      fix: `fix the type: ${glueTypeProblem(type) ?? ""}`,
     },
   })),
   required: z.boolean(),
