@@ -307,8 +307,10 @@ export async function startKinesisShardProxy(options: KinesisShardProxyOptions):
 }
 
 /**
- * Accepted records per second of each shard of `stream` over the window from the stream's first to its
- * last accepted write.
+ * Accepted records per second of each shard of `stream`: its accepted records over the window from the
+ * stream's first to its last accepted write (`seconds`) plus the one second of writes a shard's bucket
+ * holds at the start, the most the limits let through in that window, so a rate at the limit reads
+ * 1,000, never more.
  */
 export function shardRates(stats: KinesisProxyStats, stream: string): { seconds: number; perShard: Record<string, number> } {
   const shards = Object.entries(stats.perShard)
@@ -317,8 +319,8 @@ export function shardRates(stats: KinesisProxyStats, stream: string): { seconds:
   if (shards.length === 0) return { seconds: 0, perShard: {} };
   const first = Math.min(...shards.map(([, w]) => w.firstMs!));
   const last = Math.max(...shards.map(([, w]) => w.lastMs!));
-  const seconds = Math.max(0.001, (last - first) / 1000);
-  return { seconds, perShard: Object.fromEntries(shards.map(([id, w]) => [id, w.accepted / seconds])) };
+  const seconds = (last - first) / 1000;
+  return { seconds, perShard: Object.fromEntries(shards.map(([id, w]) => [id, w.accepted / (seconds + 1)])) };
 }
 
 function checkRate(rate: number): number {
