@@ -87,7 +87,7 @@ export interface KinesisShardProxy {
 }
 
 /** The shard a hash key (a 128-bit unsigned integer) falls in, among shards with `HashKeyRange`. */
-export function shardForHashKey(hashKey: bigint, shards: readonly Shard[]): Shard | undefined {
+export function shardForHashKey<T extends Pick<Shard, "ShardId" | "HashKeyRange">>(hashKey: bigint, shards: readonly T[]): T | undefined {
   return shards.find((shard) => {
     const range = shard.HashKeyRange;
     if (!range?.StartingHashKey || !range.EndingHashKey) return false;

@@ -106,11 +106,11 @@ export class FaultInjector {
       transformAttempt: (invocation, attempt) => {
         if (this.replaying || kinds.length === 0) return undefined;
         if (attempt === 1) {
-          // Deterministic first: one invocation of each kind fails every attempt, the next of each kind
-          // fails its first attempt only; then the fault rate of invocations fail their first attempt.
+          // Deterministic first: the first invocation fails every attempt, the second its first attempt
+          // only; then the fault rate of invocations fail their first attempt.
           const n = this.faulted.size;
-          if (n < 2 * kinds.length || this.random() < this.rate) {
-            this.faulted.set(invocation, { kind: kinds[n % kinds.length], exhaust: n < kinds.length });
+          if (n < 2 || this.random() < this.rate) {
+            this.faulted.set(invocation, { kind: kinds[n % kinds.length], exhaust: n === 0 });
           }
         }
         const fault = this.faulted.get(invocation);
