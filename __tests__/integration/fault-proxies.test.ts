@@ -6,7 +6,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KinesisClient, ListShardsCommand, PutRecordCommand, PutRecordsCommand, type Shard } from "@aws-sdk/client-kinesis";
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordCommand,
+  PutRecordsCommand,
+  type Shard,
+} from "@aws-sdk/client-kinesis";
+import { planRequests, sendRequests } from "../../handlers/push/logic";
 import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import {
@@ -140,6 +149,45 @@ describe("the shard-limit proxy", () => {
     });
     proxy.setWholeCallThrottleRate(0);
     expect(proxy.stats.throttledCalls).toBe(before + 1);
+  });
+});
+
+describe("the push through the shard-limit proxy", () => {
+  // https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html: a request can fail for some of its
+  // records only (FailedRecordCount, per-entry ErrorCode); the push resends those records (handlers/push/logic.ts).
+  it("resends the throttled entries until every record is on the stream, each exactly once", async () => {
+    await servers.createStream("hot", 1);
+    const proxy = await startKinesisShardProxy({
+      upstream: servers.kinesisEndpoint,
+      region: REGION,
+      limits: { recordsPerSecond: 400, bytesPerSecond: SHARD_WRITE_LIMITS.bytesPerSecond },
+    });
+    const kinesis = client(KinesisClient, proxy.endpoint);
+    try {
+      const records = Array.from({ length: 1_200 }, (_, i) => ({ Data: Buffer.from(`{"event_id":"e-${i}"}\n`), PartitionKey: "same" }));
+      const sent = await sendRequests(
+        planRequests(records),
+        {
+          putRecords: (request) => kinesis.send(new PutRecordsCommand(request)),
+          sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+          random: () => 1,
+        },
+        { streamName: "hot", chunkKey: "staging/test/hot.ndjson", maxAttempts: 20, baseDelayMs: 100, maxDelayMs: 400 },
+      );
+      expect(sent.pushed).toBe(1_200);
+      expect(proxy.stats.throttledEntries).toBeGreaterThan(0);
+      const { Shards = [] } = await servers.kinesis.send(new ListShardsCommand({ StreamName: "hot" }));
+      const { ShardIterator } = await servers.kinesis.send(
+        new GetShardIteratorCommand({ StreamName: "hot", ShardId: Shards[0].ShardId!, ShardIteratorType: "TRIM_HORIZON" }),
+      );
+      const page = await servers.kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 10_000 }));
+      const ids = (page.Records ?? []).map((r) => Buffer.from(r.Data!).toString("utf8"));
+      expect(ids.length).toBe(1_200);
+      expect(new Set(ids).size).toBe(1_200);
+    } finally {
+      kinesis.destroy();
+      await proxy.close();
+    }
   });
 });
 
