@@ -238,6 +238,7 @@ function faultLine(name: FaultName, input: FaultCheckInput): FaultLine {
       );
     case "landing-replaced": {
       const now = input.landingNow;
+      if (injected > 0 && injector.replaced === undefined) return line(true, "not injected: no NDJSON or JSONL landing file to overwrite");
       const reached = run.path.includes("FinalizeBatch");
       const ok = injected > 0 && injector.replaced !== undefined && now?.exists === true && now.hasAddedLines;
       return line(
