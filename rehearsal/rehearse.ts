@@ -435,11 +435,7 @@ async function runBatchWorkflow(
         },
         {
           startForeignCrawl: () => standIns.crawler.startCrawler({ Name: run.config.resolvedNames.crawler }),
-          replaceLanding: async () => {
-            const keys = (observed.extractOutput as { files?: readonly { key: string }[] } | undefined)?.files?.map((f) => f.key);
-            const listed = keys ?? (await landingKeys(s3, run.bucket));
-            return replaceLandingFile(s3, run.bucket, listed, run.config.batch.eventIdColumn);
-          },
+          replaceLanding: async () => replaceLandingFile(s3, run.bucket, await landingKeys(s3, run.bucket), run.config.batch.eventIdColumn),
         },
       )
     : answers;
