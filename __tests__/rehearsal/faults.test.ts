@@ -4,7 +4,7 @@
  */
 import { expectedOutcome, FAULT_NAMES, FAULTS } from "../../rehearsal/faults/catalog";
 import { FaultInjector, seededRandom } from "../../rehearsal/faults/injector";
-import { partitionKeyHash, shardForHashKey } from "../../rehearsal/kinesis-shard-proxy";
+import { base64Length, partitionKeyHash, shardForHashKey } from "../../rehearsal/kinesis-shard-proxy";
 import { parseRehearsalArgs } from "../../rehearsal/main";
 
 describe("--faults and --fault-rate", () => {
@@ -84,5 +84,12 @@ describe("the shard-limit proxy's shard mapping", () => {
     expect(shardForHashKey(partitionKeyHash("b"), shards)?.ShardId).toBe("shardId-000000000001");
     expect(shardForHashKey(half - 1n, shards)?.ShardId).toBe("shardId-000000000000");
     expect(shardForHashKey(half, shards)?.ShardId).toBe("shardId-000000000001");
+  });
+});
+
+describe("the shard-limit proxy's entry size", () => {
+  // API_PutRecords: a record's size counts the data blob (sent base64-encoded) and the partition key.
+  it("counts the decoded bytes of the base64 data, whatever its padding", () => {
+    for (let bytes = 0; bytes <= 10; bytes++) expect(base64Length(Buffer.alloc(bytes, 255).toString("base64"))).toBe(bytes);
   });
 });
