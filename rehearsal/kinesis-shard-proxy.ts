@@ -10,8 +10,8 @@
  *   inside the shard's `HashKeyRange` (or its `ExplicitHashKey`), the ranges read from ListShards.
  * - Each shard is a token bucket refilled continuously at its limit and holding at most one second of it.
  * - PutRecords is not all-or-nothing: entries over the limit get `ErrorCode`
- *   `ProvisionedThroughputExceededException` and an `ErrorMessage` ("Rate exceeded for shard … in stream
- *   … under account …."), counted in `FailedRecordCount`; the rest go on to the engine and keep their
+ *   `ProvisionedThroughputExceededException` and an `ErrorMessage` naming the account, the stream and the
+ *   shard, counted in `FailedRecordCount`; the rest go on to the engine and keep their
  *   order in `Records` (API_PutRecords, API_PutRecordsResultEntry).
  * - PutRecord over the limit, and (when asked, at `wholeCallThrottleRate`) a whole PutRecords call,
  *   fail with HTTP 400 and `__type` `ProvisionedThroughputExceededException`, the JSON protocol's error
