@@ -66,6 +66,20 @@ export interface DeliveryStandInProps {
   readonly processingReason?: (recordId: string) => string | undefined;
   /** Progress lines. */
   readonly log?: (text: string) => void;
+  /** Faults to inject (the rehearsal's `--faults`). @default none */
+  readonly faults?: DeliveryFaults;
+}
+
+/** Faults the stand-in injects when asked (rehearsal/faults/). */
+export interface DeliveryFaults {
+  /**
+   * Whether attempt `attempt` (1-based) of invocation `invocation` (1-based) fails without a response:
+   * `error` as a function error, `timeout` as an invocation that ran past the function's timeout (not
+   * waited for: the stand-in fails the attempt as Lambda would at the timeout).
+   */
+  transformAttempt?(invocation: number, attempt: number): "error" | "timeout" | undefined;
+  /** Whether the Parquet object just written is written a second time, under another name (at-least-once delivery). */
+  duplicateObject?(): boolean;
 }
 
 /** What the delivery stand-in did, cumulatively over its drains. */
@@ -82,6 +96,9 @@ export interface DeliverySummary {
   /** Rows written to Parquet. */
   delivered: number;
   dataObjects: string[];
+  /** Second copies of data objects (`faults.duplicateObject`), and the rows they repeat. */
+  duplicateObjects: string[];
+  duplicatedRows: number;
   errorObjects: string[];
   rawObjects: string[];
   processingReasons: Record<string, number>;
@@ -158,6 +175,8 @@ export class DeliveryStandIn {
     conversionFailed: 0,
     delivered: 0,
     dataObjects: [],
+    duplicateObjects: [],
+    duplicatedRows: 0,
     errorObjects: [],
     rawObjects: [],
     processingReasons: {},
@@ -170,6 +189,7 @@ export class DeliveryStandIn {
   private readonly rawBuffer: FlushBuffer<SourceRecord>;
   private duck?: { instance: DuckDBInstance; connection: DuckDBConnection };
   private objectCounter = 0;
+  private invocationCounter = 0;
 
   constructor(private readonly props: DeliveryStandInProps) {
     const { config } = props;
@@ -295,11 +315,20 @@ export class DeliveryStandIn {
       })),
     };
     const attempts = config.delivery.processorRetries + 1;
+    const invocation = ++this.invocationCounter;
     let failure = "";
     let results: Map<string, FirehoseTransformationResultRecord> | undefined;
     let resultAttempt = 1;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       this.summary.invocations++;
+      const injected = this.props.faults?.transformAttempt?.(invocation, attempt);
+      if (injected) {
+        failure =
+          injected === "timeout"
+            ? `Lambda.FunctionTimedOut: Task timed out after ${config.transform.timeoutSeconds}.00 seconds`
+            : "Lambda.FunctionError: Error: injected function error";
+        continue;
+      }
       const started = Date.now();
       try {
         // A JSON round trip, as the Lambda service serialises both ways.
@@ -479,9 +508,16 @@ export class DeliveryStandIn {
         partitionKeys: bufferKey === "" ? undefined : written[0].partitionKeys,
       });
       const key = `${prefix}${objectName(this.props.deliveryStreamName, new Date(), randomUUID(), ".snappy.parquet")}`;
-      await this.put(key, readFileSync(parquetFile), "application/octet-stream");
+      const body = readFileSync(parquetFile);
+      await this.put(key, body, "application/octet-stream");
       this.summary.dataObjects.push(key);
       this.summary.delivered += written.length;
+      if (this.props.faults?.duplicateObject?.()) {
+        const again = `${prefix}${objectName(this.props.deliveryStreamName, new Date(), randomUUID(), ".snappy.parquet")}`;
+        await this.put(again, body, "application/octet-stream");
+        this.summary.duplicateObjects.push(again);
+        this.summary.duplicatedRows += written.length;
+      }
     }
     await connection.run("DROP TABLE IF EXISTS checked");
     await connection.run("DROP TABLE IF EXISTS stage");

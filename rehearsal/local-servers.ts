@@ -17,6 +17,8 @@ import { dirname, join, resolve } from "node:path";
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { startKinesisShardProxy, type KinesisShardProxy } from "./kinesis-shard-proxy";
+import { startS3FaultProxy, type S3FaultProxy } from "./s3-fault-proxy";
 
 /** The Kinesis engines the rehearsal can run. */
 export const KINESIS_ENGINES = ["kinesalite", "kinesis-local"] as const;
@@ -29,12 +31,14 @@ export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RV
 export const SERVER_LIMITS: Readonly<Record<KinesisEngine | "s3rver", readonly string[]>> = {
   s3rver: [
     "s3rver does not enforce If-None-Match: * — the batch claim marker (_runs/<batchId>.json) is written, but a second run of the same batch would not be stopped here; S3 enforces it",
-    "s3rver does not enforce CopySourceIfMatch — finalize's guard against a landing file replaced mid-run is not exercised",
+    "s3rver does not enforce CopySourceIfMatch; the S3 proxy in front of it does (412 PreconditionFailed), so finalize's guard against a replaced landing file is exercised",
   ],
   kinesalite: [
-    "kinesalite enforces no shard throughput limits (no ProvisionedThroughputExceededException), so the push's retries are not exercised",
+    "kinesalite enforces no shard throughput limits; the shard-limit proxy in front of it does (1,000 records/s and 1 MiB/s per shard, per-entry ProvisionedThroughputExceededException), for the functions' writes only",
   ],
-  "kinesis-local": ["kinesis-local did not enforce shard throughput limits in our measurements, so the push's retries are not exercised"],
+  "kinesis-local": [
+    "kinesis-local enforces no shard throughput limits; the shard-limit proxy in front of it does (1,000 records/s and 1 MiB/s per shard), for the functions' writes only",
+  ],
 };
 
 /** Running local servers. */
@@ -50,6 +54,10 @@ export interface LocalServers {
   readonly kinesis: KinesisClient;
   /** PID of the Kinesis engine's process. */
   readonly kinesisPid: number | undefined;
+  /** The shard-limit proxy in front of the Kinesis engine: the functions write through it. */
+  readonly kinesisProxy: KinesisShardProxy;
+  /** The fault proxy in front of s3rver: the functions reach S3 through it. */
+  readonly s3Proxy: S3FaultProxy;
   createBucket(name: string): Promise<void>;
   /** Creates a stream and waits until it is ACTIVE. */
   createStream(name: string, shards: number): Promise<void>;
@@ -95,10 +103,15 @@ export async function startLocalServers(options: LocalServerOptions): Promise<Lo
   const s3rver = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: s3Directory });
   const { port: s3Port } = await s3rver.run();
   let engine: RunningKinesisEngine | undefined;
+  const proxies: Array<{ close(): Promise<void> }> = [];
   try {
     engine = await startKinesisEngine(options.engine, root);
     const s3Endpoint = `http://127.0.0.1:${s3Port}`;
     const kinesisEndpoint = engine.endpoint;
+    const kinesisProxy = await startKinesisShardProxy({ upstream: kinesisEndpoint, region: options.region });
+    proxies.push(kinesisProxy);
+    const s3Proxy = await startS3FaultProxy({ upstream: s3Endpoint, region: options.region, credentials: LOCAL_CREDENTIALS });
+    proxies.push(s3Proxy);
     const clientConfig = { region: options.region, credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() };
     const s3 = new S3Client({ ...clientConfig, endpoint: s3Endpoint, forcePathStyle: true });
     const kinesis = new KinesisClient({ ...clientConfig, endpoint: kinesisEndpoint });
@@ -112,6 +125,8 @@ export async function startLocalServers(options: LocalServerOptions): Promise<Lo
       s3,
       kinesis,
       kinesisPid: running.pid,
+      kinesisProxy,
+      s3Proxy,
       async createBucket(name) {
         await s3.send(new CreateBucketCommand({ Bucket: name }));
       },
@@ -129,11 +144,13 @@ export async function startLocalServers(options: LocalServerOptions): Promise<Lo
         stopped = true;
         s3.destroy();
         kinesis.destroy();
+        for (const proxy of proxies) await proxy.close();
         await running.stop();
         await s3rver.close();
       },
     };
   } catch (error) {
+    for (const proxy of proxies) await proxy.close();
     if (engine) await engine.stop();
     await s3rver.close();
     throw error;

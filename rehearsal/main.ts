@@ -8,6 +8,7 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { FAULT_NAMES, parseFaultRate, parseFaults } from "./faults/catalog";
 import { KINESIS_ENGINES, startLocalServers, type KinesisEngine } from "./local-servers";
 import type { Output } from "./report";
 import { defaultOutDir, MAX_REHEARSAL_SHARDS, rehearse, type RehearsalOptions } from "./rehearse";
@@ -19,7 +20,9 @@ export type { RehearsalReport } from "./report";
 /** The CLI's usage text. */
 export const USAGE = `Usage: npm run rehearse [-- options]
 
-Runs one batch through the pipeline locally: s3rver and a Kinesis engine stand in for S3 and Kinesis,
+Runs one batch through the pipeline locally: s3rver and a Kinesis engine stand in for S3 and Kinesis
+(the functions reach them through proxies that enforce Kinesis's 1,000 records/s and 1 MiB/s per shard
+and inject S3 errors when asked),
 the real handlers and the real state machine run, and local stand-ins play Firehose (Parquet via DuckDB),
 the Glue crawler and Athena (DuckDB). No AWS account is used.
 
@@ -35,12 +38,20 @@ Options:
                            ~17 min on 1 shard, ~25 s on 40)
   --table-type <col=type>  the Glue table declares this type instead of the configuration's (repeatable):
                            rehearses a table that drifted from what the functions validate against
+  --faults <list|all>      inject faults: all, or a comma-separated list of
+                           ${FAULT_NAMES.join(", ")}.
+                           The run must end as each fault's expected outcome says (absorbed: success;
+                           otherwise a loud failure with a notification) and lose nothing; errors/ is
+                           then replayed and must bring every record in (rehearsal/README.md)
+  --fault-rate <r>         fraction of occasions a rate-driven fault fires on (0 < r <= 0.5, default 0.05);
+                           each fires on its first occasion anyway
   --out <folder>           output folder (default .build/rehearsal/<time>)
   --seed <n>               seed of the generated data (default 1)
   --keep                   keep s3rver's storage and leave the servers running until Ctrl-C (exit 130)
   --help                   this text
 
-Exit code: 0 when validation passed and all counts add up, 1 otherwise, 2 for bad arguments.`;
+Exit code: 0 when validation passed and all counts add up (with --faults: every fault handled as expected
+and nothing lost), 1 otherwise, 2 for bad arguments.`;
 
 /** The CLI's flags for `node:util` `parseArgs`; every value follows its flag, even one starting with dashes. */
 const OPTIONS = {
@@ -52,6 +63,8 @@ const OPTIONS = {
   seed: { type: "string" },
   shards: { type: "string" },
   "table-type": { type: "string" },
+  faults: { type: "string" },
+  "fault-rate": { type: "string" },
   keep: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -108,6 +121,18 @@ function setOption(options: Options, name: keyof typeof OPTIONS, text: string | 
       if (!Number.isInteger(shards) || shards < 1 || shards > MAX_REHEARSAL_SHARDS)
         return `--shards needs a whole number from 1 to ${MAX_REHEARSAL_SHARDS}, got ${text}`;
       options.shards = shards;
+      return undefined;
+    }
+    case "faults": {
+      const faults = parseFaults(text ?? "");
+      if ("error" in faults) return faults.error;
+      options.faults = faults;
+      return undefined;
+    }
+    case "fault-rate": {
+      const rate = parseFaultRate(text);
+      if (typeof rate !== "number") return rate.error;
+      options.faultRate = rate;
       return undefined;
     }
     case "seed": {

@@ -19,7 +19,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { BATCH_ENV, BATCH_FUNCTION_TIMEOUTS } from "../contract/batch";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { StateMachineDefinition } from "../state-machines/asl";
@@ -51,6 +51,9 @@ import { hasDistributedMap, withDistributedMaps } from "./distributed-map";
 import { BATCH_PREFIXES, LAKE_PREFIXES } from "../contract/lake-layout";
 import { batchWorkflowProps } from "../stacks/config/batch-workflow-props";
 import { type BatchSettings } from "../contract/settings";
+import { DEFAULT_FAULT_RATE, type FaultName } from "./faults/catalog";
+import { FaultInjector, replaceLandingFile } from "./faults/injector";
+import { runFaultChecks } from "./faults/phase";
 
 /** Options of {@link rehearse}. */
 export interface RehearsalOptions {
@@ -85,6 +88,13 @@ export interface RehearsalOptions {
    * 1 MiB/s. @default the environment's stream
    */
   readonly shards?: number;
+  /**
+   * Faults to inject (rehearsal/faults/catalog.ts): the run must end as each fault's expected outcome says
+   * and lose nothing, and errors/ is replayed afterwards. @default none
+   */
+  readonly faults?: readonly FaultName[];
+  /** Fraction of occasions each rate-driven fault fires on (each fires on its first occasion anyway). @default 0.05 */
+  readonly faultRate?: number;
   /** Progress and the report. @default process.stdout */
   readonly output?: Output;
   /** The batch's scheduled time (its id derives from it). @default now, to the minute */
@@ -189,15 +199,43 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
   const logs = new FunctionLogs(run.folders.logs);
   const savedEnv = { ...process.env };
   let delivery: DeliveryStandIn | undefined;
+  const injector = options.faults?.length
+    ? new FaultInjector(options.faults, options.faultRate ?? DEFAULT_FAULT_RATE, options.seed ?? 1)
+    : undefined;
+  servers.kinesisProxy.resetStats();
+  servers.s3Proxy.resetStats();
+  servers.kinesisProxy.setWholeCallThrottleRate(0);
+  servers.s3Proxy.setFaultRate(0);
   try {
     const handlers = await prepareLocalAws(run, servers, logs);
     const landing = await uploadLanding(run, servers);
-    const standIns = createStandIns(run, servers, handlers, logs);
+    const standIns = createStandIns(run, servers, handlers, logs, injector);
     delivery = standIns.delivery;
-    const workflow = await runBatchWorkflow(run, handlers, standIns, servers.s3);
+    injector?.armProxies(servers.kinesisProxy, servers.s3Proxy);
+    const scheduledTime = run.options.scheduledTime ?? `${new Date().toISOString().slice(0, 16)}:00Z`;
+    const workflow = await runBatchWorkflow(run, handlers, standIns, servers, { scheduledTime }, injector);
     logs.flush();
     const collected = await collectDelivery(run, servers, standIns.lake, workflow.extractOutput);
-    const report = buildReport(run, servers, landing, standIns, workflow, collected);
+    let report = buildReport(run, servers, landing, standIns, workflow, collected);
+    if (injector) {
+      const faults = await runFaultChecks({
+        injector,
+        servers,
+        bucket: run.bucket,
+        stream: run.streamName,
+        config: run.config,
+        lakeFolder: run.folders.lake,
+        standIns,
+        workflow,
+        batchId: collected.batchId,
+        recordsInFiles: report.counts.recordsInFiles,
+        progress: run.progress,
+        replay: (input) => runBatchWorkflow(run, handlers, standIns, servers, input, injector),
+        scheduledTime,
+        started: run.started,
+      });
+      report = { ...report, faults, ok: faults.ok && report.counts.addUp, seconds: (Date.now() - run.started) / 1000 };
+    }
     writeFileSync(join(run.outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
     run.out.write(formatReport(report));
     return report;
@@ -267,7 +305,7 @@ async function prepareLocalAws(run: Run, servers: LocalServers, logs: FunctionLo
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
   logs.start();
-  return loadHandlers(`${servers.s3Endpoint} ${servers.kinesisEndpoint}`, transformJson);
+  return loadHandlers(`${servers.s3Proxy.endpoint} ${servers.kinesisProxy.endpoint}`, transformJson);
 }
 
 /** Phase 3: landing files into landing/, read from `input` or generated from the event schema. */
@@ -298,7 +336,7 @@ async function uploadLanding(run: Run, servers: LocalServers): Promise<Landing> 
 }
 
 /** Phase 4: the Firehose, crawler and Athena stand-ins over the local bucket and stream. */
-function createStandIns(run: Run, servers: LocalServers, handlers: Handlers, logs: FunctionLogs): StandIns {
+function createStandIns(run: Run, servers: LocalServers, handlers: Handlers, logs: FunctionLogs, injector?: FaultInjector): StandIns {
   const { config, progress, bucket, streamName, columns, arn, folders } = run;
   const names = config.resolvedNames;
   const lake = new LakeFolder(servers.s3, bucket, folders.lake);
@@ -321,6 +359,7 @@ function createStandIns(run: Run, servers: LocalServers, handlers: Handlers, log
     tmpDir: run.tmpDir,
     processingReason: (recordId) => logs.failedRecords.get(recordId),
     log: (text) => progress.detail(`Firehose stand-in: ${text}`),
+    faults: injector?.deliveryFaults(config.delivery.processorRetries),
   });
   const keys = partitionKeys(config.partitioning.dayKey);
   const crawler = new CrawlerStandIn({
@@ -370,12 +409,36 @@ function workflowDefinition(run: Run): ReturnType<typeof buildBatchWorkflow> {
 }
 
 /** Phase 5: the real workflow in aws-local-stepfunctions, its tasks answered by the handlers and stand-ins. */
-async function runBatchWorkflow(run: Run, handlers: Handlers, standIns: StandIns, s3: S3Client): Promise<WorkflowResult> {
+async function runBatchWorkflow(
+  run: Run,
+  handlers: Handlers,
+  standIns: StandIns,
+  servers: LocalServers,
+  input: { readonly scheduledTime: string; readonly replay?: Record<string, string> },
+  injector?: FaultInjector,
+): Promise<WorkflowResult> {
   const { progress, arn } = run;
+  const s3 = servers.s3;
   const asDefined = (run.options.adaptDefinition ?? ((built) => built))(workflowDefinition(run));
   writeFileSync(join(run.outDir, "state-machine.asl.json"), `${JSON.stringify(asDefined, null, 2)}\n`);
   const observed: Observed = { pushed: 0, chunksPushed: 0, slowFunctions: [], rangesDone: 0, chunksStaged: 0 };
-  const allTasks = { ...lambdaTasks(progress, handlers, standIns, observed), ...serviceTasks(progress, standIns, observed) };
+  const answers = { ...lambdaTasks(progress, handlers, standIns, observed), ...serviceTasks(progress, standIns, observed) };
+  const S = BATCH_STATES;
+  const allTasks = injector
+    ? injector.wrapTasks(
+        answers,
+        {
+          startCrawler: S.startCrawler,
+          runValidationQuery: S.runValidationQuery,
+          checkDelivery: S.checkDelivery,
+          notifyFailure: S.notifyFailure,
+        },
+        {
+          startForeignCrawl: () => standIns.crawler.startCrawler({ Name: run.config.resolvedNames.crawler }),
+          replaceLanding: async () => replaceLandingFile(s3, run.bucket, await landingKeys(s3, run.bucket), run.config.batch.eventIdColumn),
+        },
+      )
+    : answers;
   // The Distributed Map stand-in applies only to a definition that has such a Map (distributed-map.ts).
   const { definition, tasks } = hasDistributedMap(asDefined)
     ? withDistributedMaps(asDefined, {
@@ -389,12 +452,11 @@ async function runBatchWorkflow(run: Run, handlers: Handlers, standIns: StandIns
             : progress.detail(`${event.state}: ${event.succeeded} child(ren) succeeded, ${event.failed} failed`),
       })
     : { definition: asDefined, tasks: allTasks };
-  const scheduledTime = run.options.scheduledTime ?? `${new Date().toISOString().slice(0, 16)}:00Z`;
   progress.step(
     `Starting the batch workflow (real definition, ${Object.keys(definition.States).length} states) in aws-local-stepfunctions, waits 0 s`,
   );
   const executionName = `rehearsal-${randomUUID().slice(0, 8)}`;
-  const result = await runWorkflow(definition, { scheduledTime }, tasks, {
+  const result = await runWorkflow(definition, input, tasks, {
     executionId: arn("states", `execution:${run.config.resolvedNames.stateMachine}:${executionName}`),
     executionName,
   });
@@ -644,8 +706,9 @@ function handlerEnvironment(
   transformJson: string,
 ): Record<string, string> {
   return {
-    AWS_ENDPOINT_URL_S3: servers.s3Endpoint,
-    AWS_ENDPOINT_URL_KINESIS: servers.kinesisEndpoint,
+    // The functions reach S3 and Kinesis through the fault proxy and the shard-limit proxy.
+    AWS_ENDPOINT_URL_S3: servers.s3Proxy.endpoint,
+    AWS_ENDPOINT_URL_KINESIS: servers.kinesisProxy.endpoint,
     // Any other service a handler might call fails fast instead of reaching AWS.
     AWS_ENDPOINT_URL: "http://127.0.0.1:9",
     AWS_REGION: config.region,
@@ -664,6 +727,12 @@ function handlerEnvironment(
     POWERTOOLS_DEV: "true",
     POWERTOOLS_METRICS_DISABLED: "true",
   };
+}
+
+/** The keys under landing/, in order. */
+async function landingKeys(s3: S3Client, bucket: string): Promise<string[]> {
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: BATCH_PREFIXES.landing }));
+  return (listed.Contents ?? []).map((object) => object.Key!).sort();
 }
 
 function restoreEnvironment(saved: NodeJS.ProcessEnv): void {

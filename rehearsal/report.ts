@@ -3,6 +3,8 @@
  * report ({@link RehearsalReport}, printed by {@link formatReport} and written as `report.json`).
  */
 
+import { formatFaults, type FaultsReport } from "./faults/outcome";
+
 /** Somewhere to write text. */
 export interface Output {
   write(text: string): unknown;
@@ -10,8 +12,13 @@ export interface Output {
 
 /** The outcome of a rehearsal. */
 export interface RehearsalReport {
-  /** Validation passed and every count adds up: the exit code is 0. */
+  /**
+   * Validation passed and every count adds up: the exit code is 0. With faults: every fault was handled
+   * as expected, nothing was lost and the counts add up.
+   */
   readonly ok: boolean;
+  /** With `--faults`: each fault, the invariant, the replay, the deduplicated view and the push rate per shard. */
+  readonly faults?: FaultsReport;
   readonly environment: string;
   readonly engine: string;
   readonly batchId?: string;
@@ -184,6 +191,7 @@ export function formatReport(r: RehearsalReport): string {
   lines.push("");
   lines.push("Where the local stand-ins do not behave like AWS:");
   for (const limit of r.standInLimits) lines.push(`  - ${limit}`);
+  if (r.faults) lines.push(...formatFaults(r.faults));
   lines.push("");
   lines.push(r.ok ? "Rehearsal PASSED." : "Rehearsal FAILED (exit code 1).");
   return `${lines.join("\n")}\n`;

@@ -6,9 +6,12 @@
  * or duplicated. Then the paced push as the workflow runs it: a third 4-shard stream, the chunks pushed
  * `pushPlan(stream).concurrency` at a time (as the Distributed Map runs its children), each paced to its
  * share of the stream's write capacity (`pushPlan(stream).share`, state-machines/timing.ts): the rate
- * achieved is reported against the stream's limit (4 shards → 4,000 records/s and 4 MiB/s). Prints
- * figures; asserts nothing about timings. kinesalite enforces no shard limits, so this measures
- * client-side cost, call counts and the pacing, not throttling behaviour.
+ * achieved is reported against the stream's limit (4 shards → 4,000 records/s and 4 MiB/s). Last, the
+ * same paced push for at least 20 s through the rehearsal's shard-limit proxy
+ * (rehearsal/kinesis-shard-proxy.ts: 1,000 records/s and 1 MiB/s per shard, per-entry
+ * ProvisionedThroughputExceededException): the sustained rate each shard accepted, as a percentage of
+ * its 1,000 records/s, with the throttled entries the push resent, and every record read back exactly
+ * once. Prints figures; asserts nothing about timings. kinesalite itself enforces no shard limits.
  *
  * Run: node scripts/bench-push.mjs   or   import { benchPush } from "./bench-push.mjs".
  */
@@ -42,10 +45,12 @@ const RECORDS_PER_CHUNK = 5_000;
 const SETTINGS = { partitionKeyField: "user_id", eventIdColumn: "event_id", maxPushAttempts: 8 };
 /** Paced push: chunks of this many records, two per concurrent slot (about 5 s at 4,000 records/s). */
 const PACED_RECORDS_PER_CHUNK = 2_500;
+/** Through the shard-limit proxy: two chunks per concurrent slot, ~22 s at 4,000 records/s. */
+const LIMITED_RECORDS_PER_CHUNK = 11_000;
 
 /** Starts kinesalite, pushes with both producers, reads back, stops the engine and returns the figures. */
 export async function benchPush({ log = console.log } = {}) {
-  const { pushChunk, pushPlan } = await bundleSender();
+  const { pushChunk, pushPlan, startKinesisShardProxy, shardRates } = await bundleSender();
   const port = await freePort();
   const engine = await startKinesalite(port);
   const stop = () => {
@@ -62,6 +67,7 @@ export async function benchPush({ log = console.log } = {}) {
     await createStream(client, "bench-naive");
     await createStream(client, "bench-real");
     await createStream(client, "bench-paced");
+    await createStream(client, "bench-limits");
 
     const naiveLines = Array.from({ length: NAIVE_RECORDS }, (_, i) => JSON.stringify(clickRecord(i)));
     const naiveStart = performance.now();
@@ -98,11 +104,34 @@ export async function benchPush({ log = console.log } = {}) {
     const realMs = performance.now() - realStart;
     const realRecords = REAL_CHUNKS * RECORDS_PER_CHUNK;
 
-    const paced = await pushPaced(pushChunk, pushPlan({ mode: "PROVISIONED", shardCount: SHARDS }), client);
+    const plan = pushPlan({ mode: "PROVISIONED", shardCount: SHARDS });
+    const paced = await pushPaced(pushChunk, plan, client);
+    const proxy = await startKinesisShardProxy({ upstream: `http://127.0.0.1:${port}`, region: "us-east-1" });
+    const limitedClient = new KinesisClient({
+      endpoint: proxy.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      requestHandler: new NodeHttpHandler(),
+    });
+    let limited;
+    try {
+      limited = await pushPaced(pushChunk, plan, limitedClient, {
+        stream: "bench-limits",
+        recordsPerChunk: LIMITED_RECORDS_PER_CHUNK,
+        first: 2_000_000,
+      });
+    } finally {
+      limitedClient.destroy();
+      await proxy.close();
+    }
+    const rates = shardRates(proxy.stats, "bench-limits");
 
     const naiveBack = await readBack(client, "bench-naive");
     const realBack = await readBack(client, "bench-real");
     const pacedBack = await readBack(client, "bench-paced");
+    const limitedBack = await readBack(client, "bench-limits");
+    const shardRecordsPerSecond = Object.values(rates.perShard);
+    const meanShard = shardRecordsPerSecond.reduce((sum, r) => sum + r, 0) / shardRecordsPerSecond.length;
     const figures = {
       engine: "kinesalite 3.3.3 (in memory, no shard limits)",
       shards: SHARDS,
@@ -128,10 +157,22 @@ export async function benchPush({ log = console.log } = {}) {
     };
     figures.speedup = figures.real.recordsPerSecond / figures.naive.recordsPerSecond;
     figures.paced = { ...paced, readBack: pacedBack.records, duplicates: pacedBack.duplicates };
+    figures.throughLimits = {
+      ...limited,
+      seconds: rates.seconds,
+      perShard: rates.perShard,
+      percentOfShardLimit: meanShard / 10,
+      lowestShardPercent: Math.min(...shardRecordsPerSecond) / 10,
+      throttledEntries: proxy.stats.throttledEntries,
+      readBack: limitedBack.records,
+      duplicates: limitedBack.duplicates,
+      noLoss: limitedBack.records === limited.records && limitedBack.duplicates === 0,
+    };
     figures.noLoss =
       naiveBack.records === NAIVE_RECORDS &&
       realBack.records === realRecords &&
       pacedBack.records === paced.records &&
+      figures.throughLimits.noLoss &&
       naiveBack.duplicates + realBack.duplicates + pacedBack.duplicates === 0;
 
     log(`engine: ${figures.engine}, ${SHARDS} shards per stream, ~${figures.recordBytes} B records`);
@@ -148,6 +189,15 @@ export async function benchPush({ log = console.log } = {}) {
         `${(paced.fractionOfRecordLimit * 100).toFixed(1)} % of the stream's ${paced.limit.recordsPerSecond.toLocaleString("en-US")} records/s ` +
         `(${(paced.fractionOfByteLimit * 100).toFixed(1)} % of its ${paced.limit.bytesPerSecond / 2 ** 20} MiB/s)`,
     );
+    const t = figures.throughLimits;
+    log(
+      `through the shard-limit proxy:  ${t.records} records over ${t.seconds.toFixed(1)} s, ${t.chunks} chunks ${t.concurrency} at once: ` +
+        `${t.percentOfShardLimit.toFixed(1)} % of 1,000 records/s per shard (lowest shard ${t.lowestShardPercent.toFixed(1)} %; ` +
+        `${Object.values(t.perShard)
+          .map((r) => Math.round(r))
+          .join("/")} records/s), ${t.throttledEntries} entries throttled and resent, ${t.calls} calls; ` +
+        `read back ${t.readBack}/${t.records}, duplicates ${t.duplicates}: ${t.noLoss ? "zero loss" : "LOSS OR DUPLICATES"}`,
+    );
     log(
       `read back: naive ${naiveBack.records}/${NAIVE_RECORDS}, real ${realBack.records}/${realRecords} (per shard ${realBack.perShard.join("/")}), paced ${pacedBack.records}/${paced.records}, duplicates ${naiveBack.duplicates + realBack.duplicates + pacedBack.duplicates}: ${figures.noLoss ? "no loss" : "LOSS OR DUPLICATES"}`,
     );
@@ -163,12 +213,14 @@ export async function benchPush({ log = console.log } = {}) {
  * Pushes `2 × plan.concurrency` chunks to bench-paced, `plan.concurrency` at a time, each paced to
  * `plan.share` as the deployed PushChunk is (settings.pushRate); returns the rate achieved against the limit.
  */
-async function pushPaced(pushChunk, plan, client) {
+async function pushPaced(
+  pushChunk,
+  plan,
+  client,
+  { stream = "bench-paced", recordsPerChunk = PACED_RECORDS_PER_CHUNK, first = 1_000_000 } = {},
+) {
   const chunks = Array.from({ length: 2 * plan.concurrency }, (_, c) =>
-    Array.from(
-      { length: PACED_RECORDS_PER_CHUNK },
-      (_, i) => `${JSON.stringify(clickRecord(1_000_000 + c * PACED_RECORDS_PER_CHUNK + i))}\n`,
-    ).join(""),
+    Array.from({ length: recordsPerChunk }, (_, i) => `${JSON.stringify(clickRecord(first + c * recordsPerChunk + i))}\n`).join(""),
   );
   const deps = {
     putRecords: (request) => client.send(new PutRecordsCommand(request)),
@@ -183,12 +235,14 @@ async function pushPaced(pushChunk, plan, client) {
   const slot = async () => {
     for (let c = next++; c < chunks.length; c = next++) {
       const chunkKey = `staging/bench/paced-${String(c).padStart(5, "0")}.ndjson`;
-      calls += (await pushChunk(chunks[c], { chunkKey, streamName: "bench-paced", settings }, deps)).calls;
+      // Not `calls += await …`: that reads calls before the await, losing the other slots' counts.
+      const output = await pushChunk(chunks[c], { chunkKey, streamName: stream, settings }, deps);
+      calls += output.calls;
     }
   };
   await Promise.all(Array.from({ length: plan.concurrency }, slot));
   const ms = performance.now() - started;
-  const records = chunks.length * PACED_RECORDS_PER_CHUNK;
+  const records = chunks.length * recordsPerChunk;
   const bytes = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk), 0);
   const recordsPerSecond = (records / ms) * 1000;
   return {
@@ -214,6 +268,7 @@ async function bundleSender() {
     [
       `export { pushChunk } from ${JSON.stringify(join(ROOT, "handlers/push/logic"))};`,
       `export { pushPlan } from ${JSON.stringify(join(ROOT, "state-machines/timing"))};`,
+      `export { startKinesisShardProxy, shardRates } from ${JSON.stringify(join(ROOT, "rehearsal/kinesis-shard-proxy"))};`,
     ].join("\n"),
   );
   const outfile = join(OUT_DIR, "push-logic.cjs");
