@@ -39,9 +39,19 @@ function run(command: string, args: string[], options: { cwd: string; env?: Node
 
 /** Copies the checkout's files (what git would commit, as on disk) into `copy`. */
 function copyCheckout(root: string, copy: string): number {
-  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" })
-    .split("\0")
-    .filter((file) => file !== "" && existsSync(join(root, file)) && lstatSync(join(root, file)).isFile());
+  let files: string;
+  try {
+    files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: "pipe",
+    });
+  } catch (error) {
+    throw new StepFailed(
+      `check:cdktn copies the files git lists, so it runs in a git checkout: git ls-files failed in ${root} (${(error as Error).message})`,
+    );
+  }
+  const listed = files.split("\0").filter((file) => file !== "" && existsSync(join(root, file)) && lstatSync(join(root, file)).isFile());
   for (const file of listed) {
     mkdirSync(dirname(join(copy, file)), { recursive: true });
     copyFileSync(join(root, file), join(copy, file));
@@ -120,7 +130,7 @@ async function check(root: string, work: string, timings: [string, number][]): P
   await step(timings, "npm ci (migrated lock file)", () =>
     run("npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: copy }),
   );
-  await step(timings, "cdktf synth of the checkout", () => cdktfSynth);
+  await step(timings, "cdktf synth of the checkout (the rest of it, as it ran alongside)", () => cdktfSynth);
   await step(timings, "type-check (tsc --noEmit)", () =>
     run(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit"], { cwd: copy }),
   );
