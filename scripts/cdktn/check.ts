@@ -10,7 +10,7 @@
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { allowedBecause, compareSynthOutputs, describeDifference, isAllowed } from "./compare";
@@ -149,6 +149,14 @@ async function check(root: string, work: string, timings: [string, number][]): P
   return same;
 }
 
+/**
+ * Removes the copy after this process ends: deleting its node_modules (about 1 GB in many small files)
+ * takes longer than any step of the check on a busy machine, and nothing waits for it.
+ */
+function removeInBackground(work: string): void {
+  spawn("rm", ["-rf", work], { detached: true, stdio: "ignore" }).unref();
+}
+
 const USAGE = "usage: npm run check:cdktn [-- --keep]";
 
 export async function main(args: string[]): Promise<number> {
@@ -168,7 +176,7 @@ export async function main(args: string[]): Promise<number> {
     console.error(error instanceof StepFailed ? `✗ ${error.message}` : error);
   } finally {
     if (args.includes("--keep")) console.log(`kept ${work}`);
-    else rmSync(work, { recursive: true, force: true });
+    else removeInBackground(work);
   }
   console.log("Time per step:");
   for (const [name, seconds] of timings) console.log(`  ${seconds.toFixed(1).padStart(6)} s  ${name}`);
