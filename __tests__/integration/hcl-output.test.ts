@@ -20,7 +20,11 @@ import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 
 const ROOT = join(__dirname, "../..");
-const CDKTF = join(ROOT, "node_modules/.bin/cdktf");
+/** The CDK's CLI: cdktf, or cdktn after `npm run migrate:cdktn` (read from package.json, so the test survives the move). */
+const CLI = (() => {
+  const { dependencies } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  return join(ROOT, "node_modules/.bin", "cdktn-cli" in dependencies ? "cdktn" : "cdktf");
+})();
 const ENV = { ...process.env, CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "1" };
 
 type Json = unknown;
@@ -118,8 +122,8 @@ interface Synth {
 
 function synthAll(work: string): Synth {
   const [jsonOut, hclOut, libraryOut] = ["json", "hcl", "library"].map((d) => join(work, d));
-  execFileSync(CDKTF, ["synth", "--output", jsonOut], { cwd: ROOT, env: ENV, stdio: "pipe" });
-  execFileSync(CDKTF, ["synth", "--hcl", "--output", hclOut], { cwd: ROOT, env: ENV, stdio: "pipe" });
+  execFileSync(CLI, ["synth", "--output", jsonOut], { cwd: ROOT, env: ENV, stdio: "pipe" });
+  execFileSync(CLI, ["synth", "--hcl", "--output", hclOut], { cwd: ROOT, env: ENV, stdio: "pipe" });
   execFileSync(process.execPath, ["dist/main.js"], {
     cwd: ROOT,
     env: { ...ENV, CDKTF_OUTDIR: libraryOut, SYNTH_HCL_OUTPUT: "true", CDKTF_CONTEXT_JSON: "{}" },
