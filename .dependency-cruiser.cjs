@@ -5,7 +5,8 @@
  * nothing but scripts/, rehearsal/ and the tests imports scripts/ or rehearsal/.
  */
 const PROJECT = "^(main\\.ts|pipeline\\.config\\.ts|contract/|capacity/|handlers/|stacks/|state-machines/|scripts/|rehearsal/|__tests__/)";
-const CDKTF = "(^|/)node_modules/(cdktf|@cdktf/[^/]+|constructs)/";
+// cdktf, or its continuation CDK Terrain (cdktn) after `npm run migrate:cdktn`.
+const CDKTF = "(^|/)node_modules/(cdktf|cdktn|@cdktf/[^/]+|@cdktn/[^/]+|constructs)/";
 
 /** @type {import("dependency-cruiser").IConfiguration} */
 module.exports = {

@@ -112,6 +112,21 @@ describe("README", () => {
     expect(lines.length).toBeLessThanOrEqual(300);
   });
 
+  it("gives as its test command exactly what CI runs (.ci/run)", () => {
+    const readmeCommand = read("README.md")
+      .split("\n")
+      .find((line) => line.startsWith("npm ci && npm test"))
+      ?.replace(/#.*$/, "")
+      .trim();
+    const ciCommand = read(".ci/run")
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !line.startsWith("#"))
+      .at(-1);
+    expect(readmeCommand).toBeDefined();
+    expect(readmeCommand).toBe(ciCommand);
+    expect(readmeCommand).toContain("npm run check:cdktn");
+  });
+
   it("links every page of docs/", () => {
     const linked = new Set(links("README.md").map((l) => l.split("#")[0]));
     const pages = DOC_FILES.filter((f) => f.startsWith("docs/"));

@@ -16,6 +16,8 @@ const CLIS = {
   batch: { entry: "scripts/batch-cli.ts", out: "batch-cli.js" },
   capacity: { entry: "scripts/capacity.ts", out: "capacity-cli.js" },
   rehearse: { entry: "rehearsal/main.ts", out: "rehearse.js", exit: true },
+  "migrate-cdktn": { entry: "scripts/cdktn/migrate.ts", out: "migrate-cdktn.js" },
+  "check-cdktn": { entry: "scripts/cdktn/check.ts", out: "check-cdktn.js", exit: true },
 };
 
 const [cli, ...args] = process.argv.slice(2);
