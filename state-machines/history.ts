@@ -7,7 +7,7 @@
  */
 import type { ItemProcessor, MapState, State, StateMachineDefinition } from "./asl";
 import { BATCH_STATES as S } from "./batch/names";
-import { maxPolls } from "./timing";
+import { maxPolls, VALIDATION_QUERY_RESUBMITS } from "./timing";
 
 /** Events one standard execution may hold (Step Functions quota, not adjustable). */
 export const HISTORY_EVENT_QUOTA = 25_000;
@@ -154,7 +154,6 @@ const VALIDATION_LOOP: readonly string[] = [
   S.prepareRecrawl,
   S.getLastCrawl,
   S.didCrawlSucceed,
-  S.runValidationQuery,
   S.getValidationResults,
   S.countValidationRun,
   S.hasValidationRow,
@@ -169,6 +168,9 @@ function parentVisits(name: string, loops: LoopBounds): number {
   if (DELIVERY_LOOP.includes(name)) return loops.deliveryChecks;
   if (CRAWLER_POLL_LOOP.includes(name)) return loops.crawlerPolls;
   if (VALIDATION_LOOP.includes(name)) return loops.validationAttempts;
+  // Each run's query, and each re-submission of a query that ended FAILED.
+  if (name === S.runValidationQuery) return loops.validationAttempts + VALIDATION_QUERY_RESUBMITS;
+  if (name === S.canResubmitValidationQuery || name === S.countValidationQueryResubmit) return VALIDATION_QUERY_RESUBMITS;
   // Started once per crawl, and again after each poll that finds someone else's crawl ended.
   if (name === S.startCrawler) return loops.validationAttempts + loops.crawlerPolls;
   return 1;

@@ -44,6 +44,16 @@ export const DELIVERY_POLL_SECONDS = 60;
 export const CRAWLER_POLL_SECONDS = 30;
 /** Longest wait for the crawler (including one already running when the batch arrives). */
 export const CRAWLER_TIMEOUT_SECONDS = 1800;
+/**
+ * Re-submissions of a validation query that ended FAILED, per batch. Athena marks some failures as
+ * worth re-submitting (AthenaError.Retryable; https://docs.aws.amazon.com/athena/latest/APIReference/API_AthenaError.html),
+ * and a re-submission needs a new ClientRequestToken: the same token returns the same failed execution
+ * (https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html). The .sync
+ * integration does not expose that flag as a matchable error, so every failure is re-submitted, at most
+ * this often: a query that is wrong fails the same way again, cheaply, and the run then fails loudly.
+ */
+export const VALIDATION_QUERY_RESUBMITS = 2;
+
 /** Wait before re-running a validation query that found fewer records than pushed. */
 export const VALIDATION_RETRY_WAIT_SECONDS = 120;
 /** Time allowed for extracting and pushing a batch, on top of the waiting loops. */

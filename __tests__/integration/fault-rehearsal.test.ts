@@ -32,9 +32,9 @@ const CONFIG_FILE: PipelineConfigFile = {
  * Which faults the batch run absorbs and which end it loudly. Firehose routes a transform invocation
  * that fails 1 + NumberOfRetries times to processing-failed
  * (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-failure-handling.html), so the
- * batch's validation comes up short; a FAILED Athena query fails the .sync task
- * (https://docs.aws.amazon.com/step-functions/latest/dg/connect-athena.html). Everything else is retried,
- * deduplicated or left for the next batch.
+ * batch's validation comes up short. A FAILED Athena query is re-submitted under a new token
+ * (https://docs.aws.amazon.com/athena/latest/APIReference/API_AthenaError.html, Retryable). Everything else is
+ * retried, deduplicated or left for the next batch.
  */
 const EXPECTED: Readonly<Record<FaultName, "absorbed" | "loud-failure">> = {
   "kinesis-throttle": "absorbed",
@@ -43,7 +43,7 @@ const EXPECTED: Readonly<Record<FaultName, "absorbed" | "loud-failure">> = {
   "transform-timeout": "loud-failure",
   "duplicate-delivery": "absorbed",
   "crawler-running": "absorbed",
-  "athena-query-fails": "loud-failure",
+  "athena-query-fails": "absorbed",
   "landing-replaced": "absorbed",
 };
 

@@ -6,6 +6,7 @@
  */
 import type { ExtractOutput } from "../../contract/batch";
 import { MAP_RESULTS_FOLDER } from "../../state-machines/batch/extract-and-push";
+import { VALIDATION_QUERY_RESUBMITS } from "../../state-machines/timing";
 import { BATCH_STATES as S, BatchLoadedOutput, buildBatchWorkflow } from "../../state-machines/batch-workflow";
 import {
   awsError,
@@ -446,6 +447,40 @@ describe("batch workflow: validation", () => {
     expect(notification(result)).toContain("failed in state RunValidationQuery");
     expect(notification(result)).toContain("TABLE_NOT_FOUND");
     expect(result.inputsOf(S.finalizeBatch)).toEqual([]);
+    // A query that fails every time is submitted once and re-submitted VALIDATION_QUERY_RESUBMITS times, no more.
+    expect(result.inputsOf(S.runValidationQuery)).toHaveLength(1 + VALIDATION_QUERY_RESUBMITS);
+  });
+
+  // A failed Athena query can succeed when submitted again (AthenaError.Retryable,
+  // https://docs.aws.amazon.com/athena/latest/APIReference/API_AthenaError.html), but only under a new
+  // ClientRequestToken: the same token returns the same execution
+  // (https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html).
+  it("re-submits a validation query that ended FAILED under a new token, and succeeds when the next one does", async () => {
+    const runValidationQuery = sequence(awsError("States.TaskFailed", "Athena query FAILED: INTERNAL_ERROR_QUERY_ENGINE"), {
+      QueryExecution: { QueryExecutionId: "q-2", Status: { State: "SUCCEEDED" } },
+    });
+
+    const result = await runWithMapRuns(
+      definition,
+      { scheduledTime: SCHEDULED_TIME },
+      happyPath({ [S.runValidationQuery]: runValidationQuery }),
+      { [RANGES_KEY]: RANGE_ITEMS },
+      { executionId: "exec-1" },
+    );
+
+    const tokens = result.inputsOf(S.runValidationQuery).map((input) => input.ClientRequestToken);
+    expect(result).toMatchObject({ status: "SUCCEEDED", output: expect.objectContaining({ found: 100, validationRuns: 1 }) });
+    expect(tokens).toHaveLength(2);
+    expect(tokens[1]).not.toBe(tokens[0]);
+    expect(result.inputsOf(S.notifyFailure)).toEqual([]);
+  });
+
+  it("records a validation query that timed out as a failure without re-submitting it (a query that ran out its time would again)", async () => {
+    const result = await run(happyPath({ [S.runValidationQuery]: sequence(awsError("States.Timeout", "Task timed out")) }));
+
+    expect(result).toMatchObject({ status: "FAILED", error: "States.Timeout" });
+    expect(result.inputsOf(S.runValidationQuery)).toHaveLength(1);
+    expect(notification(result)).toContain("failed in state RunValidationQuery");
   });
 
   it("re-crawls before re-running the query after a shortfall, and succeeds when the count catches up", async () => {

@@ -134,7 +134,9 @@ describe("batch workflow definition: validity and graph", () => {
     const catchTargets = topLevelTasks
       .flatMap(([, s]) => (s.Catch ?? []).map((c) => c.Next))
       .concat((rangeMap.Catch ?? []).map((c) => c.Next));
-    const targetsOnTheFailurePath = catchTargets.filter((t) => t !== S.waitForCrawler && t !== S.batchFailed);
+    // Two catches retry instead: a running crawler is waited for, and a FAILED validation query is re-submitted.
+    const retrying = [S.waitForCrawler, S.canResubmitValidationQuery] as string[];
+    const targetsOnTheFailurePath = catchTargets.filter((t) => !retrying.includes(t) && t !== S.batchFailed);
 
     for (const target of targetsOnTheFailurePath) {
       const onward = reachable(definition.States, target);

@@ -94,10 +94,9 @@ export const FAULTS: Readonly<Record<FaultName, FaultSpec>> = {
   "athena-query-fails": {
     name: "athena-query-fails",
     injects: "the first validation query ends FAILED",
-    handling: ["failed loudly"],
-    outcome: "loud-failure",
-    failsWith: ["States.TaskFailed"],
-    source: "https://docs.aws.amazon.com/step-functions/latest/dg/connect-athena.html",
+    handling: ["retried"],
+    outcome: "absorbed",
+    source: "https://docs.aws.amazon.com/athena/latest/APIReference/API_AthenaError.html",
     reachedAt: "RunValidationQuery",
   },
   "landing-replaced": {

@@ -230,12 +230,13 @@ function faultLine(name: FaultName, input: FaultCheckInput): FaultLine {
           `retried: StartCrawler met CrawlerRunningException; the workflow polled until that crawl ended, then started its own (${starts} StartCrawler entries)`,
       );
     }
-    case "athena-query-fails":
+    case "athena-query-fails": {
+      const submissions = run.path.filter((state) => state === "RunValidationQuery").length;
       return line(
-        injected > 0 && run.status === "FAILED" && injector.notifications.length > 0,
-        missed ||
-          `failed loudly: the run ended ${run.status}${run.error ? ` with ${run.error}` : ""} and ${injector.notifications.length} notification(s)`,
+        injected > 0 && submissions >= 2 && run.path.includes("CanResubmitValidationQuery"),
+        missed || `retried: the FAILED validation query was re-submitted under a new token (${submissions} submissions)`,
       );
+    }
     case "landing-replaced": {
       const now = input.landingNow;
       if (injected > 0 && injector.replaced === undefined) return line(true, "not injected: no NDJSON or JSONL landing file to overwrite");

@@ -42,6 +42,9 @@ export const BATCH_STATES = {
   crawlNotSucceeded: "CrawlNotSucceeded",
   startValidation: "StartValidation",
   runValidationQuery: "RunValidationQuery",
+  /** After a validation query ended FAILED: re-submit it (a new token) while re-submits are left. */
+  canResubmitValidationQuery: "CanResubmitValidationQuery",
+  countValidationQueryResubmit: "CountValidationQueryResubmit",
   getValidationResults: "GetValidationResults",
   countValidationRun: "CountValidationRun",
   hasValidationRow: "HasValidationRow",

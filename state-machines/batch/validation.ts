@@ -4,7 +4,7 @@
  * nothing to crawl), so partitions that landed late are registered.
  */
 import type { State } from "../asl";
-import { TASK_TIMEOUTS } from "../timing";
+import { TASK_TIMEOUTS, VALIDATION_QUERY_RESUBMITS } from "../timing";
 import type { CrawlPhase } from "./crawl";
 import { BATCH_STATES as S, BATCH_WORKFLOW_ERRORS as E } from "./names";
 import { athenaRetrier, catchAll, failure, type Phase, taskFailed } from "./tasks";
@@ -29,14 +29,14 @@ export function validationPhase(o: ValidationPhaseInput): Phase {
     [S.startValidation]: {
       Type: "Pass",
       Comment: "Initialised once, before the first crawl: re-validations re-crawl and must keep counting",
-      Result: { runs: 0 },
+      Result: { runs: 0, resubmits: 0 },
       ResultPath: "$.check",
       Next: o.crawl?.entry ?? S.runValidationQuery,
     },
   };
   return {
     entry: S.startValidation,
-    states: { ...start, ...o.crawl?.states, ...validationQuery(o.workgroup), ...validationChecks(o) },
+    states: { ...start, ...o.crawl?.states, ...validationQuery(o.workgroup), ...queryResubmission(), ...validationChecks(o) },
     recorders: {
       ...o.crawl?.recorders,
       [S.runValidationQueryFailed]: taskFailed(S.runValidationQuery, "$.extract.batchId"),
@@ -54,14 +54,21 @@ function validationQuery(workgroup: string): Record<string, State> {
       Parameters: {
         "QueryString.$": "$.extract.validation.query",
         WorkGroup: workgroup,
-        // Same token for retries of one run (no duplicate query), a new one for each re-run.
-        "ClientRequestToken.$": "States.Hash(States.Format('{}/validation/{}', $$.Execution.Id, $.check.runs), 'SHA-256')",
+        // Same token for retries of one submission (no duplicate query); a new one for each re-run and re-submission.
+        "ClientRequestToken.$":
+          "States.Hash(States.Format('{}/validation/{}/{}', $$.Execution.Id, $.check.runs, $.check.resubmits), 'SHA-256')",
       },
       ResultSelector: { "QueryExecutionId.$": "$.QueryExecution.QueryExecutionId" },
       ResultPath: "$.check.query",
       TimeoutSeconds: TASK_TIMEOUTS.athenaQuerySeconds,
       Retry: [athenaRetrier()],
-      Catch: catchAll(S.runValidationQueryFailed),
+      // A query that ended FAILED (.sync: States.TaskFailed, which as a Catch matches every error but States.Timeout:
+      // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html) is re-submitted; a timeout is not.
+      Catch: [
+        { ErrorEquals: ["States.Timeout"], ResultPath: "$.error", Next: S.runValidationQueryFailed },
+        { ErrorEquals: ["States.TaskFailed"], ResultPath: "$.error", Next: S.canResubmitValidationQuery },
+        ...catchAll(S.runValidationQueryFailed),
+      ],
       Next: S.getValidationResults,
     },
     [S.getValidationResults]: {
@@ -77,7 +84,7 @@ function validationQuery(workgroup: string): Record<string, State> {
     },
     [S.countValidationRun]: {
       Type: "Pass",
-      Parameters: { "runs.$": "States.MathAdd($.check.runs, 1)", "rows.$": "$.check.results.Rows" },
+      Parameters: { "runs.$": "States.MathAdd($.check.runs, 1)", "resubmits.$": "$.check.resubmits", "rows.$": "$.check.results.Rows" },
       ResultPath: "$.check",
       Next: S.hasValidationRow,
     },
@@ -102,11 +109,30 @@ function validationQuery(workgroup: string): Record<string, State> {
       Type: "Pass",
       Parameters: {
         "runs.$": "$.check.runs",
+        "resubmits.$": "$.check.resubmits",
         "found.$": "States.StringToJson($.check.rows[1].Data[0].VarCharValue)",
         "missingRequired.$": "States.StringToJson($.check.rows[1].Data[1].VarCharValue)",
       },
       ResultPath: "$.check",
       Next: S.compareCounts,
+    },
+  };
+}
+
+/** A validation query that ended FAILED runs again under a new token, at most VALIDATION_QUERY_RESUBMITS times per batch. */
+function queryResubmission(): Record<string, State> {
+  return {
+    [S.canResubmitValidationQuery]: {
+      Type: "Choice",
+      Comment: `Athena failures can be transient (AthenaError.Retryable): re-submit, at most ${VALIDATION_QUERY_RESUBMITS} times per batch, then fail loudly`,
+      Choices: [{ Variable: "$.check.resubmits", NumericGreaterThanEquals: VALIDATION_QUERY_RESUBMITS, Next: S.runValidationQueryFailed }],
+      Default: S.countValidationQueryResubmit,
+    },
+    [S.countValidationQueryResubmit]: {
+      Type: "Pass",
+      Parameters: { "runs.$": "$.check.runs", "resubmits.$": "States.MathAdd($.check.resubmits, 1)" },
+      ResultPath: "$.check",
+      Next: S.runValidationQuery,
     },
   };
 }
