@@ -10,7 +10,7 @@
  * `terraform` block, `lifecycle`, `depends_on`, `provider`) follow the language's fixed rules. An object
  * whose kind is known neither way is an error that names it, never a guess.
  */
-import { quoteTemplate } from "./template";
+import { quoteTemplate, soleInterpolation } from "./template";
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -53,9 +53,12 @@ function label(name: string): string {
   return quoteTemplate(name.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{"));
 }
 
-/** An argument's value as a native expression: strings as templates, lists as tuples, objects with quoted keys. */
+/**
+ * An argument's value as a native expression: a string that is one `${…}` as that expression, bare (as
+ * `terraform fmt` writes it), any other string as a quoted template, lists as tuples, objects with quoted keys.
+ */
 export function expression(value: Json, indent: string, path: readonly string[]): string {
-  if (typeof value === "string") return quoteTemplate(value);
+  if (typeof value === "string") return soleInterpolation(value) ?? quoteTemplate(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value)) fail(path, `${value} is not a number Terraform can read`);
     return String(value);
@@ -69,7 +72,8 @@ export function expression(value: Json, indent: string, path: readonly string[])
   const entries = Object.entries(value);
   if (entries.length === 0) return "{}";
   // Object keys are quoted: a quoted key is a template, as a property name of the JSON syntax is.
-  return `{\n${entries.map(([k, v]) => `${inner}${quoteTemplate(k)} = ${expression(v, inner, [...path, k])}\n`).join("")}${indent}}`;
+  const items = entries.map(([k, v]) => `${inner}${quoteTemplate(k)} = ${expression(v, inner, [...path, k])}`.split("\n"));
+  return `{\n${aligned(items).join("\n")}\n${indent}}`;
 }
 
 /** A reference written bare, as the native syntax requires for depends_on and the like. */
@@ -83,6 +87,39 @@ function reference(value: Json, path: readonly string[]): string {
 function references(value: Json, path: readonly string[]): string {
   if (!Array.isArray(value)) fail(path, `expected a list of references, got ${JSON.stringify(value)}`);
   return `[${value.map((item, i) => reference(item, [...path, String(i)])).join(", ")}]`;
+}
+
+/** An argument's line up to its `=`: the indent and the name or quoted key. */
+const ASSIGNMENT = /^(\s*)("(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_-]*) = /;
+
+/**
+ * The items' lines, with the `=` of each run of one-line arguments aligned, as `terraform fmt` writes them
+ * (a block or an argument spanning lines ends a run).
+ */
+export function aligned(items: readonly string[][]): string[] {
+  const out: string[] = [];
+  let run: RegExpMatchArray[] = [];
+  const flush = () => {
+    const width = Math.max(...run.map((m) => m[2].length));
+    for (const m of run) out.push(`${m[1]}${m[2].padEnd(width)} = ${m.input!.slice(m[0].length)}`);
+    run = [];
+  };
+  for (const lines of items) {
+    const match = lines.length === 1 ? ASSIGNMENT.exec(lines[0]) : null;
+    if (match) {
+      run.push(match);
+      continue;
+    }
+    if (run.length > 0) flush();
+    out.push(...lines);
+  }
+  if (run.length > 0) flush();
+  return out;
+}
+
+/** Argument lines (each possibly spanning lines), aligned. */
+function assignments(lines: readonly string[]): string[] {
+  return aligned(lines.map((line) => line.split("\n")));
 }
 
 function block(header: string, lines: string[], indent: string): string[] {
@@ -136,12 +173,13 @@ function specialBodyLines(
   special: Record<string, Special>,
   blocks: BlockPaths = NONE,
 ): string[] {
-  return Object.entries(body).flatMap(([name, value]) => {
+  const items = Object.entries(body).map(([name, value]) => {
     if (name === "//") return []; // a comment in the JSON syntax
     const rule = special[name];
     const here = [...path, name];
     return rule ? rule(value, indent, here, blocks) : argumentOrBlock(name, value, indent, here, blocks);
   });
+  return aligned(items.filter((lines) => lines.length > 0).map((lines) => lines.join("\n").split("\n")));
 }
 
 function argumentOrBlock(name: string, value: Json, indent: string, path: readonly string[], blocks: BlockPaths): string[] {
@@ -165,8 +203,10 @@ function terraformBlock(body: JsonObject): string[] {
       if (!isObject(value)) fail(here, "required_providers must be an object");
       return block(
         "required_providers",
-        Object.entries(value).map(
-          ([name, req]) => `${indent}${INDENT}${identifier(name, here)} = ${expression(req, indent + INDENT, [...here, name])}`,
+        assignments(
+          Object.entries(value).map(
+            ([name, req]) => `${indent}${INDENT}${identifier(name, here)} = ${expression(req, indent + INDENT, [...here, name])}`,
+          ),
         ),
         indent,
       );
@@ -195,10 +235,12 @@ function terraformBlock(body: JsonObject): string[] {
 /** A body of plain arguments only (backend and cloud settings): an object in it would be ambiguous. */
 function scalarLines(body: Json, indent: string, path: readonly string[]): string[] {
   if (!isObject(body)) fail(path, "expected an object");
-  return Object.entries(body).map(([name, value]) => {
-    if (isObject(value)) fail([...path, name], "an object in a backend or cloud block is not supported by this writer");
-    return `${indent}${identifier(name, [...path, name])} = ${expression(value, indent, [...path, name])}`;
-  });
+  return assignments(
+    Object.entries(body).map(([name, value]) => {
+      if (isObject(value)) fail([...path, name], "an object in a backend or cloud block is not supported by this writer");
+      return `${indent}${identifier(name, [...path, name])} = ${expression(value, indent, [...path, name])}`;
+    }),
+  );
 }
 
 /** `resource: { type: { name: body } }` or `data: …`: one labeled block per name. */
@@ -245,7 +287,9 @@ function topLevel(kind: string, value: Json, blocks: BlockPaths): string[][] {
       return [
         block(
           "locals",
-          Object.entries(value).map(([name, v]) => `${INDENT}${identifier(name, [kind, name])} = ${expression(v, INDENT, [kind, name])}`),
+          assignments(
+            Object.entries(value).map(([name, v]) => `${INDENT}${identifier(name, [kind, name])} = ${expression(v, INDENT, [kind, name])}`),
+          ),
           "",
         ),
       ];

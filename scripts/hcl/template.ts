@@ -83,3 +83,21 @@ export function quoteTemplate(text: string): string {
   }
   return `${out}"`;
 }
+
+/**
+ * The expression of a string that is one `${…}` sequence and nothing else, which the native syntax may write
+ * bare: such a template's value is the expression's value, unconverted, in both syntaxes
+ * (https://developer.hashicorp.com/terraform/language/expressions/strings#interpolation). `undefined` for
+ * any other string, and for one with a strip marker (`${~ … ~}`), which is kept as a template.
+ */
+export function soleInterpolation(text: string): string | undefined {
+  if (!text.startsWith("${") || text.startsWith("${~") || text.endsWith("~}")) return undefined;
+  let end: number;
+  try {
+    end = sequenceEnd(text, 2);
+  } catch {
+    return undefined;
+  }
+  const inner = text.slice(2, -1).trim();
+  return end === text.length && inner !== "" && !/[\r\n]/.test(inner) ? inner : undefined;
+}
