@@ -49,8 +49,10 @@ function identifier(name: string, path: readonly string[]): string {
   return name;
 }
 
+/** A block label: a literal string in HCL, where `${` or `%{` would not mean what the JSON key says. */
 function label(name: string): string {
-  return quoteTemplate(name.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{"));
+  if (/[$%]\{/.test(name)) throw new Error(`block label "${name}" holds a template sequence, which a label cannot`);
+  return quoteTemplate(name);
 }
 
 /**
