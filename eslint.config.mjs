@@ -36,7 +36,9 @@ const NODE_GLOBALS = Object.fromEntries(
 const DEPLOYED = ["contract/**/*.ts", "handlers/**/*.ts", "stacks/**/*.ts", "state-machines/**/*.ts"];
 
 export default tseslint.config(
-  { ignores: ["cdktf.out/", "dist/", ".build/", ".gen/", "coverage/", "reports/", ".stryker-tmp/", "__tests__/fixtures/"] },
+  {
+    ignores: ["cdktf.out/", "cdktf.out.hcl/", "dist/", ".build/", ".gen/", "coverage/", "reports/", ".stryker-tmp/", "__tests__/fixtures/"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

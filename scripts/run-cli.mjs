@@ -18,6 +18,7 @@ const CLIS = {
   rehearse: { entry: "rehearsal/main.ts", out: "rehearse.js", exit: true },
   "migrate-cdktn": { entry: "scripts/cdktn/migrate.ts", out: "migrate-cdktn.js" },
   "check-cdktn": { entry: "scripts/cdktn/check.ts", out: "check-cdktn.js", exit: true },
+  "synth-hcl": { entry: "scripts/hcl/synth.ts", out: "synth-hcl.js" },
 };
 
 const [cli, ...args] = process.argv.slice(2);

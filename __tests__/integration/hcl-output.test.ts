@@ -1,20 +1,13 @@
 /**
- * Plain Terraform from the synthesized output, in HCL: `cdktf synth --hcl` for every shipped
- * environment, parsed back to JSON with HashiCorp's HCL parser (@cdktf/hcl2json, the hcl library built
- * to WebAssembly) and compared, block by block, with the JSON synth (`cdktf synth`).
+ * Plain Terraform in HCL: `npm run synth:hcl` for every shipped environment, parsed back to JSON with
+ * HashiCorp's HCL parser (@cdktf/hcl2json, the hcl library built to WebAssembly) and compared, argument
+ * by argument, with the JSON synth (`cdktf synth`), which is the reference.
  *
- * What it finds, and docs/deploying.md says: cdktf's HCL writer leaves double quotes inside strings
- * unescaped whenever the string holds a `${…}` reference (IAM policies, the state machine definition, the
- * dashboard body), so those blocks are not valid HCL, and it writes multi-line strings as heredocs, which
- * add a trailing newline (upstream: https://github.com/hashicorp/terraform-cdk/issues/3911, open; cdktf is
- * archived, and CDK Terrain 0.24's writer is the same code). Every other block says exactly what the JSON
- * says. The JSON synth is itself plain Terraform (Terraform and OpenTofu read `*.tf.json` natively), so it
- * is the plain-Terraform exit; these tests keep the HCL's state known.
- *
- * No `terraform init` or `plan` runs here: that needs a provider download.
+ * No `terraform init`, `validate` or `plan` runs here: they download the provider. `terraform fmt`, which
+ * parses with Terraform's own parser and needs nothing downloaded, runs when a terraform binary is present.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
@@ -28,130 +21,103 @@ const CLI = (() => {
 const ENV = { ...process.env, CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "1" };
 
 type Json = unknown;
-
-/** The top-level blocks of an HCL file as cdktf writes it: each starts at column 0 with its block type. */
-function topLevelBlocks(hcl: string): string[] {
-  const start = /^(terraform|provider|resource|data|output|locals|variable|module|moved|import)\b[^=]*\{\s*$/;
-  const blocks: string[][] = [];
-  for (const line of hcl.split("\n")) {
-    if (start.test(line)) blocks.push([line]);
-    else blocks.at(-1)?.push(line);
-  }
-  return blocks.map((lines) => lines.join("\n"));
-}
-
-/** The block's address from its header: `resource "aws_s3_bucket" "lake" {` → ["resource", "aws_s3_bucket", "lake"]. */
-function blockAddress(block: string): string[] {
-  const header = block.split("\n")[0];
-  return [header.split(/[\s{]/)[0], ...[...header.matchAll(/"([^"]*)"/g)].map((m) => m[1])];
-}
-
-/** The JSON synth's body for an address (provider blocks are lists there, one per alias). */
-function jsonBody(json: Record<string, Json>, address: string[]): Json {
-  let node: Json = json;
-  for (const key of address) node = (node as Record<string, Json> | undefined)?.[key];
-  return Array.isArray(node) && address[0] === "provider" ? node[0] : node;
-}
-
-/** The parsed HCL's body for an address (hcl2json nests labels as keys and each body in a list). */
-function hclBody(parsed: Record<string, Json>, address: string[]): Json {
-  let node: Json = parsed;
-  for (const key of address) node = (node as Record<string, Json> | undefined)?.[key];
-  return node;
-}
+const isObject = (v: Json): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Arguments that hold references, not values: HCL writes them bare, Terraform's JSON syntax as plain strings. */
 const REFERENCE_ARGUMENTS = new Set(["depends_on", "ignore_changes", "replace_triggered_by", "provider"]);
 
 /**
- * The representational differences of HCL and JSON, removed so that only meaning is compared:
- * 1. hcl2json returns every block as a list of bodies (HCL lets a block repeat); the JSON synth writes a
- *    nested block with one body as an object. A one-element list of an object becomes the object.
- * 2. A reference argument (depends_on, lifecycle.ignore_changes, provider) is a bare expression in HCL,
- *    which hcl2json returns as "${aws_x.y}"; Terraform's JSON syntax writes it as "aws_x.y"
- *    (https://developer.hashicorp.com/terraform/language/syntax/json, "depends_on" and "Expression mapping").
- * 3. cdktf writes a number-like string unquoted in HCL and hcl2json returns numbers and booleans as JSON
- *    numbers and booleans; Terraform converts between number, bool and string by the argument's type
- *    (https://developer.hashicorp.com/terraform/language/expressions/type-constraints#conversion-of-primitive-types),
- *    so scalars are compared as strings.
- * 4. "//" keys: the JSON synth puts cdktf's construct metadata there (a comment to Terraform); the HCL
- *    synth writes it to metadata.json instead.
+ * The representational differences of the two syntaxes, removed so that only meaning is compared:
+ * 1. hcl2json returns every block as a list of its bodies (a block type may repeat), the resource's own
+ *    body included; the JSON syntax may write a single block as an object
+ *    (https://developer.hashicorp.com/terraform/language/syntax/json#nested-block-mapping). Where the JSON
+ *    has an object and the HCL a list of one object, the object is compared as that list.
+ * 2. A reference argument (depends_on, provider, lifecycle's ignore_changes) is a bare expression in HCL,
+ *    which hcl2json returns as "${aws_x.y}"; the JSON syntax writes it as "aws_x.y"
+ *    (https://developer.hashicorp.com/terraform/language/syntax/json#depends_on).
+ * 3. "//" keys: a comment in a block body of the JSON syntax (cdktf's construct metadata), with no HCL form
+ *    (https://developer.hashicorp.com/terraform/language/syntax/json#comment-properties).
  */
-function normalize(value: Json, key = ""): Json {
-  if (Array.isArray(value)) {
-    if (value.length === 1 && typeof value[0] === "object" && value[0] !== null && !Array.isArray(value[0]))
-      return normalize(value[0], key);
-    return value.map((item) => normalize(item, key));
+function normalize(hcl: Json, json: Json, key = ""): { hcl: Json; json: Json } {
+  if (Array.isArray(hcl) && hcl.length === 1 && isObject(hcl[0]) && isObject(json)) return normalize(hcl, [json], key);
+  if (Array.isArray(hcl) && Array.isArray(json)) {
+    const pairs = hcl.map((item, i) => normalize(item, json[i], key));
+    return { hcl: pairs.map((p) => p.hcl), json: [...pairs.map((p) => p.json), ...json.slice(hcl.length)] };
   }
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([k]) => k !== "//")
-        .map(([k, v]) => [k, normalize(v, k)]),
-    );
+  if (isObject(hcl) && isObject(json)) {
+    const keys = [...new Set([...Object.keys(hcl), ...Object.keys(json)])].filter((k) => k !== "//");
+    const pairs = keys.map((k) => [k, normalize(hcl[k], json[k], k)] as const);
+    return { hcl: Object.fromEntries(pairs.map(([k, p]) => [k, p.hcl])), json: Object.fromEntries(pairs.map(([k, p]) => [k, p.json])) };
   }
-  if (typeof value === "string" && REFERENCE_ARGUMENTS.has(key)) return value.replace(/^\$\{([^}]*)\}$/, "$1");
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return value;
+  if (typeof hcl === "string" && REFERENCE_ARGUMENTS.has(key)) return { hcl: hcl.replace(/^\$\{([^}]*)\}$/, "$1"), json };
+  return { hcl, json };
 }
 
-/** Each leaf where the HCL and the JSON differ, with both values. */
-function leafDifferences(hcl: Json, json: Json, path = ""): { path: string; hcl: Json; json: Json }[] {
-  const isObject = (v: Json): v is Record<string, Json> => typeof v === "object" && v !== null;
-  if (isObject(hcl) && isObject(json) && Array.isArray(hcl) === Array.isArray(json)) {
-    return [...new Set([...Object.keys(hcl), ...Object.keys(json)])].flatMap((k) => leafDifferences(hcl[k], json[k], `${path}.${k}`));
-  }
-  return JSON.stringify(hcl) === JSON.stringify(json) ? [] : [{ path, hcl, json }];
+/** Each leaf where the normalized HCL and JSON differ, with both values. */
+function differences(hcl: Json, json: Json, path = ""): string[] {
+  const n = normalize(hcl, json);
+  const walk = (a: Json, b: Json, at: string): string[] => {
+    if ((isObject(a) && isObject(b)) || (Array.isArray(a) && Array.isArray(b) && a.length === b.length)) {
+      const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])];
+      return keys.flatMap((k) => walk((a as Record<string, Json>)[k], (b as Record<string, Json>)[k], `${at}.${k}`));
+    }
+    return JSON.stringify(a) === JSON.stringify(b)
+      ? []
+      : [`${at}: HCL ${JSON.stringify(a)?.slice(0, 300)}, JSON ${JSON.stringify(b)?.slice(0, 300)}`];
+  };
+  return walk(n.hcl, n.json, path);
 }
 
-/** The string leaves of a value. */
-function strings(value: Json): string[] {
-  if (typeof value === "string") return [value];
-  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(strings);
-  return [];
+/** The files under a folder, relative to it. */
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
 }
+
+/** The first line where two texts differ, with its number (a whole 300 kB file would say less). */
+function firstDifferentLine(a: string, b: string): string | undefined {
+  const [as, bs] = [a.split("\n"), b.split("\n")];
+  const i = as.findIndex((line, n) => line !== bs[n]);
+  if (i === -1 && as.length === bs.length) return undefined;
+  const at = i === -1 ? as.length : i;
+  return `line ${at + 1}: ${JSON.stringify(as[at]?.slice(0, 200))} vs ${JSON.stringify(bs[at]?.slice(0, 200))}`;
+}
+
+/** A terraform binary, if this machine has one (`terraform fmt` parses offline). */
+const TERRAFORM = ["/usr/local/bin/terraform", "/usr/bin/terraform"].find((p) => existsSync(p));
 
 interface Synth {
   readonly stacks: string[];
+  readonly jsonDir: string;
+  readonly hclDir: string;
   readonly json: Map<string, Record<string, Json>>;
-  /** What `cdktf synth --hcl` writes (formatted by the CLI). */
-  readonly cliHcl: Map<string, string>;
-  /** What the library writes before the CLI formats it (`SYNTH_HCL_OUTPUT=true`, the call the CLI makes). */
-  readonly libraryHcl: Map<string, string>;
+  readonly hcl: Map<string, string>;
+  /** What cdktf's own HCL writer makes (`SYNTH_HCL_OUTPUT=true`, the library call `cdktf synth --hcl` makes). */
+  readonly cdktfHcl: Map<string, string>;
 }
 
 function synthAll(work: string): Synth {
-  const [jsonOut, hclOut, libraryOut] = ["json", "hcl", "library"].map((d) => join(work, d));
-  execFileSync(CLI, ["synth", "--output", jsonOut], { cwd: ROOT, env: ENV, stdio: "pipe" });
-  execFileSync(CLI, ["synth", "--hcl", "--output", hclOut], { cwd: ROOT, env: ENV, stdio: "pipe" });
+  const [jsonDir, hclDir, cdktfDir] = ["json", "hcl", "cdktf-hcl"].map((d) => join(work, d));
+  execFileSync(CLI, ["synth", "--output", jsonDir], { cwd: ROOT, env: ENV, stdio: "pipe" });
+  execFileSync(process.execPath, ["scripts/run-cli.mjs", "synth-hcl", "--output", hclDir], { cwd: ROOT, env: ENV, stdio: "pipe" });
   execFileSync(process.execPath, ["dist/main.js"], {
     cwd: ROOT,
-    env: { ...ENV, CDKTF_OUTDIR: libraryOut, SYNTH_HCL_OUTPUT: "true", CDKTF_CONTEXT_JSON: "{}" },
+    env: { ...ENV, CDKTF_OUTDIR: cdktfDir, SYNTH_HCL_OUTPUT: "true", CDKTF_CONTEXT_JSON: "{}" },
     stdio: "pipe",
   });
-  const manifest = JSON.parse(readFileSync(join(jsonOut, "manifest.json"), "utf8")) as { stacks: Record<string, unknown> };
+  const manifest = JSON.parse(readFileSync(join(jsonDir, "manifest.json"), "utf8")) as { stacks: Record<string, unknown> };
   const stacks = Object.keys(manifest.stacks);
   const read = (dir: string, stack: string, file: string) => readFileSync(join(dir, "stacks", stack, file), "utf8");
   return {
     stacks,
-    json: new Map(stacks.map((s) => [s, JSON.parse(read(jsonOut, s, "cdk.tf.json")) as Record<string, Json>])),
-    cliHcl: new Map(stacks.map((s) => [s, read(hclOut, s, "cdk.tf")])),
-    libraryHcl: new Map(stacks.map((s) => [s, read(libraryOut, s, "cdk.tf")])),
+    jsonDir,
+    hclDir,
+    json: new Map(stacks.map((s) => [s, JSON.parse(read(jsonDir, s, "cdk.tf.json")) as Record<string, Json>])),
+    hcl: new Map(stacks.map((s) => [s, read(hclDir, s, "main.tf")])),
+    cdktfHcl: new Map(stacks.map((s) => [s, read(cdktfDir, s, "cdk.tf")])),
   };
-}
-
-/** Every block of a stack's library HCL: its address, and its parsed body or the parser's rejection. */
-async function parseBlocks(hcl: string): Promise<{ address: string[]; body?: Json; rejected?: string }[]> {
-  return Promise.all(
-    topLevelBlocks(hcl).map(async (block) => {
-      const address = blockAddress(block);
-      try {
-        return { address, body: hclBody(await parse("block.tf", block), address) };
-      } catch (error) {
-        return { address, rejected: (error as Error).message };
-      }
-    }),
-  );
 }
 
 const work = mkdtempSync(join(tmpdir(), "hcl-output-"));
@@ -163,77 +129,88 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("the comparison (the check can fail)", () => {
   it("removes only the named representational differences", () => {
-    expect(normalize([{ a: [{ b: 1 }], depends_on: ["${aws_x.y}"], "//": { m: 1 } }])).toEqual({ a: { b: "1" }, depends_on: ["aws_x.y"] });
-    expect(normalize({ tags: ["${aws_x.y}"] })).toEqual({ tags: ["${aws_x.y}"] });
-    expect(normalize([{ a: 1 }, { a: 2 }])).toEqual([{ a: "1" }, { a: "2" }]);
+    const json = { resource: { t: { n: { a: { b: 1 }, depends_on: ["aws_x.y"], "//": { m: 1 } } } } };
+    expect(differences({ resource: { t: { n: [{ a: [{ b: 1 }], depends_on: ["${aws_x.y}"] }] } } }, json)).toEqual([]);
+    expect(differences({ tags: ["${aws_x.y}"] }, { tags: ["aws_x.y"] })).toHaveLength(1);
+    expect(differences({ a: [{ b: 1 }, { b: 2 }] }, { a: { b: 1 } })).toHaveLength(1);
   });
 
-  it("finds a changed, missing or added argument", () => {
+  it("finds a changed, missing or added argument, and a number written as a string", () => {
     const json = { bucket: "lake", rule: { days: 7 } };
-    expect(leafDifferences(normalize([{ bucket: "lake", rule: [{ days: 7 }] }]), normalize(json))).toEqual([]);
-    expect(leafDifferences(normalize({ bucket: "lake", rule: [{ days: 8 }] }), normalize(json)).map((d) => d.path)).toEqual([".rule.days"]);
-    expect(leafDifferences(normalize({ rule: { days: 7 } }), normalize(json)).map((d) => d.path)).toEqual([".bucket"]);
-    expect(leafDifferences(normalize({ ...json, extra: "x" }), normalize(json)).map((d) => d.path)).toEqual([".extra"]);
-  });
-
-  it("splits cdktf's HCL into top-level blocks with their addresses", () => {
-    const hcl = 'terraform {\nx = 1\n}\n\nresource "aws_s3_bucket" "lake" {\nbucket = "a {"\n}\noutput "name" {\nvalue = 1\n}';
-    expect(topLevelBlocks(hcl).map(blockAddress)).toEqual([["terraform"], ["resource", "aws_s3_bucket", "lake"], ["output", "name"]]);
+    expect(differences({ bucket: "lake", rule: [{ days: 8 }] }, json)).toEqual([".rule.0.days: HCL 8, JSON 7"]);
+    expect(differences({ rule: [{ days: 7 }] }, json)).toEqual(['.bucket: HCL undefined, JSON "lake"']);
+    expect(differences({ ...json, extra: "x" }, json)).toHaveLength(1);
+    expect(differences({ bucket: "lake", rule: [{ days: "7" }] }, json)).toHaveLength(1);
   });
 });
 
-describe("cdktf synth --hcl, every shipped environment", () => {
-  it("synthesizes the same stacks in HCL as in JSON", () => {
+describe("npm run synth:hcl, every shipped environment", () => {
+  it("writes one main.tf per stack of the JSON synth, and no cdk.tf.json beside it", () => {
     expect(synth.stacks.length).toBeGreaterThan(0);
-    expect([...synth.cliHcl.keys()]).toEqual(synth.stacks);
-  });
-
-  // https://github.com/hashicorp/terraform-cdk/issues/3911: strings holding a token are written with their quotes unescaped.
-  it("writes files HashiCorp's HCL parser rejects, as cdktf's HCL writer leaves quotes unescaped", async () => {
     for (const stack of synth.stacks) {
-      await expect(parse("cdk.tf", synth.cliHcl.get(stack)!)).rejects.toThrow(/Invalid character|Invalid multi-line string/);
+      expect(files(join(synth.hclDir, "stacks", stack)).filter((f) => !f.startsWith("assets/"))).toEqual(["main.tf"]);
     }
   });
 
-  it("has one block for every provider, resource, data source and output of the JSON synth", () => {
+  it("puts every asset the configuration names next to it, at the same relative path as the JSON synth", () => {
     for (const stack of synth.stacks) {
-      const json = synth.json.get(stack)!;
-      const expected = [
-        ["terraform"],
-        ...Object.keys((json.provider as object) ?? {}).map((name) => ["provider", name]),
-        ...["resource", "data"].flatMap((kind) =>
-          Object.entries((json[kind] as Record<string, object>) ?? {}).flatMap(([type, named]) =>
-            Object.keys(named).map((name) => [kind, type, name]),
-          ),
-        ),
-        ...Object.keys((json.output as object) ?? {}).map((name) => ["output", name]),
-      ].map((a) => a.join("."));
-      const found = topLevelBlocks(synth.libraryHcl.get(stack)!).map((block) => blockAddress(block).join("."));
-      expect([...found].sort()).toEqual([...expected].sort());
+      const hclStack = join(synth.hclDir, "stacks", stack);
+      expect(files(join(hclStack, "assets"))).toEqual(files(join(synth.jsonDir, "stacks", stack, "assets")));
+      const named = [...synth.hcl.get(stack)!.matchAll(/"(assets\/[^"]+)"/g)].map((m) => m[1]);
+      expect(named.length).toBeGreaterThan(0);
+      for (const asset of named) expect(existsSync(join(hclStack, asset))).toBe(true);
     }
   });
 
-  it("says in every block the parser accepts what the JSON says, but for multi-line strings, which gain a trailing newline", async () => {
+  it("writes files HashiCorp's HCL parser reads, saying exactly what the JSON synth says", async () => {
     for (const stack of synth.stacks) {
-      const blocks = await parseBlocks(synth.libraryHcl.get(stack)!);
-      const accepted = blocks.filter((b) => b.rejected === undefined);
-      expect(accepted.length).toBeGreaterThan(blocks.length / 2);
-      const unexplained = accepted.flatMap(({ address, body }) =>
-        leafDifferences(normalize(body), normalize(jsonBody(synth.json.get(stack)!, address)))
-          .filter((d) => !(typeof d.json === "string" && d.json.includes("\n") && d.hcl === `${d.json}\n`))
-          .map((d) => `${stack} ${address.join(".")}${d.path}: HCL ${JSON.stringify(d.hcl)}, JSON ${JSON.stringify(d.json)}`),
-      );
-      expect(unexplained).toEqual([]);
+      const parsed = await parse("main.tf", synth.hcl.get(stack)!);
+      expect(differences(parsed, synth.json.get(stack)!, stack)).toEqual([]);
     }
   });
 
-  it("rejects only blocks whose JSON holds a string with a double quote in it", async () => {
+  // Object-typed arguments must stay arguments: the provider's default_tags is a block, its tags a map
+  // (https://developer.hashicorp.com/terraform/tutorials/aws/aws-default-tags), and a Lambda function's
+  // environment is a block holding the variables map.
+  it("writes map arguments as arguments and nested blocks as blocks", async () => {
     for (const stack of synth.stacks) {
-      const rejected = (await parseBlocks(synth.libraryHcl.get(stack)!)).filter((b) => b.rejected !== undefined);
-      const unexplained = rejected
-        .filter(({ address }) => !strings(jsonBody(synth.json.get(stack)!, address)).some((s) => s.includes('"')))
-        .map(({ address, rejected: why }) => `${stack} ${address.join(".")}: ${why!.slice(0, 200)}`);
-      expect(unexplained).toEqual([]);
+      const parsed = (await parse("main.tf", synth.hcl.get(stack)!)) as {
+        provider: { aws: { default_tags: { tags: Json }[] }[] };
+        resource: { aws_lambda_function: Record<string, { environment: { variables: Json }[] }[]> };
+      };
+      const defaultTags = parsed.provider.aws[0].default_tags;
+      expect(Array.isArray(defaultTags) && isObject(defaultTags[0].tags)).toBe(true);
+      const functions = Object.values(parsed.resource.aws_lambda_function);
+      expect(functions.length).toBeGreaterThan(0);
+      for (const [fn] of functions) expect(Array.isArray(fn.environment) && isObject(fn.environment[0].variables)).toBe(true);
+    }
+  });
+
+  (TERRAFORM ? it : it.skip)(
+    "is read by terraform fmt, Terraform's own parser, and left as it is (when a terraform binary is present)",
+    () => {
+      for (const stack of synth.stacks) {
+        const hcl = synth.hcl.get(stack)!;
+        const result = spawnSync(TERRAFORM!, ["fmt", "-no-color", "-"], {
+          input: hcl,
+          encoding: "utf8",
+          env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+        });
+        expect({ stack, status: result.status, stderr: result.status === 0 ? "" : result.stderr }).toEqual({
+          stack,
+          status: 0,
+          stderr: "",
+        });
+        expect(firstDifferentLine(result.stdout, hcl)).toBeUndefined();
+      }
+    },
+  );
+
+  // https://github.com/hashicorp/terraform-cdk/issues/3911 (open): cdktf's own writer leaves quotes unescaped
+  // in strings holding a reference. When this fails, `cdktf synth --hcl` may have become usable.
+  it("is needed: cdktf's own HCL writer still makes files the parser rejects", async () => {
+    for (const stack of synth.stacks) {
+      await expect(parse("cdk.tf", synth.cdktfHcl.get(stack)!)).rejects.toThrow(/Invalid character|Invalid multi-line string/);
     }
   });
 });
