@@ -1,0 +1,181 @@
+/**
+ * The cross-field configuration rules, through `loadConfig` on plain settings objects (no stack is
+ * synthesized): each problem names its field, the value received, what is allowed and the fix.
+ */
+import { ConfigError, loadConfig, type ConfigProblem, type Overrides, type PipelineSettings } from "../../stacks/config";
+
+/** The problems `overrides` cause in one environment (`test` of prefix `acme` by default; none when it loads). */
+function problems(overrides: Overrides<PipelineSettings>, namePrefix = "acme", environment = "test"): ConfigProblem[] {
+  try {
+    loadConfig({ defaults: { namePrefix, region: "eu-west-1" }, environments: { [environment]: overrides } }, environment);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+const only = (list: ConfigProblem[], field: string) => {
+  const found = list.filter((p) => p.field === field);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
+
+const QUICKSIGHT_USER = "arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst";
+
+describe("QuickSight rules", () => {
+  it("checks nothing while QuickSight is off", () => {
+    expect(problems({ quicksight: { enabled: false, serviceRoleName: "bad role/name" } })).toEqual([]);
+  });
+
+  it("accepts a user or group ARN, in any partition, with a plain role name", () => {
+    expect(problems({ quicksight: { enabled: true, principalArn: QUICKSIGHT_USER } })).toEqual([]);
+    const group = "arn:aws-cn:quicksight:cn-north-1:123456789012:group/default/lake.analysts@acme";
+    expect(problems({ quicksight: { enabled: true, principalArn: group, serviceRoleName: "qs+role=1,a.b@c_d-e" } })).toEqual([]);
+  });
+
+  it("requires a principal when enabled, showing it unset", () => {
+    const problem = only(problems({ quicksight: { enabled: true } }), "quicksight.principalArn");
+    expect(problem.received).toBeUndefined();
+    expect(problem.allowed).toBe("the ARN of a QuickSight user or group when quicksight.enabled is true");
+    expect(problem.fix).toMatch(/^set quicksight\.principalArn, e\.g\. arn:aws:quicksight:/);
+  });
+
+  it.each([
+    "arn:aws:iam::123456789012:user/analyst",
+    "arn:aws:quicksight:eu-west-1:12345678901:user/default/analyst",
+    "arn:aws:quicksight:eu-west-1:123456789012:role/default/analyst",
+    "arn:aws:quicksight:eu-west-1:123456789012:user/analyst",
+    " arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst",
+    "arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst ",
+    "arn:aws:quicksight:EU:123456789012:user/default/analyst",
+  ])("rejects the principal %p, showing the expected shape", (principalArn) => {
+    const problem = only(problems({ quicksight: { enabled: true, principalArn } }), "quicksight.principalArn");
+    expect(problem.received).toBe(principalArn);
+    expect(problem.allowed).toBe("arn:aws:quicksight:<region>:<account>:user/<namespace>/<name> (or group/…)");
+    expect(problem.fix).toContain("aws quicksight list-users --namespace default");
+  });
+
+  it.each(["", "a".repeat(65), "service-role/qs", "qs role"])("rejects the role name %p", (serviceRoleName) => {
+    const problem = only(
+      problems({ quicksight: { enabled: true, principalArn: QUICKSIGHT_USER, serviceRoleName } }),
+      "quicksight.serviceRoleName",
+    );
+    expect(problem.received).toBe(serviceRoleName);
+    expect(problem.allowed).toBe("an IAM role name of 1–64 letters, digits and + = , . @ _ - (no path)");
+  });
+
+  it("accepts a 64-character role name", () => {
+    expect(problems({ quicksight: { enabled: true, principalArn: QUICKSIGHT_USER, serviceRoleName: "r".repeat(64) } })).toEqual([]);
+  });
+});
+
+describe("names built from templates", () => {
+  it("reports an override whose derived role name is too long, naming the override and the longest such name", () => {
+    // 60 characters fit a Lambda function name (64) but not its role `<name>-role` (IAM: 64).
+    const transformFunction = "f".repeat(60);
+    const problem = only(problems({ names: { transformFunction } }), "names.transformFunction");
+    expect(problem.received).toBe(transformFunction);
+    expect(problem.allowed).toMatch(
+      /^a value short enough for every name built from it: the .* "f{60}-[a-z-]+" has \d+ characters, AWS allows 1–\d+$/,
+    );
+    expect(problem.fix).toBe("shorten names.transformFunction (derived from namePrefix and the environment name when unset)");
+  });
+
+  it.each([
+    ["deliveryStream", "d".repeat(60)],
+    ["crawler", "c".repeat(60)],
+    ["stateMachine", "s".repeat(60)],
+  ] as const)("reports names.%s by its resolved value when a name built from it is too long", (field, value) => {
+    const problem = only(problems({ batch: { enabled: true }, names: { [field]: value } }), `names.${field}`);
+    expect(problem.received).toBe(value);
+    expect(problem.allowed).toMatch(/^a value short enough for every name built from it: /);
+    expect(problem.fix).toBe(`shorten names.${field} (derived from namePrefix and the environment name when unset)`);
+  });
+
+  it("reports the table name when its latest-records view name would be too long", () => {
+    const tableName = "t".repeat(250);
+    const problem = only(problems({ catalog: { tableName } }), "catalog.tableName");
+    expect(problem.received).toBe(tableName);
+    expect(problem.allowed).toMatch(/^a value short enough for every name built from it: .*"t{250}_/);
+    expect(problem.fix).toBe("shorten catalog.tableName");
+  });
+
+  it("blames the prefix, with the environment, for names built from both, showing the longest that does not fit", () => {
+    // A 32-character prefix and a 10-character environment: the longest batch function name is 64
+    // characters (fits), its role name 69 (IAM allows 64).
+    const list = problems({ batch: { enabled: true } }, "p".repeat(32), "abcdefghij");
+    const problem = only(list, "namePrefix");
+    expect(problem.received).toBe("p".repeat(32));
+    expect(problem.allowed).toBe(
+      `a value short enough for every name built from it: the IAM role name "${"p".repeat(32)}-abcdefghij-batch-delivery-check-role" has 69 characters, AWS allows 1–64`,
+    );
+    expect(problem.fix).toBe("shorten namePrefix or the environment name");
+  });
+
+  it("says nothing of names built from templates when the prefix itself is invalid", () => {
+    const list = problems({}, "Bad_Prefix");
+    expect(list[0]).toMatchObject({
+      field: "namePrefix",
+      allowed: "2–32 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+    });
+    expect(list.filter((p) => p.allowed.startsWith("a value short enough"))).toEqual([]);
+    expect(only(list, "names.database").fix).toBe(
+      "use only the characters /^[a-z_][a-z0-9_]*$/ (derived from namePrefix; shorten namePrefix or set names.database)",
+    );
+  });
+
+  it("does not add a derived-name problem to a field whose own value is already reported", () => {
+    const list = problems({ names: { transformFunction: "f".repeat(65) } });
+    expect(list.filter((p) => p.field === "names.transformFunction")).toHaveLength(1);
+    expect(only(list, "names.transformFunction").allowed).toBe("a Lambda function name of 1–64 characters (it has 65)");
+  });
+});
+
+describe("physical names and buckets", () => {
+  it("says where a derived name came from and how to shorten it", () => {
+    const problem = only(problems({}, "a".repeat(32)), "names.lakeBucket");
+    expect(problem.allowed).toBe(
+      "a derived bucket prefix of at most 37 lower-case letters, digits and hyphens (Terraform adds a 26-character unique suffix)",
+    );
+    expect(problem.fix).toBe("shorten namePrefix, or set names.lakeBucket to an exact bucket name");
+  });
+
+  it("checks the access-log bucket only when access logging is on", () => {
+    const bad = { names: { accessLogBucket: "Bad_Bucket" } };
+    expect(problems({ ...bad, security: { accessLogging: false } }).map((p) => p.field)).not.toContain("names.accessLogBucket");
+    const problem = only(problems({ ...bad, security: { accessLogging: true } }), "names.accessLogBucket");
+    expect(problem.received).toBe("Bad_Bucket");
+    expect(problem.fix).toBe(
+      "choose a globally unique name that follows the rules, or remove names.accessLogBucket to let Terraform generate one",
+    );
+  });
+
+  it("lists every rule an exact bucket name breaks", () => {
+    const problem = only(problems({ names: { resultsBucket: "xn--a.b" } }), "names.resultsBucket");
+    expect(problem.allowed).toBe(
+      "an S3 bucket name with only lower-case letters, digits and hyphens, starting and ending with a letter or digit (no dots: they break TLS); not starting with xn-- or sthree-",
+    );
+  });
+
+  it.each(["sthree-bucket", "lake--ol-s3", "lake--x-s3", "a".repeat(64)])("rejects the bucket name %p", (lakeBucket) => {
+    expect(only(problems({ names: { lakeBucket } }), "names.lakeBucket").received).toBe(lakeBucket);
+  });
+
+  it.each(["abc", "a".repeat(63), "lake-2026"])("accepts the bucket name %p", (lakeBucket) => {
+    expect(problems({ names: { lakeBucket } })).toEqual([]);
+  });
+
+  it("says a name set explicitly is too long without blaming the prefix", () => {
+    const problem = only(problems({ names: { stream: "s".repeat(129) } }), "names.stream");
+    expect(problem.allowed).toBe("a Kinesis stream name of 1–128 characters (it has 129)");
+    expect(problem.fix).toBe("use a name of at most 128 characters");
+  });
+
+  it("names the allowed characters of a Glue name and points a derived one at the prefix", () => {
+    const problem = only(problems({ names: { database: "lake-db" } }), "names.database");
+    expect(problem.allowed).toMatch(/^a Glue database name \(lower-case letters, digits, underscores\) matching \//);
+    expect(problem.fix).toMatch(/^use only the characters \//);
+    expect(problem.fix).not.toContain("namePrefix");
+  });
+});
