@@ -179,3 +179,108 @@ describe("physical names and buckets", () => {
     expect(problem.fix).not.toContain("namePrefix");
   });
 });
+
+describe("event schema rules", () => {
+  const TIME = { name: "event_time", type: "timestamp", required: true } as const;
+  const ID = { name: "event_id", type: "string", required: true } as const;
+
+  it("asks for at least one column", () => {
+    const problem = only(problems({ schema: { columns: [] } }), "schema.columns");
+    expect(problem).toMatchObject({ received: [], allowed: "at least one column", fix: "declare the event's columns in schema.columns" });
+  });
+
+  it("names the duplicate column by its index and value", () => {
+    const problem = only(problems({ schema: { columns: [ID, TIME, { ...ID, required: false }] } }), "schema.columns.2.name");
+    expect(problem).toMatchObject({ received: "event_id", allowed: "a name used by no other column" });
+  });
+
+  it("suggests the lower-case name, and checks a lower-case name's characters and length", () => {
+    const upper = only(
+      problems({ schema: { columns: [ID, TIME, { name: "Page", type: "string", required: false }] } }),
+      "schema.columns.2.name",
+    );
+    expect(upper).toMatchObject({ received: "Page", allowed: "a lower-case name (Glue, Athena and Parquet lower-case column names)" });
+    expect(upper.fix).toMatch(/^rename it to "page"; /);
+    const dashed = only(
+      problems({ schema: { columns: [ID, TIME, { name: "page-url", type: "string", required: false }] } }),
+      "schema.columns.2.name",
+    );
+    expect(dashed.allowed).toMatch(/^a column name of lower-case letters, digits and underscores matching \//);
+  });
+
+  it("lists the partition keys a column must not be named after, following the day key", () => {
+    const problem = only(
+      problems({ partitioning: { dayKey: "date" }, schema: { columns: [ID, TIME, { name: "date", type: "string", required: false }] } }),
+      "schema.columns.2.name",
+    );
+    expect(problem.allowed).toBe("a name other than the partition keys year, month, date, hour");
+    expect(problem.fix).toBe('rename the column (e.g. "date_value"), or change partitioning.dayKey if it collides with the day key');
+  });
+
+  it("lists the columns when the event-time column is missing", () => {
+    const problem = only(problems({ schema: { eventTimeColumn: "ts", columns: [ID, TIME] } }), "schema.eventTimeColumn");
+    expect(problem).toMatchObject({ received: "ts", allowed: "the name of a timestamp column in schema.columns (event_id, event_time)" });
+  });
+
+  it("names the type of an event-time column that is not a timestamp, and asks an optional one to be required", () => {
+    const typed = only(problems({ schema: { columns: [ID, { ...TIME, type: "string" }] } }), "schema.eventTimeColumn");
+    expect(typed.allowed).toBe("a column of type timestamp (it is string)");
+    const optional = only(problems({ schema: { columns: [ID, { ...TIME, required: false }] } }), "schema.eventTimeColumn");
+    expect(optional.fix).toBe('set required: true on column "event_time"');
+  });
+
+  it("refuses a schema whose transform settings outgrow the function's environment, counting columns and bytes", () => {
+    const columns = [
+      ID,
+      TIME,
+      ...Array.from({ length: 60 }, (_, i) => ({ name: `column_number_${i}`, type: "string", required: false }) as const),
+    ];
+    const problem = only(problems({ schema: { columns } }), "schema.columns");
+    expect(problem.received).toMatch(/^62 columns \(\d+ bytes\)$/);
+    expect(Number(/\((\d+) bytes/.exec(String(problem.received))![1])).toBeGreaterThan(3584);
+    expect(problem.allowed).toBe("a schema that fits the transform's 4 KB of environment variables (at most 3584 bytes as JSON)");
+    const fits = problems({ schema: { columns: columns.slice(0, 30) } });
+    expect(fits).toEqual([]);
+  });
+});
+
+describe("delivery freshness", () => {
+  it("is unchecked when unset", () => {
+    expect(problems({ monitoring: { deliveryFreshnessMaxSeconds: undefined } })).toEqual([]);
+  });
+
+  it("must exceed the two buffering intervals together, naming them", () => {
+    const delivery = { bufferIntervalSeconds: 300, processorBufferIntervalSeconds: 60 };
+    const problem = only(
+      problems({ delivery, monitoring: { deliveryFreshnessMaxSeconds: 359 } }),
+      "monitoring.deliveryFreshnessMaxSeconds",
+    );
+    expect(problem.allowed).toBe("an integer from 360 to 86400 (seconds; below the buffering (360 s) it would alarm on normal operation)");
+    expect(problem.fix).toBe("set it above 360, or remove it for twice the buffering");
+    expect(problems({ delivery, monitoring: { deliveryFreshnessMaxSeconds: 360 } })).toEqual([]);
+  });
+
+  it("is at least a minute even with short buffering, and at most a day", () => {
+    const delivery = { bufferIntervalSeconds: 0, processorBufferIntervalSeconds: 60 };
+    expect(problems({ delivery, monitoring: { deliveryFreshnessMaxSeconds: 60 } })).toEqual([]);
+    expect(only(problems({ monitoring: { deliveryFreshnessMaxSeconds: 86_401 } }), "monitoring.deliveryFreshnessMaxSeconds").received).toBe(
+      86_401,
+    );
+  });
+});
+
+describe("workload", () => {
+  it("reports the workload's problems under workload.<field>", () => {
+    const problem = only(
+      problems({ workload: { eventsPerSecond: 100, averageRecordBytes: 1000, maxRecordBytes: 10 } }),
+      "workload.maxRecordBytes",
+    );
+    expect(problem).toMatchObject({ received: 10, allowed: "at least averageRecordBytes (1000)" });
+    expect(problem.fix).toMatch(/^set maxRecordBytes to the largest event size/);
+  });
+
+  it("has nothing to say of a sensible workload or none", () => {
+    expect(problems({ workload: { eventsPerSecond: 100, averageRecordBytes: 1000 } })).toEqual([]);
+    expect(problems({ workload: undefined })).toEqual([]);
+  });
+});
