@@ -284,3 +284,79 @@ describe("workload", () => {
     expect(problems({ workload: undefined })).toEqual([]);
   });
 });
+
+describe("batch rules", () => {
+  const batch = (settings: Record<string, unknown>) => ({ batch: { enabled: true, ...settings } }) as Overrides<PipelineSettings>;
+
+  it("lists the schema's columns when the event id column is not a string column, and says what to name", () => {
+    const problem = only(problems(batch({ eventIdColumn: "event_time" })), "batch.eventIdColumn");
+    expect(problem.allowed).toMatch(/^a string column of the schema \(event_id, event_type, event_time, .*\)$/);
+    expect(problem.fix).toContain("unique event id");
+  });
+
+  it("says how to fix a partition key field that is no column, and a batch_id column", () => {
+    expect(only(problems(batch({ partitionKeyField: "nope" })), "batch.partitionKeyField").fix).toContain("remove it to use the event id");
+    const columns = [
+      { name: "event_id", type: "string", required: true },
+      { name: "event_time", type: "timestamp", required: true },
+      { name: "batch_id", type: "string", required: false },
+    ] as const;
+    expect(only(problems({ ...batch({}), schema: { columns } }), "schema.columns").fix).toBe(
+      "rename your batch_id column, or set batch.enabled to false",
+    );
+  });
+
+  it.each([
+    ["recordsPerChunk", 100_001, "an integer from 3000 to 100000 (records per staging chunk; fewer would let one range's chunks exceed"],
+    ["maxPushAttempts", 21, "an integer from 1 to 20 (PutRecords attempts)"],
+    ["validationAttempts", 0, "an integer from 1 to 10 (attempts)"],
+    ["validationBytesScannedCutoff", 1, "an integer from 10485760 to 9007199254740991 (bytes; Athena's minimum is 10 MB)"],
+    ["stagingExpirationDays", 0, "an integer from 1 to 36500 (days)"],
+  ])("states the range and unit of batch.%s and names the field in the fix", (field, value, allowed) => {
+    const problem = only(problems(batch({ [field]: value })), `batch.${field}`);
+    expect(problem.received).toBe(value);
+    expect(problem.allowed.startsWith(allowed)).toBe(true);
+    expect(problem.fix).toMatch(new RegExp(`^set batch\\.${field} (between|to at least)`));
+  });
+
+  it("without a computable budget (invalid buffering or validation attempts), bounds the run timeout to 15–1440 minutes", () => {
+    const badAttempts = only(problems(batch({ validationAttempts: 0, runTimeoutMinutes: 10 })), "batch.runTimeoutMinutes");
+    expect(badAttempts.allowed).toBe("an integer from 15 to 1440 (minutes)");
+    expect(badAttempts.fix).toBe("set batch.runTimeoutMinutes between 15 and 1440");
+    const badBuffer = problems({ ...batch({ runTimeoutMinutes: 10 }), delivery: { bufferIntervalSeconds: -1 } });
+    expect(only(badBuffer, "batch.runTimeoutMinutes").allowed).toBe("an integer from 15 to 1440 (minutes)");
+  });
+
+  it("computes the budget from zero buffering and from a single validation attempt", () => {
+    const zero = only(problems({ ...batch({ runTimeoutMinutes: 10 }), delivery: { bufferIntervalSeconds: 0 } }), "batch.runTimeoutMinutes");
+    expect(zero.allowed).toMatch(
+      /^an integer from \d+ to 1440 \(minutes; the minimum covers delivery \d+ s, crawler 1800 s, 2 validation retries/,
+    );
+    const single = only(problems(batch({ validationAttempts: 1, runTimeoutMinutes: 10 })), "batch.runTimeoutMinutes");
+    expect(single.allowed).toMatch(/, 0 validation retries of 120 s and 30 min for extract and push\)$/);
+    expect(single.fix).toMatch(/^set batch\.runTimeoutMinutes between \d+ and 1440$/);
+  });
+
+  it("accepts manual runs only (no schedule) without checking a period", () => {
+    expect(problems(batch({ schedule: null, runTimeoutMinutes: 1440 }))).toEqual([]);
+  });
+
+  it("says how to write a schedule, a time zone, and how to stop runs overlapping", () => {
+    expect(only(problems(batch({ schedule: "every day" })), "batch.schedule").fix).toContain('"rate(6 hours)"');
+    expect(only(problems(batch({ scheduleTimezone: "Mars/Olympus" })), "batch.scheduleTimezone").fix).toBe(
+      "use a time zone name from the IANA database",
+    );
+    const overlap = only(problems(batch({ schedule: "rate(2 hours)", runTimeoutMinutes: 130 })), "batch.runTimeoutMinutes");
+    expect(overlap.fix).toBe("lower batch.runTimeoutMinutes or schedule runs further apart");
+  });
+});
+
+describe("QuickSight role name fix", () => {
+  it("says where to find the role's name", () => {
+    const problem = only(
+      problems({ quicksight: { enabled: true, principalArn: QUICKSIGHT_USER, serviceRoleName: "a b" } }),
+      "quicksight.serviceRoleName",
+    );
+    expect(problem.fix).toBe("set the name of QuickSight's role as IAM shows it, e.g. aws-quicksight-service-role-v0");
+  });
+});

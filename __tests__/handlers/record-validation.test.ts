@@ -355,8 +355,10 @@ describe("coerceOrKeep and compileRecordValidator", () => {
     expect(validator.coerceOrKeep("nope", "42")).toBe("42");
   });
 
-  it("refuses an invalid schema, listing its problems", () => {
+  it("refuses an invalid schema, listing every problem separated by semicolons", () => {
     const schema = { eventTimeColumn: "missing", columns: [{ name: "v", type: "string", required: true }] } as EventSchema;
     expect(() => compileRecordValidator(schema)).toThrow(/^invalid event schema: .*missing/);
+    const twice = { ...schema, columns: [...schema.columns, { name: "v", type: "int", required: false }] } as EventSchema;
+    expect(() => compileRecordValidator(twice)).toThrow(/^invalid event schema: [^;]+; [^;]+/);
   });
 });
