@@ -362,3 +362,49 @@ describe("coerceOrKeep and compileRecordValidator", () => {
     expect(() => compileRecordValidator(twice)).toThrow(/^invalid event schema: [^;]+; [^;]+/);
   });
 });
+
+describe("edges the coercers must hold", () => {
+  it("refuses arrays whose text would read as a number", () => {
+    expect(reason("int", [5])).toBe("column v: expected int, got [5]");
+    expect(reason("double", [1.5])).toBe("column v: expected double, got [1.5]");
+    expect(reason("decimal(10,2)", [1.5])).toBe("column v: expected decimal(10,2), got [1.5]");
+  });
+
+  it("counts significant digits of a large-precision decimal given as a number", () => {
+    expect(reason("decimal(20,2)", 1234567890123456)).toContain("more than 15 significant digits");
+  });
+
+  it("ignores leading zeros when counting a decimal's digits", () => {
+    expect(coerced("decimal(10,2)", "000000001.5")).toBe(1.5);
+    expect(coerced("decimal(20,2)", "0000000000000001.5")).toBe(1.5);
+  });
+
+  it("accepts exactly precision minus scale integer digits from text, and a two-digit exponent", () => {
+    expect(coerced("decimal(10,2)", "12345678.99")).toBe(12345678.99);
+    expect(coerced("decimal(20,2)", "1e10")).toBe(1e10);
+  });
+
+  it("reads several digits after the point in number and epoch text", () => {
+    expect(coerced("double", ".25")).toBe(0.25);
+    expect(coerced("timestamp", "1700000000.25")).toBe("2023-11-14T22:13:20.250Z");
+  });
+
+  it("accepts a UTC offset of 59 minutes", () => {
+    expect(coerced("timestamp", "2026-11-25T10:00:00+01:59")).toBe("2026-11-25T08:01:00.000Z");
+  });
+
+  it("anchors dates and timestamps at both ends", () => {
+    expect(reason("date", "12026-01-05")).toContain("(not YYYY-MM-DD)");
+    expect(reason("date", "2026-01-050")).toContain("(not YYYY-MM-DD)");
+    for (const text of ["x2026-11-25T10:00:00Z", "2026-11-25T10:00:00Zjunk", "x2026-11-25 10:00", "2026-11-25 10:00junk"]) {
+      expect(reason("timestamp", text)).toBe(`column v: expected timestamp, got "${text}" (unparseable timestamp)`);
+    }
+  });
+
+  it("keeps the input object when only keys outside the schema are present", () => {
+    const parsed = { event_time: NOW, extra: 1 };
+    const result = validatorWith().validate(parsed, { unknownFields: 0 }, new Set()) as ValidRecord;
+    expect(result.record).toBe(parsed);
+    expect(result.changed).toBe(false);
+  });
+});
