@@ -15,6 +15,7 @@ describe("batchIdFor", () => {
     ["2000-02-29T12:00:00Z", "20000229T1200Z"],
     ["2026-12-31T23:59:59Z", "20261231T2359Z"],
     ["2026-01-31T00:00:00Z", "20260131T0000Z"],
+    ["2026-11-01T00:00:00Z", "20261101T0000Z"],
     ["2026-04-30T00:00:00Z", "20260430T0000Z"],
     ["2026-11-25T02:00:00+18:00", "20261124T0800Z"],
     ["2026-11-25T02:00:00-18:00", "20261125T2000Z"],
@@ -42,6 +43,7 @@ describe("batchIdFor", () => {
     "2026-11-25T02:00:00Z ",
     1_795_572_000_000,
     null,
+    ["2026-11-25T02:00:00Z"],
   ])("rejects %p with a message showing the expected form and the value", (scheduledTime) => {
     expect(() => batchIdFor(scheduledTime)).toThrow(
       /^scheduledTime must be an ISO-8601 date-time with a time zone, such as 2026-11-25T02:00:00Z \(the schedule's event time\), got /,
