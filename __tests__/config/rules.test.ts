@@ -360,3 +360,14 @@ describe("QuickSight role name fix", () => {
     expect(problem.fix).toBe("set the name of QuickSight's role as IAM shows it, e.g. aws-quicksight-service-role-v0");
   });
 });
+
+describe("the name prefix", () => {
+  it.each(["acme-", "acme-lake-", "a"])("rejects %p (it must end with a letter or digit and have two characters)", (prefix) => {
+    expect(only(problems({}, prefix), "namePrefix").received).toBe(prefix);
+  });
+
+  it("accepts 32 characters and refuses 33", () => {
+    expect(problems({}, `a${"b".repeat(31)}`).map((p) => p.field)).not.toContain("namePrefix");
+    expect(only(problems({}, `a${"b".repeat(32)}`), "namePrefix").fix).toBe('choose a short lower-case prefix such as "acme-lake"');
+  });
+});
