@@ -371,3 +371,90 @@ describe("the name prefix", () => {
     expect(only(problems({}, `a${"b".repeat(32)}`), "namePrefix").fix).toBe('choose a short lower-case prefix such as "acme-lake"');
   });
 });
+
+describe("stream and delivery rules", () => {
+  it("tells a PROVISIONED stream without shards what one shard takes, and how to fix a zero count", () => {
+    const missing = only(problems({ stream: { mode: "PROVISIONED", shardCount: undefined } }), "stream.shardCount");
+    expect(missing).toMatchObject({ received: undefined, allowed: "an integer from 1 to 10000 when stream.mode is PROVISIONED" });
+    expect(missing.fix).toBe("set stream.shardCount (1 shard takes 1 MiB/s or 1,000 records/s), or set stream.mode to ON_DEMAND");
+    const zero = only(problems({ stream: { mode: "PROVISIONED", shardCount: 0 } }), "stream.shardCount");
+    expect(zero.allowed).toBe("an integer from 1 to 10000 (shards)");
+    expect(zero.fix).toBe("set stream.shardCount to at least 1 (1 shard takes 1 MiB/s or 1,000 records/s)");
+  });
+
+  it("refuses a shard count with ON_DEMAND, saying AWS manages the capacity", () => {
+    const problem = only(problems({ stream: { mode: "ON_DEMAND", shardCount: 2 } }), "stream.shardCount");
+    expect(problem).toMatchObject({ received: 2, allowed: "no shard count when stream.mode is ON_DEMAND (capacity is managed by AWS)" });
+    expect(problem.fix).toBe("remove stream.shardCount, or set stream.mode to PROVISIONED");
+  });
+
+  it("accepts a key or alias ARN of the stack's region, in any partition", () => {
+    const key = "arn:aws:kms:eu-west-1:123456789012:key/0123abcd-0123-abcd-0123-0123456789ab";
+    expect(problems({ stream: { kmsKeyArn: key } })).toEqual([]);
+    expect(problems({ stream: { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/team/stream_key-1" } })).toEqual([]);
+  });
+
+  it.each([
+    "arn:aws:kms:eu-west-1:123456789012:key/not-a-uuid",
+    "xarn:aws:kms:eu-west-1:123456789012:alias/k",
+    "arn:aws:kms:eu-west-1:123456789012:alias/k x",
+    "arn:aws:kms:eu-west-1:1234:alias/k",
+  ])("refuses the stream key %p, showing the expected shape", (kmsKeyArn) => {
+    const problem = only(problems({ stream: { kmsKeyArn } }), "stream.kmsKeyArn");
+    expect(problem.allowed).toBe("a KMS key ARN arn:aws:kms:<region>:<account>:key/<uuid>");
+    expect(problem.fix).toBe("paste the key's ARN from the KMS console, or remove it to use the AWS-managed key");
+  });
+
+  it("names the stack's region for a key from another", () => {
+    const problem = only(problems({ stream: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:alias/k" } }), "stream.kmsKeyArn");
+    expect(problem.allowed).toBe("a key in the stack's region eu-west-1");
+    expect(problem.fix).toBe("use a key from the same region as the stream");
+  });
+
+  it("says how to keep an own stream key with the stack's customer-managed key", () => {
+    const list = problems({
+      stream: { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/k" },
+      security: { encryption: "customer-managed" },
+    });
+    expect(only(list, "stream.kmsKeyArn").fix).toBe(
+      "remove stream.kmsKeyArn, or set security.encryption to aws-managed to keep your own stream key",
+    );
+  });
+
+  it("explains a small buffer under Parquet conversion, and ranges the buffer otherwise", () => {
+    const small = only(problems({ delivery: { bufferSizeMiB: 63 } }), "delivery.bufferSizeMiB");
+    expect(small.allowed).toBe("an integer from 64 to 128 (MiB) while Parquet conversion is on");
+    expect(small.fix).toMatch(/^set delivery\.bufferSizeMiB to at least 64 .*or set delivery\.format to json$/);
+    expect(problems({ delivery: { bufferSizeMiB: 64 } })).toEqual([]);
+    const zero = only(problems({ delivery: { bufferSizeMiB: 0 } }), "delivery.bufferSizeMiB");
+    expect(zero.allowed).toBe("an integer from 64 to 128 (MiB)");
+    expect(zero.fix).toBe("set delivery.bufferSizeMiB between 64 and 128");
+    const json = only(problems({ delivery: { format: "json", bufferSizeMiB: 0 } }), "delivery.bufferSizeMiB");
+    expect(json.allowed).toBe("an integer from 1 to 128 (MiB)");
+    expect(problems({ delivery: { format: "json", bufferSizeMiB: 1 } })).toEqual([]);
+  });
+
+  it("states the buffer interval's range, and why event-time partitions need 60 s", () => {
+    const arrival = only(problems({ delivery: { bufferIntervalSeconds: 901 } }), "delivery.bufferIntervalSeconds");
+    expect(arrival.allowed).toBe("an integer from 0 to 900 (seconds)");
+    expect(arrival.fix).toBe("set delivery.bufferIntervalSeconds between 0 and 900; 300 is a good default");
+    const event = only(
+      problems({ partitioning: { partitionTime: "event" }, delivery: { bufferIntervalSeconds: 59 } }),
+      "delivery.bufferIntervalSeconds",
+    );
+    expect(event.allowed).toBe(
+      "an integer from 60 to 900 (seconds; dynamic partitioning (event-time partitions) does not allow less than 60)",
+    );
+  });
+
+  it("lists the schema's columns for a drop rule on an unknown one, by the rule's index", () => {
+    const rules = [
+      { column: "event_type", equals: ["x"] },
+      { column: "nope", equals: ["x"] },
+    ];
+    const problem = only(problems({ delivery: { dropRules: rules } } as Overrides<PipelineSettings>), "delivery.dropRules.1.column");
+    expect(problem.received).toBe("nope");
+    expect(problem.allowed).toMatch(/^a schema column \(event_id, event_type, .*\)$/);
+    expect(problem.fix).toBe("name a column declared in schema.columns");
+  });
+});
