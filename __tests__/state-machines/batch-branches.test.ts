@@ -19,8 +19,13 @@ import { InvalidBatchInput, BATCH_ERRORS } from "../../contract/errors";
 import type { StateMachineDefinition } from "../../state-machines/asl";
 import { runWithMapRuns } from "./map-run-double";
 
-const definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
-const projected = buildBatchWorkflow({ ...TEST_WORKFLOW_PROPS, crawlerName: null });
+// Built per test (not at load), so each test's coverage shows which parts of the builder it checks.
+let definition: StateMachineDefinition;
+let projected: StateMachineDefinition;
+beforeEach(() => {
+  definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
+  projected = buildBatchWorkflow({ ...TEST_WORKFLOW_PROPS, crawlerName: null });
+});
 const BATCH_ID = "20261125T0600Z";
 const RANGES_KEY = `staging/${BATCH_ID}/ranges.json`;
 /** One range of one landing file. */

@@ -20,7 +20,11 @@ import {
 } from "../support/local-sfn";
 import { MapRunLocalRun, runWithMapRuns } from "./map-run-double";
 
-const definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
+// Built per test (not at load), so each test's coverage shows which parts of the builder it checks.
+let definition: ReturnType<typeof buildBatchWorkflow>;
+beforeEach(() => {
+  definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
+});
 const SCHEDULED_TIME = "2026-11-25T06:00:00Z";
 const BATCH_ID = "20261125T0600Z";
 /** Two ranges: the first staged two chunks, the second one. */
@@ -113,7 +117,8 @@ const notification = (r: MapRunLocalRun): string => r.inputsOf(S.notifyFailure)[
 
 describe("batch workflow: happy path", () => {
   let result: MapRunLocalRun;
-  beforeAll(async () => {
+  // Run per test, on the definition built for that test.
+  beforeEach(async () => {
     result = await run(happyPath());
   });
 

@@ -16,7 +16,8 @@ import { BATCH_ERRORS } from "../../contract/errors";
 
 const validateAsl = require("asl-validator") as (definition: unknown) => { isValid: boolean; errors: unknown[] };
 
-const definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
+// Built per test (not at load), so each test's coverage shows which parts of the builder it checks.
+let definition: ReturnType<typeof buildBatchWorkflow>;
 const build = (overrides: Partial<BatchWorkflowProps>) => buildBatchWorkflow({ ...TEST_WORKFLOW_PROPS, ...overrides });
 
 type States = Readonly<Record<string, State>>;
@@ -28,11 +29,19 @@ const everyState = (states: States): Array<[string, State]> =>
     ...(state.Type === "Map" ? everyState(state.ItemProcessor.States) : []),
   ]);
 const tasks = (states: States) => everyState(states).filter((entry): entry is [string, TaskState] => entry[1].Type === "Task");
-const topLevelTasks = Object.entries(definition.States).filter((entry): entry is [string, TaskState] => entry[1].Type === "Task");
-const lambdaTasks = tasks(definition.States).filter(([, s]) => s.Resource === "arn:aws:states:::lambda:invoke");
-const rangeMap = definition.States[S.extractAndPush] as MapState;
-const childStates = rangeMap.ItemProcessor.States;
-const chunkMap = childStates[S.pushRangeChunks] as MapState;
+let topLevelTasks: Array<[string, TaskState]>;
+let lambdaTasks: Array<[string, TaskState]>;
+let rangeMap: MapState;
+let childStates: States;
+let chunkMap: MapState;
+beforeEach(() => {
+  definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
+  topLevelTasks = Object.entries(definition.States).filter((entry): entry is [string, TaskState] => entry[1].Type === "Task");
+  lambdaTasks = tasks(definition.States).filter(([, s]) => s.Resource === "arn:aws:states:::lambda:invoke");
+  rangeMap = definition.States[S.extractAndPush] as MapState;
+  childStates = rangeMap.ItemProcessor.States;
+  chunkMap = childStates[S.pushRangeChunks] as MapState;
+});
 
 /** The states a state can go to next, Catch targets included. */
 function successors(state: State): string[] {

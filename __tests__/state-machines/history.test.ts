@@ -18,8 +18,13 @@ import {
 } from "../../state-machines/history";
 import { TEST_WORKFLOW_PROPS } from "../support/local-sfn";
 
-const definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
-const loops = loopBounds(TEST_WORKFLOW_PROPS);
+// Built per test (not at load), so each test's coverage shows which parts of the builder it checks.
+let definition: ReturnType<typeof buildBatchWorkflow>;
+let loops: ReturnType<typeof loopBounds>;
+beforeEach(() => {
+  definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
+  loops = loopBounds(TEST_WORKFLOW_PROPS);
+});
 
 describe("the parent execution's history bound", () => {
   it("is the same for 1 range of 1 chunk and for 100,000 ranges of 1,000 chunks", () => {

@@ -19,7 +19,11 @@ import { MemoryStore } from "../support/memory-store";
 import { click, conversionFailedEnvelope, errorObject, processingFailedEnvelope } from "../support/replay-objects";
 import { testBatchSettings } from "../support/schema";
 
-const definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
+// Built per test (not at load), so each test's coverage shows which parts of the builder it checks.
+let definition: ReturnType<typeof buildBatchWorkflow>;
+beforeEach(() => {
+  definition = buildBatchWorkflow(TEST_WORKFLOW_PROPS);
+});
 /** The lake's JSON objects the Distributed Map reads (ranges.json), written by PlanBatch. */
 const mapObjects: Record<string, unknown[]> = {};
 const runLocally = (def: typeof definition, input: unknown, hs: Record<string, LocalHandler>) => runWithMapRuns(def, input, hs, mapObjects);
@@ -99,10 +103,13 @@ function handlers(
 }
 
 describe("replay run: success", () => {
-  const store = lake();
-  const fake = handlers(store);
+  let store: MemoryStore;
+  let fake: ReturnType<typeof handlers>;
   let result: Awaited<ReturnType<typeof runLocally>>;
-  beforeAll(async () => {
+  // A fresh lake and run per test (a run moves the error objects), after the per-test build above.
+  beforeEach(async () => {
+    store = lake();
+    fake = handlers(store);
     result = await runLocally(definition, { scheduledTime: SCHEDULED_TIME, replay: REPLAY }, fake.handlers);
   });
 

@@ -9,7 +9,10 @@ import { BATCH_STATES as S } from "../../state-machines/batch/names";
 import { validationPhase } from "../../state-machines/batch/validation";
 
 const base = { workgroup: "wg", attempts: 3, retryWaitSeconds: 120, next: S.finalizeBatch };
-const crawl = crawlPhase({ crawlerName: "crawler", pollSeconds: 30, timeoutSeconds: 1800, next: S.runValidationQuery });
+let crawl: ReturnType<typeof crawlPhase>;
+beforeEach(() => {
+  crawl = crawlPhase({ crawlerName: "crawler", pollSeconds: 30, timeoutSeconds: 1800, next: S.runValidationQuery });
+});
 const next = (states: Readonly<Record<string, unknown>>, name: string) => (states[name] as { Next?: string }).Next;
 
 describe("validationPhase", () => {
