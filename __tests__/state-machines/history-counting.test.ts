@@ -58,7 +58,9 @@ function definition(): StateMachineDefinition {
       // Loop states: 2 per visit, visited as often as their loop allows.
       [S.checkDelivery]: { Type: "Pass", Next: S.getCrawlerState },
       [S.getCrawlerState]: { Type: "Pass", Next: S.runValidationQuery },
-      [S.runValidationQuery]: { Type: "Pass", Next: S.startCrawler },
+      // Once per validation run, and again per re-submission of a FAILED query (VALIDATION_QUERY_RESUBMITS = 2).
+      [S.runValidationQuery]: { Type: "Pass", Next: S.canResubmitValidationQuery },
+      [S.canResubmitValidationQuery]: { Type: "Pass", Next: S.startCrawler },
       [S.startCrawler]: { Type: "Pass", Next: "Done" },
       // 2
       Done: { Type: "Succeed" },
@@ -70,8 +72,8 @@ const LOOPS = { deliveryChecks: 5, crawlerPolls: 7, validationAttempts: 3 };
 
 describe("history counting", () => {
   it("counts the parent: execution, each state at its loop's bound, every retry, the Distributed Map as one state", () => {
-    // 2 + 21 + 6 + 5×2 + 7×2 + 3×2 + (3 + 7)×2 + 2 = 81
-    expect(parentHistoryBound(definition(), LOOPS, { ranges: 10, chunksPerRange: 10 })).toBe(81);
+    // 2 + 21 + 6 + 5×2 + 7×2 + (3 + 2)×2 + 2×2 + (3 + 7)×2 + 2 = 89
+    expect(parentHistoryBound(definition(), LOOPS, { ranges: 10, chunksPerRange: 10 })).toBe(89);
   });
 
   it("counts one child: its states once, the inline Map once per chunk with every retry", () => {
@@ -91,7 +93,7 @@ describe("history counting", () => {
     };
     // M: 4 + (ranges × chunks) × (2 + 2) instead of 6
     const bound = parentHistoryBound(inline as unknown as StateMachineDefinition, LOOPS, { ranges: 3, chunksPerRange: 5 });
-    expect(bound).toBe(81 - 6 + 4 + 15 * 4);
+    expect(bound).toBe(89 - 6 + 4 + 15 * 4);
   });
 
   it("refuses a definition without a Distributed Map, saying so", () => {
