@@ -85,6 +85,9 @@ export default {
     // The hand-written JSON scanner the replay decoder still uses.
     "!handlers/extract/json-scan.ts",
     "handlers/shared/record-validation.ts",
+    // Nested values (array, map, struct) are validated by these two.
+    "handlers/shared/nested-coercion.ts",
+    "contract/glue-type.ts",
     "state-machines/**/*.ts",
     "stacks/config/rules/**/*.ts",
     "stacks/config/field-rules.ts",
