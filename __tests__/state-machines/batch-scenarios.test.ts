@@ -451,6 +451,7 @@ describe("batch workflow: validation", () => {
     expect(result).toMatchObject({ status: "FAILED", error: "States.TaskFailed" });
     expect(notification(result)).toContain("failed in state RunValidationQuery");
     expect(notification(result)).toContain("TABLE_NOT_FOUND");
+    expect(notification(result)).toContain(`Batch: ${BATCH_ID}.`);
     expect(result.inputsOf(S.finalizeBatch)).toEqual([]);
     // A query that fails every time is submitted once and re-submitted VALIDATION_QUERY_RESUBMITS times, no more.
     expect(result.inputsOf(S.runValidationQuery)).toHaveLength(1 + VALIDATION_QUERY_RESUBMITS);
@@ -541,6 +542,7 @@ describe("batch workflow: validation", () => {
     expect(result.inputsOf(S.runValidationQuery)).toHaveLength(3);
     expect(result.inputsOf(S.startCrawler)).toHaveLength(3);
     expect(notification(result)).toContain("validation expected 100 records but found 90 after 3 validation runs");
+    expect(notification(result)).toContain(`Batch: ${BATCH_ID}.`);
     expect(result.inputsOf(S.finalizeBatch)).toEqual([]);
   });
 
@@ -549,6 +551,7 @@ describe("batch workflow: validation", () => {
 
     expect(result).toMatchObject({ status: "FAILED", error: "NoValidationRows" });
     expect(notification(result)).toContain("validation query returned no rows");
+    expect(notification(result)).toContain(`Batch: ${BATCH_ID}.`);
     expect(result.inputsOf(S.finalizeBatch)).toEqual([]);
   });
 
@@ -564,6 +567,7 @@ describe("batch workflow: validation", () => {
 
     expect(result).toMatchObject({ status: "FAILED", error: "UnexpectedRecords" });
     expect(notification(result)).toContain("validation expected 100 records but found 104");
+    expect(notification(result)).toContain(`Batch: ${BATCH_ID}.`);
   });
 });
 
