@@ -149,7 +149,7 @@ export async function startKinesisShardProxy(options: KinesisShardProxyOptions):
   const random = options.random ?? Math.random;
   const now = options.now ?? (() => performance.now());
   const account = options.account ?? "000000000000";
-  let wholeCallRate = checkRate(options.wholeCallThrottleRate ?? 0);
+  let wholeCallRate = checkRate("wholeCallThrottleRate", options.wholeCallThrottleRate ?? 0);
   let throttleNext = wholeCallRate > 0;
   const upstream = new URL(options.upstream);
   const client = new KinesisClient({
@@ -277,14 +277,12 @@ export async function startKinesisShardProxy(options: KinesisShardProxyOptions):
       handled.catch((error: unknown) => sendJson(response, 500, { __type: "InternalFailure", message: (error as Error).message }));
     });
   });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  const endpoint = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     stats,
     setWholeCallThrottleRate(rate) {
-      wholeCallRate = checkRate(rate);
+      wholeCallRate = checkRate("wholeCallThrottleRate", rate);
       throttleNext = rate > 0;
     },
     resetStats() {
@@ -329,9 +327,18 @@ export function base64Length(text: string): number {
   return Math.floor((text.length * 3) / 4) - padding;
 }
 
-function checkRate(rate: number): number {
-  if (!(rate >= 0 && rate <= 1)) throw new Error(`wholeCallThrottleRate must be from 0 to 1, got ${rate}`);
+/** A fault rate from 0 to 1; anything else stops the proxy's caller, naming the option. */
+export function checkRate(option: string, rate: number): number {
+  if (!(rate >= 0 && rate <= 1)) throw new Error(`${option} must be from 0 to 1, got ${rate}`);
   return rate;
+}
+
+/** Starts `server` on a free loopback port and returns its endpoint. */
+export async function listenOnLoopback(server: Server): Promise<string> {
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return `http://127.0.0.1:${port}`;
 }
 
 /** Whether the SDK marked the request as its own retry (`amz-sdk-request: attempt=N; max=M`, N > 1). */

@@ -15,7 +15,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { forward, isSdkRetry } from "./kinesis-shard-proxy";
+import { checkRate, forward, isSdkRetry, listenOnLoopback } from "./kinesis-shard-proxy";
 
 /** The transient errors the proxy injects, alternately. */
 export const S3_TRANSIENT_ERRORS = [
@@ -59,7 +59,7 @@ export interface S3FaultProxy {
 export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S3FaultProxy> {
   const upstream = new URL(options.upstream);
   const random = options.random ?? Math.random;
-  let rate = checkRate(options.faultRate ?? 0);
+  let rate = checkRate("faultRate", options.faultRate ?? 0);
   let faultNext = rate > 0;
   const stats: S3ProxyStats = { requests: 0, injected: {}, sdkRetries: 0, preconditionFailed: 0 };
   const client = new S3Client({
@@ -103,14 +103,12 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
       );
     });
   });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  const endpoint = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     stats,
     setFaultRate(value) {
-      rate = checkRate(value);
+      rate = checkRate("faultRate", value);
       faultNext = value > 0;
     },
     resetStats() {
@@ -136,11 +134,6 @@ async function sourceEtag(client: S3Client, copySource: string): Promise<string 
 
 function unquote(etag: string): string {
   return etag.replace(/^W\//, "").replaceAll('"', "");
-}
-
-function checkRate(rate: number): number {
-  if (!(rate >= 0 && rate <= 1)) throw new Error(`faultRate must be from 0 to 1, got ${rate}`);
-  return rate;
 }
 
 function sendError(response: ServerResponse, status: number, code: string, message: string): void {

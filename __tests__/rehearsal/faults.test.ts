@@ -3,8 +3,9 @@
  * faults, the injector's schedule of transform failures, and the shard mapping of the Kinesis proxy.
  */
 import { expectedOutcome, FAULT_NAMES, FAULTS } from "../../rehearsal/faults/catalog";
-import { FaultInjector, seededRandom } from "../../rehearsal/faults/injector";
-import { base64Length, partitionKeyHash, shardForHashKey } from "../../rehearsal/kinesis-shard-proxy";
+import { FaultInjector } from "../../rehearsal/faults/injector";
+import { mulberry32 } from "../../rehearsal/sample-data";
+import { base64Length, checkRate, partitionKeyHash, shardForHashKey } from "../../rehearsal/kinesis-shard-proxy";
 import { parseRehearsalArgs } from "../../rehearsal/main";
 
 describe("--faults and --fault-rate", () => {
@@ -63,8 +64,14 @@ describe("the injector's transform failures", () => {
     expect(injector.deliveryFaults(3).transformAttempt!(1, 1)).toBeUndefined();
   });
 
+  it("refuses a proxy fault rate outside 0 to 1, naming the option", () => {
+    expect(checkRate("faultRate", 0.25)).toBe(0.25);
+    expect(() => checkRate("faultRate", 1.5)).toThrow("faultRate must be from 0 to 1, got 1.5");
+    expect(() => checkRate("wholeCallThrottleRate", Number.NaN)).toThrow("wholeCallThrottleRate must be from 0 to 1, got NaN");
+  });
+
   it("draws the same faults from the same seed", () => {
-    const draw = (seed: number) => Array.from({ length: 5 }, seededRandom(seed));
+    const draw = (seed: number) => Array.from({ length: 5 }, mulberry32(seed));
     expect(draw(7)).toEqual(draw(7));
     expect(draw(7)).not.toEqual(draw(8));
   });

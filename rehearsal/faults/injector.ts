@@ -11,6 +11,7 @@ import type { KinesisShardProxy } from "../kinesis-shard-proxy";
 import type { S3FaultProxy } from "../s3-fault-proxy";
 import type { TaskAnswer } from "../workflow";
 import { named } from "../workflow";
+import { mulberry32 } from "../sample-data";
 import type { FaultName } from "./catalog";
 
 /** What was injected, per fault. */
@@ -28,18 +29,6 @@ export interface FaultTaskStates {
   readonly runValidationQuery: string;
   readonly checkDelivery: string;
   readonly notifyFailure: string;
-}
-
-/** A seeded uniform generator in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export class FaultInjector {
@@ -71,7 +60,7 @@ export class FaultInjector {
     readonly rate: number,
     seed: number,
   ) {
-    this.random = seededRandom(seed);
+    this.random = mulberry32(seed);
   }
 
   has(fault: FaultName): boolean {
