@@ -62,21 +62,8 @@ export const NDJSON_TYPE = "application/x-ndjson";
  * Skipped outputs carry an empty validation query: the workflow branches on `skipped` first.
  */
 export async function extractBatch(input: ExtractInput, settings: BatchSettings, deps: ExtractDeps): Promise<ExtractOutput> {
-  const replay = replayPlanOf(input, settings);
-  const batchId = batchIdFor(input?.scheduledTime) + (replay ? REPLAY_BATCH_SUFFIX : "");
-  if (typeof input.executionId !== "string" || input.executionId === "") {
-    throw new InvalidBatchInput(`executionId must be the execution ARN, got ${preview(input.executionId)}`);
-  }
+  const { batchId, replay, marker } = runClaimOf(input, settings, deps.now());
   const keys = batchKeys(batchId);
-  const marker: RunMarker = {
-    batchId,
-    status: "running",
-    executionId: input.executionId,
-    scheduledTime: input.scheduledTime,
-    claimedAt: deps.now().toISOString(),
-    ...(input.force ? { forced: true } : {}),
-    ...(replay ? { replay: replayRecord(replay) } : {}),
-  };
   if (!(await claim(marker, input.force === true, deps))) {
     return alreadyClaimed(batchId, keys.manifest, marker.claimedAt);
   }
@@ -125,6 +112,32 @@ export async function claim(marker: RunMarker, force: boolean, { store, log }: E
  * The replay plan of the input, or undefined for a landing batch (`replay` absent or null, as the state
  * machine passes it). Throws {@link InvalidBatchInput} naming every problem of a bad replay.
  */
+/**
+ * The run a batch execution claims: its batch id (replays carry their suffix), its replay plan, and the
+ * marker to write under `_runs/`. Throws InvalidBatchInput when the execution ARN is missing.
+ */
+export function runClaimOf(
+  input: ExtractInput,
+  settings: Pick<BatchSettings, "dayKey">,
+  now: Date,
+): { readonly batchId: string; readonly replay: ReplayPlan | undefined; readonly marker: RunMarker } {
+  const replay = replayPlanOf(input, settings);
+  const batchId = batchIdFor(input?.scheduledTime) + (replay ? REPLAY_BATCH_SUFFIX : "");
+  if (typeof input.executionId !== "string" || input.executionId === "") {
+    throw new InvalidBatchInput(`executionId must be the execution ARN, got ${preview(input.executionId)}`);
+  }
+  const marker: RunMarker = {
+    batchId,
+    status: "running",
+    executionId: input.executionId,
+    scheduledTime: input.scheduledTime,
+    claimedAt: now.toISOString(),
+    ...(input.force ? { forced: true } : {}),
+    ...(replay ? { replay: replayRecord(replay) } : {}),
+  };
+  return { batchId, replay, marker };
+}
+
 export function replayPlanOf(input: Pick<ExtractInput, "replay">, settings: Pick<BatchSettings, "dayKey">): ReplayPlan | undefined {
   if (input?.replay === undefined || input.replay === null) return undefined;
   const planned = planReplay(input.replay, settings.dayKey);

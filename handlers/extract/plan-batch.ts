@@ -10,22 +10,13 @@
  *
  * Memory: each object is scanned as a stream; the items (a few hundred bytes each) are held until written.
  */
-import {
-  rangeTargetBytes,
-  REPLAY_BATCH_SUFFIX,
-  type PlanInput,
-  type PlanOutput,
-  type RangeItem,
-  type ReplaySpec,
-} from "../../contract/batch";
-import { InvalidBatchInput } from "../../contract/errors";
-import { preview } from "../../contract/json";
+import { rangeTargetBytes, type PlanInput, type PlanOutput, type RangeItem, type ReplaySpec } from "../../contract/batch";
 import { BATCH_PREFIXES } from "../../contract/lake-layout";
 import type { ReplayPlan } from "../../contract/replay";
 import type { BatchSettings } from "../../contract/settings";
 import type { BatchManifest, ManifestFile, ReplayedObject, RunMarker } from "../shared/batch-records";
-import { batchIdFor, batchKeys } from "./batch-id";
-import { claim, JSON_TYPE, replayPlanOf, replayRecord, type ExtractDeps } from "./extract-batch";
+import { batchKeys } from "./batch-id";
+import { claim, JSON_TYPE, replayRecord, runClaimOf, type ExtractDeps } from "./extract-batch";
 import { LANDING_FORMATS, landingFormat } from "./landing-format";
 import { MAX_REPLAY_OBJECT_BYTES } from "./object-text";
 import { openObject, type SourceStore } from "./sources";
@@ -61,22 +52,9 @@ export async function planBatch(
   deps: ExtractDeps,
   options: PlanOptions = {},
 ): Promise<PlanOutput> {
-  const replay = replayPlanOf(input, settings);
-  const batchId = batchIdFor(input?.scheduledTime) + (replay ? REPLAY_BATCH_SUFFIX : "");
-  if (typeof input.executionId !== "string" || input.executionId === "") {
-    throw new InvalidBatchInput(`executionId must be the execution ARN, got ${preview(input.executionId)}`);
-  }
+  const { batchId, replay, marker } = runClaimOf(input, settings, deps.now());
   const keys = batchKeys(batchId);
   const source: PlanOutput["source"] = replay ? replay.from : "landing";
-  const marker: RunMarker = {
-    batchId,
-    status: "running",
-    executionId: input.executionId,
-    scheduledTime: input.scheduledTime,
-    claimedAt: deps.now().toISOString(),
-    ...(input.force ? { forced: true } : {}),
-    ...(replay ? { replay: replayRecord(replay) } : {}),
-  };
   const base = { batchId, source, rangesKey: rangesKey(batchId), manifestKey: keys.manifest };
   if (!(await claim(marker, input.force === true, deps))) {
     return { ...base, skipped: true, skipReason: "already-claimed", fileCount: 0, rangeCount: 0, plannedAt: marker.claimedAt };
