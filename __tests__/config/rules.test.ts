@@ -2,24 +2,7 @@
  * The cross-field configuration rules, through `loadConfig` on plain settings objects (no stack is
  * synthesized): each problem names its field, the value received, what is allowed and the fix.
  */
-import { ConfigError, loadConfig, type ConfigProblem, type Overrides, type PipelineSettings } from "../../stacks/config";
-
-/** The problems `overrides` cause in one environment (`test` of prefix `acme` by default; none when it loads). */
-function problems(overrides: Overrides<PipelineSettings>, namePrefix = "acme", environment = "test"): ConfigProblem[] {
-  try {
-    loadConfig({ defaults: { namePrefix, region: "eu-west-1" }, environments: { [environment]: overrides } }, environment);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
-
-const only = (list: ConfigProblem[], field: string) => {
-  const found = list.filter((p) => p.field === field);
-  expect(found).toHaveLength(1);
-  return found[0]!;
-};
+import { only, problems } from "../support/config-problems";
 
 const QUICKSIGHT_USER = "arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst";
 

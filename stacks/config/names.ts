@@ -10,12 +10,16 @@ import type { PipelineSettings } from "./settings";
 /** The longest alarm signal other than the per-function ones (`lambda-<function>-throttles`). */
 const LONGEST_FIXED_ALARM_SIGNAL = "batch-schedule-dead-letters";
 
+/** The configuration fields names are built from: a `names.*` override, the table name or `namePrefix`. */
+export type DerivedNameField =
+  "namePrefix" | "catalog.tableName" | "names.transformFunction" | "names.deliveryStream" | "names.crawler" | "names.stateMachine";
+
 /** One physical name, the limit it must meet, and the configuration field that sets it. */
 export interface DerivedName {
   readonly kind: NameKind;
   readonly value: string;
-  /** The field to change when the name does not fit: a `names.*` override or `namePrefix`. */
-  readonly field: string;
+  /** The field to change when the name does not fit. */
+  readonly field: DerivedNameField;
 }
 
 /** The names of one environment the derived names start from (see `resolveNames` in ./resolve). */
@@ -38,8 +42,8 @@ export interface BaseNames {
 export function derivedNames(s: PipelineSettings, environment: string, names: BaseNames): DerivedName[] {
   const base = `${s.namePrefix}-${environment}`;
   const out: DerivedName[] = [];
-  const add = (kind: NameKind, value: string, field: string) => out.push({ kind, value, field });
-  const fn = (name: string, field: string) => {
+  const add = (kind: NameKind, value: string, field: DerivedNameField) => out.push({ kind, value, field });
+  const fn = (name: string, field: DerivedNameField) => {
     add("iamRole", physicalName.lambdaRole(name), field);
     add("iamRolePolicy", physicalName.lambdaPolicy(name), field);
     add("logGroup", physicalName.lambdaLogGroup(name), field);

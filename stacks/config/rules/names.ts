@@ -4,7 +4,7 @@
  * schema, because a bad prefix must silence the derived-name problems it would cause.
  */
 import { LIMITS, NAME_LIMITS } from "../limits";
-import { derivedNames, nameProblem } from "../names";
+import { derivedNames, nameProblem, type DerivedNameField } from "../names";
 import type { ProblemList } from "../problems";
 import type { BucketName, ResolvedNames } from "../resolve";
 import type { PipelineSettings } from "../settings";
@@ -84,7 +84,7 @@ function checkBucket(p: ProblemList, field: string, bucket: BucketName): void {
  */
 function checkDerivedNames(p: ProblemList, s: PipelineSettings, n: ResolvedNames): void {
   if (p.has("namePrefix")) return;
-  const failures = new Map<string, { value: string; problem: string }>();
+  const failures = new Map<DerivedNameField, { value: string; problem: string }>();
   for (const name of derivedNames(s, p.environment, n)) {
     if (p.has(name.field)) continue;
     const problem = nameProblem(name.kind, name.value);
@@ -97,7 +97,7 @@ function checkDerivedNames(p: ProblemList, s: PipelineSettings, n: ResolvedNames
 }
 
 /** The value a derived-name problem shows as received: the field's resolved value. */
-function fieldValue(field: string, s: PipelineSettings, n: ResolvedNames): string {
+function fieldValue(field: DerivedNameField, s: PipelineSettings, n: ResolvedNames): string {
   switch (field) {
     case "namePrefix":
       return s.namePrefix;
@@ -111,12 +111,10 @@ function fieldValue(field: string, s: PipelineSettings, n: ResolvedNames): strin
       return n.crawler;
     case "names.stateMachine":
       return n.stateMachine;
-    default:
-      return field;
   }
 }
 
-function derivedNameFix(field: string): string {
+function derivedNameFix(field: DerivedNameField): string {
   if (field === "namePrefix") return "shorten namePrefix or the environment name";
   const origin = field.startsWith("names.") ? " (derived from namePrefix and the environment name when unset)" : "";
   return `shorten ${field}${origin}`;
