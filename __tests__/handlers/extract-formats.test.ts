@@ -1,4 +1,4 @@
-import type { SourceItem } from "../../handlers/extract/landing-format";
+import { landingFormat, type SourceItem } from "../../handlers/extract/landing-format";
 import { scanJsonExtent } from "../../handlers/extract/json-scan";
 import { decodeLandingFile } from "../../handlers/extract/object-text";
 import { bytesOf } from "../../handlers/extract/stream/bytes";
@@ -65,4 +65,25 @@ describe("scanJsonExtent", () => {
     expect(scanJsonExtent('{"a":[1,2', 0, "value")).toEqual({ end: 9, newlines: 0, complete: false });
     expect(scanJsonExtent('{"a":1', 0, "element")).toEqual({ end: 6, newlines: 0, complete: false });
   });
+});
+
+describe("landing file formats by key", () => {
+  it.each([
+    ["landing/a.ndjson", "ndjson"],
+    ["landing/a.jsonl", "ndjson"],
+    ["landing/a.json", "json"],
+    ["landing/a.csv", "csv"],
+    ["landing/A.CSV.GZ", "csv"],
+    ["landing/2026.11.25.json.gz", "json"],
+  ] as const)("reads %p as %s, case-insensitively and with .gz stripped", (key, format) => {
+    expect(landingFormat(key)).toBe(format);
+  });
+
+  it.each(["landing/a.xml", "landing/a.gz", "landing/a.csv.gz.bak", "landing/a.cs.gzv", "landing/csv"])(
+    "reads no format from %p",
+    (key) => {
+      // `.gz` counts only as the last extension: a name that holds it elsewhere keeps its own.
+      expect(landingFormat(key)).toBeUndefined();
+    },
+  );
 });

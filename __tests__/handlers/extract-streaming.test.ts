@@ -11,6 +11,7 @@ import { gzipSync } from "node:zlib";
 import { streamObject } from "../../handlers/extract/s3-store";
 import type { SourceItem } from "../../handlers/extract/landing-format";
 import { bytesOf } from "../../handlers/extract/stream/bytes";
+import { splitLines } from "../../handlers/extract/stream/lines";
 import { readLanding } from "../../handlers/extract/stream/read";
 
 async function read(format: "ndjson" | "csv" | "json", data: string | Buffer, chunkBytes = 1): Promise<SourceItem[]> {
@@ -30,6 +31,22 @@ describe("streamed landing readers", () => {
     const whole = await read(format as keyof typeof SAMPLES, text, 1 << 20);
     expect(whole.length).toBeGreaterThan(1);
     for (const size of [1, 2, 3, 5, 7]) expect(await read(format as keyof typeof SAMPLES, text, size)).toEqual(whole);
+  });
+
+  it.each([
+    ["a\n", ["a"]],
+    ["\n\n", ["", ""]],
+    ["\na", ["", "a"]],
+    ["a", ["a"]],
+    ["\ufeff\n", [""]],
+  ])("splits a body of under four bytes, %j, into its lines as it does a longer one", async (text, lines) => {
+    // Under three bytes a body cannot hold a BOM, so the BOM check waits to the end: it must still split.
+    for (const size of [1, 2, 8]) {
+      const out: string[] = [];
+      for await (const line of splitLines(bytesOf(Buffer.from(text), size))) out.push(line.text);
+      expect(out).toEqual(lines);
+    }
+    expect(await read("ndjson", "\n\n")).toEqual([]);
   });
 
   it("reads NDJSON lines with their numbers, CRLF and a BOM dropped, multi-byte text whole", async () => {

@@ -39,11 +39,17 @@ export async function* splitLines(body: ByteStream, firstLine = 1, stripBom = tr
     }
     if (start < chunk.length) pending.push(chunk.subarray(start));
   }
-  if (pending.length > 0) {
-    let rest = Buffer.concat(pending);
-    if (first && rest[0] === 0xef && rest[1] === 0xbb && rest[2] === 0xbf) rest = rest.subarray(3);
-    if (rest.length > 0) yield { line, text: textOf(rest) };
+  if (pending.length === 0) return;
+  const rest = Buffer.concat(pending);
+  let start = 0;
+  // A body of fewer than three bytes never reached the BOM check (no BOM fits in it), nor the split.
+  if (first) {
+    for (let newline = rest.indexOf(0x0a); newline !== -1; newline = rest.indexOf(0x0a, start)) {
+      yield { line: line++, text: textOf(rest.subarray(start, newline)) };
+      start = newline + 1;
+    }
   }
+  if (start < rest.length) yield { line, text: textOf(rest.subarray(start)) };
 }
 
 function textOf(bytes: Buffer): string {
