@@ -240,7 +240,6 @@ describe("what parses", () => {
   it("parses a text once: the same tree again, for at most 1000 texts", () => {
     jest.isolateModules(() => {
       // A fresh module, so its cache holds only what this test parses.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const fresh = require("../../contract/glue-type") as typeof import("../../contract/glue-type");
       const first = fresh.parseGlueType("array<int>");
       expect(fresh.parseGlueType("array<int>")).toBe(first);
