@@ -355,8 +355,12 @@ describe("nested values: keys", () => {
 });
 
 describe("nestedCoercer with its own scalar coercer", () => {
-  // The scalar coercer is a parameter: here numbers from text, and "bad" refused with a detail.
-  const scalar = (): Coercer => (value) => (value === "bad" ? new Invalid("a detail") : typeof value === "string" ? Number(value) : value);
+  // The scalar coercer is a parameter: here a number or a numeral, "bad" refused with a detail, anything else refused.
+  const scalar = (): Coercer => (value) => {
+    if (value === "bad") return new Invalid("a detail");
+    if (typeof value === "string") return Number(value);
+    return typeof value === "number" ? value : new Invalid("not a number");
+  };
 
   it("keeps absent (undefined) and null elements and fields as they are", () => {
     expect(nestedCoercer(parseGlueType("array<int>"), scalar)([undefined, null, "1"])).toEqual([undefined, null, 1]);
@@ -372,6 +376,14 @@ describe("nestedCoercer with its own scalar coercer", () => {
     const invalid = nestedCoercer(parseGlueType("map<string,array<struct<p:decimal(5,2)>>>"), scalar)({ k: [{ p: "1" }, { p: "bad" }] });
     expect(invalid).toBeInstanceOf(Invalid);
     expect({ ...(invalid as Invalid) }).toEqual({ detail: "a detail", path: '["k"][1].p', expected: "decimal(5,2)", value: "bad" });
+  });
+
+  it("refuses a value that is not of its kind, null included (callers skip null before asking)", () => {
+    for (const text of ["array<int>", "map<string,int>", "struct<a:int>"]) {
+      const coerce = nestedCoercer(parseGlueType(text), scalar);
+      expect(coerce(null)).toEqual(new Invalid(text.startsWith("array") ? "not a JSON array" : "not a JSON object"));
+      expect(coerce(7)).toBeInstanceOf(Invalid);
+    }
   });
 
   it("a scalar type is the scalar's own coercer", () => {
