@@ -211,6 +211,110 @@ describe("ExtractRange", () => {
   });
 });
 
+describe("ExtractRange on its own", () => {
+  async function firstItem(body: string, key = "landing/a.ndjson") {
+    const store = new MemoryStore().seed(key, body);
+    const { items } = await planned(store, 1 << 20);
+    return { store, item: items[0]! };
+  }
+
+  it.each([
+    ["no item", () => undefined],
+    ["a batch id that is no string", (item: RangeItem) => ({ ...item, batchId: 5 })],
+    ["a range id of four digits", (item: RangeItem) => ({ ...item, rangeId: "r0000" })],
+    ["a range id with a prefix", (item: RangeItem) => ({ ...item, rangeId: "xr00000" })],
+    ["a range id with a suffix", (item: RangeItem) => ({ ...item, rangeId: "r00000x" })],
+    ["no range", (item: RangeItem) => ({ ...item, range: undefined })],
+    ["a key that is no string", (item: RangeItem) => ({ ...item, range: { ...item.range, key: 5 } })],
+    ["a fractional start", (item: RangeItem) => ({ ...item, range: { ...item.range, start: 0.5 } })],
+    ["an end that is a string", (item: RangeItem) => ({ ...item, range: { ...item.range, end: "10" } })],
+    ["no first line", (item: RangeItem) => ({ ...item, range: { ...item.range, firstLine: undefined } })],
+  ])("refuses %s as a wrong input, showing what it got, before touching the lake", async (_, change) => {
+    const { store, item } = await firstItem(ndjson(5, "a"));
+    const writes = store.writes.length;
+    const bad = change(item) as unknown as RangeItem;
+
+    await expect(extractRange(bad, SETTINGS, deps(store))).rejects.toThrow(
+      expect.objectContaining({
+        name: BATCH_ERRORS.invalidBatchInput,
+        message: expect.stringMatching(/^the range item must be an element of ranges\.json, got /),
+      }),
+    );
+    expect(store.writes.length).toBe(writes);
+  });
+
+  it("accepts a range id of more than five digits (a batch of over 100,000 ranges)", async () => {
+    const { store, item } = await firstItem(ndjson(5, "a"));
+    const output = await extractRange({ ...item, rangeId: "r123456" }, SETTINGS, deps(store));
+    expect(output.chunkKeys).toEqual([`staging/${BATCH_ID}/r123456/00000.ndjson`]);
+  });
+
+  it("stages nothing and warns, naming the key and range, when the object disappeared after planning", async () => {
+    const { store, item } = await firstItem(ndjson(5, "a"));
+    await store.delete("landing/a.ndjson");
+    const d = deps(store);
+
+    const output = await extractRange(item, SETTINGS, d);
+
+    expect(d.log.warn).toHaveBeenCalledWith("object disappeared between planning and extraction; nothing read", {
+      key: "landing/a.ndjson",
+      rangeId: "r00000",
+    });
+    expect(output).toEqual(expect.objectContaining({ accepted: 0, rejected: 0, chunkKeys: [], idsBytes: 0 }));
+    expect(output).not.toHaveProperty("firstHour");
+    expect(store.text(output.idsKey)).toBe("");
+  });
+
+  it("writes rejected lines under rejected/<batch>/<range>/ and reports the range's event hours and id list size", async () => {
+    const { store, item } = await firstItem(ndjson(14, "a"));
+    const d = deps(store);
+
+    const output = await extractRange(item, SETTINGS, d);
+
+    expect(output.rejectedKeys).toEqual([`rejected/${BATCH_ID}/r00000/rejected-00000.ndjson`]);
+    expect(store.ndjson(output.rejectedKeys[0]!).map((row) => row.line)).toEqual([4, 11]);
+    expect(output).toEqual(expect.objectContaining({ accepted: 12, firstHour: "2026-11-25T01", lastHour: "2026-11-25T01" }));
+    expect(output.idsBytes).toBe(Buffer.byteLength(store.text(output.idsKey)));
+    expect(store.text(output.idsKey).split("\n")).toHaveLength(13);
+    expect(d.log.info).toHaveBeenCalledWith(
+      "range extracted",
+      expect.objectContaining({ batchId: BATCH_ID, rangeId: "r00000", key: "landing/a.ndjson", start: 0, records: 12 }),
+    );
+  });
+
+  it("writes each full staging chunk while the range is still being read (one chunk in memory)", async () => {
+    const { store, item } = await firstItem(ndjson(60, "a"));
+    const events: string[] = [];
+    const body = Buffer.from(store.text("landing/a.ndjson"));
+    const lazy = {
+      ...store,
+      get: store.get.bind(store),
+      list: store.list.bind(store),
+      put: async (key: string, text: string) => {
+        events.push(`put ${key}`);
+        await store.put(key, text);
+      },
+      async streamRange(_key: string, start: number, end: number) {
+        async function* lines() {
+          for (let at = start; at < end; at += 64) {
+            events.push("read");
+            yield body.subarray(at, Math.min(end, at + 64));
+          }
+        }
+        return { body: lines(), etag: "", size: end - start };
+      },
+    };
+
+    const output = await extractRange(item, testBatchSettings({ dayKey: "date", recordsPerChunk: 10 }), {
+      ...deps(store),
+      store: lazy as never,
+    });
+
+    expect(output.chunkKeys).toHaveLength(6);
+    expect(events.indexOf(`put staging/${BATCH_ID}/r00000/00000.ndjson`)).toBeLessThan(events.lastIndexOf("read"));
+  });
+});
+
 describe("SummarizeBatch", () => {
   it("sums the ranges and counts distinct event ids across ranges and files, duplicates included", async () => {
     // a: ids 0..299 (every 7th line bad); b: ids 150..449; b repeats a's ids 150..299
