@@ -401,6 +401,160 @@ describe("SummarizeBatch", () => {
   });
 });
 
+describe("SummarizeBatch's inputs and records", () => {
+  /** A two-file batch planned and extracted, ready to summarize. */
+  async function ready(files: Record<string, string> = { "landing/a.ndjson": ndjson(30, "a"), "landing/b.ndjson": ndjson(30, "a", 10) }) {
+    const store = new MemoryStore();
+    for (const [key, body] of Object.entries(files)) store.seed(key, body);
+    await planned(store, 1 << 20);
+    const { resultWriter, outputs } = await runRanges(store, RANGES_KEY, SETTINGS, deps(store));
+    const input = { mode: "summarize", batchId: BATCH_ID, manifestKey: MANIFEST_KEY, resultWriter } as const;
+    return { store, input, outputs };
+  }
+  const summarize = (input: unknown, store: MemoryStore, d = deps(store)) => summarizeBatch(input as never, SETTINGS, d);
+
+  it.each([
+    ["no input", () => undefined],
+    ["no batch id", (input: object) => ({ ...input, batchId: undefined })],
+    ["no manifest key", (input: object) => ({ ...input, manifestKey: 7 })],
+    ["no ResultWriter key", (input: object) => ({ ...input, resultWriter: { Bucket: "lake" } })],
+  ])("refuses %s as a wrong input, naming what it needs", async (_, change) => {
+    const { store, input } = await ready();
+    await expect(summarize(change(input), store)).rejects.toThrow(
+      expect.objectContaining({
+        name: BATCH_ERRORS.invalidBatchInput,
+        message: expect.stringMatching(/^summarize needs batchId, manifestKey and resultWriter \{ Bucket, Key \}, got /),
+      }),
+    );
+  });
+
+  it("refuses a manifest of another batch, or none, as a wrong input", async () => {
+    const { store, input } = await ready();
+    await expect(summarize({ ...input, batchId: "20261125T0300Z" }, store)).rejects.toThrow(
+      expect.objectContaining({
+        name: BATCH_ERRORS.invalidBatchInput,
+        message: `${MANIFEST_KEY} is not the manifest of batch 20261125T0300Z`,
+      }),
+    );
+    await expect(summarize({ ...input, manifestKey: "staging/none.json" }, store)).rejects.toThrow("staging/none.json is not the manifest");
+  });
+
+  it("fails loudly when the ResultWriter's manifest or one of its files is missing or malformed", async () => {
+    const { store, input } = await ready();
+    const resultManifest = store.json<any>(input.resultWriter.Key);
+    const file = resultManifest.ResultFiles.SUCCEEDED[0].Key as string;
+    const body = store.text(file);
+
+    await expect(summarize({ ...input, resultWriter: { Bucket: "lake", Key: "nowhere.json" } }, store)).rejects.toThrow(
+      "no ResultWriter manifest at nowhere.json",
+    );
+    await store.put(input.resultWriter.Key, JSON.stringify({ ...resultManifest, ResultFiles: [] }));
+    await expect(summarize(input, store)).rejects.toThrow(`no ResultWriter manifest at ${input.resultWriter.Key}`);
+    await store.put(
+      input.resultWriter.Key,
+      JSON.stringify({ ...resultManifest, ResultFiles: { ...resultManifest.ResultFiles, PENDING: [{ Key: "p1", Size: 1 }] } }),
+    );
+    await expect(summarize(input, store)).rejects.toThrow(`the Map run ${resultManifest.MapRunArn} has failed or pending children (p1)`);
+    await store.put(input.resultWriter.Key, JSON.stringify(resultManifest));
+    await store.put(file, "{}");
+    await expect(summarize(input, store)).rejects.toThrow(`ResultWriter file ${file} is not a JSON array`);
+    await store.delete(file);
+    await expect(summarize(input, store)).rejects.toThrow(`ResultWriter file ${file} is not a JSON array`);
+    await store.put(file, JSON.stringify([{ Output: JSON.stringify({ rangeId: "r00000" }) }]));
+    await expect(summarize(input, store)).rejects.toThrow(`a child in ${file} has no RangeOutput as its output: `);
+    await store.put(file, JSON.stringify([{ Output: { rangeId: "r00000", accepted: 1 } }]));
+    await expect(summarize(input, store)).rejects.toThrow(`a child in ${file} has no RangeOutput as its output: `);
+    await store.put(file, body);
+  });
+
+  it("reads a child output nested under extract, and orders the ranges by id whatever order the files list them in", async () => {
+    const { store, input, outputs } = await ready();
+    const resultManifest = store.json<any>(input.resultWriter.Key);
+    const file = resultManifest.ResultFiles.SUCCEEDED[0].Key as string;
+    const children = store.json<{ Output: string }[]>(file);
+    const nested = children.map((child) => ({ ...child, Output: JSON.stringify({ extract: JSON.parse(child.Output) }) })).reverse();
+    await store.put(file, JSON.stringify(nested));
+
+    await summarize(input, store);
+
+    expect(outputs.length).toBe(2);
+    expect(store.json<BatchManifest>(MANIFEST_KEY).chunkKeys).toEqual(outputs.flatMap((output) => output.chunkKeys));
+  });
+
+  it("says how many range outputs arrived against how many were planned", async () => {
+    const { store, input } = await ready();
+    const file = store.json<any>(input.resultWriter.Key).ResultFiles.SUCCEEDED[0].Key as string;
+    await store.put(file, JSON.stringify(store.json<unknown[]>(file).slice(1)));
+    await expect(summarize(input, store)).rejects.toThrow(`the Map run reported 1 range outputs; batch ${BATCH_ID} planned 2`);
+  });
+
+  it("fails loudly, naming it, when a range's id list is missing", async () => {
+    const { store, input, outputs } = await ready();
+    await store.delete(outputs[1]!.idsKey);
+    await expect(summarize(input, store)).rejects.toThrow(`the id list ${outputs[1]!.idsKey} is missing`);
+  });
+
+  it("counts rejected lines and files together, generated ids and duplicates, and records when it summarized", async () => {
+    const files = {
+      "landing/a.ndjson": ndjson(30),
+      "landing/b.ndjson": ndjson(30, "a"),
+      "landing/c.ndjson": ndjson(20, "a", 5),
+      "landing/d.xml": "<x/>",
+    };
+    const { store, input, outputs } = await ready(files);
+    const d = deps(store);
+
+    const summary = await summarize(input, store, d);
+
+    const sum = (field: "accepted" | "rejectedLines" | "generatedEventIds") => outputs.reduce((total, output) => total + output[field], 0);
+    const manifest = store.json<BatchManifest>(MANIFEST_KEY);
+    const ids = outputs.flatMap((output) => output.chunkKeys.flatMap((key) => store.ndjson<Row>(key).map((row) => row.event_id)));
+    expect(ids.length - new Set(ids).size).toBeGreaterThan(0);
+    expect(manifest.counts).toEqual({
+      files: 4,
+      records: sum("accepted"),
+      rejected: sum("rejectedLines") + 1,
+      rejectedLines: sum("rejectedLines"),
+      rejectedFiles: 1,
+      duplicateEventIds: ids.length - new Set(ids).size,
+      generatedEventIds: 26,
+    });
+    expect(summary.rejectedCount).toBe(manifest.counts.rejected);
+    expect(manifest.summarizedAt).toBe("2026-11-25T02:03:00.000Z");
+    expect(manifest.rejectedKeys).toEqual(outputs.flatMap((output) => output.rejectedKeys));
+    expect(d.log.info).toHaveBeenCalledWith(
+      "batch summarized",
+      expect.objectContaining({ batchId: BATCH_ID, ranges: 4, distinctEventIds: summary.validation.expectedCount }),
+    );
+  });
+
+  it("takes the push's start from the input, else from the plan; the source from the manifest, else landing", async () => {
+    const { store, input } = await ready();
+    const plannedAt = store.json<BatchManifest>(MANIFEST_KEY).plannedAt;
+
+    expect((await summarize({ ...input, pushStartedAt: "2026-11-25T02:05:00.000Z" }, store)).pushStartedAt).toBe(
+      "2026-11-25T02:05:00.000Z",
+    );
+    const summary = await summarize({ ...input, pushStartedAt: null }, store);
+    expect(summary.pushStartedAt).toBe(plannedAt);
+    expect(summary.source).toBe("landing");
+    const { source: _source, plannedAt: _plannedAt, ...older } = store.json<BatchManifest>(MANIFEST_KEY);
+    await store.put(MANIFEST_KEY, JSON.stringify(older));
+    expect((await summarize(input, store)).pushStartedAt).toBe(older.extractedAt);
+  });
+
+  it("still fails with AllRecordsRejected when no run marker is there to mark", async () => {
+    const { store, input } = await ready({ "landing/bad.ndjson": "{not json\n" });
+    await store.delete(`_runs/${BATCH_ID}.json`);
+    const writes = store.writes.length;
+
+    await expect(summarize(input, store)).rejects.toThrow(
+      `batch ${BATCH_ID} read 1 object(s) and accepted no record (1 line(s) and 0 whole object(s) rejected; see rejected/${BATCH_ID}/)`,
+    );
+    expect(store.writes.slice(writes).map((write) => write.key)).toEqual([MANIFEST_KEY]);
+  });
+});
+
 describe("replay through ranges", () => {
   it("plans one range per errors/ or raw/ object and stages what a whole replay extract stages", async () => {
     const replay: ReplaySpec = { from: "backup", since: "2026-11-25T10:00:00Z", until: "2026-11-25T12:00:00Z" };
