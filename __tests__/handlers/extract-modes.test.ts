@@ -18,6 +18,7 @@ import { extractBatch, type ExtractDeps } from "../../handlers/extract/extract-b
 import { extractRange } from "../../handlers/extract/extract-range";
 import { planBatch } from "../../handlers/extract/plan-batch";
 import { countDistinctSorted, pieceBytes, readInPieces } from "../../handlers/extract/id-merge";
+import { MAX_REPLAY_OBJECT_BYTES } from "../../handlers/extract/object-text";
 import { bytesOf } from "../../handlers/extract/stream/bytes";
 import { summarizeBatch, unionHours } from "../../handlers/extract/summarize-batch";
 import type { BatchManifest, RunMarker } from "../../handlers/shared/batch-records";
@@ -161,6 +162,134 @@ describe("PlanBatch", () => {
 
     expect(again).toEqual(expect.objectContaining({ skipped: true, skipReason: "already-claimed" }));
     expect(store.writes).toHaveLength(writes);
+  });
+});
+
+describe("PlanBatch's items and manifest", () => {
+  /** The MemoryStore listing `extra` objects it does not hold (listed, then gone before the read). */
+  const listingAlso = (store: MemoryStore, extra: { key: string; size: number }[]) =>
+    Object.assign(Object.create(store) as MemoryStore, {
+      async *list(prefix: string) {
+        yield* store.list(prefix);
+        for (const { key, size } of extra) if (key.startsWith(prefix)) yield { key, etag: '"gone"', size };
+      },
+    });
+
+  it("plans an unsupported file as one rejecting item over the whole file, and skips folder placeholders", async () => {
+    const store = new MemoryStore().seed("landing/", "").seed("landing/notes.xml", "<a/>").seed("landing/z.ndjson", ndjson(3, "z"));
+
+    const { output, items } = await planned(store);
+
+    expect(items.map((item) => [item.rangeId, item.range.key, item.rangeCount])).toEqual([
+      ["r00000", "landing/notes.xml", 2],
+      ["r00001", "landing/z.ndjson", 2],
+    ]);
+    expect(items[0]).toEqual({
+      batchId: BATCH_ID,
+      rangeId: "r00000",
+      rangeCount: 2,
+      range: { key: "landing/notes.xml", format: "ndjson", compression: "none", start: 0, end: 4, firstLine: 1, index: 0 },
+      reject: "unsupported file type; expected .ndjson, .jsonl, .json, .csv, optionally gzipped (.gz)",
+    });
+    expect(output).toEqual(expect.objectContaining({ skipped: false, fileCount: 2, rangeCount: 2, source: "landing" }));
+    expect(store.json<BatchManifest>(MANIFEST_KEY).files.map((file) => file.key)).toEqual(["landing/notes.xml", "landing/z.ndjson"]);
+  });
+
+  it("leaves a landing file that disappeared before planning to its owner, with a warning", async () => {
+    const store = new MemoryStore().seed("landing/a.ndjson", ndjson(3, "a"));
+    const d = { ...deps(store), store: listingAlso(store, [{ key: "landing/gone.ndjson", size: 10 }]) };
+
+    const output = await planBatch(planInput(), SETTINGS, d, { targetBytes: 4096 });
+
+    expect(d.log.warn).toHaveBeenCalledWith("landing file disappeared between listing and planning; left for its owner", {
+      key: "landing/gone.ndjson",
+    });
+    expect(output.fileCount).toBe(1);
+    expect(store.json<RangeItem[]>(RANGES_KEY).map((item) => item.range.key)).toEqual(["landing/a.ndjson"]);
+  });
+
+  it("writes a manifest that records the run, the plan and zero counts for SummarizeBatch to fill in", async () => {
+    const store = new MemoryStore().seed("landing/a.ndjson", ndjson(3, "a")).seed("landing/b.csv", csv(3));
+    const d = deps(store);
+
+    const { output } = { output: await planBatch(planInput(), SETTINGS, d, { targetBytes: 4096 }) };
+
+    const manifest = store.json<BatchManifest>(MANIFEST_KEY);
+    expect(manifest).toEqual({
+      batchId: BATCH_ID,
+      executionId: planInput().executionId,
+      scheduledTime: planInput().scheduledTime,
+      extractedAt: "2026-11-25T02:03:00.000Z",
+      plannedAt: "2026-11-25T02:03:00.000Z",
+      rangesKey: RANGES_KEY,
+      rangeCount: 2,
+      files: [expect.objectContaining({ key: "landing/a.ndjson" }), expect.objectContaining({ key: "landing/b.csv" })],
+      chunkKeys: [],
+      rejectedKeys: [],
+      counts: { files: 2, records: 0, rejected: 0, rejectedLines: 0, rejectedFiles: 0, duplicateEventIds: 0, generatedEventIds: 0 },
+      source: "landing",
+    });
+    expect(output.plannedAt).toBe(manifest.plannedAt);
+    expect(d.log.info).toHaveBeenCalledWith("batch planned", { batchId: BATCH_ID, source: "landing", files: 2, ranges: 2 });
+  });
+
+  it("marks an empty batch's run empty with zero counts, and says why it is skipped", async () => {
+    const store = new MemoryStore().seed("landing/", "");
+    const d = deps(store);
+
+    const output = await planBatch(planInput(), SETTINGS, d);
+
+    expect(output).toEqual(expect.objectContaining({ skipped: true, skipReason: "empty", fileCount: 0, rangeCount: 0 }));
+    expect(store.json<RunMarker>(`_runs/${BATCH_ID}.json`)).toEqual(
+      expect.objectContaining({ status: "empty", finishedAt: output.plannedAt, counts: { files: 0, records: 0, rejected: 0 } }),
+    );
+    expect(d.log.info).toHaveBeenCalledWith("no source objects; the batch is skipped", { batchId: BATCH_ID, source: "landing" });
+    expect(store.has(RANGES_KEY)).toBe(false);
+  });
+
+  it("releases each landing object's response once its ranges are planned (a gzip object is planned from its first bytes)", async () => {
+    const store = new MemoryStore().seed("landing/a.ndjson.gz", gzipSync(ndjson(50, "a"))).seed("landing/b.ndjson", ndjson(5, "b"));
+    const destroyed: string[] = [];
+    const streaming = Object.assign(Object.create(store) as MemoryStore, {
+      async stream(key: string) {
+        const object = await store.get(key);
+        if (!object) return undefined;
+        const body = Object.assign(bytesOf(object.body), { destroy: () => destroyed.push(key) });
+        return { body, etag: object.etag, size: object.body.byteLength };
+      },
+    });
+
+    await planBatch(planInput(), SETTINGS, { ...deps(store), store: streaming }, { targetBytes: 4096 });
+
+    expect(destroyed).toEqual(["landing/a.ndjson.gz", "landing/b.ndjson"]);
+  });
+
+  it("plans each replayed object as one range read whole, rejecting one too large to read and leaving it in place", async () => {
+    const prefix = "errors/processing-failed/year=2026/month=11/date=25/hour=10/";
+    const store = new MemoryStore().seed(`${prefix}`, "").seed(`${prefix}a`, errorObject([processingFailedEnvelope(click("e-1"))]));
+    const d = { ...deps(store), store: listingAlso(store, [{ key: `${prefix}huge`, size: MAX_REPLAY_OBJECT_BYTES + 1 }]) };
+    const replay: ReplaySpec = { from: "errors", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" };
+
+    const output = await planBatch(planInput({ replay }), SETTINGS, d);
+
+    const items = store.json<RangeItem[]>(output.rangesKey);
+    expect(items.map((item) => [item.range.key, item.replay, item.range.end, item.reject])).toEqual([
+      [`${prefix}a`, "errors", store.text(`${prefix}a`).length, undefined],
+      [
+        `${prefix}huge`,
+        "errors",
+        MAX_REPLAY_OBJECT_BYTES + 1,
+        `object is ${MAX_REPLAY_OBJECT_BYTES + 1} bytes; at most ${MAX_REPLAY_OBJECT_BYTES} are read`,
+      ],
+    ]);
+    const manifest = store.json<BatchManifest>(output.manifestKey);
+    expect(manifest.replayed!.map((object) => [object.key, object.move])).toEqual([
+      [`${prefix}a`, true],
+      [`${prefix}huge`, false],
+    ]);
+    expect(manifest).toEqual(expect.objectContaining({ source: "errors", files: [], counts: expect.objectContaining({ files: 2 }) }));
+    expect(manifest.replay).toEqual(expect.objectContaining({ from: "errors", prefixes: expect.arrayContaining([prefix]) }));
+    expect(output.fileCount).toBe(2);
   });
 });
 
