@@ -109,10 +109,6 @@ export async function claim(marker: RunMarker, force: boolean, { store, log }: E
 }
 
 /**
- * The replay plan of the input, or undefined for a landing batch (`replay` absent or null, as the state
- * machine passes it). Throws {@link InvalidBatchInput} naming every problem of a bad replay.
- */
-/**
  * The run a batch execution claims: its batch id (replays carry their suffix), its replay plan, and the
  * marker to write under `_runs/`. Throws InvalidBatchInput when the execution ARN is missing.
  */
@@ -138,6 +134,10 @@ export function runClaimOf(
   return { batchId, replay, marker };
 }
 
+/**
+ * The replay plan of the input, or undefined for a landing batch (`replay` absent or null, as the state
+ * machine passes it). Throws {@link InvalidBatchInput} naming every problem of a bad replay.
+ */
 export function replayPlanOf(input: Pick<ExtractInput, "replay">, settings: Pick<BatchSettings, "dayKey">): ReplayPlan | undefined {
   if (input?.replay === undefined || input.replay === null) return undefined;
   const planned = planReplay(input.replay, settings.dayKey);
@@ -252,7 +252,7 @@ async function outputOf(options: StageOptions, builder: BatchBuilder, manifest: 
   }
   const window = validationWindow(settings, finishedAt, builder.eventHours());
   if (!window) {
-    deps.log.warn("no partition predicate for the validation query; it scans every partition", {
+    deps.log.warn("no event hours to bound the validation query; it reads no partition and will find nothing", {
       batchId,
       eventHours: builder.eventHours(),
     });
