@@ -11,7 +11,7 @@ import "aws-sdk-client-mock-jest";
 import { gzipSync } from "node:zlib";
 import { extractHandler } from "../../handlers/extract";
 import type { PlanInput, RangeItem, ReplaySpec } from "../../contract/batch";
-import { MIN_RANGE_TARGET_BYTES, RANGE_TARGET_BYTES, rangeTargetBytes } from "../../contract/batch";
+import { MAX_LISTED_EVENT_HOURS, MIN_RANGE_TARGET_BYTES, RANGE_TARGET_BYTES, rangeTargetBytes } from "../../contract/batch";
 import { AllRecordsRejected, BATCH_ERRORS } from "../../contract/errors";
 import type { BatchSettings } from "../../contract/settings";
 import { extractBatch, type ExtractDeps } from "../../handlers/extract/extract-batch";
@@ -610,6 +610,25 @@ describe("SummarizeBatch's inputs and records", () => {
     expect(store.json<BatchManifest>(MANIFEST_KEY).chunkKeys).toEqual(outputs.flatMap((output) => output.chunkKeys));
   });
 
+  it("reads a ResultWriter manifest that lists only its SUCCEEDED files, and counts none when it lists no file", async () => {
+    const { store, input } = await ready();
+    const resultManifest = store.json<any>(input.resultWriter.Key);
+    await store.put(
+      input.resultWriter.Key,
+      JSON.stringify({ ...resultManifest, ResultFiles: { SUCCEEDED: resultManifest.ResultFiles.SUCCEEDED } }),
+    );
+    expect((await summarize(input, store)).recordCount).toBeGreaterThan(0);
+    await store.put(input.resultWriter.Key, JSON.stringify({ ...resultManifest, ResultFiles: {} }));
+    await expect(summarize(input, store)).rejects.toThrow(`the Map run reported 0 range outputs; batch ${BATCH_ID} planned 2`);
+  });
+
+  it("does not compare the outputs with a planned count a manifest does not record", async () => {
+    const { store, input } = await ready();
+    const { rangeCount: _rangeCount, ...manifest } = store.json<BatchManifest>(MANIFEST_KEY);
+    await store.put(MANIFEST_KEY, JSON.stringify(manifest));
+    expect((await summarize(input, store)).recordCount).toBeGreaterThan(0);
+  });
+
   it("says how many range outputs arrived against how many were planned", async () => {
     const { store, input } = await ready();
     const file = store.json<any>(input.resultWriter.Key).ResultFiles.SUCCEEDED[0].Key as string;
@@ -750,6 +769,16 @@ describe("the distinct count's k-way merge", () => {
       expect(ranges).toHaveLength(Math.ceil(size / 3));
       expect(ranges.every(([start, end]) => end > start && end <= size)).toBe(true);
     }
+  });
+
+  it("lists the union of event hours up to MAX_LISTED_EVENT_HOURS, and only bounds them beyond", () => {
+    const hour = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString().slice(0, 13);
+    const outputs = (count: number) => [
+      { firstHour: hour(0), lastHour: hour(count - 2), hours: Array.from({ length: count - 1 }, (_, i) => hour(i)) },
+      { firstHour: hour(count - 1), lastHour: hour(count - 1), hours: [hour(count - 1)] },
+    ];
+    expect(unionHours(outputs(MAX_LISTED_EVENT_HOURS)).hours).toHaveLength(MAX_LISTED_EVENT_HOURS);
+    expect(unionHours(outputs(MAX_LISTED_EVENT_HOURS + 1))).toEqual({ first: hour(0), last: hour(MAX_LISTED_EVENT_HOURS) });
   });
 
   it("shares a 64 MiB budget between the lists, 64 KiB to 8 MiB each", () => {
