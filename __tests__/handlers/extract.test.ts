@@ -9,6 +9,7 @@ import { extractBatch, type ExtractDeps } from "../../handlers/extract/extract-b
 import type { BatchManifest, RunMarker } from "../../handlers/shared/batch-records";
 import { BATCH_ID_COLUMN, type ExtractInput } from "../../contract/batch";
 import { MemoryStore } from "../support/memory-store";
+import { click, rawBackupObject } from "../support/replay-objects";
 import { testBatchSettings } from "../support/schema";
 import { trinoSyntaxErrors } from "../support/trino-syntax";
 import { BATCH_ERRORS } from "../../contract/errors";
@@ -541,6 +542,141 @@ describe("extractBatch: claims and reruns", () => {
     const output = await extractBatch(extractInput(), batchSettings(), deps(store, "2026-11-25T02:04:30Z"));
     // Assess
     expect(output.pushStartedAt).toBe("2026-11-25T02:04:30.000Z");
+  });
+});
+
+describe("extractBatch: run marker, outputs and log", () => {
+  const MARKER = `_runs/${BATCH_ID}.json`;
+
+  it("marks the run failed only for BatchTooLarge: a failed write leaves the claim running for the retry", async () => {
+    const store = new MemoryStore().seed("landing/a.ndjson", clickLines(3));
+    store.failOnce("put", MANIFEST_KEY, new Error("SlowDown"));
+
+    await expect(extractBatch(extractInput(), batchSettings(), deps(store))).rejects.toThrow("SlowDown");
+
+    expect(store.json<RunMarker>(MARKER).status).toBe("running");
+  });
+
+  it("logs why it skips or resumes a claim, naming the batch and the holder", async () => {
+    const store = new MemoryStore().seed("landing/a.ndjson", clickLines(3));
+    await extractBatch(extractInput(), batchSettings(), deps(store));
+    const other = deps(store);
+    const same = deps(store);
+    const unreadable = deps(store);
+
+    await extractBatch(extractInput({ executionId: "arn:other" }), batchSettings(), other);
+    await extractBatch(extractInput(), batchSettings(), same);
+    store.failOnce("get", MARKER, Object.assign(new Error("Access Denied"), { name: "AccessDenied" }));
+    const output = await extractBatch(extractInput({ executionId: "arn:other" }), batchSettings(), unreadable);
+
+    expect(other.log.info).toHaveBeenCalledWith("batch already claimed; skipping", {
+      batchId: BATCH_ID,
+      claimedBy: extractInput().executionId,
+      status: "running",
+    });
+    expect(same.log.info).toHaveBeenCalledWith("resuming the claim held by this execution (a retry)", { batchId: BATCH_ID });
+    expect(unreadable.log.warn).toHaveBeenCalledWith("cannot read the claim marker; treating the batch as claimed by another execution", {
+      batchId: BATCH_ID,
+      error: "AccessDenied: Access Denied",
+    });
+    expect(output).toEqual({
+      batchId: BATCH_ID,
+      skipped: true,
+      skipReason: "already-claimed",
+      fileCount: 0,
+      recordCount: 0,
+      rejectedCount: 0,
+      chunkKeys: [],
+      manifestKey: MANIFEST_KEY,
+      pushStartedAt: "2026-11-25T02:03:00.000Z",
+      eventHours: null,
+      validation: { query: "", expectedCount: 0 },
+    });
+  });
+
+  it.each([undefined, "", 5])("refuses the execution id %p as a wrong input before claiming", async (executionId) => {
+    const store = new MemoryStore();
+    await expect(extractBatch(extractInput({ executionId: executionId as never }), batchSettings(), deps(store))).rejects.toThrow(
+      expect.objectContaining({
+        name: BATCH_ERRORS.invalidBatchInput,
+        message: expect.stringMatching(/^executionId must be the execution ARN, got /),
+      }),
+    );
+    expect(store.writes).toEqual([]);
+  });
+
+  it("refuses no input at all, or a bad replay, as a wrong input naming the problem", async () => {
+    const store = new MemoryStore();
+    await expect(extractBatch(undefined as never, batchSettings(), deps(store))).rejects.toHaveProperty(
+      "name",
+      BATCH_ERRORS.invalidBatchInput,
+    );
+    await expect(extractBatch(extractInput({ replay: { from: "nowhere" } as never }), batchSettings(), deps(store))).rejects.toThrow(
+      expect.objectContaining({
+        name: BATCH_ERRORS.invalidBatchInput,
+        message: expect.stringMatching(/^invalid replay: replay\.from must be "errors" or "backup"/),
+      }),
+    );
+  });
+
+  it("records the replay window in the run marker, and an empty run's counts and end", async () => {
+    const store = new MemoryStore();
+    const replay = { from: "backup", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" } as const;
+
+    const output = await extractBatch(extractInput({ replay }), batchSettings(), deps(store, "2026-11-25T12:00:00Z"));
+
+    expect(store.json<RunMarker>(`_runs/${BATCH_ID}-replay.json`)).toEqual(
+      expect.objectContaining({
+        status: "empty",
+        finishedAt: "2026-11-25T12:00:00.000Z",
+        counts: expect.objectContaining({ files: 0, records: 0 }),
+        replay: { from: "backup", errorTypes: [], since: "2026-11-25T10:00:00.000Z", until: "2026-11-25T11:00:00.000Z" },
+      }),
+    );
+    expect(output).toEqual(
+      expect.objectContaining({
+        skipped: true,
+        skipReason: "empty",
+        recordCount: 0,
+        chunkKeys: [],
+        validation: { query: "", expectedCount: 0 },
+      }),
+    );
+  });
+
+  it("counts each replayed object's own records and rejections", async () => {
+    const store = new MemoryStore()
+      .seed("raw/year=2026/month=11/date=25/hour=10/a.gz", rawBackupObject([click("r-1"), "not json", click("r-2")], "\n"))
+      .seed(
+        "raw/year=2026/month=11/date=25/hour=10/b.gz",
+        rawBackupObject([click("r-3"), "bad", click("r-4"), "worse", click("r-5")], "\n"),
+      );
+    const replay = { from: "backup", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" } as const;
+
+    await extractBatch(extractInput({ replay }), batchSettings({ dayKey: "date" }), deps(store));
+
+    expect(store.json<BatchManifest>(`staging/${BATCH_ID}-replay/manifest.json`).replayed!.map((o) => [o.records, o.rejected])).toEqual([
+      [2, 1],
+      [3, 2],
+    ]);
+  });
+
+  it("logs what it extracted, and warns of repeated event ids only when there are some", async () => {
+    const repeated = deps(new MemoryStore().seed("landing/a.ndjson", `${clickLines(3)}\n${clickLines(2)}`));
+    const distinct = deps(new MemoryStore().seed("landing/a.ndjson", clickLines(3)));
+
+    await extractBatch(extractInput(), batchSettings(), repeated);
+    await extractBatch(extractInput(), batchSettings(), distinct);
+
+    expect(repeated.log.info).toHaveBeenCalledWith(
+      "batch extracted",
+      expect.objectContaining({ batchId: BATCH_ID, source: "landing", files: 1, records: 5, chunks: 1, unknownFields: 0, unknownKeys: [] }),
+    );
+    expect(repeated.log.warn).toHaveBeenCalledWith("records repeat an event id within the batch; the validation expects distinct ids", {
+      batchId: BATCH_ID,
+      duplicateEventIds: 2,
+    });
+    expect(distinct.log.warn).not.toHaveBeenCalled();
   });
 });
 
