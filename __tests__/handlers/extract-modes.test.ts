@@ -267,7 +267,13 @@ describe("PlanBatch's items and manifest", () => {
   it("plans each replayed object as one range read whole, rejecting one too large to read and leaving it in place", async () => {
     const prefix = "errors/processing-failed/year=2026/month=11/date=25/hour=10/";
     const store = new MemoryStore().seed(`${prefix}`, "").seed(`${prefix}a`, errorObject([processingFailedEnvelope(click("e-1"))]));
-    const d = { ...deps(store), store: listingAlso(store, [{ key: `${prefix}huge`, size: MAX_REPLAY_OBJECT_BYTES + 1 }]) };
+    const d = {
+      ...deps(store),
+      store: listingAlso(store, [
+        { key: `${prefix}huge`, size: MAX_REPLAY_OBJECT_BYTES + 1 },
+        { key: `${prefix}max`, size: MAX_REPLAY_OBJECT_BYTES },
+      ]),
+    };
     const replay: ReplaySpec = { from: "errors", since: "2026-11-25T10:00:00Z", until: "2026-11-25T11:00:00Z" };
 
     const output = await planBatch(planInput({ replay }), SETTINGS, d);
@@ -281,15 +287,27 @@ describe("PlanBatch's items and manifest", () => {
         MAX_REPLAY_OBJECT_BYTES + 1,
         `object is ${MAX_REPLAY_OBJECT_BYTES + 1} bytes; at most ${MAX_REPLAY_OBJECT_BYTES} are read`,
       ],
+      [`${prefix}max`, "errors", MAX_REPLAY_OBJECT_BYTES, undefined],
     ]);
+    // Read whole as NDJSON lines by the replay decoder: one range from byte 0, line 1.
+    expect(items[0]!.range).toEqual({
+      key: `${prefix}a`,
+      format: "ndjson",
+      compression: "none",
+      start: 0,
+      end: items[0]!.range.end,
+      firstLine: 1,
+      index: 0,
+    });
     const manifest = store.json<BatchManifest>(output.manifestKey);
     expect(manifest.replayed!.map((object) => [object.key, object.move])).toEqual([
       [`${prefix}a`, true],
       [`${prefix}huge`, false],
+      [`${prefix}max`, true],
     ]);
-    expect(manifest).toEqual(expect.objectContaining({ source: "errors", files: [], counts: expect.objectContaining({ files: 2 }) }));
+    expect(manifest).toEqual(expect.objectContaining({ source: "errors", files: [], counts: expect.objectContaining({ files: 3 }) }));
     expect(manifest.replay).toEqual(expect.objectContaining({ from: "errors", prefixes: expect.arrayContaining([prefix]) }));
-    expect(output.fileCount).toBe(2);
+    expect(output.fileCount).toBe(3);
   });
 });
 
