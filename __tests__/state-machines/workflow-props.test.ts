@@ -82,6 +82,12 @@ describe("buildBatchWorkflow props validation", () => {
     expect(problem(overrides)).toBe(`buildBatchWorkflow: ${expected}`);
   });
 
+  it("lists every invalid prop in one message, one clause per prop separated by semicolons", () => {
+    expect(problem({ workgroup: "", validationAttempts: 11 })).toBe(
+      'buildBatchWorkflow: workgroup must be a non-empty string, got ""; validationAttempts must be an integer 1..10, got 11',
+    );
+  });
+
   it("judges the execution timeout only once the budgets it is compared with are valid", () => {
     expect(problem({ deliveryPollSeconds: 0, executionTimeoutSeconds: 1 })).toBe(
       "buildBatchWorkflow: deliveryPollSeconds must be an integer 1..3600, got 0",
