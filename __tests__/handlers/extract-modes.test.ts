@@ -420,7 +420,10 @@ describe("ExtractRange on its own", () => {
 
     expect(output.rejectedKeys).toEqual([`rejected/${BATCH_ID}/r00000/rejected-00000.ndjson`]);
     expect(store.ndjson(output.rejectedKeys[0]!).map((row) => row.line)).toEqual([4, 11]);
-    expect(output).toEqual(expect.objectContaining({ accepted: 12, firstHour: "2026-11-25T01", lastHour: "2026-11-25T01" }));
+    expect(output).toEqual(
+      expect.objectContaining({ accepted: 12, firstHour: "2026-11-25T01", lastHour: "2026-11-25T01", hours: ["2026-11-25T01"] }),
+    );
+    expect(d.log.warn).not.toHaveBeenCalled();
     expect(output.idsBytes).toBe(Buffer.byteLength(store.text(output.idsKey)));
     expect(store.text(output.idsKey).split("\n")).toHaveLength(13);
     expect(d.log.info).toHaveBeenCalledWith(
