@@ -2,6 +2,7 @@
  * The cross-field configuration rules, through `loadConfig` on plain settings objects (no stack is
  * synthesized): each problem names its field, the value received, what is allowed and the fix.
  */
+import type { Overrides, PipelineSettings } from "../../stacks/config";
 import { only, problems } from "../support/config-problems";
 
 const QUICKSIGHT_USER = "arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst";

@@ -798,7 +798,7 @@ describe("the distinct count's k-way merge", () => {
       { firstHour: hour(0), lastHour: hour(count - 2), hours: Array.from({ length: count - 1 }, (_, i) => hour(i)) },
       { firstHour: hour(count - 1), lastHour: hour(count - 1), hours: [hour(count - 1)] },
     ];
-    expect(unionHours(outputs(MAX_LISTED_EVENT_HOURS)).hours).toHaveLength(MAX_LISTED_EVENT_HOURS);
+    expect(unionHours(outputs(MAX_LISTED_EVENT_HOURS))?.hours).toHaveLength(MAX_LISTED_EVENT_HOURS);
     expect(unionHours(outputs(MAX_LISTED_EVENT_HOURS + 1))).toEqual({ first: hour(0), last: hour(MAX_LISTED_EVENT_HOURS) });
   });
 
