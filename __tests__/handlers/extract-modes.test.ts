@@ -568,6 +568,7 @@ describe("SummarizeBatch's inputs and records", () => {
     ["no batch id", (input: object) => ({ ...input, batchId: undefined })],
     ["no manifest key", (input: object) => ({ ...input, manifestKey: 7 })],
     ["no ResultWriter key", (input: object) => ({ ...input, resultWriter: { Bucket: "lake" } })],
+    ["no ResultWriter", (input: object) => ({ ...input, resultWriter: undefined })],
   ])("refuses %s as a wrong input, naming what it needs", async (_, change) => {
     const { store, input } = await ready();
     await expect(summarize(change(input), store)).rejects.toThrow(
@@ -709,7 +710,9 @@ describe("SummarizeBatch's inputs and records", () => {
     expect(summary.source).toBe("landing");
     const { source: _source, plannedAt: _plannedAt, ...older } = store.json<BatchManifest>(MANIFEST_KEY);
     await store.put(MANIFEST_KEY, JSON.stringify(older));
-    expect((await summarize(input, store)).pushStartedAt).toBe(older.extractedAt);
+    const fromOlder = await summarize(input, store);
+    expect(fromOlder.pushStartedAt).toBe(older.extractedAt);
+    expect(fromOlder.source).toBe("landing");
   });
 
   it("still fails with AllRecordsRejected when no run marker is there to mark", async () => {
