@@ -6,6 +6,7 @@ import { gzipSync } from "node:zlib";
 import {
   decodeErrorObject,
   decodeRawBackupObject,
+  decodeReplayObject,
   envelopeError,
   eventHourReader,
   ReplayTally,
@@ -82,6 +83,17 @@ describe("splitJsonValues", () => {
       [1, "truncated JSON"],
       [2, { b: 2 }],
       [3, { c: "x}{" }],
+    ]);
+  });
+
+  it("reports text between records as one trimmed piece at the line it starts, up to the next { or [", () => {
+    const pieces = [...splitJsonValues('  junk\nmore junk  \n{"a":1} x [1]')];
+
+    expect(pieces.map((p) => [p.line, p.kind, p.raw])).toEqual([
+      [1, "invalid", "junk\nmore junk"],
+      [3, "value", '{"a":1}'],
+      [3, "invalid", "x"],
+      [3, "value", "[1]"],
     ]);
   });
 
@@ -243,10 +255,26 @@ describe("decodeErrorObject: malformed input is reported and skipped", () => {
     ]);
   });
 
+  it("reports a rawData whose bytes are not UTF-8 text", () => {
+    const object = errorObject([processingFailedEnvelope("", { rawData: Buffer.from([0xff, 0xfe, 0x7b]).toString("base64") })]);
+    expect(invalid(decodeErrorObject(object))).toEqual(["rawData is not valid UTF-8 text"]);
+  });
+
   it("keeps the envelope's error on an unreadable record so the dry run can count it by message", () => {
     const [item] = [...decodeErrorObject(errorObject([processingFailedEnvelope("oops")]))];
 
     expect(item).toMatchObject({ kind: "invalid", errorCode: "Lambda.FunctionError", line: 1 });
+  });
+});
+
+describe("decodeReplayObject", () => {
+  it("reads errors/ objects as envelopes and raw/ objects as the records themselves", () => {
+    const envelopes = errorObject([processingFailedEnvelope(click("e-1"))]);
+    const raw = rawBackupObject([click("r-1"), click("r-2")]);
+
+    expect(values(decodeReplayObject("errors", envelopes))).toEqual([JSON.parse(click("e-1"))]);
+    expect(values(decodeReplayObject("backup", raw))).toEqual([JSON.parse(click("r-1")), JSON.parse(click("r-2"))]);
+    expect(values(decodeReplayObject("backup", envelopes))).toEqual([JSON.parse(processingFailedEnvelope(click("e-1")))]);
   });
 });
 
