@@ -16,6 +16,18 @@ export async function* splitLines(body: ByteStream, firstLine = 1, stripBom = tr
   let line = firstLine;
   let pending: Buffer[] = [];
   let first = stripBom;
+  /** The whole lines `chunk` ends, the first one joined to what was pending; its unterminated tail pends. */
+  function* linesEndedBy(chunk: Buffer): Generator<Line> {
+    let start = 0;
+    for (let newline = chunk.indexOf(0x0a, start); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, newline);
+      const bytes = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
+      pending = [];
+      yield { line: line++, text: textOf(bytes) };
+      start = newline + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
   for await (const input of body) {
     let chunk = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     if (first) {
@@ -29,27 +41,15 @@ export async function* splitLines(body: ByteStream, firstLine = 1, stripBom = tr
       chunk = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
       first = false;
     }
-    let start = 0;
-    for (let newline = chunk.indexOf(0x0a, start); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
-      const piece = chunk.subarray(start, newline);
-      const bytes = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
-      pending = [];
-      yield { line: line++, text: textOf(bytes) };
-      start = newline + 1;
-    }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
+    yield* linesEndedBy(chunk);
   }
-  if (pending.length === 0) return;
-  const rest = Buffer.concat(pending);
-  let start = 0;
-  // A body of fewer than three bytes never reached the BOM check (no BOM fits in it), nor the split.
-  if (first) {
-    for (let newline = rest.indexOf(0x0a); newline !== -1; newline = rest.indexOf(0x0a, start)) {
-      yield { line: line++, text: textOf(rest.subarray(start, newline)) };
-      start = newline + 1;
-    }
+  if (first && pending.length > 0) {
+    // A body of fewer than three bytes never reached the BOM check (no BOM fits in it): split it now.
+    const head = Buffer.concat(pending);
+    pending = [];
+    yield* linesEndedBy(head);
   }
-  if (start < rest.length) yield { line, text: textOf(rest.subarray(start)) };
+  if (pending.length > 0) yield { line, text: textOf(Buffer.concat(pending)) };
 }
 
 function textOf(bytes: Buffer): string {
